@@ -1,0 +1,45 @@
+import { relative } from 'node:path';
+import type { Host } from './host.js';
+
+/** The startup listing, in the spirit of `func start`: every function, its trigger and where it answers. */
+export function banner(host: Host): string {
+  const lines: string[] = [];
+  const prefix = host.config.routePrefix ? `/${host.config.routePrefix}` : '';
+  lines.push(`Azure Functions devhost — app ${relative(process.cwd(), host.appDir) || '.'}`);
+  lines.push(`Storage:  ${host.storage.description}`);
+  lines.push(`Clock:    ${host.clock.mode === 'test' ? `test (virtual, now ${new Date(host.clock.now()).toISOString()})` : 'real'}`);
+  lines.push(
+    host.keys
+      ? `HTTP keys: enforced (master key + ${Object.keys(host.keys.functionKeys).length} host function key(s)); pass ?code= or x-functions-key`
+      : 'HTTP keys: not enforced (no --keys given; every authLevel is open, as with func start)',
+  );
+  lines.push('', 'Functions:', '');
+  const unsupported: string[] = [];
+  for (const e of host.entries) {
+    const name = e.fn.metadata.name;
+    if (e.unsupported && e.triggerType !== 'httpTrigger') {
+      unsupported.push(`        ${name}: ${e.triggerType} — ${e.unsupported}`);
+      continue;
+    }
+    const state = e.disabled ? ' (disabled)' : e.unsupported ? ` (answers 501: ${e.unsupported})` : '';
+    if (e.triggerType === 'httpTrigger') {
+      const http = host.http.all.find((h) => h.fn === e.fn);
+      const methods = http?.methods ? [...http.methods].join(',') : 'ALL';
+      const template = http?.route.template.replace(/^\/+/, '') ?? name;
+      const auth = http && http.authLevel !== 'anonymous' ? ` (authLevel ${http.authLevel})` : '';
+      lines.push(`        ${name}: [${methods}] ${host.url}${prefix}/${template}${auth}${state}`);
+    } else if (e.triggerType === 'queueTrigger') {
+      lines.push(`        ${name}: queueTrigger (queue ${String(e.trigger.queueName)})${state}`);
+    } else if (e.triggerType === 'timerTrigger') {
+      const timer = host.timers.find((t) => t.fn === e.fn);
+      const next = timer ? `, next ${new Date(timer.schedule.next(host.clock.now())).toISOString()}` : '';
+      lines.push(`        ${name}: timerTrigger (${String(e.trigger.schedule)}${next})${state}`);
+    } else {
+      lines.push(`        ${name}: ${e.triggerType}${state}`);
+    }
+  }
+  if (unsupported.length) lines.push('', 'Not supported by devhost (registered, never run):', ...unsupported);
+  lines.push('', `Admin: ${host.url}/admin/host/status, ${host.url}/admin/functions`);
+  lines.push(`Host started: ${host.url} (Ctrl-C to stop)`);
+  return lines.join('\n');
+}

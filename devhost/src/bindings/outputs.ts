@@ -1,0 +1,56 @@
+import type { QueueClient } from '@azure/storage-queue';
+import { resolveSettingRefs } from '../config.js';
+import type { RegisteredFunction, RpcInvocationResponse } from '../coreTypes.js';
+import { connectionString, type StorageClients } from '../storage/connections.js';
+import { encodeMessage, outputMessages } from './queueMessages.js';
+
+/** Output binding types devhost writes. HTTP outputs are answered by the HTTP listener itself. */
+export const SUPPORTED_OUTPUTS = new Set(['http', 'queue']);
+
+/**
+ * Writes an invocation's output bindings. A queue written here is announced through `onQueueWrite`,
+ * so a listener on the same queue polls at once — the real host's queue-writer notification.
+ */
+export class OutputBindings {
+  #created = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly clients: StorageClients,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly encoding: 'base64' | 'none',
+    private readonly onQueueWrite: (queueName: string) => void,
+  ) {}
+
+  queueClient(connection: string | undefined, queueName: string): QueueClient {
+    return this.clients.queueService(connectionString(connection, this.env)).getQueueClient(queueName);
+  }
+
+  /** The host creates a missing output queue on first write. */
+  async ensureQueue(client: QueueClient): Promise<void> {
+    const key = client.url;
+    let created = this.#created.get(key);
+    if (!created) {
+      created = client.createIfNotExists();
+      this.#created.set(key, created);
+      created.catch(() => this.#created.delete(key));
+    }
+    await created;
+  }
+
+  async sendToQueue(client: QueueClient, bodies: (string | Uint8Array)[]): Promise<void> {
+    if (bodies.length === 0) return;
+    await this.ensureQueue(client);
+    await Promise.all(bodies.map((b) => client.sendMessage(encodeMessage(b, this.encoding))));
+    this.onQueueWrite(client.name);
+  }
+
+  async apply(fn: RegisteredFunction, response: RpcInvocationResponse): Promise<void> {
+    const outputs = [...(response.outputData ?? []), { name: '$return', data: response.returnValue }];
+    for (const output of outputs) {
+      const binding = output.name ? fn.metadata.bindings[output.name] : undefined;
+      if (!binding || !output.data || binding.type?.toLowerCase() !== 'queue') continue;
+      const queueName = resolveSettingRefs(String(binding.queueName), this.env, `${fn.metadata.name}: queue output`).toLowerCase();
+      await this.sendToQueue(this.queueClient(binding.connection as string | undefined, queueName), outputMessages(output.data));
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** An error that explains itself to the person at the terminal; the CLI prints only its message. */
+export class DevhostError extends Error {
+  override name = 'DevhostError';
+}
+
+export interface QueueOptions {
+  batchSize: number;
+  newBatchThreshold: number;
+  maxPollingIntervalMs: number;
+  visibilityTimeoutMs: number;
+  maxDequeueCount: number;
+  messageEncoding: 'base64' | 'none';
+}
+
+export interface HostConfig {
+  routePrefix: string;
+  queues: QueueOptions;
+  logLevelDefault: string;
+  logLevels: Record<string, string>;
+  functionTimeoutMs: number | undefined;
+  raw: Record<string, unknown>;
+}
+
+export interface LocalSettings {
+  values: Record<string, string>;
+  port: number | undefined;
+  cors: string[];
+  corsCredentials: boolean;
+}
+
+/** Parses .NET TimeSpan text ("hh:mm:ss", "d.hh:mm:ss", "hh:mm:ss.fff") or a number of milliseconds. */
+export function parseDuration(value: unknown, field: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value === 'string') {
+    const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$/.exec(value.trim());
+    if (m) {
+      const [, d, h, min, s, frac] = m;
+      const ms = frac ? Number(`0.${frac}`) * 1000 : 0;
+      return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(min)) * 60_000 + Number(s) * 1000 + ms;
+    }
+  }
+  throw new DevhostError(`host.json: ${field} must be a TimeSpan like "00:01:00" or a number of milliseconds, got ${JSON.stringify(value)}`);
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new DevhostError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+function obj(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function int(value: unknown, field: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new DevhostError(`host.json: ${field} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function readHostConfig(appDir: string, processorCount: number): HostConfig {
+  const raw = readJson(join(appDir, 'host.json')) ?? { version: '2.0' };
+  if (raw.version !== '2.0') throw new DevhostError(`host.json: "version" must be "2.0" (the v4 host schema), got ${JSON.stringify(raw.version)}`);
+  const extensions = obj(raw.extensions);
+  const http = obj(extensions.http);
+  const q = obj(extensions.queues);
+  const batchSize = int(q.batchSize, 'extensions.queues.batchSize', 1, 32, 16);
+  const encoding = q.messageEncoding ?? 'base64';
+  if (encoding !== 'base64' && encoding !== 'none') {
+    throw new DevhostError(`host.json: extensions.queues.messageEncoding must be "base64" or "none", got ${JSON.stringify(encoding)}`);
+  }
+  const maxPolling = q.maxPollingInterval === undefined ? 60_000 : parseDuration(q.maxPollingInterval, 'extensions.queues.maxPollingInterval');
+  if (maxPolling < 100) throw new DevhostError('host.json: extensions.queues.maxPollingInterval must be at least 100 ms');
+  const logging = obj(raw.logging);
+  const logLevel = obj(logging.logLevel);
+  const logLevels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(logLevel)) if (typeof v === 'string') logLevels[k] = v;
+  let routePrefix = typeof http.routePrefix === 'string' ? http.routePrefix : 'api';
+  routePrefix = routePrefix.replace(/^\/+|\/+$/g, '');
+  return {
+    routePrefix,
+    queues: {
+      batchSize,
+      newBatchThreshold: int(q.newBatchThreshold, 'extensions.queues.newBatchThreshold', 0, 10_000, Math.floor(batchSize / 2) * processorCount),
+      maxPollingIntervalMs: maxPolling,
+      visibilityTimeoutMs: q.visibilityTimeout === undefined ? 0 : parseDuration(q.visibilityTimeout, 'extensions.queues.visibilityTimeout'),
+      maxDequeueCount: int(q.maxDequeueCount, 'extensions.queues.maxDequeueCount', 1, 1000, 5),
+      messageEncoding: encoding,
+    },
+    logLevelDefault: logLevels.default ?? 'Information',
+    logLevels,
+    functionTimeoutMs: raw.functionTimeout === undefined ? undefined : parseDuration(raw.functionTimeout, 'functionTimeout'),
+    raw,
+  };
+}
+
+export function readLocalSettings(appDir: string): LocalSettings {
+  const file = join(appDir, 'local.settings.json');
+  const raw = readJson(file) ?? {};
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(raw.Values))) {
+    if (typeof v === 'object' && v !== null) throw new DevhostError(`${file}: Values.${k} must be a string, number or boolean`);
+    values[k] = String(v);
+  }
+  const host = obj(raw.Host);
+  const port = host.LocalHttpPort === undefined ? undefined : Number(host.LocalHttpPort);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new DevhostError(`${file}: Host.LocalHttpPort must be a port number`);
+  }
+  const cors = typeof host.CORS === 'string' ? host.CORS.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const corsCredentials = host.CORSCredentials === true || host.CORSCredentials === 'true';
+  if (corsCredentials && cors.includes('*')) {
+    throw new DevhostError(`${file}: Host.CORSCredentials cannot be true while Host.CORS allows "*"; list the origins instead`);
+  }
+  return { values, port, cors, corsCredentials };
+}
+
+/** Like the real host: resolves `%Name%` from app settings, and fails loudly on a missing setting. */
+export function resolveSettingRefs(text: string, env: NodeJS.ProcessEnv, what: string): string {
+  return text.replace(/%([^%]+)%/g, (_, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new DevhostError(`${what}: app setting "${name}" (from "%${name}%") is not set`);
+    return value;
+  });
+}
+
+/** The host id keys per-app state (timer status); the real host derives it from the site name. */
+export function hostIdFor(appDir: string, env: NodeJS.ProcessEnv): string {
+  const name = env.AzureFunctionsWebHost__hostid ?? env.WEBSITE_SITE_NAME ?? basename(appDir);
+  return (name.toLowerCase().replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '') || 'devhost').slice(0, 32);
+}

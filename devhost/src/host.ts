@@ -1,0 +1,265 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadApp } from './appLoader.js';
+import { OutputBindings } from './bindings/outputs.js';
+import { installClockGlobal, RealClock, TestClock, type Clock } from './clock.js';
+import { DevhostError, hostIdFor, readHostConfig, readLocalSettings, resolveSettingRefs, type HostConfig, type LocalSettings } from './config.js';
+import { installCoreModule, Registry } from './coreApi.js';
+import { catalog, type CatalogEntry } from './functionsCatalog.js';
+import { AdminApi } from './http/admin.js';
+import { HttpFunctions, httpFunction } from './http/httpFunctions.js';
+import { readKeys, type Keys } from './http/keys.js';
+import { Invoker } from './invoker.js';
+import { Logger } from './log.js';
+import { startAzurite, type AzuriteInstance } from './storage/azurite.js';
+import { connectionString, StorageClients } from './storage/connections.js';
+import { defaultUseMonitor, parseNcrontab } from './triggers/ncrontab.js';
+import { QueueListener } from './triggers/queueListener.js';
+import { ScheduleStatusStore, TimerTrigger } from './triggers/timerTrigger.js';
+
+export interface HostOptions {
+  app: string;
+  /** 0 picks a free port. Default: local.settings.json Host.LocalHttpPort, else 7071. */
+  port?: number;
+  /** `memory` (default), `disk` (`<app>/.azurite`), or a storage connection string. */
+  storage?: string;
+  /** `real` (default), or `test` with the virtual start time. */
+  clock?: { mode: 'real' } | { mode: 'test'; start: number };
+  keysFile?: string;
+  verbose?: boolean;
+  write?: (line: string) => void;
+}
+
+export type HostState = 'Default' | 'Initialized' | 'Running' | 'Stopping' | 'Stopped';
+
+export class Host {
+  state: HostState = 'Default';
+  readonly startedAt = Date.now();
+  readonly appDir: string;
+  readonly registry = new Registry();
+  readonly clock: Clock;
+  readonly logger: Logger;
+  config!: HostConfig;
+  settings!: LocalSettings;
+  hostId!: string;
+  keys: Keys | undefined;
+  storage!: { connectionString: string; description: string };
+  entries: CatalogEntry[] = [];
+  invoker!: Invoker;
+  http!: HttpFunctions;
+  queueListeners: QueueListener[] = [];
+  timers: TimerTrigger[] = [];
+  url = '';
+  #azurite: AzuriteInstance | undefined;
+  #server: Server | undefined;
+  #admin!: AdminApi;
+  #stopping: Promise<void> | undefined;
+  /** Shared by appStart and appTerminate hooks only, as in the worker. */
+  #appLevelHookData: Record<string, unknown> = {};
+
+  constructor(private readonly options: HostOptions) {
+    this.appDir = resolve(options.app);
+    this.clock = options.clock?.mode === 'test' ? new TestClock(options.clock.start) : new RealClock();
+    this.logger = new Logger({ userLevel: 'Information', functionLevels: {}, verbose: !!options.verbose, write: options.write });
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return process.env;
+  }
+
+  async start(): Promise<void> {
+    const cores = availableParallelism();
+    this.config = readHostConfig(this.appDir, cores);
+    this.settings = readLocalSettings(this.appDir);
+    this.logger.configure({ userLevel: this.config.logLevelDefault, functionLevels: this.config.logLevels });
+    // Settings from the environment win over local.settings.json, so CI can override one value.
+    for (const [k, v] of Object.entries(this.settings.values)) if (process.env[k] === undefined) process.env[k] = v;
+    this.keys = this.options.keysFile ? readKeys(this.options.keysFile) : undefined;
+    this.hostId = hostIdFor(this.appDir, process.env);
+    await this.#startStorage();
+    installClockGlobal(this.clock);
+
+    installCoreModule(this.registry);
+    this.registry.systemLog = (level, category, message) => this.invoker.emitLog(level, category, message);
+    this.invoker = new Invoker(this.registry, this.logger, this.clock, this.config.functionTimeoutMs);
+    await loadApp(this.appDir);
+    const startCtx = { hookData: this.#appLevelHookData, appHookData: this.invoker.appHookData, functionAppDirectory: this.appDir };
+    for (const hook of this.registry.hooks.appStart) await hook(startCtx);
+    this.registry.lock();
+    this.state = 'Initialized';
+
+    const clients = new StorageClients();
+    const outputs = new OutputBindings(clients, process.env, this.config.queues.messageEncoding, (queue) => {
+      for (const l of this.queueListeners) if (l.queueName === queue) l.poke();
+    });
+    this.http = new HttpFunctions(this.config.routePrefix, { origins: this.settings.cors, credentials: this.settings.corsCredentials }, this.keys, this.invoker, outputs, this.logger);
+    this.entries = catalog(this.registry.functions.values(), process.env);
+    for (const entry of this.entries) {
+      if (entry.disabled) continue;
+      if (entry.triggerType === 'httpTrigger') this.http.add(httpFunction(entry.fn, entry.triggerName, entry.unsupported));
+      if (entry.unsupported) continue;
+      if (entry.triggerType === 'queueTrigger') this.queueListeners.push(this.#queueListener(entry, clients, outputs));
+      if (entry.triggerType === 'timerTrigger') this.timers.push(this.#timer(entry, clients, outputs));
+    }
+    this.#admin = new AdminApi(this);
+    await this.#listen();
+    await Promise.all(this.queueListeners.map((l) => l.start()));
+    await Promise.all(this.timers.map((t) => t.start()));
+    this.state = 'Running';
+  }
+
+  async #startStorage(): Promise<void> {
+    const storage = this.options.storage ?? 'memory';
+    if (storage === 'memory' || storage === 'disk') {
+      const location = storage === 'disk' ? join(this.appDir, '.azurite') : undefined;
+      this.#azurite = await startAzurite({ location, log: (line) => this.logger.debug(`azurite: ${line}`) });
+      this.storage = { connectionString: this.#azurite.connectionString, description: location ? `Azurite, persisted in ${location}` : 'Azurite, in memory' };
+    } else {
+      if (!/AccountName=|UseDevelopmentStorage=true|BlobEndpoint=/i.test(storage)) {
+        throw new DevhostError(`--storage must be memory, disk or a storage connection string, got "${storage}"`);
+      }
+      this.storage = { connectionString: storage, description: 'the given connection string' };
+    }
+    process.env.AzureWebJobsStorage = this.storage.connectionString;
+  }
+
+  #queueListener(entry: CatalogEntry, clients: StorageClients, outputs: OutputBindings): QueueListener {
+    const name = entry.fn.metadata.name;
+    const queueName = resolveSettingRefs(String(entry.trigger.queueName ?? ''), process.env, `${name}: queueName`).toLowerCase();
+    if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(queueName)) {
+      throw new DevhostError(`${name}: queue name "${queueName}" is not a valid Azure queue name (3-63 lowercase letters, digits and single hyphens)`);
+    }
+    const service = clients.queueService(connectionString(entry.trigger.connection as string | undefined, process.env));
+    const poison = queueName.endsWith('-poison') ? undefined : service.getQueueClient(`${queueName}-poison`);
+    return new QueueListener(entry.fn, service.getQueueClient(queueName), poison, entry.triggerName, this.config.queues, this.invoker, outputs, this.logger);
+  }
+
+  #timer(entry: CatalogEntry, clients: StorageClients, outputs: OutputBindings): TimerTrigger {
+    const name = entry.fn.metadata.name;
+    const expression = resolveSettingRefs(String(entry.trigger.schedule ?? ''), process.env, `${name}: schedule`);
+    let schedule;
+    try {
+      schedule = parseNcrontab(expression, process.env.WEBSITE_TIME_ZONE || 'UTC');
+    } catch (error) {
+      throw new DevhostError(`${name}: ${(error as Error).message}`);
+    }
+    const useMonitor = typeof entry.trigger.useMonitor === 'boolean' ? entry.trigger.useMonitor : defaultUseMonitor(schedule, this.clock.now());
+    const monitor = useMonitor
+      ? new ScheduleStatusStore(clients.blobService(this.storage.connectionString).getContainerClient('azure-webjobs-hosts'), `timers/${this.hostId}/${name}/status`)
+      : undefined;
+    return new TimerTrigger(entry.fn, entry.triggerName, schedule, entry.trigger.runOnStartup === true, monitor, this.clock, this.invoker, outputs, this.logger);
+  }
+
+  async #listen(): Promise<void> {
+    const port = this.options.port ?? this.settings.port ?? 7071;
+    const server = createServer((req, res) => void this.#handle(req, res));
+    this.#server = server;
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolvePromise, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new DevhostError(`port ${port} is in use: pass --port <n> (0 picks a free one)`) : error),
+      );
+      server.listen(port, () => resolvePromise());
+    });
+    const address = server.address();
+    this.url = `http://localhost:${typeof address === 'object' && address ? address.port : port}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      if (await this.#admin.handle(req, res, url)) return;
+      if (this.state !== 'Running') {
+        res.writeHead(503, { 'Retry-After': '1' }).end();
+        return;
+      }
+      if (await this.http.handle(req, res, url)) return;
+      res.writeHead(404).end();
+    } catch (error) {
+      this.logger.error(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? error}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    }
+  }
+
+  /** True when nothing runs and nothing is due: no invocation, no visible queue message, no timer at or before now. */
+  async idle(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const settled = () =>
+      this.invoker.inFlight === 0 &&
+      this.timers.every((t) => !t.firing) &&
+      this.queueListeners.every((l) => l.quiet) &&
+      !(this.clock instanceof TestClock && (this.clock.nextDue() ?? Infinity) <= this.clock.now());
+    // Two rounds: a poll already under way when we poked may have started before a message arrived.
+    for (let round = 0; round < 2; round++) {
+      this.queueListeners.forEach((l) => l.poke());
+      await new Promise((r) => setTimeout(r, 5));
+      while (!settled()) {
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    return true;
+  }
+
+  /** Test clock: moves to the next time anything waits for (after letting current work finish). */
+  async skipToNextDue(): Promise<number | undefined> {
+    const clock = this.#testClock();
+    await this.idle();
+    const next = clock.nextDue();
+    if (next === undefined) return undefined;
+    clock.set(next);
+    await this.idle();
+    return next;
+  }
+
+  /** Test clock: moves forward by `ms`, stopping at every due time on the way so each timer fires in order. */
+  async advance(ms: number): Promise<number> {
+    const clock = this.#testClock();
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advance takes a non-negative number of milliseconds');
+    const target = clock.now() + ms;
+    await this.idle();
+    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
+      clock.set(next);
+      await this.idle();
+    }
+    clock.set(target);
+    await this.idle();
+    return clock.now();
+  }
+
+  async setTime(time: number): Promise<number> {
+    const clock = this.#testClock();
+    return this.advance(time - clock.now());
+  }
+
+  #testClock(): TestClock {
+    if (!(this.clock instanceof TestClock)) throw new DevhostError('the clock is real; start devhost with --clock test to control time');
+    return this.clock;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.state = 'Stopping';
+    const closed = this.#server ? new Promise<void>((r) => this.#server!.close(() => r())) : Promise.resolve();
+    this.#server?.closeIdleConnections();
+    await Promise.all([...this.queueListeners.map((l) => l.stop()), ...this.timers.map((t) => t.stop())]);
+    await Promise.race([this.invoker?.drained(), new Promise((r) => setTimeout(r, 10_000))]);
+    for (const hook of this.registry.hooks.appTerminate) {
+      try {
+        await hook({ hookData: this.#appLevelHookData, appHookData: this.invoker.appHookData });
+      } catch (error) {
+        this.logger.error(`appTerminate hook failed: ${(error as Error).message}`);
+      }
+    }
+    this.#server?.closeAllConnections();
+    await closed;
+    await this.#azurite?.stop();
+    this.state = 'Stopped';
+  }
+}

@@ -1,0 +1,11 @@
+// Runs Azurite's CLI in this process and ends it when the parent goes away. Azurite does not watch
+// its parent, so without this a devhost killed with SIGKILL would leave Azurite holding the ports.
+import { createRequire } from 'node:module';
+
+const [cli, ...args] = process.argv.slice(2);
+if (!cli) throw new Error('usage: azuriteGuard <azurite cli> [args]');
+process.argv = [process.argv[0]!, cli, ...args];
+process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+process.stdin.on('error', () => process.kill(process.pid, 'SIGTERM'));
+process.stdin.resume();
+createRequire(import.meta.url)(cli);

@@ -1,0 +1,183 @@
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import type { QueueOptions } from '../config.js';
+import type { RegisteredFunction, RpcTypedData } from '../coreTypes.js';
+import type { OutputBindings } from '../bindings/outputs.js';
+import { decodeMessage, encodeMessage } from '../bindings/queueMessages.js';
+import type { Invoker } from '../invoker.js';
+import type { Logger } from '../log.js';
+
+const MIN_POLL_MS = 100;
+/** Messages are leased for this long and the lease renewed at half of it, as the Queues extension does. */
+const LEASE_SECONDS = 600;
+
+/**
+ * One queue trigger: polls with exponential back-off up to maxPollingInterval, runs up to
+ * batchSize + newBatchThreshold messages at once, releases failed messages after visibilityTimeout,
+ * and moves a message that failed maxDequeueCount times to `<queue>-poison`.
+ */
+export class QueueListener {
+  #running = false;
+  #inFlight = 0;
+  #delay = MIN_POLL_MS;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #lastPollEmpty = false;
+
+  constructor(
+    readonly fn: RegisteredFunction,
+    readonly queue: QueueClient,
+    private readonly poison: QueueClient | undefined,
+    private readonly triggerName: string,
+    private readonly options: QueueOptions,
+    private readonly invoker: Invoker,
+    private readonly outputs: OutputBindings,
+    private readonly logger: Logger,
+  ) {}
+
+  get queueName(): string {
+    return this.queue.name;
+  }
+
+  /** True when the last poll found nothing and nothing of ours is running. */
+  get quiet(): boolean {
+    return this.#lastPollEmpty && this.#inFlight === 0;
+  }
+
+  async start(): Promise<void> {
+    await this.queue.createIfNotExists();
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Poll now instead of waiting out the back-off (a write to this queue, or a test asking for idle). */
+  poke(): void {
+    this.#lastPollEmpty = false;
+    this.#delay = MIN_POLL_MS;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = setTimeout(done, ms);
+      function done() {
+        clearTimeout(handle);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { batchSize, newBatchThreshold, maxPollingIntervalMs } = this.options;
+    while (this.#running) {
+      if (this.#inFlight > newBatchThreshold) {
+        await this.#sleep(maxPollingIntervalMs);
+        continue;
+      }
+      let messages: DequeuedMessageItem[];
+      try {
+        const reply = await this.queue.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: LEASE_SECONDS });
+        messages = reply.receivedMessageItems;
+      } catch (error) {
+        if (!this.#running) break;
+        this.logger.warn(`polling queue '${this.queue.name}' failed: ${(error as Error).message}`, { functionName: this.fn.metadata.name });
+        messages = [];
+      }
+      if (messages.length === 0) {
+        this.#lastPollEmpty = this.#inFlight === 0;
+        await this.#sleep(this.#delay);
+        this.#delay = Math.min(maxPollingIntervalMs, this.#delay * 2);
+        continue;
+      }
+      this.#lastPollEmpty = false;
+      this.#delay = MIN_POLL_MS;
+      for (const message of messages) {
+        this.#inFlight++;
+        void this.#process(message).finally(() => {
+          this.#inFlight--;
+          this.#wake?.();
+        });
+      }
+    }
+    while (this.#inFlight > 0) await this.#sleep(50);
+  }
+
+  #triggerMetadata(m: DequeuedMessageItem, text: string): Record<string, RpcTypedData> {
+    const iso = (d: Date | undefined) => ({ string: d ? d.toISOString() : '' });
+    return {
+      QueueTrigger: { string: text },
+      DequeueCount: { int: m.dequeueCount },
+      Id: { string: m.messageId },
+      PopReceipt: { string: m.popReceipt },
+      InsertionTime: iso(m.insertedOn),
+      ExpirationTime: iso(m.expiresOn),
+      NextVisibleTime: iso(m.nextVisibleOn),
+      sys: { json: JSON.stringify({ MethodName: this.fn.metadata.name, UtcNow: new Date().toISOString(), RandGuid: crypto.randomUUID() }) },
+    };
+  }
+
+  async #process(message: DequeuedMessageItem): Promise<void> {
+    const name = this.fn.metadata.name;
+    let popReceipt = message.popReceipt;
+    const renew = setInterval(() => {
+      this.queue
+        .updateMessage(message.messageId, popReceipt, undefined, LEASE_SECONDS)
+        .then((r) => (popReceipt = r.popReceipt ?? popReceipt))
+        .catch(() => undefined);
+    }, (LEASE_SECONDS * 1000) / 2);
+    try {
+      const text = decodeMessage(message.messageText, this.options.messageEncoding);
+      let failure: Error | undefined;
+      if (text === undefined) {
+        failure = new Error(`Message '${message.messageId}' on queue '${this.queue.name}' is not valid base64 (host.json extensions.queues.messageEncoding is "base64")`);
+        this.logger.error(failure.message, { functionName: name });
+      } else {
+        const result = await this.invoker.invoke(this.fn, {
+          inputData: [{ name: this.triggerName, data: { string: text } }],
+          triggerMetadata: this.#triggerMetadata(message, text),
+        });
+        if (result.ok) {
+          try {
+            await this.outputs.apply(this.fn, result.response);
+          } catch (error) {
+            failure = error as Error;
+            this.logger.error(`writing output bindings failed: ${failure.message}`, { functionName: name, invocationId: result.invocationId });
+          }
+        } else failure = result.error;
+      }
+      clearInterval(renew);
+      if (!failure) {
+        await this.queue.deleteMessage(message.messageId, popReceipt);
+      } else if (message.dequeueCount >= this.options.maxDequeueCount || text === undefined) {
+        await this.#moveToPoison(message, popReceipt, text);
+      } else {
+        await this.queue.updateMessage(message.messageId, popReceipt, undefined, Math.ceil(this.options.visibilityTimeoutMs / 1000));
+      }
+    } catch (error) {
+      this.logger.error(`queue '${this.queue.name}': settling message '${message.messageId}' failed: ${(error as Error).message}`, { functionName: name });
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  async #moveToPoison(message: DequeuedMessageItem, popReceipt: string, text: string | undefined): Promise<void> {
+    if (!this.poison) {
+      this.logger.error(`Message '${message.messageId}' failed ${message.dequeueCount} times; '${this.queue.name}' is a poison queue, so it is deleted`, {
+        functionName: this.fn.metadata.name,
+      });
+    } else {
+      this.logger.warn(`Message has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${this.poison.name}'.`, {
+        functionName: this.fn.metadata.name,
+      });
+      await this.poison.createIfNotExists();
+      await this.poison.sendMessage(text === undefined ? message.messageText : encodeMessage(text, this.options.messageEncoding));
+    }
+    await this.queue.deleteMessage(message.messageId, popReceipt);
+  }
+}

@@ -1,0 +1,2 @@
+// The app's entry (package.json "main"): importing a resource's module registers its functions.
+import './http/health.js';
