@@ -13,7 +13,8 @@ interface PackageJson {
 /** The entry files named by package.json `main`, which (as in the Node worker) may be a glob. */
 export async function resolveEntryFiles(appDir: string): Promise<{ files: string[]; type: string | undefined }> {
   const pkgFile = join(appDir, 'package.json');
-  if (!existsSync(pkgFile)) throw new DevhostError(`${pkgFile} not found: the app directory needs a package.json whose "main" names its entry`);
+  if (!existsSync(pkgFile))
+    throw new DevhostError(`${pkgFile} not found: the app directory needs a package.json whose "main" names its entry`);
   let pkg: PackageJson;
   try {
     pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as PackageJson;

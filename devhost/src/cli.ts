@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   }
   if (!values.app) fail(`--app is required\n${USAGE}`);
   const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) fail(`--port must be a port number, got "${values.port}"`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    fail(`--port must be a port number, got "${values.port}"`);
   let clock: { mode: 'real' } | { mode: 'test'; start: number } = { mode: 'real' };
   if (values.clock && values.clock !== 'real') {
     const m = /^test(?:=(.+))?$/.exec(values.clock);

@@ -42,7 +42,9 @@ export function parseDuration(value: unknown, field: string): number {
       return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(min)) * 60_000 + Number(s) * 1000 + ms;
     }
   }
-  throw new DevhostError(`host.json: ${field} must be a TimeSpan like "00:01:00" or a number of milliseconds, got ${JSON.stringify(value)}`);
+  throw new DevhostError(
+    `host.json: ${field} must be a TimeSpan like "00:01:00" or a number of milliseconds, got ${JSON.stringify(value)}`,
+  );
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {
@@ -71,7 +73,8 @@ function int(value: unknown, field: string, min: number, max: number, fallback: 
 
 export function readHostConfig(appDir: string, processorCount: number): HostConfig {
   const raw = readJson(join(appDir, 'host.json')) ?? { version: '2.0' };
-  if (raw.version !== '2.0') throw new DevhostError(`host.json: "version" must be "2.0" (the v4 host schema), got ${JSON.stringify(raw.version)}`);
+  if (raw.version !== '2.0')
+    throw new DevhostError(`host.json: "version" must be "2.0" (the v4 host schema), got ${JSON.stringify(raw.version)}`);
   const extensions = obj(raw.extensions);
   const http = obj(extensions.http);
   const q = obj(extensions.queues);
@@ -80,7 +83,8 @@ export function readHostConfig(appDir: string, processorCount: number): HostConf
   if (encoding !== 'base64' && encoding !== 'none') {
     throw new DevhostError(`host.json: extensions.queues.messageEncoding must be "base64" or "none", got ${JSON.stringify(encoding)}`);
   }
-  const maxPolling = q.maxPollingInterval === undefined ? 60_000 : parseDuration(q.maxPollingInterval, 'extensions.queues.maxPollingInterval');
+  const maxPolling =
+    q.maxPollingInterval === undefined ? 60_000 : parseDuration(q.maxPollingInterval, 'extensions.queues.maxPollingInterval');
   if (maxPolling < 100) throw new DevhostError('host.json: extensions.queues.maxPollingInterval must be at least 100 ms');
   const logging = obj(raw.logging);
   const logLevel = obj(logging.logLevel);
@@ -92,9 +96,16 @@ export function readHostConfig(appDir: string, processorCount: number): HostConf
     routePrefix,
     queues: {
       batchSize,
-      newBatchThreshold: int(q.newBatchThreshold, 'extensions.queues.newBatchThreshold', 0, 10_000, Math.floor(batchSize / 2) * processorCount),
+      newBatchThreshold: int(
+        q.newBatchThreshold,
+        'extensions.queues.newBatchThreshold',
+        0,
+        10_000,
+        Math.floor(batchSize / 2) * processorCount,
+      ),
       maxPollingIntervalMs: maxPolling,
-      visibilityTimeoutMs: q.visibilityTimeout === undefined ? 0 : parseDuration(q.visibilityTimeout, 'extensions.queues.visibilityTimeout'),
+      visibilityTimeoutMs:
+        q.visibilityTimeout === undefined ? 0 : parseDuration(q.visibilityTimeout, 'extensions.queues.visibilityTimeout'),
       maxDequeueCount: int(q.maxDequeueCount, 'extensions.queues.maxDequeueCount', 1, 1000, 5),
       messageEncoding: encoding,
     },
@@ -118,7 +129,12 @@ export function readLocalSettings(appDir: string): LocalSettings {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new DevhostError(`${file}: Host.LocalHttpPort must be a port number`);
   }
-  const cors = typeof host.CORS === 'string' ? host.CORS.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const cors =
+    typeof host.CORS === 'string'
+      ? host.CORS.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   const corsCredentials = host.CORSCredentials === true || host.CORSCredentials === 'true';
   if (corsCredentials && cors.includes('*')) {
     throw new DevhostError(`${file}: Host.CORSCredentials cannot be true while Host.CORS allows "*"; list the origins instead`);
@@ -138,5 +154,10 @@ export function resolveSettingRefs(text: string, env: NodeJS.ProcessEnv, what: s
 /** The host id keys per-app state (timer status); the real host derives it from the site name. */
 export function hostIdFor(appDir: string, env: NodeJS.ProcessEnv): string {
   const name = env.AzureFunctionsWebHost__hostid ?? env.WEBSITE_SITE_NAME ?? basename(appDir);
-  return (name.toLowerCase().replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '') || 'devhost').slice(0, 32);
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')
+      .replace(/^-+|-+$/g, '') || 'devhost'
+  ).slice(0, 32);
 }

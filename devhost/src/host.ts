@@ -4,7 +4,15 @@ import { join, resolve } from 'node:path';
 import { loadApp } from './appLoader.js';
 import { OutputBindings } from './bindings/outputs.js';
 import { installClockGlobal, RealClock, TestClock, type Clock } from './clock.js';
-import { DevhostError, hostIdFor, readHostConfig, readLocalSettings, resolveSettingRefs, type HostConfig, type LocalSettings } from './config.js';
+import {
+  DevhostError,
+  hostIdFor,
+  readHostConfig,
+  readLocalSettings,
+  resolveSettingRefs,
+  type HostConfig,
+  type LocalSettings,
+} from './config.js';
 import { installCoreModule, Registry } from './coreApi.js';
 import { catalog, type CatalogEntry } from './functionsCatalog.js';
 import { AdminApi } from './http/admin.js';
@@ -93,7 +101,14 @@ export class Host {
     const outputs = new OutputBindings(clients, process.env, this.config.queues.messageEncoding, (queue) => {
       for (const l of this.queueListeners) if (l.queueName === queue) l.poke();
     });
-    this.http = new HttpFunctions(this.config.routePrefix, { origins: this.settings.cors, credentials: this.settings.corsCredentials }, this.keys, this.invoker, outputs, this.logger);
+    this.http = new HttpFunctions(
+      this.config.routePrefix,
+      { origins: this.settings.cors, credentials: this.settings.corsCredentials },
+      this.keys,
+      this.invoker,
+      outputs,
+      this.logger,
+    );
     this.entries = catalog(this.registry.functions.values(), process.env);
     for (const entry of this.entries) {
       if (entry.disabled) continue;
@@ -114,7 +129,10 @@ export class Host {
     if (storage === 'memory' || storage === 'disk') {
       const location = storage === 'disk' ? join(this.appDir, '.azurite') : undefined;
       this.#azurite = await startAzurite({ location, log: (line) => this.logger.debug(`azurite: ${line}`) });
-      this.storage = { connectionString: this.#azurite.connectionString, description: location ? `Azurite, persisted in ${location}` : 'Azurite, in memory' };
+      this.storage = {
+        connectionString: this.#azurite.connectionString,
+        description: location ? `Azurite, persisted in ${location}` : 'Azurite, in memory',
+      };
     } else {
       if (!/AccountName=|UseDevelopmentStorage=true|BlobEndpoint=/i.test(storage)) {
         throw new DevhostError(`--storage must be memory, disk or a storage connection string, got "${storage}"`);
@@ -128,11 +146,22 @@ export class Host {
     const name = entry.fn.metadata.name;
     const queueName = resolveSettingRefs(String(entry.trigger.queueName ?? ''), process.env, `${name}: queueName`).toLowerCase();
     if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(queueName)) {
-      throw new DevhostError(`${name}: queue name "${queueName}" is not a valid Azure queue name (3-63 lowercase letters, digits and single hyphens)`);
+      throw new DevhostError(
+        `${name}: queue name "${queueName}" is not a valid Azure queue name (3-63 lowercase letters, digits and single hyphens)`,
+      );
     }
     const service = clients.queueService(connectionString(entry.trigger.connection as string | undefined, process.env));
     const poison = queueName.endsWith('-poison') ? undefined : service.getQueueClient(`${queueName}-poison`);
-    return new QueueListener(entry.fn, service.getQueueClient(queueName), poison, entry.triggerName, this.config.queues, this.invoker, outputs, this.logger);
+    return new QueueListener(
+      entry.fn,
+      service.getQueueClient(queueName),
+      poison,
+      entry.triggerName,
+      this.config.queues,
+      this.invoker,
+      outputs,
+      this.logger,
+    );
   }
 
   #timer(entry: CatalogEntry, clients: StorageClients, outputs: OutputBindings): TimerTrigger {
@@ -144,11 +173,25 @@ export class Host {
     } catch (error) {
       throw new DevhostError(`${name}: ${(error as Error).message}`);
     }
-    const useMonitor = typeof entry.trigger.useMonitor === 'boolean' ? entry.trigger.useMonitor : defaultUseMonitor(schedule, this.clock.now());
+    const useMonitor =
+      typeof entry.trigger.useMonitor === 'boolean' ? entry.trigger.useMonitor : defaultUseMonitor(schedule, this.clock.now());
     const monitor = useMonitor
-      ? new ScheduleStatusStore(clients.blobService(this.storage.connectionString).getContainerClient('azure-webjobs-hosts'), `timers/${this.hostId}/${name}/status`)
+      ? new ScheduleStatusStore(
+          clients.blobService(this.storage.connectionString).getContainerClient('azure-webjobs-hosts'),
+          `timers/${this.hostId}/${name}/status`,
+        )
       : undefined;
-    return new TimerTrigger(entry.fn, entry.triggerName, schedule, entry.trigger.runOnStartup === true, monitor, this.clock, this.invoker, outputs, this.logger);
+    return new TimerTrigger(
+      entry.fn,
+      entry.triggerName,
+      schedule,
+      entry.trigger.runOnStartup === true,
+      monitor,
+      this.clock,
+      this.invoker,
+      outputs,
+      this.logger,
+    );
   }
 
   async #listen(): Promise<void> {

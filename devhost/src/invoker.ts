@@ -13,8 +13,7 @@ import type {
 import type { Logger } from './log.js';
 
 export type InvocationResult =
-  | { ok: true; invocationId: string; response: RpcInvocationResponse }
-  | { ok: false; invocationId: string; error: Error };
+  { ok: true; invocationId: string; response: RpcInvocationResponse } | { ok: false; invocationId: string; error: Error };
 
 export interface InvocationInput {
   inputData: RpcInvocationRequest['inputData'];
@@ -68,7 +67,14 @@ export class Invoker {
   }
 
   /** Emits a log record through the app's log hooks, then to the host log. */
-  emitLog(level: RpcLogLevel, category: RpcLogCategory, message: string, fn?: string, invocationId?: string, invocationContext?: unknown): void {
+  emitLog(
+    level: RpcLogLevel,
+    category: RpcLogCategory,
+    message: string,
+    fn?: string,
+    invocationId?: string,
+    invocationContext?: unknown,
+  ): void {
     const hookCtx: Record<string, unknown> = { hookData: {}, level, category, message, invocationContext };
     for (const hook of this.registry.hooks.log) {
       try {
@@ -102,30 +108,52 @@ export class Invoker {
       invocationContext = context;
       const hookData: Record<string, unknown> = {};
       coreCtx.state = 'preInvocationHooks';
-      const pre: Record<string, unknown> = { hookData, appHookData: this.appHookData, invocationContext: context, inputs, functionCallback: fn.callback };
+      const pre: Record<string, unknown> = {
+        hookData,
+        appHookData: this.appHookData,
+        invocationContext: context,
+        inputs,
+        functionCallback: fn.callback,
+      };
       for (const hook of this.registry.hooks.preInvocation) await hook(pre);
       coreCtx.state = 'invocation';
       let result: unknown;
       let error: unknown;
       try {
-        result = await this.#withTimeout(invocationModel.invokeFunction(context, pre.inputs as unknown[], pre.functionCallback as RegisteredFunction['callback']), name);
+        result = await this.#withTimeout(
+          invocationModel.invokeFunction(context, pre.inputs as unknown[], pre.functionCallback as RegisteredFunction['callback']),
+          name,
+        );
       } catch (e) {
         error = e;
       }
       coreCtx.state = 'postInvocationHooks';
-      const post: Record<string, unknown> = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: pre.inputs, result, error };
+      const post: Record<string, unknown> = {
+        hookData,
+        appHookData: this.appHookData,
+        invocationContext: context,
+        inputs: pre.inputs,
+        result,
+        error,
+      };
       for (const hook of this.registry.hooks.postInvocation) await hook(post);
       coreCtx.state = undefined;
       if (post.error !== undefined && post.error !== null) throw post.error;
       const response = await invocationModel.getResponse(context, post.result);
-      this.logger.debug(`Executed '${name}' (Succeeded, Duration=${Math.round(performance.now() - started)}ms)`, { functionName: name, invocationId });
-      return { ok: true, invocationId, response };
-    } catch (e) {
-      const error = asError(e);
-      this.logger.error(`Executed '${name}' (Failed, Duration=${Math.round(performance.now() - started)}ms)\n${error.stack ?? error.message}`, {
+      this.logger.debug(`Executed '${name}' (Succeeded, Duration=${Math.round(performance.now() - started)}ms)`, {
         functionName: name,
         invocationId,
       });
+      return { ok: true, invocationId, response };
+    } catch (e) {
+      const error = asError(e);
+      this.logger.error(
+        `Executed '${name}' (Failed, Duration=${Math.round(performance.now() - started)}ms)\n${error.stack ?? error.message}`,
+        {
+          functionName: name,
+          invocationId,
+        },
+      );
       return { ok: false, invocationId, error };
     } finally {
       coreCtx.state = undefined;
@@ -153,7 +181,10 @@ export class Invoker {
     const ms = this.timeoutMs;
     let handle: NodeJS.Timeout;
     const timeout = new Promise<never>((_, reject) => {
-      handle = setTimeout(() => reject(new Error(`Timeout value of ${ms} ms (host.json functionTimeout) was exceeded by function '${name}'`)), ms);
+      handle = setTimeout(
+        () => reject(new Error(`Timeout value of ${ms} ms (host.json functionTimeout) was exceeded by function '${name}'`)),
+        ms,
+      );
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(handle));
   }

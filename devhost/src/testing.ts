@@ -150,7 +150,10 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
     return fetch(url + path, { ...init, headers });
   };
   const adminJson = async (path: string, body?: unknown) => {
-    const res = await adminFetch(path, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await adminFetch(
+      path,
+      body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+    );
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;

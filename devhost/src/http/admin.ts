@@ -51,11 +51,13 @@ export class AdminApi {
     try {
       if (method === 'GET' && path === '/admin/host/status') return this.#status(res);
       if (method === 'GET' && path === '/admin/functions') return (send(res, 200, this.#functions()), true);
-      if (segments[0] === 'functions' && segments.length === 2) return await this.#function(req, res, decodeURIComponent(segments[1]!), method);
+      if (segments[0] === 'functions' && segments.length === 2)
+        return await this.#function(req, res, decodeURIComponent(segments[1]!), method);
       if (segments[0] === 'devhost') return await this.#devhost(req, res, segments.slice(1).join('/'), method, url);
       problem(res, 404, 'Not Found', `no admin endpoint ${method} ${path}`);
     } catch (error) {
-      const status = error instanceof SyntaxError || error instanceof RangeError ? 400 : (error as Error).name === 'DevhostError' ? 409 : 500;
+      const status =
+        error instanceof SyntaxError || error instanceof RangeError ? 400 : (error as Error).name === 'DevhostError' ? 409 : 500;
       problem(res, status, status === 500 ? 'Internal Server Error' : 'Bad Request', (error as Error).message);
     }
     return true;
@@ -100,10 +102,19 @@ export class AdminApi {
   async #function(req: IncomingMessage, res: ServerResponse, name: string, method: string): Promise<true> {
     const entry = this.host.entries.find((e) => e.fn.metadata.name.toLowerCase() === name.toLowerCase());
     if (!entry) return (problem(res, 404, 'Not Found', `no function named '${name}'`), true);
-    if (method === 'GET') return (send(res, 200, this.#functions().find((f) => f.name === entry.fn.metadata.name)), true);
+    if (method === 'GET')
+      return (
+        send(
+          res,
+          200,
+          this.#functions().find((f) => f.name === entry.fn.metadata.name),
+        ),
+        true
+      );
     if (method !== 'POST') return (problem(res, 405, 'Method Not Allowed', 'use GET or POST'), true);
     // Like the real host: run a non-HTTP function once with {"input": "..."} as its trigger value; 202 at once.
-    if (entry.triggerType === 'httpTrigger') return (problem(res, 400, 'Bad Request', `'${name}' is HTTP-triggered: call its URL instead`), true);
+    if (entry.triggerType === 'httpTrigger')
+      return (problem(res, 400, 'Bad Request', `'${name}' is HTTP-triggered: call its URL instead`), true);
     if (entry.unsupported) return (problem(res, 501, 'Not Implemented', entry.unsupported), true);
     const body = (await readJson(req)) as { input?: unknown };
     const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input ?? '');
@@ -118,9 +129,19 @@ export class AdminApi {
 
   async #devhost(req: IncomingMessage, res: ServerResponse, what: string, method: string, url: URL): Promise<true> {
     const host = this.host;
-    const clockView = () => ({ mode: host.clock.mode, now: new Date(host.clock.now()).toISOString(), nextDue: host.clock instanceof TestClock && host.clock.nextDue() !== undefined ? new Date(host.clock.nextDue()!).toISOString() : null });
+    const clockView = () => ({
+      mode: host.clock.mode,
+      now: new Date(host.clock.now()).toISOString(),
+      nextDue: host.clock instanceof TestClock && host.clock.nextDue() !== undefined ? new Date(host.clock.nextDue()!).toISOString() : null,
+    });
     if (what === 'info' && method === 'GET') {
-      send(res, 200, { appDir: host.appDir, url: host.url, storage: host.storage.connectionString, clock: clockView(), keysEnforced: !!host.keys });
+      send(res, 200, {
+        appDir: host.appDir,
+        url: host.url,
+        storage: host.storage.connectionString,
+        clock: clockView(),
+        keysEnforced: !!host.keys,
+      });
     } else if (what === 'clock' && method === 'GET') {
       send(res, 200, clockView());
     } else if (what === 'clock' && method === 'POST') {

@@ -20,7 +20,8 @@ export interface HttpFunction {
 export function httpFunction(fn: RegisteredFunction, triggerName: string, unsupported?: string): HttpFunction {
   const binding = fn.metadata.bindings[triggerName]!;
   const template = typeof binding.route === 'string' && binding.route !== '' ? binding.route : fn.metadata.name;
-  const methods = Array.isArray(binding.methods) && binding.methods.length > 0 ? new Set(binding.methods.map((m) => String(m).toUpperCase())) : undefined;
+  const methods =
+    Array.isArray(binding.methods) && binding.methods.length > 0 ? new Set(binding.methods.map((m) => String(m).toUpperCase())) : undefined;
   const level = String(binding.authLevel ?? 'anonymous').toLowerCase();
   if (level !== 'anonymous' && level !== 'function' && level !== 'admin') {
     throw new Error(`${fn.metadata.name}: authLevel must be anonymous, function or admin, got "${level}"`);
@@ -151,7 +152,10 @@ export class HttpFunctions {
     try {
       await this.outputs.apply(entry.fn, result.response);
     } catch (error) {
-      this.logger.error(`writing output bindings failed: ${(error as Error).message}`, { functionName: name, invocationId: result.invocationId });
+      this.logger.error(`writing output bindings failed: ${(error as Error).message}`, {
+        functionName: name,
+        invocationId: result.invocationId,
+      });
       res.writeHead(500).end();
       return;
     }
@@ -171,7 +175,11 @@ export class HttpFunctions {
     res.writeHead(status).end(noBody ? undefined : bytes);
   }
 
-  #httpOutput(fn: RegisteredFunction, returnValue: RpcTypedData | null | undefined, outputData: { name?: string | null; data?: RpcTypedData | null }[] | null | undefined) {
+  #httpOutput(
+    fn: RegisteredFunction,
+    returnValue: RpcTypedData | null | undefined,
+    outputData: { name?: string | null; data?: RpcTypedData | null }[] | null | undefined,
+  ) {
     if (returnValue?.http) return returnValue.http;
     for (const o of outputData ?? []) {
       const binding = o.name ? fn.metadata.bindings[o.name] : undefined;

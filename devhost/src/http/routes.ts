@@ -109,7 +109,10 @@ export function compileRoute(template: string): CompiledRoute {
       if (params.some((p) => p.name.toLowerCase() === name!.toLowerCase())) {
         throw new Error(`route "${template}": parameter "${name}" appears twice`);
       }
-      const checks = (specs ?? '').split(':').filter(Boolean).map((s) => constraint(s, template));
+      const checks = (specs ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((s) => constraint(s, template));
       const catchAll = star === '*';
       if (catchAll && index !== segments.length - 1) throw new Error(`route "${template}": a catch-all parameter must be the last segment`);
       params.push({ name: name!, optional: opt === '?' || catchAll, catchAll, checks });

@@ -9,7 +9,8 @@ import { DevhostError } from '../config.js';
 export function connectionString(name: string | undefined, env: NodeJS.ProcessEnv): string {
   const setting = name && name.length > 0 ? name : 'AzureWebJobsStorage';
   const value = env[setting] ?? env[`AzureWebJobs${setting}`];
-  if (!value) throw new DevhostError(`connection "${setting}": no app setting "${setting}" or "AzureWebJobs${setting}" holds a connection string`);
+  if (!value)
+    throw new DevhostError(`connection "${setting}": no app setting "${setting}" or "AzureWebJobs${setting}" holds a connection string`);
   return value;
 }
 

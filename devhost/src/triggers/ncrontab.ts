@@ -16,7 +16,9 @@ export function parseNcrontab(expression: string, tz = 'UTC'): Schedule {
     throw new Error(`schedule "${expression}" is a TimeSpan, which only App Service plans accept; write it as six-field NCRONTAB`);
   }
   if (fields.length !== 6) {
-    throw new Error(`schedule "${expression}" must have six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}), it has ${fields.length}`);
+    throw new Error(
+      `schedule "${expression}" must have six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}), it has ${fields.length}`,
+    );
   }
   let parsed;
   try {

@@ -125,17 +125,22 @@ export class QueueListener {
   async #process(message: DequeuedMessageItem): Promise<void> {
     const name = this.fn.metadata.name;
     let popReceipt = message.popReceipt;
-    const renew = setInterval(() => {
-      this.queue
-        .updateMessage(message.messageId, popReceipt, undefined, LEASE_SECONDS)
-        .then((r) => (popReceipt = r.popReceipt ?? popReceipt))
-        .catch(() => undefined);
-    }, (LEASE_SECONDS * 1000) / 2);
+    const renew = setInterval(
+      () => {
+        this.queue
+          .updateMessage(message.messageId, popReceipt, undefined, LEASE_SECONDS)
+          .then((r) => (popReceipt = r.popReceipt ?? popReceipt))
+          .catch(() => undefined);
+      },
+      (LEASE_SECONDS * 1000) / 2,
+    );
     try {
       const text = decodeMessage(message.messageText, this.options.messageEncoding);
       let failure: Error | undefined;
       if (text === undefined) {
-        failure = new Error(`Message '${message.messageId}' on queue '${this.queue.name}' is not valid base64 (host.json extensions.queues.messageEncoding is "base64")`);
+        failure = new Error(
+          `Message '${message.messageId}' on queue '${this.queue.name}' is not valid base64 (host.json extensions.queues.messageEncoding is "base64")`,
+        );
         this.logger.error(failure.message, { functionName: name });
       } else {
         const result = await this.invoker.invoke(this.fn, {
@@ -147,7 +152,10 @@ export class QueueListener {
             await this.outputs.apply(this.fn, result.response);
           } catch (error) {
             failure = error as Error;
-            this.logger.error(`writing output bindings failed: ${failure.message}`, { functionName: name, invocationId: result.invocationId });
+            this.logger.error(`writing output bindings failed: ${failure.message}`, {
+              functionName: name,
+              invocationId: result.invocationId,
+            });
           }
         } else failure = result.error;
       }
@@ -160,7 +168,9 @@ export class QueueListener {
         await this.queue.updateMessage(message.messageId, popReceipt, undefined, Math.ceil(this.options.visibilityTimeoutMs / 1000));
       }
     } catch (error) {
-      this.logger.error(`queue '${this.queue.name}': settling message '${message.messageId}' failed: ${(error as Error).message}`, { functionName: name });
+      this.logger.error(`queue '${this.queue.name}': settling message '${message.messageId}' failed: ${(error as Error).message}`, {
+        functionName: name,
+      });
     } finally {
       clearInterval(renew);
     }
@@ -168,13 +178,19 @@ export class QueueListener {
 
   async #moveToPoison(message: DequeuedMessageItem, popReceipt: string, text: string | undefined): Promise<void> {
     if (!this.poison) {
-      this.logger.error(`Message '${message.messageId}' failed ${message.dequeueCount} times; '${this.queue.name}' is a poison queue, so it is deleted`, {
-        functionName: this.fn.metadata.name,
-      });
+      this.logger.error(
+        `Message '${message.messageId}' failed ${message.dequeueCount} times; '${this.queue.name}' is a poison queue, so it is deleted`,
+        {
+          functionName: this.fn.metadata.name,
+        },
+      );
     } else {
-      this.logger.warn(`Message has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${this.poison.name}'.`, {
-        functionName: this.fn.metadata.name,
-      });
+      this.logger.warn(
+        `Message has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${this.poison.name}'.`,
+        {
+          functionName: this.fn.metadata.name,
+        },
+      );
       await this.poison.createIfNotExists();
       await this.poison.sendMessage(text === undefined ? message.messageText : encodeMessage(text, this.options.messageEncoding));
     }

@@ -111,7 +111,10 @@ export class TimerTrigger {
         () => ({ inputData: [{ name: this.triggerName, data: { json: JSON.stringify(timerInfo) } }] }),
         this.#abort.signal,
       );
-      if (result.ok) await this.outputs.apply(this.fn, result.response).catch((e: Error) => this.logger.error(`output bindings: ${e.message}`, { functionName: this.fn.metadata.name }));
+      if (result.ok)
+        await this.outputs
+          .apply(this.fn, result.response)
+          .catch((e: Error) => this.logger.error(`output bindings: ${e.message}`, { functionName: this.fn.metadata.name }));
       if (!this.monitor) return undefined;
       const updated = { Last: iso(occurrence), Next: iso(following), LastUpdated: iso(this.clock.now()) };
       await this.monitor.write(updated);
