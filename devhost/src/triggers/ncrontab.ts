@@ -20,13 +20,11 @@ export function parseNcrontab(expression: string, tz = 'UTC'): Schedule {
       `schedule "${expression}" must have six NCRONTAB fields ({second} {minute} {hour} {day} {month} {day-of-week}), it has ${fields.length}`,
     );
   }
-  let parsed;
   try {
-    parsed = CronExpressionParser.parse(fields.join(' '), { tz, currentDate: new Date(0) });
+    CronExpressionParser.parse(fields.join(' '), { tz, currentDate: new Date(0) });
   } catch (error) {
     throw new Error(`schedule "${expression}": ${(error as Error).message}`);
   }
-  void parsed;
   return {
     expression,
     next(after: number): number {

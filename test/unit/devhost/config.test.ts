@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { parseDuration, readHostConfig, readLocalSettings, resolveSettingRefs } from '../../../devhost/src/config.js';
+
+function appWith(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'devhost-config-'));
+  for (const [name, value] of Object.entries(files)) writeFileSync(join(dir, name), JSON.stringify(value));
+  return dir;
+}
+
+test('TimeSpans and milliseconds', () => {
+  expect(parseDuration('00:01:00', 'x')).toBe(60_000);
+  expect(parseDuration('1.02:00:00', 'x')).toBe(26 * 3600_000);
+  expect(parseDuration('00:00:00.250', 'x')).toBe(250);
+  expect(parseDuration(1500, 'x')).toBe(1500);
+  expect(() => parseDuration('soon', 'extensions.queues.maxPollingInterval')).toThrow(/extensions.queues.maxPollingInterval/);
+});
+
+test('queue defaults follow the Queues extension', () => {
+  const c = readHostConfig(appWith({ 'host.json': { version: '2.0' } }), 2);
+  expect(c.routePrefix).toBe('api');
+  expect(c.queues).toEqual({
+    batchSize: 16,
+    newBatchThreshold: 16,
+    maxPollingIntervalMs: 60_000,
+    visibilityTimeoutMs: 0,
+    maxDequeueCount: 5,
+    messageEncoding: 'base64',
+  });
+});
+
+test('bad host.json values are named', () => {
+  expect(() => readHostConfig(appWith({ 'host.json': { version: '1.0' } }), 2)).toThrow(/"version" must be "2.0"/);
+  expect(() => readHostConfig(appWith({ 'host.json': { version: '2.0', extensions: { queues: { batchSize: 64 } } } }), 2)).toThrow(
+    /extensions.queues.batchSize must be a whole number from 1 to 32/,
+  );
+});
+
+test('local settings: values as strings, CORS list, credentials need explicit origins', () => {
+  const s = readLocalSettings(appWith({ 'local.settings.json': { Values: { A: 'x', N: 3 }, Host: { LocalHttpPort: 7075, CORS: 'http://a, http://b' } } }));
+  expect(s).toEqual({ values: { A: 'x', N: '3' }, port: 7075, cors: ['http://a', 'http://b'], corsCredentials: false });
+  expect(() => readLocalSettings(appWith({ 'local.settings.json': { Host: { CORS: '*', CORSCredentials: true } } }))).toThrow(/CORSCredentials/);
+});
+
+test('%Setting% indirection fails loudly on a missing setting', () => {
+  expect(resolveSettingRefs('%Q%-x', { Q: 'jobs' }, 'fn')).toBe('jobs-x');
+  expect(() => resolveSettingRefs('%Missing%', {}, 'work: queueName')).toThrow(/work: queueName: app setting "Missing"/);
+});
