@@ -13,6 +13,7 @@ export function banner(host: Host): string {
       ? `HTTP keys: enforced (master key + ${Object.keys(host.keys.functionKeys).length} host function key(s)); pass ?code= or x-functions-key`
       : 'HTTP keys: not enforced (no --keys given; every authLevel is open, as with func start)',
   );
+  if (host.durable) lines.push(`Durable:  task hub ${host.durable.hubName}; HTTP API ${host.url}/runtime/webhooks/durabletask`);
   lines.push('', 'Functions:', '');
   const unsupported: string[] = [];
   for (const e of host.entries) {

@@ -1,9 +1,10 @@
 import { SUPPORTED_OUTPUTS } from './bindings/outputs.js';
 import type { RegisteredFunction, RpcBindingInfo } from './coreTypes.js';
+import { DURABLE_INPUTS, DURABLE_TRIGGERS } from './durable/engine.js';
 
-export const SUPPORTED_TRIGGERS = new Set(['httpTrigger', 'queueTrigger', 'timerTrigger']);
+export const SUPPORTED_TRIGGERS = new Set<string>(['httpTrigger', 'queueTrigger', 'timerTrigger', ...DURABLE_TRIGGERS]);
 /** Input (non-trigger) binding types devhost fills in. */
-export const SUPPORTED_INPUTS = new Set<string>();
+export const SUPPORTED_INPUTS = new Set<string>(DURABLE_INPUTS);
 
 export interface CatalogEntry {
   fn: RegisteredFunction;

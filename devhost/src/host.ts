@@ -14,10 +14,11 @@ import {
   type LocalSettings,
 } from './config.js';
 import { installCoreModule, Registry } from './coreApi.js';
+import { DURABLE_INPUTS, DURABLE_TRIGGERS, DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
 import { catalog, type CatalogEntry } from './functionsCatalog.js';
 import { AdminApi } from './http/admin.js';
 import { HttpFunctions, httpFunction } from './http/httpFunctions.js';
-import { readKeys, type Keys } from './http/keys.js';
+import { presentedKey, readKeys, type Keys } from './http/keys.js';
 import { Invoker } from './invoker.js';
 import { Logger } from './log.js';
 import { startAzurite, type AzuriteInstance } from './storage/azurite.js';
@@ -55,9 +56,13 @@ export class Host {
   storage!: { connectionString: string; description: string };
   entries: CatalogEntry[] = [];
   invoker!: Invoker;
+  /** Writes output bindings; the admin API uses it too when it runs a function once. */
+  outputs!: OutputBindings;
   http!: HttpFunctions;
   queueListeners: QueueListener[] = [];
   timers: TimerTrigger[] = [];
+  /** Present when the app registers Durable Functions (or takes a durable client). */
+  durable: DurableEngine | undefined;
   url = '';
   #azurite: AzuriteInstance | undefined;
   #server: Server | undefined;
@@ -98,9 +103,9 @@ export class Host {
     this.state = 'Initialized';
 
     const clients = new StorageClients();
-    const outputs = new OutputBindings(clients, process.env, this.config.queues.messageEncoding, (queue) => {
+    const outputs = (this.outputs = new OutputBindings(clients, process.env, this.config.queues.messageEncoding, (queue) => {
       for (const l of this.queueListeners) if (l.queueName === queue) l.poke();
-    });
+    }));
     this.http = new HttpFunctions(
       this.config.routePrefix,
       { origins: this.settings.cors, credentials: this.settings.corsCredentials },
@@ -117,11 +122,26 @@ export class Host {
       if (entry.triggerType === 'queueTrigger') this.queueListeners.push(this.#queueListener(entry, clients, outputs));
       if (entry.triggerType === 'timerTrigger') this.timers.push(this.#timer(entry, clients, outputs));
     }
+    this.durable = this.#durableEngine(clients);
     this.#admin = new AdminApi(this);
     await this.#listen();
+    // getClient() rewrites management URLs to localhost:7071 unless it knows the host's real address.
+    process.env.WEBSITE_HOSTNAME = new URL(this.url).host;
+    await this.durable?.start(this.url);
     await Promise.all(this.queueListeners.map((l) => l.start()));
     await Promise.all(this.timers.map((t) => t.start()));
     this.state = 'Running';
+  }
+
+  #durableEngine(clients: StorageClients): DurableEngine | undefined {
+    const durableTypes = new Set<string>([...DURABLE_TRIGGERS, ...DURABLE_INPUTS]);
+    const uses = this.entries.some((e) => !e.unsupported && Object.values(e.fn.metadata.bindings).some((b) => durableTypes.has(String(b.type))));
+    if (!uses) return undefined;
+    const engine = new DurableEngine(this.entries, this.config.raw, this.storage.connectionString, clients, this.invoker, this.clock, this.logger, {
+      systemKey: this.keys?.systemKeys?.durabletask_extension,
+    });
+    for (const type of DURABLE_INPUTS) this.invoker.inputProviders.set(type, () => engine.clientBinding());
+    return engine;
   }
 
   async #startStorage(): Promise<void> {
@@ -217,6 +237,11 @@ export class Host {
         res.writeHead(503, { 'Retry-After': '1' }).end();
         return;
       }
+      if (this.durable && url.pathname.toLowerCase().startsWith(`${WEBHOOK_PATH}/`)) {
+        const key = presentedKey(url, req.headers);
+        if (this.keys && key !== this.keys.masterKey && key !== this.keys.systemKeys.durabletask_extension) return void res.writeHead(401).end();
+        return await this.durable.handleWebhook(req, res, url);
+      }
       if (await this.http.handle(req, res, url)) return;
       res.writeHead(404).end();
     } catch (error) {
@@ -233,10 +258,12 @@ export class Host {
       this.invoker.inFlight === 0 &&
       this.timers.every((t) => !t.firing) &&
       this.queueListeners.every((l) => l.quiet) &&
+      (this.durable?.quiet ?? true) &&
       !(this.clock instanceof TestClock && (this.clock.nextDue() ?? Infinity) <= this.clock.now());
     // Two rounds: a poll already under way when we poked may have started before a message arrived.
     for (let round = 0; round < 2; round++) {
       this.queueListeners.forEach((l) => l.poke());
+      this.durable?.poke();
       await new Promise((r) => setTimeout(r, 5));
       while (!settled()) {
         if (Date.now() > deadline) return false;
@@ -291,7 +318,7 @@ export class Host {
     this.state = 'Stopping';
     const closed = this.#server ? new Promise<void>((r) => this.#server!.close(() => r())) : Promise.resolve();
     this.#server?.closeIdleConnections();
-    await Promise.all([...this.queueListeners.map((l) => l.stop()), ...this.timers.map((t) => t.stop())]);
+    await Promise.all([...this.queueListeners.map((l) => l.stop()), ...this.timers.map((t) => t.stop()), this.durable?.stop()]);
     await Promise.race([this.invoker?.drained(), new Promise((r) => setTimeout(r, 10_000))]);
     for (const hook of this.registry.hooks.appTerminate) {
       try {

@@ -9,6 +9,7 @@ import type {
   RpcLogCategory,
   RpcLogLevel,
   RpcRetryOptions,
+  RpcTypedData,
 } from './coreTypes.js';
 import type { Logger } from './log.js';
 
@@ -56,6 +57,17 @@ export class Invoker {
     private readonly timeoutMs: number | undefined,
   ) {}
 
+  /** Values of input bindings by type (the `durableClient` binding, say), added to every invocation that declares one. */
+  readonly inputProviders = new Map<string, () => RpcTypedData>();
+
+  #inputs(fn: RegisteredFunction, input: InvocationInput): InvocationInput {
+    if (this.inputProviders.size === 0) return input;
+    const extra = Object.entries(fn.metadata.bindings)
+      .filter(([, b]) => b.direction === 'in' && !/trigger$/i.test(b.type ?? '') && this.inputProviders.has(b.type ?? ''))
+      .map(([name, b]) => ({ name, data: this.inputProviders.get(b.type!)!() }));
+    return extra.length ? { ...input, inputData: [...(input.inputData ?? []), ...extra] } : input;
+  }
+
   get inFlight(): number {
     return this.#inFlight;
   }
@@ -64,6 +76,16 @@ export class Invoker {
   drained(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Counts `work` as in flight, so `drained()` and the host's idle check wait for it too. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await work();
+    } finally {
+      if (--this.#inFlight === 0) this.#waiters.splice(0).forEach((w) => w());
+    }
   }
 
   /** Emits a log record through the app's log hooks, then to the host log. */
@@ -94,7 +116,7 @@ export class Invoker {
     let invocationContext: unknown;
     const coreCtx: CoreInvocationContext = {
       invocationId,
-      request: { invocationId, functionId: fn.id, ...input },
+      request: { invocationId, functionId: fn.id, ...this.#inputs(fn, input) },
       metadata: fn.metadata,
       log: (level, category, message) => this.emitLog(level, category, message, name, invocationId, invocationContext),
     };
@@ -161,14 +183,27 @@ export class Invoker {
     }
   }
 
-  /** Honours a function-level retry policy (`retryOptions`), passing `retryContext` like the host does. */
-  async invokeWithRetry(fn: RegisteredFunction, build: () => InvocationInput, signal?: AbortSignal): Promise<InvocationResult> {
+  /**
+   * Honours a function-level retry policy (`retryOptions`), passing `retryContext` like the host does.
+   * `onDelay` hears when a retry delay starts and ends: a caller waiting out a delay is not busy.
+   */
+  async invokeWithRetry(
+    fn: RegisteredFunction,
+    build: () => InvocationInput,
+    signal?: AbortSignal,
+    onDelay?: (waiting: boolean) => void,
+  ): Promise<InvocationResult> {
     const options = fn.metadata.retryOptions;
     let result = await this.invoke(fn, build());
     if (!options) return result;
     const max = Number(options.maxRetryCount ?? 0);
     for (let attempt = 1; !result.ok && (max < 0 || attempt <= max) && !signal?.aborted; attempt++) {
-      await this.clock.sleepUntil(this.clock.now() + retryDelayMs(options, attempt), signal);
+      onDelay?.(true);
+      try {
+        await this.clock.sleepUntil(this.clock.now() + retryDelayMs(options, attempt), signal);
+      } finally {
+        onDelay?.(false);
+      }
       if (signal?.aborted) break;
       const exception = { message: result.error.message, stackTrace: result.error.stack ?? '', source: fn.metadata.name };
       result = await this.invoke(fn, { ...build(), retryContext: { retryCount: attempt, maxRetryCount: max, exception } });

@@ -154,3 +154,5 @@ export const events = {
 
 /** Times as .NET writes them in history: ISO 8601 UTC. */
 export const isoTime = (ms: number) => new Date(ms).toISOString();
+
+export const RUNTIME_STATUSES = Object.keys(OrchestrationStatus) as RuntimeStatus[];

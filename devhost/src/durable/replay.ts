@@ -68,6 +68,8 @@ export interface ReplayResult {
   nextId: number;
   /** Timers the SDK cancelled (a Task.any lost by the timer): they need not fire. */
   canceledTimerIds: number[];
+  /** External events nobody waited for: continueAsNew carries them into the next execution. */
+  unconsumedEvents: HistoryEvent[];
   /** True when the last action waits on something: the orchestration is still running. */
   waiting: boolean;
   /** Things that should not happen in a deterministic orchestration. */
@@ -234,7 +236,7 @@ class Simulation {
   #byId = new Map<number, Node>();
   #early = new Map<number, Outcome>();
   #nameWaiters = new Map<string, Node[]>();
-  #buffered = new Map<string, number>();
+  #buffered = new Map<string, HistoryEvent[]>();
   #cursor = 0;
   #started = false;
   readonly warnings: string[] = [];
@@ -284,9 +286,9 @@ class Simulation {
 
   /** Events by name (external events; entity responses by request id): a buffered one is used first, else the task waits. */
   waitForName(name: string, node: Node): void {
-    const count = this.#buffered.get(name) ?? 0;
-    if (count > 0) {
-      this.#buffered.set(name, count - 1);
+    const buffered = this.#buffered.get(name);
+    if (buffered?.length) {
+      buffered.shift();
       node.finish(true);
       return;
     }
@@ -309,12 +311,13 @@ class Simulation {
   }
 
   /** Several tasks waiting for one name are served last-in-first-out, as the SDK's `openEvents[name].pop()` does. */
-  #raise(name: string): void {
+  #raise(event: HistoryEvent): void {
+    const name = event.Name ?? '';
     const list = this.#nameWaiters.get(name);
     const node = list?.pop();
     if (list && list.length === 0) this.#nameWaiters.delete(name);
     if (node) node.finish(true);
-    else this.#buffered.set(name, (this.#buffered.get(name) ?? 0) + 1);
+    else this.#buffered.set(name, [...(this.#buffered.get(name) ?? []), event]);
   }
 
   build(action: Action): Node {
@@ -416,7 +419,7 @@ class Simulation {
           this.#completeId(e.TimerId!, true, 'TimerFired');
           break;
         case EventType.EventRaised:
-          this.#raise(e.Name ?? '');
+          this.#raise(e);
           break;
       }
     }
@@ -426,6 +429,7 @@ class Simulation {
       nextId: this.#nextId,
       canceledTimerIds: this.canceledTimers,
       waiting: this.#current !== undefined && !this.#current.done,
+      unconsumedEvents: [...this.#buffered.values()].flat(),
       warnings: this.warnings,
     };
   }

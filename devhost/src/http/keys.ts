@@ -7,6 +7,8 @@ const KeysFile = z.object({
   masterKey: z.string().min(1),
   functionKeys: KeyMap.default({}),
   functions: z.record(z.string(), KeyMap).default({}),
+  /** Extension keys, such as `durabletask_extension` for the Durable HTTP API. */
+  systemKeys: KeyMap.default({}),
 });
 
 export type Keys = z.infer<typeof KeysFile>;

@@ -1,0 +1,315 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
+import type { Clock } from '../clock.js';
+import { parseDuration } from '../config.js';
+import type { RegisteredFunction, RpcTypedData } from '../coreTypes.js';
+import type { CatalogEntry } from '../functionsCatalog.js';
+import type { Invoker } from '../invoker.js';
+import type { Logger } from '../log.js';
+import type { StorageClients } from '../storage/connections.js';
+import { ActivityRunner } from './activityRunner.js';
+import { ClientOperations } from './clientOperations.js';
+import { EntityRunner } from './entityRunner.js';
+import type { HistoryEvent } from './history.js';
+import { DurableHttpApi, managementPayload, type ApiUrls } from './httpApi.js';
+import { validateHubName } from './names.js';
+import { isTerminal, OrchestrationRunner } from './orchestrationRunner.js';
+import { QueuePump, type HeldMessage } from './queuePump.js';
+import type { EngineServices } from './services.js';
+import { TaskHubStore, type TaskMessage } from './taskHubStore.js';
+import { TimerService } from './timerService.js';
+
+export const DURABLE_TRIGGERS = ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'] as const;
+export const DURABLE_INPUTS = ['durableClient', 'orchestrationClient'] as const;
+export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
+
+export interface DurableOptions {
+  hubName: string;
+  partitionCount: number;
+  maxConcurrentActivityFunctions: number;
+  maxConcurrentOrchestratorFunctions: number;
+  controlQueueBatchSize: number;
+  controlQueueVisibilityTimeoutMs: number;
+  workItemQueueVisibilityTimeoutMs: number;
+  maxQueuePollingIntervalMs: number;
+}
+
+/** host.json `extensions.durableTask`, with the extension's defaults (DurableTaskOptions, AzureStorageOptions). */
+export function readDurableOptions(hostJson: Record<string, unknown>, env: NodeJS.ProcessEnv, cores: number): DurableOptions {
+  const ext = ((hostJson.extensions as Record<string, unknown> | undefined)?.durableTask ?? {}) as Record<string, unknown>;
+  const provider = (ext.storageProvider ?? {}) as Record<string, unknown>;
+  const num = (v: unknown, fallback: number, field: string, min = 1, max = 100_000) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new Error(`host.json: extensions.durableTask.${field} must be a whole number from ${min} to ${max}`);
+    return v;
+  };
+  const duration = (v: unknown, fallback: number, field: string) => (v === undefined ? fallback : parseDuration(v, `extensions.durableTask.${field}`));
+  const rawHub = typeof ext.hubName === 'string' ? ext.hubName.replace(/%([^%]+)%/g, (_, n: string) => env[n] ?? '') : (env.WEBSITE_SITE_NAME ?? 'TestHubName');
+  return {
+    hubName: validateHubName(rawHub.replace(/[^A-Za-z0-9]/g, '')),
+    partitionCount: num(provider.partitionCount, 4, 'storageProvider.partitionCount', 1, 16),
+    maxConcurrentActivityFunctions: num(ext.maxConcurrentActivityFunctions, 10 * cores, 'maxConcurrentActivityFunctions'),
+    maxConcurrentOrchestratorFunctions: num(ext.maxConcurrentOrchestratorFunctions, 10 * cores, 'maxConcurrentOrchestratorFunctions'),
+    controlQueueBatchSize: num(provider.controlQueueBatchSize, 32, 'storageProvider.controlQueueBatchSize', 1, 32),
+    controlQueueVisibilityTimeoutMs: duration(provider.controlQueueVisibilityTimeout, 5 * 60_000, 'storageProvider.controlQueueVisibilityTimeout'),
+    workItemQueueVisibilityTimeoutMs: duration(provider.workItemQueueVisibilityTimeout, 5 * 60_000, 'storageProvider.workItemQueueVisibilityTimeout'),
+    maxQueuePollingIntervalMs: duration(provider.maxQueuePollingInterval, 30_000, 'storageProvider.maxQueuePollingInterval'),
+  };
+}
+
+interface Session {
+  pending: { held: HeldMessage; message: TaskMessage }[];
+  running: boolean;
+}
+
+/**
+ * Runs Durable Functions for the app over Azure Storage (Azurite): orchestrations, activities and entities
+ * through the real durable-functions SDK, the durableClient binding, and the Durable HTTP API.
+ */
+export class DurableEngine {
+  readonly options: DurableOptions;
+  readonly store: TaskHubStore;
+  #functions = new Map<string, { fn: RegisteredFunction; triggerName: string }>();
+  #services: EngineServices;
+  #orchestrations: OrchestrationRunner;
+  #activities: ActivityRunner;
+  #entities: EntityRunner;
+  #timers: TimerService;
+  #ops: ClientOperations;
+  #api: DurableHttpApi;
+  #controlPumps: QueuePump[] = [];
+  #workPump: QueuePump;
+  #sessions = new Map<string, Session>();
+  #ready: string[] = [];
+  #activeEpisodes = 0;
+  #rpc: Server | undefined;
+  #rpcBaseUrl = '';
+  #hostUrl = '';
+
+  constructor(
+    entries: CatalogEntry[],
+    hostJson: Record<string, unknown>,
+    connectionString: string,
+    clients: StorageClients,
+    private readonly invoker: Invoker,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly keys: { systemKey?: string } = {},
+  ) {
+    this.options = readDurableOptions(hostJson, process.env, availableParallelism());
+    for (const e of entries) {
+      if (!e.disabled && (DURABLE_TRIGGERS as readonly string[]).includes(e.triggerType)) {
+        this.#functions.set(`${e.triggerType}:${e.fn.metadata.name.toLowerCase()}`, { fn: e.fn, triggerName: e.triggerName });
+      }
+    }
+    this.store = new TaskHubStore(this.options.hubName, this.options.partitionCount, connectionString, clients);
+    this.#timers = new TimerService(clock, logger, (id, exec, event, messageId) => this.#sendToInstance(id, exec, event, messageId));
+    this.#services = {
+      store: this.store,
+      clock,
+      invoker,
+      logger,
+      findFunction: (kind, name) => this.#functions.get(`${kind}:${name.toLowerCase()}`),
+      sendToInstance: (id, exec, event, messageId) => this.#sendToInstance(id, exec, event, messageId),
+      sendWorkItem: async (id, exec, event, messageId) => {
+        await this.store.send(this.store.workItems, { messageId, instanceId: id, executionId: exec, event });
+        this.#workPump.poke();
+      },
+      timers: this.#timers,
+      settings: {
+        // A very long maximum keeps the SDK from splitting timers: Azurite has no 7-day visibility limit to work around.
+        maximumShortTimerDuration: '36500.00:00:00',
+        longRunningTimerIntervalDuration: '3.00:00:00',
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
+      },
+    };
+    this.#orchestrations = new OrchestrationRunner(this.#services);
+    this.#activities = new ActivityRunner(this.#services);
+    this.#entities = new EntityRunner(this.#services);
+    this.#ops = new ClientOperations(this.#services, (id) => this.#orchestrations.forget(id));
+    this.#api = new DurableHttpApi(this.#ops, this.store, () => this.#urls(), (id, timeout, poll) => this.#waitForCompletion(id, timeout, poll));
+    const pumpOptions = { batchSize: this.options.controlQueueBatchSize, maxPollingIntervalMs: this.options.maxQueuePollingIntervalMs };
+    this.#controlPumps = this.store.controlQueues.map(
+      (q) => new QueuePump(q, { ...pumpOptions, concurrency: 1000, visibilityTimeoutMs: this.options.controlQueueVisibilityTimeoutMs }, (m) => this.#onControl(m), logger),
+    );
+    this.#workPump = new QueuePump(
+      this.store.workItems,
+      { ...pumpOptions, concurrency: this.options.maxConcurrentActivityFunctions, visibilityTimeoutMs: this.options.workItemQueueVisibilityTimeoutMs },
+      (m) => this.#onWorkItem(m),
+      logger,
+    );
+  }
+
+  get hubName(): string {
+    return this.options.hubName;
+  }
+
+  async start(hostUrl: string): Promise<void> {
+    this.#hostUrl = hostUrl;
+    await this.store.create();
+    await this.#startRpc();
+    await this.#recoverTimers();
+    for (const p of [...this.#controlPumps, this.#workPump]) p.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#timers.stop();
+    await Promise.all([...this.#controlPumps, this.#workPump].map((p) => p.stop()));
+    await new Promise<void>((r) => (this.#rpc ? this.#rpc.close(() => r()) : r()));
+  }
+
+  get quiet(): boolean {
+    return this.#activeEpisodes === 0 && [...this.#controlPumps, this.#workPump].every((p) => p.quiet);
+  }
+
+  poke(): void {
+    for (const p of [...this.#controlPumps, this.#workPump]) p.poke();
+  }
+
+  /** The `durableClient` input binding's value (BindingHelper.DurableOrchestrationClientToString). */
+  clientBinding(): RpcTypedData {
+    const urls = this.#urls();
+    const code = urls.requiredQuery ? `&${urls.requiredQuery}` : '';
+    const management = managementPayload(urls, 'INSTANCEID');
+    return {
+      string: JSON.stringify({
+        taskHubName: this.hubName,
+        connectionName: null,
+        creationUrls: {
+          createNewInstancePostUri: `${urls.baseUrl}/orchestrators/{functionName}[/{instanceId}]?${urls.requiredQuery}`,
+          createAndWaitOnNewInstancePostUri: `${urls.baseUrl}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}${code}`,
+        },
+        managementUrls: management,
+        baseUrl: urls.baseUrl,
+        requiredQueryStringParameters: urls.requiredQuery,
+        rpcBaseUrl: this.#rpcBaseUrl,
+        httpBaseUrl: null,
+      }),
+    };
+  }
+
+  /** Serves `/runtime/webhooks/durabletask/...` on the host's port. */
+  async handleWebhook(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    await this.#api.handle(req, res, url, url.pathname.slice(WEBHOOK_PATH.length));
+  }
+
+  #urls(): ApiUrls {
+    return { baseUrl: `${this.#hostUrl}${WEBHOOK_PATH}`, hubName: this.hubName, requiredQuery: this.keys.systemKey ? `code=${encodeURIComponent(this.keys.systemKey)}` : '' };
+  }
+
+  /** The extension's local RPC listener, which the SDK's client calls (unauthenticated, loopback only). */
+  async #startRpc(): Promise<void> {
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      if (!url.pathname.startsWith('/durabletask/')) return void res.writeHead(404).end();
+      this.#api.handle(req, res, url, url.pathname.slice('/durabletask'.length)).catch((error: Error) => {
+        this.logger.error(`durable RPC ${req.method} ${req.url}: ${error.stack ?? error.message}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ Message: 'Something went wrong while processing your request' }));
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    this.#rpc = server;
+    this.#rpcBaseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/durabletask/`;
+  }
+
+  async #recoverTimers(): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.store.queryInstances({ runtimeStatus: ['Running', 'Suspended'], continuationToken: token, top: 1000 });
+      for (const r of page.records) {
+        if (r.instanceId.startsWith('@')) continue;
+        const history = await this.store.loadHistory(r.instanceId);
+        if (history.executionId) this.#timers.recover(r.instanceId, history.executionId, history.events);
+      }
+      token = page.continuationToken;
+    } while (token);
+  }
+
+  async #sendToInstance(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void> {
+    const queue = this.store.controlQueueFor(instanceId);
+    await this.store.send(queue, { messageId, instanceId, executionId, event });
+    this.#controlPumps[this.store.controlQueues.indexOf(queue)]?.poke();
+  }
+
+  async #waitForCompletion(id: string, timeoutMs: number, pollMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.store.getInstance(id);
+      if (r && isTerminal(r.runtimeStatus)) return true;
+      if (Date.now() + pollMs > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(50, pollMs)));
+    }
+  }
+
+  async #onWorkItem(held: HeldMessage): Promise<void> {
+    let message: TaskMessage;
+    try {
+      message = await this.store.parse(held.item.messageText);
+    } catch (error) {
+      this.logger.error(`dropping an unreadable work item: ${(error as Error).message}`);
+      return held.complete();
+    }
+    await this.#activities.process(message);
+    await held.complete();
+  }
+
+  async #onControl(held: HeldMessage): Promise<void> {
+    let message: TaskMessage;
+    try {
+      message = await this.store.parse(held.item.messageText);
+    } catch (error) {
+      this.logger.error(`dropping an unreadable control message: ${(error as Error).message}`);
+      return held.complete();
+    }
+    let session = this.#sessions.get(message.instanceId);
+    if (!session) {
+      session = { pending: [], running: false };
+      this.#sessions.set(message.instanceId, session);
+    }
+    session.pending.push({ held, message });
+    if (!session.running && !this.#ready.includes(message.instanceId)) this.#ready.push(message.instanceId);
+    // Let the rest of this poll's messages join the batch before the episode starts.
+    setImmediate(() => this.#drain());
+  }
+
+  /** Starts episodes for instances with pending messages, one at a time per instance, up to the concurrency limit. */
+  #drain(): void {
+    while (this.#ready.length > 0 && this.#activeEpisodes < this.options.maxConcurrentOrchestratorFunctions) {
+      const instanceId = this.#ready.shift()!;
+      const session = this.#sessions.get(instanceId);
+      if (!session || session.running || session.pending.length === 0) continue;
+      session.running = true;
+      this.#activeEpisodes++;
+      const batch = session.pending.splice(0);
+      void this.#runSession(instanceId, batch).finally(() => {
+        session.running = false;
+        this.#activeEpisodes--;
+        if (session.pending.length > 0) this.#ready.push(instanceId);
+        else this.#sessions.delete(instanceId);
+        this.#drain();
+      });
+    }
+  }
+
+  async #runSession(instanceId: string, batch: { held: HeldMessage; message: TaskMessage }[]): Promise<void> {
+    const messages = batch.map((b) => b.message);
+    try {
+      if (instanceId.startsWith('@')) {
+        await this.invoker.track(() => this.#entities.process(instanceId, messages));
+        await Promise.all(batch.map((b) => b.held.complete()));
+        return;
+      }
+      const outcome = await this.invoker.track(() => this.#orchestrations.process(instanceId, messages));
+      if (outcome === 'defer') await Promise.all(batch.map((b) => b.held.release(1000)));
+      else await Promise.all(batch.map((b) => b.held.complete()));
+    } catch (error) {
+      // Storage trouble mid-checkpoint: forget what we cached and let the messages come back.
+      this.#orchestrations.forget(instanceId);
+      this.logger.error(`instance '${instanceId}': ${(error as Error).stack ?? error}`);
+      await Promise.all(batch.map((b) => b.held.release(1000)));
+    }
+  }
+}

@@ -1,0 +1,352 @@
+import { EventType, events, isoTime, OrchestrationStatus, type HistoryEvent, type ParentInstance, type RuntimeStatus } from './history.js';
+import { stableGuid } from './ids.js';
+import { ActionType, replay, ReplayError, type Action } from './replay.js';
+import { parseJsonText, returnedValue, type EngineServices } from './services.js';
+import type { InstanceRecord, StoredHistory, TaskMessage } from './taskHubStore.js';
+
+interface OrchestratorState {
+  isDone: boolean;
+  actions?: Action[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+const COMPLETIONS = new Map<number, 'TaskScheduledId' | 'TimerId'>([
+  [EventType.TaskCompleted, 'TaskScheduledId'],
+  [EventType.TaskFailed, 'TaskScheduledId'],
+  [EventType.SubOrchestrationInstanceCompleted, 'TaskScheduledId'],
+  [EventType.SubOrchestrationInstanceFailed, 'TaskScheduledId'],
+  [EventType.TimerFired, 'TimerId'],
+]);
+
+const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
+
+/** Where an instance stands, read off its history. */
+export function statusFromHistory(history: HistoryEvent[]): RuntimeStatus {
+  let status: RuntimeStatus = history.some((e) => e.EventType === EventType.ExecutionStarted) ? 'Running' : 'Pending';
+  for (const e of history) {
+    if (e.EventType === EventType.ExecutionSuspended) status = 'Suspended';
+    if (e.EventType === EventType.ExecutionResumed && status === 'Suspended') status = 'Running';
+    if (e.EventType === EventType.ExecutionCompleted) {
+      const s = Object.entries(OrchestrationStatus).find(([, v]) => v === e.OrchestrationStatus)?.[0] as RuntimeStatus | undefined;
+      status = s ?? 'Completed';
+    }
+    if (e.EventType === EventType.ExecutionTerminated) status = 'Terminated';
+  }
+  return status;
+}
+
+const TERMINAL = new Set<RuntimeStatus>(['Completed', 'Failed', 'Terminated', 'Canceled']);
+export const isTerminal = (s: RuntimeStatus) => TERMINAL.has(s);
+
+export type EpisodeOutcome = 'done' | 'defer';
+
+interface Incoming {
+  event: HistoryEvent;
+  messageId: string;
+}
+
+/**
+ * One orchestration work item: apply the instance's new messages to its history, run the orchestrator
+ * through the SDK, derive the new tasks, and checkpoint in the Azure Storage provider's order — send new
+ * messages, write history (the sentinel is the commit point), update the Instances row. The caller deletes
+ * the messages afterwards. Redelivered messages are recognised by message id or by the task they complete.
+ */
+export class OrchestrationRunner {
+  /** History kept between episodes; the sentinel ETag still guards every write. */
+  #cache = new Map<string, StoredHistory>();
+
+  constructor(private readonly s: EngineServices) {}
+
+  forget(instanceId: string): void {
+    this.#cache.delete(instanceId);
+  }
+
+  async process(instanceId: string, messages: TaskMessage[]): Promise<EpisodeOutcome> {
+    const { store, logger } = this.s;
+    const instance = await store.getInstance(instanceId);
+    if (!instance) {
+      logger.warn(`dropping ${messages.length} message(s) for unknown instance '${instanceId}' (purged?)`, { functionName: undefined });
+      return 'done';
+    }
+    let stored = this.#cache.get(instanceId);
+    if (!stored) stored = await store.loadHistory(instanceId);
+
+    let history = stored.events;
+    let executionId = stored.executionId;
+    let started: HistoryEvent | undefined;
+    const incoming: Incoming[] = [];
+    const completed = new Set(history.filter((e) => COMPLETIONS.has(e.EventType)).map((e) => `${e.EventType === EventType.TimerFired ? 't' : 'c'}${e[COMPLETIONS.get(e.EventType)!]}`));
+    const seen = new Set(stored.messageIds);
+    const ordered = [...messages].sort((a, b) => Number(b.event.EventType === EventType.ExecutionStarted) - Number(a.event.EventType === EventType.ExecutionStarted));
+    for (const m of ordered) {
+      if (seen.has(m.messageId)) continue;
+      seen.add(m.messageId);
+      const type = m.event.EventType;
+      if (type === EventType.ExecutionStarted) {
+        if (m.executionId === executionId) continue;
+        if (history.length > 0 && !isTerminal(statusFromHistory(history))) {
+          logger.warn(`instance '${instanceId}' is already running; ignoring a second start`);
+          continue;
+        }
+        started = { ...m.event, IsPlayed: false };
+        executionId = m.executionId;
+        history = [];
+        completed.clear();
+        continue;
+      }
+      if (COMPLETIONS.has(type)) {
+        if (m.executionId && executionId && m.executionId !== executionId) continue;
+        const key = `${type === EventType.TimerFired ? 't' : 'c'}${m.event[COMPLETIONS.get(type)!]}`;
+        if (completed.has(key)) continue;
+        completed.add(key);
+      }
+      incoming.push({ event: { ...m.event, IsPlayed: false }, messageId: m.messageId });
+    }
+    if (!started && history.length === 0) {
+      // Messages that overtook the instance's start (or its start is being retried): try again shortly.
+      return incoming.length > 0 ? 'defer' : 'done';
+    }
+    if (!started && isTerminal(statusFromHistory(history))) {
+      if (incoming.length) logger.debug(`instance '${instanceId}' has ended; ${incoming.length} late message(s) dropped`);
+      await this.#syncInstance(instance, history, undefined);
+      return 'done';
+    }
+    if (!started && incoming.length === 0) {
+      await this.#syncInstance(instance, history, undefined);
+      return 'done';
+    }
+    await this.#episode(instance, stored, history, executionId!, started, incoming);
+    return 'done';
+  }
+
+  async #episode(instance: InstanceRecord, stored: StoredHistory, history: HistoryEvent[], executionId: string, started: HistoryEvent | undefined, incoming: Incoming[]): Promise<void> {
+    const now = this.s.clock.now();
+    const at = isoTime(now);
+    const from = started ? 0 : history.length;
+    const appended: Incoming[] = [{ event: events.orchestratorStarted(at), messageId: '' }];
+    if (started) appended.push({ event: started, messageId: '' });
+    appended.push(...incoming);
+    let full = [...history, ...appended.map((a) => a.event)];
+    let customStatus: string | null | undefined;
+    const outbound: (() => Promise<void>)[] = [];
+    const afterCommit: (() => void)[] = [];
+
+    const status = statusFromHistory(full);
+    if (status === 'Terminated') {
+      const reason = incoming.find((i) => i.event.EventType === EventType.ExecutionTerminated)?.event.Input ?? null;
+      const end = events.executionCompleted(at, -1, OrchestrationStatus.Terminated, reason);
+      appended.push({ event: end, messageId: '' });
+      full = [...full, end];
+      this.#notifyParent(full, executionId, false, `Orchestration terminated: ${reason ?? ''}`, outbound);
+    } else if (status !== 'Suspended') {
+      const result = await this.#runOrchestrator(instance.instanceId, executionId, full, now);
+      customStatus = result.customStatus;
+      if (result.continueAs) {
+        // DTFx starts the next execution in the same work item; the finished one's history is not kept.
+        for (const send of result.outbound) await send();
+        const { executionId: next, started: nextStart, carried } = result.continueAs;
+        return this.#episode(instance, stored, [], next, nextStart, carried.map((event) => ({ event, messageId: '' })));
+      }
+      appended.push(...result.events.map((event) => ({ event, messageId: '' })));
+      full = [...full, ...result.events];
+      outbound.push(...result.outbound);
+      afterCommit.push(...result.afterCommit);
+    }
+    const completedEvent = events.orchestratorCompleted(at);
+    appended.push({ event: completedEvent, messageId: '' });
+    full.push(completedEvent);
+
+    for (const send of outbound) await send();
+    const etag = await this.s.store.commitHistory(
+      instance.instanceId,
+      executionId,
+      from,
+      appended.map((a) => ({ event: a.event, messageId: a.messageId || undefined })),
+      stored.etag,
+    );
+    const messageIds = new Set(started ? [] : stored.messageIds);
+    for (const a of appended) if (a.messageId) messageIds.add(a.messageId);
+    this.#cache.set(instance.instanceId, { events: full.map((e) => ({ ...e, IsPlayed: true })), messageIds, executionId, etag });
+    await this.#syncInstance(instance, full, customStatus, executionId);
+    for (const run of afterCommit) run();
+  }
+
+  /** Keeps the Instances row in step with history (also repairs it after a crash between the two writes). */
+  async #syncInstance(instance: InstanceRecord, history: HistoryEvent[], customStatus: string | null | undefined, executionId?: string): Promise<void> {
+    const status = statusFromHistory(history);
+    const start = history.find((e) => e.EventType === EventType.ExecutionStarted);
+    const end = [...history].reverse().find((e) => e.EventType === EventType.ExecutionCompleted);
+    const now = isoTime(this.s.clock.now());
+    const next: InstanceRecord = {
+      ...instance,
+      name: start?.Name ?? instance.name,
+      input: start ? (start.Input ?? null) : instance.input,
+      runtimeStatus: status,
+      output: end ? (end.Result ?? null) : status === 'Running' || status === 'Suspended' ? null : instance.output,
+      customStatus: customStatus === undefined ? instance.customStatus : customStatus,
+      executionId: executionId ?? instance.executionId,
+      completedTime: isTerminal(status) ? (instance.completedTime && instance.runtimeStatus === status ? instance.completedTime : now) : null,
+      lastUpdatedTime: now,
+      parentInstanceId: start?.ParentInstance?.OrchestrationInstance.InstanceId ?? instance.parentInstanceId,
+    };
+    const unchanged = (['runtimeStatus', 'output', 'customStatus', 'executionId', 'input', 'name'] as const).every((k) => next[k] === instance[k]);
+    if (unchanged && customStatus === undefined) return;
+    await this.s.store.putInstance(next);
+  }
+
+  #notifyParent(history: HistoryEvent[], executionId: string, ok: boolean, resultOrReason: string | null, outbound: (() => Promise<void>)[]): void {
+    const start = history.find((e) => e.EventType === EventType.ExecutionStarted);
+    const parent = start?.ParentInstance as ParentInstance | null | undefined;
+    if (!parent) return;
+    const self = start!.OrchestrationInstance!.InstanceId;
+    const at = isoTime(this.s.clock.now());
+    const event = ok
+      ? events.subOrchestrationCompleted(at, parent.TaskScheduleId, resultOrReason)
+      : events.subOrchestrationFailed(at, parent.TaskScheduleId, resultOrReason ?? 'failed', JSON.stringify({ Message: resultOrReason }));
+    outbound.push(() => this.s.sendToInstance(parent.OrchestrationInstance.InstanceId, parent.OrchestrationInstance.ExecutionId, event, stableGuid(self, executionId, 'completion')));
+  }
+
+  async #runOrchestrator(instanceId: string, executionId: string, history: HistoryEvent[], now: number) {
+    const at = isoTime(now);
+    const start = history.find((e) => e.EventType === EventType.ExecutionStarted)!;
+    const name = start.Name ?? '';
+    const out = {
+      events: [] as HistoryEvent[],
+      outbound: [] as (() => Promise<void>)[],
+      afterCommit: [] as (() => void)[],
+      customStatus: undefined as string | null | undefined,
+      continueAs: undefined as { executionId: string; started: HistoryEvent; carried: HistoryEvent[] } | undefined,
+    };
+    const fail = (message: string, actions: Action[]) => {
+      let nextId = -1;
+      try {
+        nextId = this.#schedule(instanceId, executionId, name, history, actions, now, out).nextId;
+      } catch (error) {
+        if (!(error instanceof ReplayError)) throw error;
+      }
+      const reason = `Orchestrator function '${name}' failed: ${message}`;
+      out.events.push(events.executionCompleted(at, nextId, OrchestrationStatus.Failed, reason));
+      this.#notifyParent(history, executionId, false, reason, out.outbound);
+      this.s.logger.error(reason, { functionName: name });
+      return out;
+    };
+    const target = this.s.findFunction('orchestrationTrigger', name);
+    if (!target) return fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`, []);
+    const payload = {
+      history,
+      input: parseJsonText(start.Input),
+      instanceId,
+      isReplaying: start.IsPlayed,
+      parentInstanceId: start.ParentInstance?.OrchestrationInstance.InstanceId ?? null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: 2,
+      ...this.s.settings,
+    };
+    const result = await this.s.invoker.invoke(target.fn, { inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }] });
+    let state: OrchestratorState;
+    if (result.ok) {
+      state = returnedValue(result.response.returnValue) as OrchestratorState;
+      if (typeof state === 'string') state = JSON.parse(state) as OrchestratorState;
+    } else {
+      const message = result.error.message;
+      const i = message.indexOf(OUT_OF_PROC_LABEL);
+      if (i < 0) return fail(message, []);
+      state = JSON.parse(message.slice(i + OUT_OF_PROC_LABEL.length)) as OrchestratorState;
+      out.customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
+      return fail(state.error ?? message, state.actions?.[0] ?? []);
+    }
+    out.customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
+    const actions = state.actions?.[0] ?? [];
+    let replayed;
+    try {
+      replayed = this.#schedule(instanceId, executionId, name, history, actions, now, out);
+    } catch (error) {
+      if (error instanceof ReplayError) return fail(error.message, []);
+      throw error;
+    }
+    if (!state.isDone) return out;
+    const continueAsNew = actions.find((a) => a.actionType === ActionType.ContinueAsNew);
+    if (continueAsNew) {
+      const input = continueAsNew.input === undefined ? null : JSON.stringify(continueAsNew.input);
+      const nextExecution = stableGuid(instanceId, executionId, 'continued');
+      out.continueAs = {
+        executionId: nextExecution,
+        started: events.executionStarted(at, { name, instance: { InstanceId: instanceId, ExecutionId: nextExecution }, input, parent: start.ParentInstance ?? null }),
+        carried: replayed.unconsumedEvents.map((e) => ({ ...e, IsPlayed: false })),
+      };
+      return out;
+    }
+    const output = state.output === undefined ? null : JSON.stringify(state.output);
+    out.events.push(events.executionCompleted(at, replayed.nextId, OrchestrationStatus.Completed, output));
+    this.#notifyParent(history, executionId, true, output, out.outbound);
+    return out;
+  }
+
+  /** Replays, and turns each new scheduling event into the message or timer it stands for. */
+  #schedule(
+    instanceId: string,
+    executionId: string,
+    name: string,
+    history: HistoryEvent[],
+    actions: Action[],
+    now: number,
+    out: { events: HistoryEvent[]; outbound: (() => Promise<void>)[]; afterCommit: (() => void)[] },
+  ) {
+    const replayed = replay({ instanceId, executionId, now }, history, actions);
+    for (const w of replayed.warnings) this.s.logger.warn(`${instanceId}: ${w}`, { functionName: name });
+    const at = isoTime(now);
+    for (const e of replayed.newEvents) {
+      out.events.push(e);
+      switch (e.EventType) {
+        case EventType.TaskScheduled:
+          out.outbound.push(() => this.s.sendWorkItem(instanceId, executionId, e, stableGuid(instanceId, executionId, 'task', e.EventId)));
+          break;
+        case EventType.TimerCreated:
+          out.afterCommit.push(() => this.s.timers.schedule(instanceId, executionId, e.EventId, e.FireAt!));
+          break;
+        case EventType.SubOrchestrationInstanceCreated: {
+          const childId = e.InstanceId!;
+          const childExecution = stableGuid(childId, instanceId, executionId, e.EventId);
+          const parent: ParentInstance = { Name: name, Version: '', TaskScheduleId: e.EventId, OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId } };
+          const startEvent = events.executionStarted(at, { name: e.Name ?? '', instance: { InstanceId: childId, ExecutionId: childExecution }, input: e.Input ?? null, parent });
+          out.outbound.push(async () => {
+            const existing = await this.s.store.getInstance(childId);
+            if (existing && !isTerminal(existing.runtimeStatus) && existing.parentInstanceId !== instanceId) {
+              const reason = `An orchestration with instance id '${childId}' is already running`;
+              await this.s.sendToInstance(instanceId, executionId, events.subOrchestrationFailed(at, e.EventId, reason, '{}'), stableGuid(instanceId, executionId, 'sub-conflict', e.EventId));
+              return;
+            }
+            if (!existing || existing.executionId !== childExecution) {
+              await this.s.store.putInstance({
+                instanceId: childId,
+                name: e.Name ?? '',
+                version: '',
+                input: e.Input ?? null,
+                output: null,
+                customStatus: null,
+                runtimeStatus: 'Pending',
+                createdTime: at,
+                lastUpdatedTime: at,
+                completedTime: null,
+                executionId: childExecution,
+                parentInstanceId: instanceId,
+              });
+            }
+            await this.s.sendToInstance(childId, childExecution, startEvent, stableGuid(childId, childExecution, 'start'));
+          });
+          break;
+        }
+        case EventType.EventSent: {
+          const request = JSON.parse(e.Input ?? '{}') as { id: string };
+          const event = events.eventRaised(at, e.Name ?? '', e.Input ?? null);
+          out.outbound.push(() => this.s.sendToInstance(e.InstanceId!, '', event, request.id));
+          break;
+        }
+      }
+    }
+    for (const id of replayed.canceledTimerIds) out.afterCommit.push(() => this.s.timers.cancel(instanceId, id));
+    return replayed;
+  }
+}
