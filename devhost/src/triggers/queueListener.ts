@@ -22,6 +22,8 @@ export class QueueListener {
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #lastPollEmpty = false;
+  /** Set by poke(): a poll already under way may have missed the message that caused the poke. */
+  #poked = false;
 
   constructor(
     readonly fn: RegisteredFunction,
@@ -51,6 +53,7 @@ export class QueueListener {
 
   /** Poll now instead of waiting out the back-off (a write to this queue, or a test asking for idle). */
   poke(): void {
+    this.#poked = true;
     this.#lastPollEmpty = false;
     this.#delay = MIN_POLL_MS;
     this.#wake?.();
@@ -81,6 +84,7 @@ export class QueueListener {
         continue;
       }
       let messages: DequeuedMessageItem[];
+      this.#poked = false;
       try {
         const reply = await this.queue.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: LEASE_SECONDS });
         messages = reply.receivedMessageItems;
@@ -90,6 +94,7 @@ export class QueueListener {
         messages = [];
       }
       if (messages.length === 0) {
+        if (this.#poked) continue;
         this.#lastPollEmpty = this.#inFlight === 0;
         await this.#sleep(this.#delay);
         this.#delay = Math.min(maxPollingIntervalMs, this.#delay * 2);

@@ -1,0 +1,26 @@
+/** Entra app roles (the token's `roles` claim) and what each lets a caller do. Pure. */
+
+export const ROLES = ['Messages.Write', 'Messages.Approve', 'Reports.Read', 'Notifications.Send.Groups', 'Notifications.Send.Device', 'Tenant.Admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ACTIONS = {
+  'message.read': ['Messages.Write', 'Messages.Approve'],
+  'message.write': ['Messages.Write'],
+  'message.decide': ['Messages.Approve'],
+  'report.read': ['Reports.Read'],
+  'tenant.configure': ['Tenant.Admin'],
+  'notification.sendGroups': ['Notifications.Send.Groups'],
+  'notification.sendDevice': ['Notifications.Send.Device'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Action = keyof typeof ACTIONS;
+
+export interface Caller {
+  tenantId: string;
+  userId: string;
+  roles: readonly string[];
+}
+
+export const can = (caller: Caller, action: Action) => (ACTIONS[action] as readonly string[]).some((r) => caller.roles.includes(r));
+
+/** An approver never approves or rejects their own message. */
+export const mayDecide = (caller: Caller, authorId: string) => can(caller, 'message.decide') && caller.userId !== authorId;
