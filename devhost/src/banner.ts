@@ -1,5 +1,14 @@
 import { relative } from 'node:path';
 import type { Host } from './host.js';
+import { resolveSettingRefs } from './config.js';
+
+const resolved = (text: unknown) => {
+  try {
+    return resolveSettingRefs(String(text), process.env, 'banner');
+  } catch {
+    return String(text);
+  }
+};
 
 /** The startup listing, in the spirit of `func start`: every function, its trigger and where it answers. */
 export function banner(host: Host): string {
@@ -30,11 +39,11 @@ export function banner(host: Host): string {
       const auth = http && http.authLevel !== 'anonymous' ? ` (authLevel ${http.authLevel})` : '';
       lines.push(`        ${name}: [${methods}] ${host.url}${prefix}/${template}${auth}${state}`);
     } else if (e.triggerType === 'queueTrigger') {
-      lines.push(`        ${name}: queueTrigger (queue ${String(e.trigger.queueName)})${state}`);
+      lines.push(`        ${name}: queueTrigger (queue ${resolved(e.trigger.queueName)})${state}`);
     } else if (e.triggerType === 'timerTrigger') {
       const timer = host.timers.find((t) => t.fn === e.fn);
       const next = timer ? `, next ${new Date(timer.schedule.next(host.clock.now())).toISOString()}` : '';
-      lines.push(`        ${name}: timerTrigger (${String(e.trigger.schedule)}${next})${state}`);
+      lines.push(`        ${name}: timerTrigger (${resolved(e.trigger.schedule)}${next})${state}`);
     } else {
       lines.push(`        ${name}: ${e.triggerType}${state}`);
     }

@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { Keys } from './http/keys.js';
-import { startAzurite as launchAzurite, type AzuriteInstance } from './storage/azurite.js';
+import type { AzuriteInstance } from './storage/azurite.js';
 
 export interface StartHostOptions {
   app: string;
@@ -80,8 +80,14 @@ function decode(text: string, encoding: 'base64' | 'none'): unknown {
 }
 
 /** Starts an Azurite on free ports; hand its connection string to several hosts to share storage. */
-export function startAzurite(options: { location?: string } = {}): Promise<AzuriteInstance> {
-  return launchAzurite(options);
+export async function startAzurite(options: { location?: string } = {}): Promise<AzuriteInstance> {
+  // Azurite runs under azuriteGuard.js, which only exists built: from source (vitest) use the built module, as cliPath does.
+  const here = fileURLToPath(import.meta.url);
+  const module = here.endsWith('.ts')
+    ? pathToFileURL(resolve(dirname(here), '../../dist/devhost/src/storage/azurite.js')).href
+    : './storage/azurite.js';
+  const { startAzurite: launch } = (await import(module)) as typeof import('./storage/azurite.js');
+  return launch(options);
 }
 
 /** Runs a devhost process and resolves once it serves requests. */

@@ -40,7 +40,8 @@ export class OutputBindings {
   async sendToQueue(client: QueueClient, bodies: (string | Uint8Array)[]): Promise<void> {
     if (bodies.length === 0) return;
     await this.ensureQueue(client);
-    await Promise.all(bodies.map((b) => client.sendMessage(encodeMessage(b, this.encoding))));
+    // One after another: the host keeps an array's order in the queue.
+    for (const b of bodies) await client.sendMessage(encodeMessage(b, this.encoding));
     this.onQueueWrite(client.name);
   }
 

@@ -122,7 +122,18 @@ export class AdminApi {
       entry.triggerType === 'timerTrigger'
         ? { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) }
         : { string: input };
-    void this.host.invoker.invoke(entry.fn, { inputData: [{ name: entry.triggerName, data }] });
+    // Its output bindings are written as after any invocation; tracked, so idle() waits for the writes.
+    const { invoker, outputs, logger } = this.host;
+    void invoker.track(async () => {
+      const result = await invoker.invoke(entry.fn, { inputData: [{ name: entry.triggerName, data }] });
+      if (!result.ok) return;
+      await outputs.apply(entry.fn, result.response).catch((error: Error) =>
+        logger.error(`writing output bindings failed: ${error.message}`, {
+          functionName: entry.fn.metadata.name,
+          invocationId: result.invocationId,
+        }),
+      );
+    });
     send(res, 202);
     return true;
   }

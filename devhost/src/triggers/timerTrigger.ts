@@ -48,6 +48,7 @@ export class TimerTrigger {
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #firing = false;
+  #retryDelay = false;
 
   constructor(
     readonly fn: RegisteredFunction,
@@ -61,8 +62,12 @@ export class TimerTrigger {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Running an occurrence. Not while it only waits out a retry delay: that wait is on the clock, so with a
+   * test clock nothing happens until the clock moves, and `idle()` must not wait for it.
+   */
   get firing(): boolean {
-    return this.#firing;
+    return this.#firing && !this.#retryDelay;
   }
 
   async start(): Promise<void> {
@@ -110,6 +115,7 @@ export class TimerTrigger {
         this.fn,
         () => ({ inputData: [{ name: this.triggerName, data: { json: JSON.stringify(timerInfo) } }] }),
         this.#abort.signal,
+        (waiting) => (this.#retryDelay = waiting),
       );
       if (result.ok)
         await this.outputs

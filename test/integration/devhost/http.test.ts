@@ -8,10 +8,7 @@ let web: TestHost;
 let bare: TestHost;
 
 beforeAll(async () => {
-  [web, bare] = await Promise.all([
-    startHost({ app: 'test/fixtures/devhost/web' }),
-    startHost({ app: 'test/fixtures/devhost/noprefix' }),
-  ]);
+  [web, bare] = await Promise.all([startHost({ app: 'test/fixtures/devhost/web' }), startHost({ app: 'test/fixtures/devhost/noprefix' })]);
 });
 
 afterAll(async () => {
@@ -91,7 +88,11 @@ describe('requests and responses', () => {
 
   test('JSON in, JSON out, with status and headers', async () => {
     const payload = { name: 'Zoë', tags: ['a', 'b'], nested: { n: 1.5, ok: true, none: null } };
-    const res = await web.fetch('/api/json', { method: 'POST', body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+    const res = await web.fetch('/api/json', {
+      method: 'POST',
+      body: JSON.stringify(payload),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('location')).toBe('/api/json/1');
