@@ -14,6 +14,7 @@ import {
   type LocalSettings,
 } from './config.js';
 import { installCoreModule, Registry } from './coreApi.js';
+import { IDENTITY_PATH, IdentityIssuer } from './identity/issuer.js';
 import { DURABLE_INPUTS, DURABLE_TRIGGERS, DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
 import { catalog, type CatalogEntry } from './functionsCatalog.js';
 import { AdminApi } from './http/admin.js';
@@ -63,6 +64,8 @@ export class Host {
   timers: TimerTrigger[] = [];
   /** Present when the app registers Durable Functions (or takes a durable client). */
   durable: DurableEngine | undefined;
+  /** The stand-in Entra token issuer (discovery + JWKS on this port, tokens from the admin API). */
+  identity!: IdentityIssuer;
   url = '';
   #azurite: AzuriteInstance | undefined;
   #server: Server | undefined;
@@ -91,6 +94,8 @@ export class Host {
     this.keys = this.options.keysFile ? readKeys(this.options.keysFile) : undefined;
     this.hostId = hostIdFor(this.appDir, process.env);
     await this.#startStorage();
+    // With persisted storage the signing key persists too, so tokens minted earlier stay valid.
+    this.identity = await IdentityIssuer.create(this.options.storage === 'disk' ? join(this.appDir, '.devhost', 'identity.json') : undefined);
     installClockGlobal(this.clock);
 
     installCoreModule(this.registry);
@@ -233,6 +238,7 @@ export class Host {
     try {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       if (await this.#admin.handle(req, res, url)) return;
+      if (url.pathname.startsWith(`${IDENTITY_PATH}/`) && this.identity.handle(req, res, url, this.url)) return;
       if (this.state !== 'Running') {
         res.writeHead(503, { 'Retry-After': '1' }).end();
         return;

@@ -61,6 +61,8 @@ export interface TestHost {
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
+  /** An Entra-shaped bearer token from the host's stand-in issuer. */
+  token(request: { tenant: string; user: string; roles?: string[]; audience: string; expiresIn?: number | string; name?: string }): Promise<string>;
 }
 
 function cliPath(): string {
@@ -221,6 +223,9 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       return exited;
+    },
+    async token(request) {
+      return String((await adminJson('/admin/devhost/identity/token', request)).token);
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

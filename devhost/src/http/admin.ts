@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { HOST_VERSION } from '../coreApi.js';
 import { TestClock } from '../clock.js';
 import type { Host } from '../host.js';
@@ -23,6 +24,26 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   return text.trim() === '' ? {} : JSON.parse(text);
+}
+
+const TokenBody = z
+  .object({
+    tenant: z.string().min(1),
+    user: z.string().min(1),
+    roles: z.array(z.string()).default([]),
+    audience: z.string().min(1),
+    expiresIn: z.union([z.number(), z.string()]).optional(),
+    name: z.string().optional(),
+    oid: z.string().optional(),
+  })
+  .strict();
+
+/** Seconds from "90", "90s", "15m", "1h", "2d" (negative allowed, for an expired token). */
+export function parseExpiry(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const m = /^(-?\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!m) throw new RangeError(`expiresIn: "${value}" is not a duration like 3600, 15m, 1h or 2d`);
+  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
 }
 
 /** Parses a time given as ISO 8601 text or epoch milliseconds. */
@@ -153,6 +174,14 @@ export class AdminApi {
         clock: clockView(),
         keysEnforced: !!host.keys,
       });
+    } else if (what === 'identity/token' && method === 'POST') {
+      const parsed = TokenBody.safeParse(await readJson(req));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new RangeError(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+      }
+      const { expiresIn, ...rest } = parsed.data;
+      send(res, 200, await host.identity.mint(host.url, { ...rest, expiresIn: expiresIn === undefined ? undefined : parseExpiry(expiresIn) }));
     } else if (what === 'clock' && method === 'GET') {
       send(res, 200, clockView());
     } else if (what === 'clock' && method === 'POST') {
