@@ -87,11 +87,13 @@ export class ClientOperations {
     return 1;
   }
 
+  /** Purges the instances a filter matches; `createdTimeTo` defaults to now on the host clock (virtual under a test clock). */
   async purgeWhere(query: InstanceQuery): Promise<number> {
+    const filter = { ...query, createdTimeTo: query.createdTimeTo ?? this.s.clock.now() };
     let deleted = 0;
     let token: string | undefined;
     do {
-      const page = await this.s.store.queryInstances({ ...query, continuationToken: token, top: 1000 });
+      const page = await this.s.store.queryInstances({ ...filter, continuationToken: token, top: 1000 });
       for (const r of page.records) if (!r.instanceId.startsWith('@')) deleted += await this.purge(r.instanceId);
       token = page.continuationToken;
     } while (token);

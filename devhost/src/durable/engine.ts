@@ -22,6 +22,8 @@ import { TimerService } from './timerService.js';
 export const DURABLE_TRIGGERS = ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'] as const;
 export const DURABLE_INPUTS = ['durableClient', 'orchestrationClient'] as const;
 export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
+/** How often an out-of-order completion is put back (about a second apart) before it counts as an orphan. */
+const MAX_OUT_OF_ORDER_DEQUEUES = 30;
 
 export interface DurableOptions {
   hubName: string;
@@ -215,10 +217,15 @@ export class DurableEngine {
     this.#rpcBaseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/durabletask/`;
   }
 
+  /**
+   * Re-arms timers created and not fired. Pending counts too: a host that died between an instance's first
+   * checkpoint and its Instances row update leaves the row Pending with a committed TimerCreated, and the
+   * redelivered start message is then recognised as a duplicate without re-running anything.
+   */
   async #recoverTimers(): Promise<void> {
     let token: string | undefined;
     do {
-      const page = await this.store.queryInstances({ runtimeStatus: ['Running', 'Suspended'], continuationToken: token, top: 1000 });
+      const page = await this.store.queryInstances({ runtimeStatus: ['Running', 'Suspended', 'Pending'], continuationToken: token, top: 1000 });
       for (const r of page.records) {
         if (r.instanceId.startsWith('@')) continue;
         const history = await this.store.loadHistory(r.instanceId);
@@ -294,6 +301,17 @@ export class DurableEngine {
     }
   }
 
+  /**
+   * Returns an out-of-order completion to the queue. One that still has no scheduling event after many tries
+   * belongs to an episode that was never committed and was redone differently: the redone episode sends its
+   * own tasks again, so the orphan is dropped.
+   */
+  async #putBack(instanceId: string, b: { held: HeldMessage; message: TaskMessage }): Promise<void> {
+    if (b.held.item.dequeueCount < MAX_OUT_OF_ORDER_DEQUEUES) return b.held.release(1000);
+    this.logger.warn(`instance '${instanceId}': dropping a completion for a task that was never scheduled (message ${b.message.messageId})`);
+    await b.held.complete();
+  }
+
   async #runSession(instanceId: string, batch: { held: HeldMessage; message: TaskMessage }[]): Promise<void> {
     const messages = batch.map((b) => b.message);
     try {
@@ -304,7 +322,8 @@ export class DurableEngine {
       }
       const outcome = await this.invoker.track(() => this.#orchestrations.process(instanceId, messages));
       if (outcome === 'defer') await Promise.all(batch.map((b) => b.held.release(1000)));
-      else await Promise.all(batch.map((b) => b.held.complete()));
+      else if (outcome === 'done') await Promise.all(batch.map((b) => b.held.complete()));
+      else await Promise.all(batch.map((b) => (outcome.deferred.has(b.message.messageId) ? this.#putBack(instanceId, b) : b.held.complete())));
     } catch (error) {
       // Storage trouble mid-checkpoint: forget what we cached and let the messages come back.
       this.#orchestrations.forget(instanceId);

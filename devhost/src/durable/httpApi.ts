@@ -146,7 +146,7 @@ export class DurableHttpApi {
       }
       if (method === 'DELETE') {
         if (query.createdTimeFrom === undefined) throw new ClientError(400, 'Purging by filter needs createdTimeFrom.');
-        const deleted = await this.ops.purgeWhere({ ...query, createdTimeTo: query.createdTimeTo ?? Date.now() });
+        const deleted = await this.ops.purgeWhere(query);
         return deleted === 0 ? message(res, 404, 'No instances matched.') : json(res, 200, { instancesDeleted: deleted });
       }
       return message(res, 405, `${method} is not allowed on instances/.`);
@@ -183,9 +183,12 @@ export class DurableHttpApi {
       case 'resume':
         await this.ops.control(id, operation, reason);
         return json(res, 202, {});
-      case 'rewind':
-        await this.ops.get(id);
-        return message(res, 501, 'Rewind is not supported by devhost.');
+      case 'rewind': {
+        // The SDK's rewind() uses the body as its error message, so answer with a JSON string, not {Message}.
+        const record = await this.store.getInstance(id);
+        if (!record || id.startsWith('@')) return json(res, 404, `No instance with ID '${id}' found.`);
+        return json(res, 501, 'The rewind operation is not supported by devhost (the underlying storage provider).');
+      }
       case 'restart': {
         const next = await this.ops.restart(id, flag(url, 'restartWithNewInstanceId', true));
         return this.#checkStatus(res, req, next);

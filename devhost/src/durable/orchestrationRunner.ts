@@ -20,6 +20,13 @@ const COMPLETIONS = new Map<number, 'TaskScheduledId' | 'TimerId'>([
   [EventType.TimerFired, 'TimerId'],
 ]);
 
+/** Scheduling events, keyed like COMPLETIONS' ids ('c' tasks and sub-orchestrations, 't' timers). */
+const SCHEDULED_KIND = new Map<number, 'c' | 't'>([
+  [EventType.TaskScheduled, 'c'],
+  [EventType.SubOrchestrationInstanceCreated, 'c'],
+  [EventType.TimerCreated, 't'],
+]);
+
 const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
 
 /** Where an instance stands, read off its history. */
@@ -40,7 +47,17 @@ export function statusFromHistory(history: HistoryEvent[]): RuntimeStatus {
 const TERMINAL = new Set<RuntimeStatus>(['Completed', 'Failed', 'Terminated', 'Canceled']);
 export const isTerminal = (s: RuntimeStatus) => TERMINAL.has(s);
 
-export type EpisodeOutcome = 'done' | 'defer';
+/** Timers an execution created that have not fired (a Task.any the timer lost, without cancel()). */
+export function pendingTimerIds(history: HistoryEvent[]): number[] {
+  const fired = new Set(history.filter((e) => e.EventType === EventType.TimerFired).map((e) => e.TimerId));
+  return history.filter((e) => e.EventType === EventType.TimerCreated && !fired.has(e.EventId)).map((e) => e.EventId);
+}
+
+/**
+ * 'done': delete every message; 'defer': put them all back for later; `deferred`: delete all but these
+ * (by message id), which arrived out of order and go back to the queue.
+ */
+export type EpisodeOutcome = 'done' | 'defer' | { deferred: Set<string> };
 
 interface Incoming {
   event: HistoryEvent;
@@ -78,6 +95,12 @@ export class OrchestrationRunner {
     let started: HistoryEvent | undefined;
     const incoming: Incoming[] = [];
     const completed = new Set(history.filter((e) => COMPLETIONS.has(e.EventType)).map((e) => `${e.EventType === EventType.TimerFired ? 't' : 'c'}${e[COMPLETIONS.get(e.EventType)!]}`));
+    let scheduled = new Set(history.filter((e) => SCHEDULED_KIND.has(e.EventType)).map((e) => `${SCHEDULED_KIND.get(e.EventType)}${e.EventId}`));
+    // Completions whose scheduling event is not committed yet: a host sent the task, then died before its
+    // checkpoint, and the task finished meanwhile. As DTFx does (IsOutOfOrderMessage), they wait in the queue
+    // until the redone episode has committed the scheduling event, so history stays in causal order.
+    const deferred = new Set<string>();
+    const finish = (outcome: 'done' | 'defer'): EpisodeOutcome => (outcome === 'done' && deferred.size > 0 ? { deferred } : outcome);
     const seen = new Set(stored.messageIds);
     const ordered = [...messages].sort((a, b) => Number(b.event.EventType === EventType.ExecutionStarted) - Number(a.event.EventType === EventType.ExecutionStarted));
     for (const m of ordered) {
@@ -94,19 +117,24 @@ export class OrchestrationRunner {
         executionId = m.executionId;
         history = [];
         completed.clear();
+        scheduled = new Set();
         continue;
       }
       if (COMPLETIONS.has(type)) {
         if (m.executionId && executionId && m.executionId !== executionId) continue;
         const key = `${type === EventType.TimerFired ? 't' : 'c'}${m.event[COMPLETIONS.get(type)!]}`;
         if (completed.has(key)) continue;
+        if (!scheduled.has(key)) {
+          deferred.add(m.messageId);
+          continue;
+        }
         completed.add(key);
       }
       incoming.push({ event: { ...m.event, IsPlayed: false }, messageId: m.messageId });
     }
     if (!started && history.length === 0) {
       // Messages that overtook the instance's start (or its start is being retried): try again shortly.
-      return incoming.length > 0 ? 'defer' : 'done';
+      return incoming.length > 0 || deferred.size > 0 ? 'defer' : 'done';
     }
     if (!started && isTerminal(statusFromHistory(history))) {
       if (incoming.length) logger.debug(`instance '${instanceId}' has ended; ${incoming.length} late message(s) dropped`);
@@ -115,10 +143,10 @@ export class OrchestrationRunner {
     }
     if (!started && incoming.length === 0) {
       await this.#syncInstance(instance, history, undefined);
-      return 'done';
+      return finish('done');
     }
     await this.#episode(instance, stored, history, executionId!, started, incoming);
-    return 'done';
+    return finish('done');
   }
 
   async #episode(instance: InstanceRecord, stored: StoredHistory, history: HistoryEvent[], executionId: string, started: HistoryEvent | undefined, incoming: Incoming[]): Promise<void> {
@@ -146,6 +174,9 @@ export class OrchestrationRunner {
       if (result.continueAs) {
         // DTFx starts the next execution in the same work item; the finished one's history is not kept.
         for (const send of result.outbound) await send();
+        // Its timers that have not fired go too: the next execution numbers its tasks from 0 again, and a
+        // leftover timer with the same id must not stand in for (or block) the new execution's timer.
+        for (const id of pendingTimerIds(full)) this.s.timers.cancel(instance.instanceId, id);
         const { executionId: next, started: nextStart, carried } = result.continueAs;
         return this.#episode(instance, stored, [], next, nextStart, carried.map((event) => ({ event, messageId: '' })));
       }
@@ -157,6 +188,11 @@ export class OrchestrationRunner {
     const completedEvent = events.orchestratorCompleted(at);
     appended.push({ event: completedEvent, messageId: '' });
     full.push(completedEvent);
+    if (isTerminal(statusFromHistory(full))) {
+      // An ended execution waits for nothing: drop the timers it left (a restart may reuse the instance id).
+      const leftover = pendingTimerIds(full);
+      afterCommit.push(() => leftover.forEach((id) => this.s.timers.cancel(instance.instanceId, id)));
+    }
 
     for (const send of outbound) await send();
     const etag = await this.s.store.commitHistory(
@@ -294,7 +330,7 @@ export class OrchestrationRunner {
     now: number,
     out: { events: HistoryEvent[]; outbound: (() => Promise<void>)[]; afterCommit: (() => void)[] },
   ) {
-    const replayed = replay({ instanceId, executionId, now }, history, actions);
+    const replayed = replay({ instanceId, executionId, now, defaultHttpAsyncRequestSleepTimeMilliseconds: this.s.settings.defaultHttpAsyncRequestSleepTimeMillseconds }, history, actions);
     for (const w of replayed.warnings) this.s.logger.warn(`${instanceId}: ${w}`, { functionName: name });
     const at = isoTime(now);
     for (const e of replayed.newEvents) {

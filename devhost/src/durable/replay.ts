@@ -59,6 +59,8 @@ export interface ReplayContext {
   executionId: string;
   /** Episode time: stamps new events. */
   now: number;
+  /** callHttp polling: how long to wait between polls when a 202 has no Retry-After (host.json httpSettings). */
+  defaultHttpAsyncRequestSleepTimeMilliseconds?: number;
 }
 
 export interface ReplayResult {
@@ -90,11 +92,13 @@ export function retryDelay(options: RetryOptions, failedAttempt: number, firstAt
   return max !== undefined && max > 0 ? Math.min(delay, max) : delay;
 }
 
-type Outcome = { ok: boolean };
+type Outcome = { ok: boolean; result: string | null | undefined };
 
 abstract class Node {
   done = false;
   ok = true;
+  /** The completion event's Result (JSON text), for nodes that look at it (callHttp polling). */
+  result: string | null | undefined;
   parent: Node | undefined;
   constructor(protected readonly sim: Simulation) {}
   abstract start(): void;
@@ -192,6 +196,90 @@ class Retry extends Node {
   }
 }
 
+const HTTP_ACTIVITY = 'BuiltIn::HttpActivity';
+
+interface DurableHttpRequest {
+  method?: string;
+  uri?: string;
+  content?: string;
+  headers?: Record<string, string | string[]>;
+  tokenSource?: unknown;
+  asynchronousPatternEnabled?: boolean;
+}
+
+/**
+ * callHttp. The action list carries only the first request; when it answers 202 with a Location and the
+ * async pattern is on, the extension (`DurableOrchestrationContext.CallHttpAsync`) polls by itself: a timer
+ * (Retry-After seconds, else the default sleep), then a GET of the Location with the original headers less
+ * `x-functions-key` — each consuming an id, which the SDK's CallHttpWithPollingTask expects likewise.
+ */
+class HttpCall extends Node {
+  #waitingOnTimer = false;
+  #next: DurableHttpRequest | undefined;
+  constructor(
+    sim: Simulation,
+    private readonly request: DurableHttpRequest,
+    private readonly send: (request: DurableHttpRequest) => IdTask,
+    private readonly defaultSleepMs: number,
+  ) {
+    super(sim);
+  }
+  start(): void {
+    this.#call(this.request);
+  }
+  #call(request: DurableHttpRequest): void {
+    const child = this.send(request);
+    child.parent = this;
+    child.start();
+  }
+  override childDone(child: Node): void {
+    if (this.#waitingOnTimer) {
+      this.#waitingOnTimer = false;
+      return this.#call(this.#next!);
+    }
+    if (!child.ok) return this.finish(false);
+    const poll = this.request.asynchronousPatternEnabled === false ? undefined : this.#pollAfter(child.result);
+    if (!poll) {
+      this.result = child.result;
+      return this.finish(true);
+    }
+    this.#next = poll.request;
+    this.#waitingOnTimer = true;
+    const fireAt = isoTime(this.sim.currentTime + poll.delayMs);
+    const timer = new IdTask(this.sim, (id, at) => events.timerCreated(at, id, fireAt), 'timer');
+    timer.parent = this;
+    timer.start();
+  }
+  #pollAfter(result: string | null | undefined): { request: DurableHttpRequest; delayMs: number } | undefined {
+    let response: { statusCode?: number; headers?: Record<string, string | string[]> };
+    try {
+      response = JSON.parse(result ?? 'null') ?? {};
+    } catch {
+      return undefined;
+    }
+    if (response.statusCode !== 202) return undefined;
+    const header = (name: string) => {
+      const key = Object.keys(response.headers ?? {}).find((k) => k.toLowerCase() === name);
+      const value = key === undefined ? undefined : response.headers![key];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const location = header('location');
+    if (!location) return undefined;
+    const retryAfter = Number(header('retry-after'));
+    const delayMs = header('retry-after') !== undefined && Number.isFinite(retryAfter) ? retryAfter * 1000 : this.defaultSleepMs;
+    const headers = Object.fromEntries(Object.entries(this.request.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'x-functions-key'));
+    let uri = location;
+    try {
+      uri = new URL(location, this.request.uri).href;
+    } catch {
+      // Not resolvable: the HTTP activity reports it.
+    }
+    const request: DurableHttpRequest = { method: 'GET', uri, headers };
+    if (this.request.tokenSource) request.tokenSource = this.request.tokenSource;
+    return { request, delayMs };
+  }
+}
+
 class WhenAll extends Node {
   constructor(
     sim: Simulation,
@@ -278,6 +366,7 @@ class Simulation {
     const early = this.#early.get(id);
     if (early) {
       this.#early.delete(id);
+      node.result = early.result;
       node.finish(early.ok);
       return;
     }
@@ -297,16 +386,17 @@ class Simulation {
     this.#nameWaiters.set(name, list);
   }
 
-  #completeId(id: number, ok: boolean, what: string): void {
+  #completeId(id: number, ok: boolean, what: string, result?: string | null): void {
     const node = this.#byId.get(id);
     if (!node) {
       if (this.#early.has(id) || !this.#scheduled.has(id)) {
         this.warnings.push(`${what} for task ${id}, which is not waiting`);
       }
-      this.#early.set(id, { ok });
+      this.#early.set(id, { ok, result });
       return;
     }
     this.#byId.delete(id);
+    node.result = result;
     node.finish(ok);
   }
 
@@ -336,7 +426,7 @@ class Simulation {
       case ActionType.CallSubOrchestratorWithRetry:
         return new Retry(this, sub(action), this.#retryOptions(action));
       case ActionType.CallHttp:
-        return activity('BuiltIn::HttpActivity', action.httpRequest)();
+        return new HttpCall(this, action.httpRequest as DurableHttpRequest, (request) => activity(HTTP_ACTIVITY, request)(), this.ctx.defaultHttpAsyncRequestSleepTimeMilliseconds ?? 30_000);
       case ActionType.CreateTimer: {
         const timer = new IdTask(this, (id, at) => events.timerCreated(at, id, action.fireAt ?? at), 'timer');
         if (action.isCanceled) timer.onStart = (id) => this.canceledTimers.push(id);
@@ -409,7 +499,7 @@ class Simulation {
           break;
         case EventType.TaskCompleted:
         case EventType.TaskFailed:
-          this.#completeId(e.TaskScheduledId!, e.EventType === EventType.TaskCompleted, EVENT_LABEL[e.EventType]!);
+          this.#completeId(e.TaskScheduledId!, e.EventType === EventType.TaskCompleted, EVENT_LABEL[e.EventType]!, e.Result);
           break;
         case EventType.SubOrchestrationInstanceCompleted:
         case EventType.SubOrchestrationInstanceFailed:

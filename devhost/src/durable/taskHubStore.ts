@@ -8,8 +8,8 @@ import type { StorageClients } from '../storage/connections.js';
 
 /** Table string columns hold 64 KB; DTFx moves values over ~60 KB of UTF-16 to blobs. */
 const MAX_COLUMN_CHARS = 30_000;
-/** Queue messages hold 64 KB; DTFx compresses payloads over 45 KB into a blob. */
-const MAX_MESSAGE_CHARS = 45_000;
+/** Queue messages hold 64 KB (of UTF-8, not characters); DTFx compresses payloads over 45 KB into a blob. */
+const MAX_MESSAGE_BYTES = 45 * 1024;
 const BLOB_COLUMNS = ['Input', 'Result', 'Output', 'Reason', 'Details', 'Name', 'CustomStatus'] as const;
 const JSON_COLUMNS = ['OrchestrationInstance', 'ParentInstance', 'Tags', 'FailureDetails'] as const;
 const DATE_COLUMNS = ['FireAt', 'ScheduledStartTime'] as const;
@@ -354,7 +354,7 @@ export class TaskHubStore {
 
   async send(queue: QueueClient, m: TaskMessage, visibilityMs = 0): Promise<void> {
     let text = this.#serialize(m, this.#sequence++);
-    if (text.length > MAX_MESSAGE_CHARS) {
+    if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
       const blobName = `${escapeKey(m.instanceId)}/message-${m.messageId}-${EVENT_TYPE_NAMES[m.event.EventType]}.json.gz`;
       await this.#putBlob(blobName, text);
       text = JSON.stringify({ $type: 'DurableTask.AzureStorage.MessageData', ActivityId: m.messageId, CompressedBlobName: blobName, SequenceNumber: this.#sequence });

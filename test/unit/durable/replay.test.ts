@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { EventType, events, type HistoryEvent } from '../../../devhost/src/durable/history.js';
+import { pendingTimerIds } from '../../../devhost/src/durable/orchestrationRunner.js';
 import { ActionType, replay, retryDelay, type Action } from '../../../devhost/src/durable/replay.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -113,5 +114,78 @@ describe('task ids as the Durable extension assigns them', () => {
   test('a history that disagrees with the actions is reported', () => {
     const h = [...start(), events.timerCreated(at(0), 0, at(10))];
     expect(replay(ctx(0), h, [activity('x')]).warnings[0]).toMatch(/non-deterministic/);
+  });
+});
+
+describe('callHttp polling (202 + Location), as the extension’s CallHttpAsync does it', () => {
+  const request = { method: 'POST', uri: 'http://svc/jobs/start', content: 'go', headers: { 'x-functions-key': 'k', accept: 'json' }, asynchronousPatternEnabled: true };
+  const call: Action = { actionType: ActionType.CallHttp, httpRequest: request };
+  const accepted = (headers: Record<string, string>) => JSON.stringify({ statusCode: 202, content: '', headers });
+  const first = events.taskScheduled(at(0), 0, 'BuiltIn::HttpActivity', JSON.stringify([request]));
+
+  test('a 202 with Location: a timer for Retry-After seconds, then a GET of the Location without x-functions-key', () => {
+    let h = [...start(), first, ...episode(1, events.taskCompleted(at(1), 0, accepted({ location: 'http://svc/jobs/1', 'retry-after': '5' })))];
+    let r = replay(ctx(1), h, [call]);
+    expect(r.newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 1, FireAt: at(6) })]);
+    expect(r.waiting).toBe(true);
+    h = [...h, ...r.newEvents, ...episode(6, events.timerFired(at(6), 1, at(6)))];
+    r = replay(ctx(6), h, [call]);
+    expect(shape(r.newEvents)).toEqual([[EventType.TaskScheduled, 2]]);
+    expect(JSON.parse(r.newEvents[0]!.Input!)).toEqual([{ method: 'GET', uri: 'http://svc/jobs/1', headers: { accept: 'json' } }]);
+    h = [...h, ...r.newEvents, ...episode(7, events.taskCompleted(at(7), 2, JSON.stringify({ statusCode: 200, content: 'done', headers: {} })))];
+    r = replay(ctx(7), h, [call, activity('after')]);
+    expect(shape(r.newEvents)).toEqual([[EventType.TaskScheduled, 3]]);
+  });
+
+  test('without Retry-After the default sleep applies; a relative Location resolves against the request; polling again on another 202', () => {
+    const h = [...start(), first, ...episode(1, events.taskCompleted(at(1), 0, accepted({ Location: '/jobs/2' })))];
+    const r = replay({ ...ctx(1), defaultHttpAsyncRequestSleepTimeMilliseconds: 10_000 }, h, [call]);
+    expect(r.newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 1, FireAt: at(11) })]);
+    expect(replay(ctx(1), h, [call]).newEvents[0]).toMatchObject({ FireAt: at(31) });
+    const h2 = [...h, ...r.newEvents, ...episode(11, events.timerFired(at(11), 1, at(11)))];
+    const r2 = replay(ctx(11), h2, [call]);
+    expect(JSON.parse(r2.newEvents[0]!.Input!)[0]).toMatchObject({ method: 'GET', uri: 'http://svc/jobs/2' });
+    const h3 = [...h2, ...r2.newEvents, ...episode(12, events.taskCompleted(at(12), 2, accepted({ location: 'http://svc/jobs/2' })))];
+    expect(replay(ctx(12), h3, [call]).newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 3, FireAt: at(42) })]);
+  });
+
+  test('no polling when the async pattern is off, or for a 202 without Location', () => {
+    const off: Action = { actionType: ActionType.CallHttp, httpRequest: { ...request, asynchronousPatternEnabled: false } };
+    const h = [...start(), first, ...episode(1, events.taskCompleted(at(1), 0, accepted({ location: 'http://svc/jobs/1' })))];
+    expect(shape(replay(ctx(1), h, [off, activity('after')]).newEvents)).toEqual([[EventType.TaskScheduled, 1]]);
+    const noLocation = [...start(), first, ...episode(1, events.taskCompleted(at(1), 0, accepted({})))];
+    expect(shape(replay(ctx(1), noLocation, [call, activity('after')]).newEvents)).toEqual([[EventType.TaskScheduled, 1]]);
+  });
+});
+
+describe('timers an execution leaves behind', () => {
+  test('pendingTimerIds: created and not fired (the ones to drop when the execution ends or continues as new)', () => {
+    const h = [
+      ...start(),
+      events.timerCreated(at(0), 0, at(100)),
+      events.taskScheduled(at(0), 1, 'a', '[null]'),
+      ...episode(1, events.taskCompleted(at(1), 1, '1')),
+      events.timerCreated(at(1), 2, at(5)),
+      ...episode(5, events.timerFired(at(5), 2, at(5))),
+    ];
+    expect(pendingTimerIds(h)).toEqual([0]);
+  });
+
+  test('retryTimeoutInMilliseconds: once it has passed, the next retry follows a zero-delay timer (the SDK waits for a timer after every failure until maxNumberOfAttempts)', () => {
+    const a: Action = {
+      actionType: ActionType.CallActivityWithRetry,
+      functionName: 'flaky',
+      retryOptions: { firstRetryIntervalInMilliseconds: 60_000, maxNumberOfAttempts: 5, retryTimeoutInMilliseconds: 90_000 },
+    };
+    let h = [...start(), events.taskScheduled(at(0), 0, 'flaky', '[null]'), ...episode(0, events.taskFailed(at(0), 0, 'boom', '{}'))];
+    let r = replay(ctx(0), h, [a]);
+    expect(r.newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 1, FireAt: at(60) })]);
+    h = [...h, ...r.newEvents, ...episode(60, events.timerFired(at(60), 1, at(60)))];
+    r = replay(ctx(60), h, [a]);
+    h = [...h, ...r.newEvents, ...episode(100, events.taskFailed(at(100), 2, 'boom', '{}'))];
+    r = replay(ctx(100), h, [a]);
+    expect(r.newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 3, FireAt: at(100) })]);
+    h = [...h, ...r.newEvents, ...episode(100, events.timerFired(at(100), 3, at(100)))];
+    expect(shape(replay(ctx(100), h, [a]).newEvents)).toEqual([[EventType.TaskScheduled, 4]]);
   });
 });
