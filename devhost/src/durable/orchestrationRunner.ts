@@ -149,7 +149,15 @@ export class OrchestrationRunner {
     return finish('done');
   }
 
-  async #episode(instance: InstanceRecord, stored: StoredHistory, history: HistoryEvent[], executionId: string, started: HistoryEvent | undefined, incoming: Incoming[]): Promise<void> {
+  async #episode(
+    instance: InstanceRecord,
+    stored: StoredHistory,
+    history: HistoryEvent[],
+    executionId: string,
+    started: HistoryEvent | undefined,
+    incoming: Incoming[],
+    inherited: string[] = [],
+  ): Promise<void> {
     const now = this.s.clock.now();
     const at = isoTime(now);
     const from = started ? 0 : history.length;
@@ -176,9 +184,12 @@ export class OrchestrationRunner {
         for (const send of result.outbound) await send();
         // Its timers that have not fired go too: the next execution numbers its tasks from 0 again, and a
         // leftover timer with the same id must not stand in for (or block) the new execution's timer.
-        for (const id of pendingTimerIds(full)) this.s.timers.cancel(instance.instanceId, id);
+        for (const id of pendingTimerIds(full)) this.s.timers.cancel(instance.instanceId, executionId, id);
         const { executionId: next, started: nextStart, carried } = result.continueAs;
-        return this.#episode(instance, stored, [], next, nextStart, carried.map((event) => ({ event, messageId: '' })));
+        // The messages this episode consumed are deleted only after the next execution commits: it must
+        // remember their ids, or one redelivered after a crash would be applied to it again.
+        const consumed = [...inherited, ...appended.filter((a) => a.messageId && !COMPLETIONS.has(a.event.EventType)).map((a) => a.messageId)];
+        return this.#episode(instance, stored, [], next, nextStart, carried.map((event) => ({ event, messageId: '' })), consumed);
       }
       appended.push(...result.events.map((event) => ({ event, messageId: '' })));
       full = [...full, ...result.events];
@@ -191,7 +202,7 @@ export class OrchestrationRunner {
     if (isTerminal(statusFromHistory(full))) {
       // An ended execution waits for nothing: drop the timers it left (a restart may reuse the instance id).
       const leftover = pendingTimerIds(full);
-      afterCommit.push(() => leftover.forEach((id) => this.s.timers.cancel(instance.instanceId, id)));
+      afterCommit.push(() => leftover.forEach((id) => this.s.timers.cancel(instance.instanceId, executionId, id)));
     }
 
     for (const send of outbound) await send();
@@ -199,10 +210,10 @@ export class OrchestrationRunner {
       instance.instanceId,
       executionId,
       from,
-      appended.map((a) => ({ event: a.event, messageId: a.messageId || undefined })),
+      appended.map((a, i) => ({ event: a.event, messageId: a.messageId || undefined, inheritedMessageIds: i === 0 ? inherited : undefined })),
       stored.etag,
     );
-    const messageIds = new Set(started ? [] : stored.messageIds);
+    const messageIds = new Set(started ? inherited : stored.messageIds);
     for (const a of appended) if (a.messageId) messageIds.add(a.messageId);
     this.#cache.set(instance.instanceId, { events: full.map((e) => ({ ...e, IsPlayed: true })), messageIds, executionId, etag });
     await this.#syncInstance(instance, full, customStatus, executionId);
@@ -382,7 +393,7 @@ export class OrchestrationRunner {
         }
       }
     }
-    for (const id of replayed.canceledTimerIds) out.afterCommit.push(() => this.s.timers.cancel(instanceId, id));
+    for (const id of replayed.canceledTimerIds) out.afterCommit.push(() => this.s.timers.cancel(instanceId, executionId, id));
     return replayed;
   }
 }

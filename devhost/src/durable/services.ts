@@ -17,7 +17,7 @@ export interface EngineServices {
   sendToInstance(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void>;
   /** Sends an activity work item and wakes the activity pump. */
   sendWorkItem(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void>;
-  timers: { schedule(instanceId: string, executionId: string, timerId: number, fireAt: string): void; cancel(instanceId: string, timerId: number): void };
+  timers: { schedule(instanceId: string, executionId: string, timerId: number, fireAt: string): void; cancel(instanceId: string, executionId: string, timerId: number): void };
   settings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
 }
 

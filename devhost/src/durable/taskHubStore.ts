@@ -48,6 +48,13 @@ export interface InstanceRecord {
   etag?: string;
 }
 
+/** One history row to write: the event, the message that brought it, and ids a new execution inherits. */
+export interface HistoryRow {
+  event: HistoryEvent;
+  messageId?: string;
+  inheritedMessageIds?: string[];
+}
+
 export interface StoredHistory {
   events: HistoryEvent[];
   /** Message ids already applied, so a redelivered message is recognised. */
@@ -157,7 +164,7 @@ export class TaskHubStore {
 
   // ---- history ------------------------------------------------------------------------------------
 
-  async #eventToEntity(instanceId: string, executionId: string, seq: number, event: HistoryEvent, messageId?: string): Promise<TableEntity> {
+  async #eventToEntity(instanceId: string, executionId: string, seq: number, { event, messageId, inheritedMessageIds }: HistoryRow): Promise<TableEntity> {
     const entity: Record<string, unknown> = { partitionKey: escapeKey(instanceId), rowKey: rowKeyOf(seq), ExecutionId: executionId };
     for (const [k, v] of Object.entries(event)) {
       if (v === undefined || v === null) continue;
@@ -169,6 +176,7 @@ export class TaskHubStore {
       else entity[k] = v;
     }
     if (messageId) entity.MessageId = messageId;
+    if (inheritedMessageIds?.length) entity.InheritedMessageIds = JSON.stringify(inheritedMessageIds);
     await this.#offload(entity, `${escapeKey(instanceId)}/history-${rowKeyOf(seq)}-${EVENT_TYPE_NAMES[event.EventType]}`);
     return entity as TableEntity;
   }
@@ -177,7 +185,7 @@ export class TaskHubStore {
     await this.#reload(entity);
     const event: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(entity)) {
-      if (['partitionKey', 'rowKey', 'etag', 'timestamp', 'ExecutionId', 'MessageId', 'odata.etag'].includes(k) || k.endsWith('BlobName')) continue;
+      if (['partitionKey', 'rowKey', 'etag', 'timestamp', 'ExecutionId', 'MessageId', 'InheritedMessageIds', 'odata.etag'].includes(k) || k.endsWith('BlobName')) continue;
       if (k === 'EventType') event.EventType = EventType[v as keyof typeof EventType];
       else if (k === '_Timestamp') event.Timestamp = new Date(v as string).toISOString();
       else if (k === 'OrchestrationStatus') event.OrchestrationStatus = OrchestrationStatus[v as RuntimeStatus];
@@ -202,37 +210,33 @@ export class TaskHubStore {
     const committed = rows.filter((r) => parseInt(String(r.rowKey), 16) < length && r.ExecutionId === sentinel!.ExecutionId);
     committed.sort((a, b) => String(a.rowKey).localeCompare(String(b.rowKey)));
     const messageIds = new Set(committed.map((r) => r.MessageId).filter((m): m is string => typeof m === 'string'));
+    for (const r of committed) if (typeof r.InheritedMessageIds === 'string') for (const id of JSON.parse(r.InheritedMessageIds) as string[]) messageIds.add(id);
     const events = await Promise.all(committed.map((r) => this.#entityToEvent(r)));
     return { events, messageIds, executionId: String(sentinel.ExecutionId), etag: String(sentinel.etag) };
   }
 
   /**
-   * Writes events `from`… of an execution, then moves the sentinel (the commit point, guarded by its ETag
-   * so two writers cannot both commit). Returns the sentinel's new ETag.
+   * Writes events `from`… of an execution and moves the sentinel — the commit point, guarded by its ETag so
+   * two writers cannot both commit. Up to 99 events go in one entity-group transaction with the sentinel,
+   * so a checkpoint is atomic and costs one request. Returns the sentinel's new ETag.
    */
-  async commitHistory(
-    instanceId: string,
-    executionId: string,
-    from: number,
-    events: { event: HistoryEvent; messageId?: string }[],
-    etag: string | undefined,
-  ): Promise<string> {
+  async commitHistory(instanceId: string, executionId: string, from: number, rows: HistoryRow[], etag: string | undefined): Promise<string> {
     const pk = escapeKey(instanceId);
-    const entities = await Promise.all(events.map((e, i) => this.#eventToEntity(instanceId, executionId, from + i, e.event, e.messageId)));
-    for (let i = 0; i < entities.length; i += 99) {
-      const batch: TransactionAction[] = entities.slice(i, i + 99).map((e) => ['upsert', e, 'Replace']);
-      await this.history.submitTransaction(batch);
-    }
+    const entities = await Promise.all(rows.map((r, i) => this.#eventToEntity(instanceId, executionId, from + i, r)));
     const sentinel = {
       partitionKey: pk,
       rowKey: 'sentinel',
       ExecutionId: executionId,
       IsCheckpointComplete: true,
       CheckpointCompletedTimestamp: new Date(),
-      HistoryLength: from + events.length,
+      HistoryLength: from + rows.length,
     };
-    const result = etag ? await this.history.updateEntity(sentinel, 'Replace', { etag }) : await this.history.createEntity(sentinel);
-    return result.etag ?? '';
+    const upserts: TransactionAction[] = entities.map((e) => ['upsert', e, 'Replace']);
+    // Longer checkpoints write their first rows ahead; they stay invisible until the sentinel moves.
+    while (upserts.length > 99) await this.history.submitTransaction(upserts.splice(0, 99));
+    const commit: TransactionAction = etag ? ['update', sentinel, 'Replace', { etag }] : ['create', sentinel];
+    const result = await this.history.submitTransaction([...upserts, commit]);
+    return result.subResponses[result.subResponses.length - 1]?.etag ?? '';
   }
 
   async deleteHistory(instanceId: string): Promise<void> {

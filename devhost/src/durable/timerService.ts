@@ -21,8 +21,9 @@ export class TimerService {
     return this.#pending.size;
   }
 
+  /** Keyed by execution too: a new execution numbers its timers from 0 again. */
   schedule(instanceId: string, executionId: string, timerId: number, fireAt: string): void {
-    const key = `${instanceId}\u0000${timerId}`;
+    const key = `${instanceId}\u0000${executionId}\u0000${timerId}`;
     if (this.#pending.has(key)) return;
     const abort = new AbortController();
     this.#pending.set(key, abort);
@@ -39,8 +40,8 @@ export class TimerService {
     });
   }
 
-  cancel(instanceId: string, timerId: number): void {
-    const key = `${instanceId}\u0000${timerId}`;
+  cancel(instanceId: string, executionId: string, timerId: number): void {
+    const key = `${instanceId}\u0000${executionId}\u0000${timerId}`;
     this.#pending.get(key)?.abort();
     this.#pending.delete(key);
   }

@@ -287,12 +287,9 @@ test('redelivered and forged duplicates are recognised: by message id, by task i
   ]);
 });
 
-// KNOWN BUG (devhost/src/durable/orchestrationRunner.ts, not fixed here): the message ids applied to an
-// execution are forgotten when it continues as new (`#episode` starts the next execution with an empty id set,
-// and carried-over events lose their ids), so a message redelivered after the continueAsNew checkpoint (a
-// crash between checkpoint and delete) is applied to the next execution as a new event: [1, 1, 2], not [1, 2, 3].
-// `test.fails` keeps the reproduction running; make it `test` once the runner remembers those ids.
-test.fails('an event message redelivered after its execution continued as new is not applied again', async () => {
+// A message redelivered after the continueAsNew checkpoint (a crash between checkpoint and delete) must not
+// be applied to the next execution as a new event: [1, 2, 3], not [1, 1, 2].
+test('an event message redelivered after its execution continued as new is not applied again', async () => {
   host ??= await startOver({ ACTIVITY_LOG: join(dir, 'duplicates.log') });
   const api = (path: string, init?: RequestInit) => host!.fetch(`/runtime/webhooks/durabletask/${path}`, init);
   const post = (body: unknown): RequestInit => ({
