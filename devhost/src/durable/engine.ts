@@ -114,8 +114,7 @@ export class DurableEngine {
       findFunction: (kind, name) => this.#functions.get(`${kind}:${name.toLowerCase()}`),
       sendToInstance: (id, exec, event, messageId) => this.#sendToInstance(id, exec, event, messageId),
       sendWorkItem: async (id, exec, event, messageId) => {
-        await this.store.send(this.store.workItems, { messageId, instanceId: id, executionId: exec, event });
-        this.#workPump.poke();
+        await this.#workPump.sendLocal(await this.store.encode({ messageId, instanceId: id, executionId: exec, event }));
       },
       timers: this.#timers,
       settings: {
@@ -236,9 +235,8 @@ export class DurableEngine {
   }
 
   async #sendToInstance(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void> {
-    const queue = this.store.controlQueueFor(instanceId);
-    await this.store.send(queue, { messageId, instanceId, executionId, event });
-    this.#controlPumps[this.store.controlQueues.indexOf(queue)]?.poke();
+    const pump = this.#controlPumps[this.store.controlQueues.indexOf(this.store.controlQueueFor(instanceId))]!;
+    await pump.sendLocal(await this.store.encode({ messageId, instanceId, executionId, event }));
   }
 
   async #waitForCompletion(id: string, timeoutMs: number, pollMs: number): Promise<boolean> {

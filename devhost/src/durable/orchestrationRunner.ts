@@ -28,6 +28,16 @@ const SCHEDULED_KIND = new Map<number, 'c' | 't'>([
 ]);
 
 const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
+/** Messages a checkpoint sends at once (a fan-out of thousands is not sent one by one). */
+const OUTBOUND_CONCURRENCY = 32;
+
+async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
 
 /** Where an instance stands, read off its history. */
 export function statusFromHistory(history: HistoryEvent[]): RuntimeStatus {
@@ -76,13 +86,17 @@ export class OrchestrationRunner {
 
   constructor(private readonly s: EngineServices) {}
 
+  /** Instances rows as last written by us; the client drops an entry whenever it writes the row itself. */
+  #instances = new Map<string, InstanceRecord>();
+
   forget(instanceId: string): void {
     this.#cache.delete(instanceId);
+    this.#instances.delete(instanceId);
   }
 
   async process(instanceId: string, messages: TaskMessage[]): Promise<EpisodeOutcome> {
     const { store, logger } = this.s;
-    const instance = await store.getInstance(instanceId);
+    const instance = this.#instances.get(instanceId) ?? (await store.getInstance(instanceId));
     if (!instance) {
       logger.warn(`dropping ${messages.length} message(s) for unknown instance '${instanceId}' (purged?)`, { functionName: undefined });
       return 'done';
@@ -181,7 +195,7 @@ export class OrchestrationRunner {
       customStatus = result.customStatus;
       if (result.continueAs) {
         // DTFx starts the next execution in the same work item; the finished one's history is not kept.
-        for (const send of result.outbound) await send();
+        await runLimited(result.outbound, OUTBOUND_CONCURRENCY);
         // Its timers that have not fired go too: the next execution numbers its tasks from 0 again, and a
         // leftover timer with the same id must not stand in for (or block) the new execution's timer.
         for (const id of pendingTimerIds(full)) this.s.timers.cancel(instance.instanceId, executionId, id);
@@ -205,7 +219,7 @@ export class OrchestrationRunner {
       afterCommit.push(() => leftover.forEach((id) => this.s.timers.cancel(instance.instanceId, executionId, id)));
     }
 
-    for (const send of outbound) await send();
+    await runLimited(outbound, OUTBOUND_CONCURRENCY);
     const etag = await this.s.store.commitHistory(
       instance.instanceId,
       executionId,
@@ -215,7 +229,9 @@ export class OrchestrationRunner {
     );
     const messageIds = new Set(started ? inherited : stored.messageIds);
     for (const a of appended) if (a.messageId) messageIds.add(a.messageId);
-    this.#cache.set(instance.instanceId, { events: full.map((e) => ({ ...e, IsPlayed: true })), messageIds, executionId, etag });
+    // The appended events are ours alone (fresh objects), so they are marked played in place, not copied.
+    for (const a of appended) a.event.IsPlayed = true;
+    this.#cache.set(instance.instanceId, { events: full, messageIds, executionId, etag });
     await this.#syncInstance(instance, full, customStatus, executionId);
     for (const run of afterCommit) run();
   }
@@ -239,8 +255,12 @@ export class OrchestrationRunner {
       parentInstanceId: start?.ParentInstance?.OrchestrationInstance.InstanceId ?? instance.parentInstanceId,
     };
     const unchanged = (['runtimeStatus', 'output', 'customStatus', 'executionId', 'input', 'name'] as const).every((k) => next[k] === instance[k]);
-    if (unchanged && customStatus === undefined) return;
-    await this.s.store.putInstance(next);
+    if (unchanged && customStatus === undefined) {
+      this.#instances.set(instance.instanceId, instance);
+      return;
+    }
+    next.etag = await this.s.store.putInstance(next);
+    this.#instances.set(instance.instanceId, next);
   }
 
   #notifyParent(history: HistoryEvent[], executionId: string, ok: boolean, resultOrReason: string | null, outbound: (() => Promise<void>)[]): void {
@@ -380,6 +400,7 @@ export class OrchestrationRunner {
                 executionId: childExecution,
                 parentInstanceId: instanceId,
               });
+              this.forget(childId);
             }
             await this.s.sendToInstance(childId, childExecution, startEvent, stableGuid(childId, childExecution, 'start'));
           });

@@ -21,13 +21,20 @@ export interface HeldMessage {
 }
 
 /**
- * Polls one Storage queue and hands each message to `handle`, holding it (lease renewed at half the
- * visibility timeout) until the handler completes or releases it. Back-off between empty polls, and an
- * immediate poll when `poke`d — the engine pokes a queue right after writing to it.
+ * Feeds one Storage queue's messages to `handle`, holding each (lease renewed at half the visibility
+ * timeout) until the handler completes or releases it.
+ *
+ * Messages this process writes take a short cut (`sendLocal`): they are written already leased (invisible
+ * for the visibility timeout) and handed over in memory with the pop receipt the write returned, so no poll
+ * stands between a step and the next. The queue stays the record: if we die, the lease runs out and the
+ * poller — which otherwise only finds messages from a crashed run, or from other writers — picks them up.
  */
 export class QueuePump {
   #running = false;
   #held = new Set<HeldMessage>();
+  /** Held messages whose handler has not started: more than `concurrency` arrived locally. */
+  #backlog: HeldMessage[] = [];
+  #active = 0;
   #delay = MIN_POLL_MS;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -44,7 +51,7 @@ export class QueuePump {
   ) {}
 
   get quiet(): boolean {
-    return this.#lastPollEmpty && this.#held.size === 0;
+    return this.#lastPollEmpty && this.#held.size === 0 && this.#retrying === 0;
   }
 
   get held(): number {
@@ -102,6 +109,7 @@ export class QueuePump {
     const { batchSize, concurrency, maxPollingIntervalMs, visibilityTimeoutMs } = this.options;
     while (this.#running) {
       const room = concurrency - this.#held.size;
+      // Local arrivals fill the room first; the poller only takes what is left.
       if (room <= 0) {
         await this.#sleep(maxPollingIntervalMs);
         continue;
@@ -124,29 +132,73 @@ export class QueuePump {
       }
       this.#lastPollEmpty = false;
       this.#delay = MIN_POLL_MS;
-      for (const item of items) this.#dispatch(item);
+      for (const item of items) this.#accept(item);
     }
   }
 
-  #dispatch(item: DequeuedMessageItem): void {
+  /** Writes a message leased to this process and hands it to the handler without a poll. */
+  async sendLocal(text: string): Promise<void> {
+    const seconds = Math.ceil(this.options.visibilityTimeoutMs / 1000);
+    const sent = await this.queue.sendMessage(text, { visibilityTimeout: seconds });
+    this.#accept({
+      messageId: sent.messageId,
+      popReceipt: sent.popReceipt,
+      messageText: text,
+      dequeueCount: 1,
+      insertedOn: sent.insertedOn,
+      expiresOn: sent.expiresOn,
+      nextVisibleOn: sent.nextVisibleOn,
+    });
+  }
+
+  #accept(item: DequeuedMessageItem): void {
+    const settle = () => {
+      if (!this.#held.delete(held)) return false;
+      this.#active--;
+      this.#next();
+      this.#wake?.();
+      return true;
+    };
     const held: HeldMessage = {
       item,
       popReceipt: item.popReceipt,
       complete: async () => {
-        if (!this.#held.delete(held)) return;
+        if (!settle()) return;
         await this.queue.deleteMessage(item.messageId, held.popReceipt).catch((e: Error) => this.logger.warn(`deleting a message from ${this.queue.name}: ${e.message}`));
-        this.#wake?.();
       },
+      // Kept leased and handed over again after the delay, so a retry needs no poll either.
       release: async (delayMs) => {
-        if (!this.#held.delete(held)) return;
-        await this.queue.updateMessage(item.messageId, held.popReceipt, undefined, Math.ceil(delayMs / 1000)).catch(() => undefined);
-        this.#wake?.();
+        if (!settle()) return;
+        try {
+          const seconds = Math.ceil((delayMs + this.options.visibilityTimeoutMs) / 1000);
+          const r = await this.queue.updateMessage(item.messageId, held.popReceipt, undefined, seconds);
+          const again = { ...item, popReceipt: r.popReceipt ?? held.popReceipt, dequeueCount: item.dequeueCount + 1 };
+          this.#retrying++;
+          setTimeout(() => {
+            this.#retrying--;
+            if (this.#running) this.#accept(again);
+          }, delayMs).unref();
+        } catch {
+          // The lease was lost; the poller will see the message when it is visible again.
+        }
       },
     };
     this.#held.add(held);
-    this.handle(held).catch(async (error: Error) => {
-      this.logger.error(`${this.queue.name}: ${error.stack ?? error.message}`);
-      await held.release(1000);
-    });
+    this.#backlog.push(held);
+    this.#next();
+  }
+
+  #retrying = 0;
+
+  /** Starts handlers for backlog messages while there is room. */
+  #next(): void {
+    while (this.#backlog.length > 0 && this.#active < this.options.concurrency) {
+      const held = this.#backlog.shift()!;
+      this.#active++;
+      this.handle(held).catch(async (error: Error) => {
+        this.logger.error(`${this.queue.name}: ${error.stack ?? error.message}`);
+        await held.release(1000);
+      });
+    }
   }
 }

@@ -113,6 +113,14 @@ abstract class Node {
 }
 
 /** A task with a DTFx id: activity, HTTP call, sub-orchestration, timer, entity call or signal. */
+const KIND_EVENT = {
+  task: EventType.TaskScheduled,
+  timer: EventType.TimerCreated,
+  sub: EventType.SubOrchestrationInstanceCreated,
+  entityCall: EventType.EventSent,
+  signal: EventType.EventSent,
+} as const;
+
 class IdTask extends Node {
   id = -1;
   onStart: ((id: number) => void) | undefined;
@@ -126,7 +134,7 @@ class IdTask extends Node {
   start(): void {
     this.id = this.sim.allocate();
     this.onStart?.(this.id);
-    const event = this.sim.schedule(this.id, this.make);
+    const event = this.sim.schedule(this.id, KIND_EVENT[this.kind], this.make);
     if (this.kind === 'signal') return this.finish(true);
     if (this.kind === 'entityCall') {
       const requestId = (JSON.parse(event.Input ?? '{}') as { id?: string }).id;
@@ -347,16 +355,16 @@ class Simulation {
   }
 
   /** The scheduling event for `id`: from history when replaying, else a new one. */
-  schedule(id: number, make: (id: number, at: string) => HistoryEvent): HistoryEvent {
+  schedule(id: number, type: number, make: (id: number, at: string) => HistoryEvent): HistoryEvent {
     const existing = this.#scheduled.get(id);
-    const fresh = make(id, isoTime(this.currentTime));
     if (existing) {
-      if (existing.EventType !== fresh.EventType) {
-        this.warnings.push(`non-deterministic orchestration: task ${id} was ${existing.EventType} in history, now ${fresh.EventType}`);
+      if (existing.EventType !== type) {
+        this.warnings.push(`non-deterministic orchestration: task ${id} was ${existing.EventType} in history, now ${type}`);
       }
       return existing;
     }
-    const event = { ...fresh, Timestamp: isoTime(this.ctx.now) };
+    // Replays build events only for new tasks: a long history costs no work per old task.
+    const event = make(id, isoTime(this.ctx.now));
     this.#scheduled.set(id, event);
     this.#newEvents.push(event);
     return event;

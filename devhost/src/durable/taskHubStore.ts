@@ -356,14 +356,15 @@ export class TaskHubStore {
 
   #sequence = 0;
 
-  async send(queue: QueueClient, m: TaskMessage, visibilityMs = 0): Promise<void> {
+  /** A task message as queue text; payloads too large for a queue message go to a blob it names. */
+  async encode(m: TaskMessage): Promise<string> {
     let text = this.#serialize(m, this.#sequence++);
     if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
       const blobName = `${escapeKey(m.instanceId)}/message-${m.messageId}-${EVENT_TYPE_NAMES[m.event.EventType]}.json.gz`;
       await this.#putBlob(blobName, text);
       text = JSON.stringify({ $type: 'DurableTask.AzureStorage.MessageData', ActivityId: m.messageId, CompressedBlobName: blobName, SequenceNumber: this.#sequence });
     }
-    await queue.sendMessage(text, visibilityMs > 0 ? { visibilityTimeout: Math.ceil(visibilityMs / 1000) } : undefined);
+    return text;
   }
 
   /** Reads a queue message; plain UTF-8 JSON, base64 tolerated (as DTFx does). */
