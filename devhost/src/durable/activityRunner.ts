@@ -21,11 +21,11 @@ export function activityInput(scheduledInput: string | null | undefined): string
   return typeof arg === 'string' ? arg : JSON.stringify(arg);
 }
 
-/** Runs one activity work item (at least once, as on Azure) and reports the result to the orchestration. */
+/** Runs one activity work item (at least once, as on Azure) and returns the result message for its orchestration. */
 export class ActivityRunner {
   constructor(private readonly s: EngineServices) {}
 
-  async process(m: TaskMessage): Promise<void> {
+  async process(m: TaskMessage): Promise<TaskMessage> {
     const scheduled = m.event;
     const name = scheduled.Name ?? '';
     const id = scheduled.EventId;
@@ -34,7 +34,7 @@ export class ActivityRunner {
     else outcome = await this.#invoke(m, name);
     const at = isoTime(this.s.clock.now());
     const event = outcome.ok ? events.taskCompleted(at, id, outcome.result) : events.taskFailed(at, id, outcome.reason, outcome.details);
-    await this.s.sendToInstance(m.instanceId, m.executionId, event, stableGuid(m.instanceId, m.executionId, 'task-result', id));
+    return { messageId: stableGuid(m.instanceId, m.executionId, 'task-result', id), instanceId: m.instanceId, executionId: m.executionId, event };
   }
 
   async #invoke(m: TaskMessage, name: string): Promise<{ ok: true; result: string } | { ok: false; reason: string; details: string }> {

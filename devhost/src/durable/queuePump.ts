@@ -108,7 +108,7 @@ export class QueuePump {
   async #run(): Promise<void> {
     const { batchSize, concurrency, maxPollingIntervalMs, visibilityTimeoutMs } = this.options;
     while (this.#running) {
-      const room = concurrency - this.#held.size;
+      const room = concurrency - this.#active - this.#backlog.length;
       // Local arrivals fill the room first; the poller only takes what is left.
       if (room <= 0) {
         await this.#sleep(maxPollingIntervalMs);
@@ -154,8 +154,6 @@ export class QueuePump {
   #accept(item: DequeuedMessageItem): void {
     const settle = () => {
       if (!this.#held.delete(held)) return false;
-      this.#active--;
-      this.#next();
       this.#wake?.();
       return true;
     };
@@ -195,10 +193,17 @@ export class QueuePump {
     while (this.#backlog.length > 0 && this.#active < this.options.concurrency) {
       const held = this.#backlog.shift()!;
       this.#active++;
-      this.handle(held).catch(async (error: Error) => {
-        this.logger.error(`${this.queue.name}: ${error.stack ?? error.message}`);
-        await held.release(1000);
-      });
+      // A handler's slot frees when it returns; the message may stay held longer (until its work is committed).
+      this.handle(held)
+        .catch(async (error: Error) => {
+          this.logger.error(`${this.queue.name}: ${error.stack ?? error.message}`);
+          await held.release(1000);
+        })
+        .finally(() => {
+          this.#active--;
+          this.#next();
+          this.#wake?.();
+        });
     }
   }
 }
