@@ -23,6 +23,8 @@ export class ClientOperations {
   constructor(
     private readonly s: EngineServices,
     private readonly forget: (instanceId: string) => void,
+    /** The Instances row as the orchestration runner last wrote it, if it has it in memory. */
+    private readonly cached: (instanceId: string) => InstanceRecord | undefined = () => undefined,
   ) {}
 
   async startNew(name: string, instanceId: string | undefined, input: string | null): Promise<string> {
@@ -58,7 +60,7 @@ export class ClientOperations {
   }
 
   async get(instanceId: string): Promise<InstanceRecord> {
-    const record = await this.s.store.getInstance(instanceId);
+    const record = this.cached(instanceId) ?? (await this.s.store.getInstance(instanceId));
     if (!record || instanceId.startsWith('@')) throw new ClientError(404, `No instance with ID '${instanceId}' found.`);
     return record;
   }

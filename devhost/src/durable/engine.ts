@@ -127,7 +127,11 @@ export class DurableEngine {
     this.#orchestrations = new OrchestrationRunner(this.#services);
     this.#activities = new ActivityRunner(this.#services);
     this.#entities = new EntityRunner(this.#services);
-    this.#ops = new ClientOperations(this.#services, (id) => this.#orchestrations.forget(id));
+    this.#ops = new ClientOperations(
+      this.#services,
+      (id) => this.#orchestrations.forget(id),
+      (id) => this.#orchestrations.cachedInstance(id),
+    );
     this.#api = new DurableHttpApi(this.#ops, this.store, () => this.#urls(), (id, timeout, poll) => this.#waitForCompletion(id, timeout, poll));
     const pumpOptions = { batchSize: this.options.controlQueueBatchSize, maxPollingIntervalMs: this.options.maxQueuePollingIntervalMs };
     this.#controlPumps = this.store.controlQueues.map(

@@ -89,6 +89,10 @@ export class OrchestrationRunner {
   /** Instances rows as last written by us; the client drops an entry whenever it writes the row itself. */
   #instances = new Map<string, InstanceRecord>();
 
+  cachedInstance(instanceId: string): InstanceRecord | undefined {
+    return this.#instances.get(instanceId);
+  }
+
   forget(instanceId: string): void {
     this.#cache.delete(instanceId);
     this.#instances.delete(instanceId);

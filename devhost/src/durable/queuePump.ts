@@ -35,6 +35,7 @@ export class QueuePump {
   /** Held messages whose handler has not started: more than `concurrency` arrived locally. */
   #backlog: HeldMessage[] = [];
   #active = 0;
+  #waitingForRoom = false;
   #delay = MIN_POLL_MS;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -111,7 +112,9 @@ export class QueuePump {
       const room = concurrency - this.#active - this.#backlog.length;
       // Local arrivals fill the room first; the poller only takes what is left.
       if (room <= 0) {
+        this.#waitingForRoom = true;
         await this.#sleep(maxPollingIntervalMs);
+        this.#waitingForRoom = false;
         continue;
       }
       let items: DequeuedMessageItem[] = [];
@@ -152,11 +155,7 @@ export class QueuePump {
   }
 
   #accept(item: DequeuedMessageItem): void {
-    const settle = () => {
-      if (!this.#held.delete(held)) return false;
-      this.#wake?.();
-      return true;
-    };
+    const settle = () => this.#held.delete(held);
     const held: HeldMessage = {
       item,
       popReceipt: item.popReceipt,
@@ -202,7 +201,8 @@ export class QueuePump {
         .finally(() => {
           this.#active--;
           this.#next();
-          this.#wake?.();
+          // Only a poller waiting for room is woken: a poll per finished message would cost a request each.
+          if (this.#waitingForRoom) this.#wake?.();
         });
     }
   }
