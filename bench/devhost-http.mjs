@@ -199,7 +199,9 @@ async function main() {
     [devhost, pd],
   ]);
   const ratio = pd.p99 / pb.p99;
-  console.log(`devhost / bare:  p50 ${fmt(pd.p50 / pb.p50)}x   p99 ${fmt(ratio)}x   CPU per request ${fmt(pd.cpuPerRequestUs / pb.cpuPerRequestUs)}x`);
+  console.log(
+    `devhost / bare:  p50 ${fmt(pd.p50 / pb.p50)}x   p99 ${fmt(ratio)}x   CPU per request ${fmt(pd.cpuPerRequestUs / pb.cpuPerRequestUs)}x`,
+  );
 
   const b = results.get(bare);
   const d = results.get(devhost);

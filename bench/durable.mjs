@@ -13,7 +13,11 @@ const host = await startHost({ app: APP, startTimeoutMs: 60_000 });
 const api = (path, init) => host.fetch(`/runtime/webhooks/durabletask${path}`, init);
 
 async function start(name, id, input) {
-  const res = await api(`/orchestrators/${name}/${id}`, { method: 'POST', body: JSON.stringify(input), headers: { 'content-type': 'application/json' } });
+  const res = await api(`/orchestrators/${name}/${id}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+    headers: { 'content-type': 'application/json' },
+  });
   if (res.status !== 202) throw new Error(`start ${name}: ${res.status} ${await res.text()}`);
 }
 
@@ -22,7 +26,8 @@ async function waitDone(id, { history = false } = {}) {
     const res = await api(`/instances/${id}?showHistory=${history}&showHistoryOutput=false`);
     const body = await res.json();
     if (body.runtimeStatus === 'Completed') return body;
-    if (['Failed', 'Terminated'].includes(body.runtimeStatus)) throw new Error(`${id}: ${body.runtimeStatus} ${JSON.stringify(body.output)}`);
+    if (['Failed', 'Terminated'].includes(body.runtimeStatus))
+      throw new Error(`${id}: ${body.runtimeStatus} ${JSON.stringify(body.output)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -52,8 +57,18 @@ try {
   const lastActivity = Math.max(...done.map((e) => Date.parse(e.Timestamp)));
   const firstActivity = Math.min(...done.map((e) => Date.parse(e.Timestamp)));
   const completedAt = Date.parse(fan.historyEvents.find((e) => e.EventType === 'ExecutionCompleted').Timestamp);
-  results.push(['fan-out activities/s (scheduled → last activity done)', rate(N.fanOut, lastActivity - scheduledAt), PUBLISHED.fanOut, TARGETS.fanOut]);
-  results.push(['fan-in completions/s (first result → orchestration done)', rate(N.fanOut, completedAt - firstActivity), PUBLISHED.fanIn, undefined]);
+  results.push([
+    'fan-out activities/s (scheduled → last activity done)',
+    rate(N.fanOut, lastActivity - scheduledAt),
+    PUBLISHED.fanOut,
+    TARGETS.fanOut,
+  ]);
+  results.push([
+    'fan-in completions/s (first result → orchestration done)',
+    rate(N.fanOut, completedAt - firstActivity),
+    PUBLISHED.fanIn,
+    undefined,
+  ]);
   results.push([`fan-out/fan-in of ${N.fanOut}, end to end (activities/s)`, rate(N.fanOut, fanMs), undefined, undefined]);
 
   // 4. External events to one instance.
@@ -69,7 +84,11 @@ try {
     Array.from({ length: 16 }, async () => {
       while (next < N.events) {
         next++;
-        const res = await api('/instances/ev/raiseEvent/tick', { method: 'POST', body: '1', headers: { 'content-type': 'application/json' } });
+        const res = await api('/instances/ev/raiseEvent/tick', {
+          method: 'POST',
+          body: '1',
+          headers: { 'content-type': 'application/json' },
+        });
         if (res.status !== 202) throw new Error(`raiseEvent: ${res.status}`);
       }
     }),
@@ -81,7 +100,12 @@ try {
   t = performance.now();
   await Promise.all(Array.from({ length: N.orchestrations }, (_, i) => start('hello5', `h5-${i}`, null)));
   for (let i = 0; i < N.orchestrations; i++) await waitDone(`h5-${i}`);
-  results.push([`HelloSequence5 orchestrations/s (${N.orchestrations} started at once)`, rate(N.orchestrations, performance.now() - t), undefined, undefined]);
+  results.push([
+    `HelloSequence5 orchestrations/s (${N.orchestrations} started at once)`,
+    rate(N.orchestrations, performance.now() - t),
+    undefined,
+    undefined,
+  ]);
 
   // Baselines on the same Azurite.
   const queues = QueueServiceClient.fromConnectionString(host.storage);
@@ -90,14 +114,17 @@ try {
   t = performance.now();
   for (let i = 0; i < 300; i++) {
     await q.sendMessage('x');
-    const { receivedMessageItems: [m] } = await q.receiveMessages();
+    const {
+      receivedMessageItems: [m],
+    } = await q.receiveMessages();
     await q.deleteMessage(m.messageId, m.popReceipt);
   }
   const rawQueue = rate(300, performance.now() - t);
   const table = TableClient.fromConnectionString(host.storage, 'benchbaseline', { allowInsecureConnection: true });
   await table.createTable();
   t = performance.now();
-  for (let b = 0; b < 10; b++) await table.submitTransaction(Array.from({ length: 100 }, (_, i) => ['upsert', { partitionKey: 'p', rowKey: `${b}-${i}`, v: i }]));
+  for (let b = 0; b < 10; b++)
+    await table.submitTransaction(Array.from({ length: 100 }, (_, i) => ['upsert', { partitionKey: 'p', rowKey: `${b}-${i}`, v: i }]));
   const rawTable = rate(1000, performance.now() - t);
   t = performance.now();
   for (let i = 0; i < 300; i++) await table.upsertEntity({ partitionKey: 'q', rowKey: String(i), v: i });
@@ -107,13 +134,21 @@ try {
   console.log('figure'.padEnd(58), 'devhost'.padStart(9), 'published'.padStart(10), 'target'.padStart(8), ' result');
   for (const [name, value, published, target] of results) {
     const verdict = target === undefined ? '' : Number(value) >= target ? 'PASS' : 'MISS';
-    console.log(name.padEnd(58), String(value).padStart(9), String(published ?? '-').padStart(10), String(target ?? '-').padStart(8), ` ${verdict}`);
+    console.log(
+      name.padEnd(58),
+      String(value).padStart(9),
+      String(published ?? '-').padStart(10),
+      String(target ?? '-').padStart(8),
+      ` ${verdict}`,
+    );
   }
   console.log('\nSame-run Azurite baselines:');
   console.log(`  queue send+receive+delete, sequential: ${rawQueue} round trips/s`);
   console.log(`  table upsert, sequential:              ${rawUpsert} rows/s`);
   console.log(`  table 100-row transactions:            ${rawTable} rows/s`);
-  console.log(`\nOne sequential activity step costs ~${(seqMs / N.sequential).toFixed(1)} ms ≈ ${(((seqMs / N.sequential) * Number(rawQueue)) / 1000).toFixed(1)} raw queue round trips.`);
+  console.log(
+    `\nOne sequential activity step costs ~${(seqMs / N.sequential).toFixed(1)} ms ≈ ${(((seqMs / N.sequential) * Number(rawQueue)) / 1000).toFixed(1)} raw queue round trips.`,
+  );
 } finally {
   await host.stop();
 }

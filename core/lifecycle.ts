@@ -3,10 +3,30 @@
  * where it leads. Who may ask for it is `roles.ts`; when it happens is the lifecycle orchestration.
  */
 
-export const MESSAGE_STATUSES = ['Draft', 'PendingApproval', 'Scheduled', 'Active', 'Delivered', 'Expired', 'Rejected', 'Cancelled'] as const;
+export const MESSAGE_STATUSES = [
+  'Draft',
+  'PendingApproval',
+  'Scheduled',
+  'Active',
+  'Delivered',
+  'Expired',
+  'Rejected',
+  'Cancelled',
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-export const TRANSITIONS = ['submit', 'approve', 'reject', 'autoReject', 'withdraw', 'start', 'end', 'deliver', 'cancel', 'sendUrgent'] as const;
+export const TRANSITIONS = [
+  'submit',
+  'approve',
+  'reject',
+  'autoReject',
+  'withdraw',
+  'start',
+  'end',
+  'deliver',
+  'cancel',
+  'sendUrgent',
+] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
 export interface TransitionContext {
@@ -37,7 +57,8 @@ export function transition(status: MessageStatus, t: Transition, ctx: Transition
     case 'approve':
     case 'reject':
     case 'autoReject':
-      if (status !== 'PendingApproval') return no(`only a message pending approval can be ${t === 'approve' ? 'approved' : 'rejected'}; the message is ${status}`);
+      if (status !== 'PendingApproval')
+        return no(`only a message pending approval can be ${t === 'approve' ? 'approved' : 'rejected'}; the message is ${status}`);
       return to(t === 'approve' ? 'Scheduled' : 'Rejected');
     case 'withdraw':
       if (status !== 'Rejected') return no(`only a Rejected message can be withdrawn; the message is ${status}`);

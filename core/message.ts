@@ -31,7 +31,10 @@ const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).max(LIMITS.audie
 export const Content = z.object({
   title: z.string().trim().min(1, 'is required').max(LIMITS.title, `at most ${LIMITS.title} characters`),
   body: z.string().trim().min(1, 'is required').max(LIMITS.body, `at most ${LIMITS.body} characters`),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-GB').default('en'),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or en-GB')
+    .default('en'),
   callToAction: z
     .object({
       label: z.string().trim().min(1, 'is required').max(LIMITS.ctaLabel, `at most ${LIMITS.ctaLabel} characters`),
@@ -61,7 +64,10 @@ export const Schedule = z.object({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
 });
 
-export const Template = z.discriminatedUnion('kind', [z.object({ kind: z.literal('premade'), id: z.string().min(1) }), z.object({ kind: z.literal('custom') })]);
+export const Template = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('premade'), id: z.string().min(1) }),
+  z.object({ kind: z.literal('custom') }),
+]);
 
 /** What a writer may save at any step of the wizard: every part optional. */
 export const DraftInput = z
@@ -109,13 +115,20 @@ export function submitProblems(m: DraftInput, ctx: SubmitContext): Problem[] {
   need('content.body', m.content?.body);
   const audience = { groups: [], companies: [], departments: [], locations: [], segments: [], ...m.audience };
   const advanced = audience.companies.length + audience.departments.length + audience.locations.length + audience.segments.length;
-  if (audience.groups.length === 0 && advanced === 0) problems.push({ path: 'audience', message: 'needs at least one group or audience filter' });
+  if (audience.groups.length === 0 && advanced === 0)
+    problems.push({ path: 'audience', message: 'needs at least one group or audience filter' });
   const premade = m.template?.kind === 'premade';
-  if (premade && !ctx.premadeIds.has((m.template as { id: string }).id)) problems.push({ path: 'template.id', message: `is not a pre-made template for ${m.location ?? 'this location'}` });
+  if (premade && !ctx.premadeIds.has((m.template as { id: string }).id))
+    problems.push({ path: 'template.id', message: `is not a pre-made template for ${m.location ?? 'this location'}` });
 
   if (ctx.licence === 'basic') {
-    if (m.template?.kind === 'custom') problems.push({ path: 'template', message: 'custom messages need an E3 or E5 licence; use a pre-made message' });
-    if (advanced > 0) problems.push({ path: 'audience', message: 'companies, departments, locations and segments need an E3 or E5 licence; target groups' });
+    if (m.template?.kind === 'custom')
+      problems.push({ path: 'template', message: 'custom messages need an E3 or E5 licence; use a pre-made message' });
+    if (advanced > 0)
+      problems.push({
+        path: 'audience',
+        message: 'companies, departments, locations and segments need an E3 or E5 licence; target groups',
+      });
   }
   if (m.location === 'teams' && advanced > 0) problems.push({ path: 'audience', message: 'Teams messages target groups only' });
   if (m.location === 'email') {
@@ -123,9 +136,11 @@ export function submitProblems(m: DraftInput, ctx: SubmitContext): Problem[] {
     if (audience.segments.length > 0) problems.push({ path: 'audience.segments', message: 'usage segments cannot be used with email' });
   }
   if (m.urgent) {
-    if (m.location !== 'taskbar' && m.location !== 'notificationCenter') problems.push({ path: 'location', message: 'urgent messages go to the Taskbar or Notification Center only' });
+    if (m.location !== 'taskbar' && m.location !== 'notificationCenter')
+      problems.push({ path: 'location', message: 'urgent messages go to the Taskbar or Notification Center only' });
     if (advanced > 0) problems.push({ path: 'audience', message: 'urgent messages target groups only' });
-    if (m.schedule && Object.keys(m.schedule).length > 0) problems.push({ path: 'schedule', message: 'urgent messages have no schedule: they are sent at once, once' });
+    if (m.schedule && Object.keys(m.schedule).length > 0)
+      problems.push({ path: 'schedule', message: 'urgent messages have no schedule: they are sent at once, once' });
   } else {
     need('schedule.start', m.schedule?.start);
     need('schedule.end', m.schedule?.end);

@@ -1,6 +1,13 @@
 /** Entra app roles (the token's `roles` claim) and what each lets a caller do. Pure. */
 
-export const ROLES = ['Messages.Write', 'Messages.Approve', 'Reports.Read', 'Notifications.Send.Groups', 'Notifications.Send.Device', 'Tenant.Admin'] as const;
+export const ROLES = [
+  'Messages.Write',
+  'Messages.Approve',
+  'Reports.Read',
+  'Notifications.Send.Groups',
+  'Notifications.Send.Device',
+  'Tenant.Admin',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ACTIONS = {

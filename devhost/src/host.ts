@@ -95,7 +95,9 @@ export class Host {
     this.hostId = hostIdFor(this.appDir, process.env);
     await this.#startStorage();
     // With persisted storage the signing key persists too, so tokens minted earlier stay valid.
-    this.identity = await IdentityIssuer.create(this.options.storage === 'disk' ? join(this.appDir, '.devhost', 'identity.json') : undefined);
+    this.identity = await IdentityIssuer.create(
+      this.options.storage === 'disk' ? join(this.appDir, '.devhost', 'identity.json') : undefined,
+    );
     installClockGlobal(this.clock);
 
     installCoreModule(this.registry);
@@ -140,11 +142,22 @@ export class Host {
 
   #durableEngine(clients: StorageClients): DurableEngine | undefined {
     const durableTypes = new Set<string>([...DURABLE_TRIGGERS, ...DURABLE_INPUTS]);
-    const uses = this.entries.some((e) => !e.unsupported && Object.values(e.fn.metadata.bindings).some((b) => durableTypes.has(String(b.type))));
+    const uses = this.entries.some(
+      (e) => !e.unsupported && Object.values(e.fn.metadata.bindings).some((b) => durableTypes.has(String(b.type))),
+    );
     if (!uses) return undefined;
-    const engine = new DurableEngine(this.entries, this.config.raw, this.storage.connectionString, clients, this.invoker, this.clock, this.logger, {
-      systemKey: this.keys?.systemKeys?.durabletask_extension,
-    });
+    const engine = new DurableEngine(
+      this.entries,
+      this.config.raw,
+      this.storage.connectionString,
+      clients,
+      this.invoker,
+      this.clock,
+      this.logger,
+      {
+        systemKey: this.keys?.systemKeys?.durabletask_extension,
+      },
+    );
     for (const type of DURABLE_INPUTS) this.invoker.inputProviders.set(type, () => engine.clientBinding());
     return engine;
   }
@@ -245,7 +258,8 @@ export class Host {
       }
       if (this.durable && url.pathname.toLowerCase().startsWith(`${WEBHOOK_PATH}/`)) {
         const key = presentedKey(url, req.headers);
-        if (this.keys && key !== this.keys.masterKey && key !== this.keys.systemKeys.durabletask_extension) return void res.writeHead(401).end();
+        if (this.keys && key !== this.keys.masterKey && key !== this.keys.systemKeys.durabletask_extension)
+          return void res.writeHead(401).end();
         return await this.durable.handleWebhook(req, res, url);
       }
       if (await this.http.handle(req, res, url)) return;

@@ -62,7 +62,14 @@ export interface TestHost {
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
   /** An Entra-shaped bearer token from the host's stand-in issuer. */
-  token(request: { tenant: string; user: string; roles?: string[]; audience: string; expiresIn?: number | string; name?: string }): Promise<string>;
+  token(request: {
+    tenant: string;
+    user: string;
+    roles?: string[];
+    audience: string;
+    expiresIn?: number | string;
+    name?: string;
+  }): Promise<string>;
 }
 
 function cliPath(): string {

@@ -31,7 +31,12 @@ if (!values.tenant || !values.user || !values.audience) fail(`--tenant, --user a
 const body = {
   tenant: values.tenant,
   user: values.user,
-  roles: values.roles ? values.roles.split(',').map((r) => r.trim()).filter(Boolean) : [],
+  roles: values.roles
+    ? values.roles
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+    : [],
   audience: values.audience,
   ...(values.expires ? { expiresIn: values.expires } : {}),
   ...(values.name ? { name: values.name } : {}),

@@ -34,7 +34,12 @@ export class ActivityRunner {
     else outcome = await this.#invoke(m, name);
     const at = isoTime(this.s.clock.now());
     const event = outcome.ok ? events.taskCompleted(at, id, outcome.result) : events.taskFailed(at, id, outcome.reason, outcome.details);
-    return { messageId: stableGuid(m.instanceId, m.executionId, 'task-result', id), instanceId: m.instanceId, executionId: m.executionId, event };
+    return {
+      messageId: stableGuid(m.instanceId, m.executionId, 'task-result', id),
+      instanceId: m.instanceId,
+      executionId: m.executionId,
+      event,
+    };
   }
 
   async #invoke(m: TaskMessage, name: string): Promise<{ ok: true; result: string } | { ok: false; reason: string; details: string }> {
@@ -69,13 +74,25 @@ export class ActivityRunner {
       if (request.tokenSource) throw new Error('managed identity tokens (tokenSource) cannot be obtained locally');
       const headers = new Headers();
       for (const [k, v] of Object.entries(request.headers ?? {})) for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
-      const response = await fetch(String(request.uri), { method: request.method ?? 'GET', headers, body: request.content ?? undefined, redirect: 'manual' });
+      const response = await fetch(String(request.uri), {
+        method: request.method ?? 'GET',
+        headers,
+        body: request.content ?? undefined,
+        redirect: 'manual',
+      });
       const responseHeaders: Record<string, string> = {};
       response.headers.forEach((value, key) => (responseHeaders[key] = value));
-      return { ok: true, result: JSON.stringify({ statusCode: response.status, content: await response.text(), headers: responseHeaders }) };
+      return {
+        ok: true,
+        result: JSON.stringify({ statusCode: response.status, content: await response.text(), headers: responseHeaders }),
+      };
     } catch (error) {
       const message = (error as Error).message;
-      return { ok: false, reason: `Activity function '${HTTP_ACTIVITY}' failed: ${message}`, details: JSON.stringify({ Message: message }) };
+      return {
+        ok: false,
+        reason: `Activity function '${HTTP_ACTIVITY}' failed: ${message}`,
+        details: JSON.stringify({ Message: message }),
+      };
     }
   }
 }

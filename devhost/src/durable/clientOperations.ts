@@ -54,7 +54,12 @@ export class ClientOperations {
       parentInstanceId: null,
     });
     this.forget(id);
-    const start = events.executionStarted(at, { name: target.fn.metadata.name, instance: { InstanceId: id, ExecutionId: executionId }, input, parent: null });
+    const start = events.executionStarted(at, {
+      name: target.fn.metadata.name,
+      instance: { InstanceId: id, ExecutionId: executionId },
+      input,
+      parent: null,
+    });
     await this.s.sendToInstance(id, executionId, start, stableGuid(id, executionId, 'start'));
     return id;
   }
@@ -67,7 +72,8 @@ export class ClientOperations {
 
   async raiseEvent(instanceId: string, name: string, input: string | null): Promise<void> {
     const record = await this.get(instanceId);
-    if (isTerminal(record.runtimeStatus)) throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}; it takes no events.`);
+    if (isTerminal(record.runtimeStatus))
+      throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}; it takes no events.`);
     const at = isoTime(this.s.clock.now());
     await this.s.sendToInstance(instanceId, record.executionId, events.eventRaised(at, name, input), newId());
   }
@@ -76,7 +82,12 @@ export class ClientOperations {
     const record = await this.get(instanceId);
     if (isTerminal(record.runtimeStatus)) throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}.`);
     const at = isoTime(this.s.clock.now());
-    const event = what === 'terminate' ? events.executionTerminated(at, reason) : what === 'suspend' ? events.executionSuspended(at, reason) : events.executionResumed(at, reason);
+    const event =
+      what === 'terminate'
+        ? events.executionTerminated(at, reason)
+        : what === 'suspend'
+          ? events.executionSuspended(at, reason)
+          : events.executionResumed(at, reason);
     await this.s.sendToInstance(instanceId, record.executionId, event, newId());
   }
 
@@ -104,7 +115,8 @@ export class ClientOperations {
 
   async restart(instanceId: string, newInstanceId: boolean): Promise<string> {
     const record = await this.get(instanceId);
-    if (ACTIVE.has(record.runtimeStatus) && !newInstanceId) throw new ClientError(409, `Instance '${instanceId}' is still ${record.runtimeStatus}; terminate it first.`);
+    if (ACTIVE.has(record.runtimeStatus) && !newInstanceId)
+      throw new ClientError(409, `Instance '${instanceId}' is still ${record.runtimeStatus}; terminate it first.`);
     return this.startNew(record.name, newInstanceId ? undefined : instanceId, record.input);
   }
 

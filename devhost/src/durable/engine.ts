@@ -42,19 +42,32 @@ export function readDurableOptions(hostJson: Record<string, unknown>, env: NodeJ
   const provider = (ext.storageProvider ?? {}) as Record<string, unknown>;
   const num = (v: unknown, fallback: number, field: string, min = 1, max = 100_000) => {
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new Error(`host.json: extensions.durableTask.${field} must be a whole number from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new Error(`host.json: extensions.durableTask.${field} must be a whole number from ${min} to ${max}`);
     return v;
   };
-  const duration = (v: unknown, fallback: number, field: string) => (v === undefined ? fallback : parseDuration(v, `extensions.durableTask.${field}`));
-  const rawHub = typeof ext.hubName === 'string' ? ext.hubName.replace(/%([^%]+)%/g, (_, n: string) => env[n] ?? '') : (env.WEBSITE_SITE_NAME ?? 'TestHubName');
+  const duration = (v: unknown, fallback: number, field: string) =>
+    v === undefined ? fallback : parseDuration(v, `extensions.durableTask.${field}`);
+  const rawHub =
+    typeof ext.hubName === 'string'
+      ? ext.hubName.replace(/%([^%]+)%/g, (_, n: string) => env[n] ?? '')
+      : (env.WEBSITE_SITE_NAME ?? 'TestHubName');
   return {
     hubName: validateHubName(rawHub.replace(/[^A-Za-z0-9]/g, '')),
     partitionCount: num(provider.partitionCount, 4, 'storageProvider.partitionCount', 1, 16),
     maxConcurrentActivityFunctions: num(ext.maxConcurrentActivityFunctions, 10 * cores, 'maxConcurrentActivityFunctions'),
     maxConcurrentOrchestratorFunctions: num(ext.maxConcurrentOrchestratorFunctions, 10 * cores, 'maxConcurrentOrchestratorFunctions'),
     controlQueueBatchSize: num(provider.controlQueueBatchSize, 32, 'storageProvider.controlQueueBatchSize', 1, 32),
-    controlQueueVisibilityTimeoutMs: duration(provider.controlQueueVisibilityTimeout, 5 * 60_000, 'storageProvider.controlQueueVisibilityTimeout'),
-    workItemQueueVisibilityTimeoutMs: duration(provider.workItemQueueVisibilityTimeout, 5 * 60_000, 'storageProvider.workItemQueueVisibilityTimeout'),
+    controlQueueVisibilityTimeoutMs: duration(
+      provider.controlQueueVisibilityTimeout,
+      5 * 60_000,
+      'storageProvider.controlQueueVisibilityTimeout',
+    ),
+    workItemQueueVisibilityTimeoutMs: duration(
+      provider.workItemQueueVisibilityTimeout,
+      5 * 60_000,
+      'storageProvider.workItemQueueVisibilityTimeout',
+    ),
     maxQueuePollingIntervalMs: duration(provider.maxQueuePollingInterval, 30_000, 'storageProvider.maxQueuePollingInterval'),
   };
 }
@@ -132,14 +145,29 @@ export class DurableEngine {
       (id) => this.#orchestrations.forget(id),
       (id) => this.#orchestrations.cachedInstance(id),
     );
-    this.#api = new DurableHttpApi(this.#ops, this.store, () => this.#urls(), (id, timeout, poll) => this.#waitForCompletion(id, timeout, poll));
+    this.#api = new DurableHttpApi(
+      this.#ops,
+      this.store,
+      () => this.#urls(),
+      (id, timeout, poll) => this.#waitForCompletion(id, timeout, poll),
+    );
     const pumpOptions = { batchSize: this.options.controlQueueBatchSize, maxPollingIntervalMs: this.options.maxQueuePollingIntervalMs };
     this.#controlPumps = this.store.controlQueues.map(
-      (q) => new QueuePump(q, { ...pumpOptions, concurrency: 1000, visibilityTimeoutMs: this.options.controlQueueVisibilityTimeoutMs }, (m) => this.#onControl(m), logger),
+      (q) =>
+        new QueuePump(
+          q,
+          { ...pumpOptions, concurrency: 1000, visibilityTimeoutMs: this.options.controlQueueVisibilityTimeoutMs },
+          (m) => this.#onControl(m),
+          logger,
+        ),
     );
     this.#workPump = new QueuePump(
       this.store.workItems,
-      { ...pumpOptions, concurrency: this.options.maxConcurrentActivityFunctions, visibilityTimeoutMs: this.options.workItemQueueVisibilityTimeoutMs },
+      {
+        ...pumpOptions,
+        concurrency: this.options.maxConcurrentActivityFunctions,
+        visibilityTimeoutMs: this.options.workItemQueueVisibilityTimeoutMs,
+      },
       (m) => this.#onWorkItem(m),
       logger,
     );
@@ -199,7 +227,11 @@ export class DurableEngine {
   }
 
   #urls(): ApiUrls {
-    return { baseUrl: `${this.#hostUrl}${WEBHOOK_PATH}`, hubName: this.hubName, requiredQuery: this.keys.systemKey ? `code=${encodeURIComponent(this.keys.systemKey)}` : '' };
+    return {
+      baseUrl: `${this.#hostUrl}${WEBHOOK_PATH}`,
+      hubName: this.hubName,
+      requiredQuery: this.keys.systemKey ? `code=${encodeURIComponent(this.keys.systemKey)}` : '',
+    };
   }
 
   /** The extension's local RPC listener, which the SDK's client calls (unauthenticated, loopback only). */
@@ -228,7 +260,11 @@ export class DurableEngine {
   async #recoverTimers(): Promise<void> {
     let token: string | undefined;
     do {
-      const page = await this.store.queryInstances({ runtimeStatus: ['Running', 'Suspended', 'Pending'], continuationToken: token, top: 1000 });
+      const page = await this.store.queryInstances({
+        runtimeStatus: ['Running', 'Suspended', 'Pending'],
+        continuationToken: token,
+        top: 1000,
+      });
       for (const r of page.records) {
         if (r.instanceId.startsWith('@')) continue;
         const history = await this.store.loadHistory(r.instanceId);
@@ -317,7 +353,9 @@ export class DurableEngine {
    */
   async #putBack(instanceId: string, b: { held: HeldMessage; message: TaskMessage }): Promise<void> {
     if (b.held.item.dequeueCount < MAX_OUT_OF_ORDER_DEQUEUES) return b.held.release(1000);
-    this.logger.warn(`instance '${instanceId}': dropping a completion for a task that was never scheduled (message ${b.message.messageId})`);
+    this.logger.warn(
+      `instance '${instanceId}': dropping a completion for a task that was never scheduled (message ${b.message.messageId})`,
+    );
     await b.held.complete();
   }
 
@@ -332,7 +370,8 @@ export class DurableEngine {
       const outcome = await this.invoker.track(() => this.#orchestrations.process(instanceId, messages));
       if (outcome === 'defer') await Promise.all(batch.map((b) => b.held.release(1000)));
       else if (outcome === 'done') await Promise.all(batch.map((b) => b.held.complete()));
-      else await Promise.all(batch.map((b) => (outcome.deferred.has(b.message.messageId) ? this.#putBack(instanceId, b) : b.held.complete())));
+      else
+        await Promise.all(batch.map((b) => (outcome.deferred.has(b.message.messageId) ? this.#putBack(instanceId, b) : b.held.complete())));
     } catch (error) {
       // Storage trouble mid-checkpoint: forget what we cached and let the messages come back.
       this.#orchestrations.forget(instanceId);

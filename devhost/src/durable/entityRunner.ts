@@ -60,15 +60,32 @@ export class EntityRunner {
     let result: EntityResult;
     if (!target) {
       const message = `The function '${self.name}' doesn't exist, is disabled, or is not an entity function.`;
-      result = { results: batch.map(() => ({ isError: true, result: JSON.stringify(message) })), signals: [], entityExists: current.exists, entityState: current.state };
+      result = {
+        results: batch.map(() => ({ isError: true, result: JSON.stringify(message) })),
+        signals: [],
+        entityExists: current.exists,
+        entityState: current.state,
+      };
     } else {
-      const payload = { self, exists: current.exists, state: current.state ?? null, batch: batch.map((r) => ({ name: r.op, input: r.input ?? null, isSignal: !!r.signal })) };
-      const run = await this.s.invoker.invoke(target.fn, { inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }] });
+      const payload = {
+        self,
+        exists: current.exists,
+        state: current.state ?? null,
+        batch: batch.map((r) => ({ name: r.op, input: r.input ?? null, isSignal: !!r.signal })),
+      };
+      const run = await this.s.invoker.invoke(target.fn, {
+        inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }],
+      });
       if (run.ok) {
         const value = returnedValue(run.response.returnValue);
         result = (typeof value === 'string' ? JSON.parse(value) : value) as EntityResult;
       } else {
-        result = { results: batch.map(() => ({ isError: true, result: JSON.stringify(run.error.message) })), signals: [], entityExists: current.exists, entityState: current.state };
+        result = {
+          results: batch.map(() => ({ isError: true, result: JSON.stringify(run.error.message) })),
+          signals: [],
+          entityExists: current.exists,
+          entityState: current.state,
+        };
       }
     }
     // Replies and signals first, with ids derived from the request: if we crash before saving the state,
@@ -79,7 +96,12 @@ export class EntityRunner {
       const r = result.results[i] ?? { isError: true, result: JSON.stringify('no result') };
       const response: Record<string, unknown> = { result: r.result ?? null };
       if (r.isError) response.exceptionType = 'Error';
-      await this.s.sendToInstance(request.parent, request.parentExecution ?? '', events.eventRaised(at, request.id, JSON.stringify(response)), stableGuid(instanceId, request.id, 'response'));
+      await this.s.sendToInstance(
+        request.parent,
+        request.parentExecution ?? '',
+        events.eventRaised(at, request.id, JSON.stringify(response)),
+        stableGuid(instanceId, request.id, 'response'),
+      );
     }
     for (const [i, signal] of result.signals.entries()) {
       const targetId = entityInstanceId(signal.target.name, signal.target.key);

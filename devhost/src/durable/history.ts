@@ -41,7 +41,10 @@ export const OrchestrationStatus = {
   Suspended: 7,
 } as const;
 export type RuntimeStatus = keyof typeof OrchestrationStatus;
-export const STATUS_NAMES = Object.fromEntries(Object.entries(OrchestrationStatus).map(([k, v]) => [v, k])) as Record<number, RuntimeStatus>;
+export const STATUS_NAMES = Object.fromEntries(Object.entries(OrchestrationStatus).map(([k, v]) => [v, k])) as Record<
+  number,
+  RuntimeStatus
+>;
 
 export interface OrchestrationInstance {
   InstanceId: string;
@@ -81,12 +84,20 @@ export interface HistoryEvent {
   Generation?: number;
 }
 
-const base = (type: number, at: string, eventId = -1): HistoryEvent => ({ EventType: type, EventId: eventId, IsPlayed: false, Timestamp: at });
+const base = (type: number, at: string, eventId = -1): HistoryEvent => ({
+  EventType: type,
+  EventId: eventId,
+  IsPlayed: false,
+  Timestamp: at,
+});
 
 export const events = {
   orchestratorStarted: (at: string) => base(EventType.OrchestratorStarted, at),
   orchestratorCompleted: (at: string) => base(EventType.OrchestratorCompleted, at),
-  executionStarted: (at: string, o: { name: string; instance: OrchestrationInstance; input: string | null; parent: ParentInstance | null; version?: string | null }) => ({
+  executionStarted: (
+    at: string,
+    o: { name: string; instance: OrchestrationInstance; input: string | null; parent: ParentInstance | null; version?: string | null },
+  ) => ({
     ...base(EventType.ExecutionStarted, at),
     OrchestrationInstance: o.instance,
     ParentInstance: o.parent,
@@ -113,8 +124,17 @@ export const events = {
   executionTerminated: (at: string, reason: string | null) => ({ ...base(EventType.ExecutionTerminated, at), Input: reason }),
   executionSuspended: (at: string, reason: string | null) => ({ ...base(EventType.ExecutionSuspended, at), Reason: reason }),
   executionResumed: (at: string, reason: string | null) => ({ ...base(EventType.ExecutionResumed, at), Reason: reason }),
-  taskScheduled: (at: string, id: number, name: string, input: string | null) => ({ ...base(EventType.TaskScheduled, at, id), Name: name, Version: '', Input: input }),
-  taskCompleted: (at: string, scheduledId: number, result: string | null) => ({ ...base(EventType.TaskCompleted, at), TaskScheduledId: scheduledId, Result: result }),
+  taskScheduled: (at: string, id: number, name: string, input: string | null) => ({
+    ...base(EventType.TaskScheduled, at, id),
+    Name: name,
+    Version: '',
+    Input: input,
+  }),
+  taskCompleted: (at: string, scheduledId: number, result: string | null) => ({
+    ...base(EventType.TaskCompleted, at),
+    TaskScheduledId: scheduledId,
+    Result: result,
+  }),
   taskFailed: (at: string, scheduledId: number, reason: string, details: string) => ({
     ...base(EventType.TaskFailed, at),
     TaskScheduledId: scheduledId,

@@ -73,7 +73,10 @@ function time(url: URL, name: string): number | undefined {
 function statuses(url: URL): RuntimeStatus[] | undefined {
   const v = url.searchParams.get('runtimeStatus');
   if (!v) return undefined;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.find((s) => !(RUNTIME_STATUSES as readonly string[]).includes(s));
   if (bad) throw new ClientError(400, `runtimeStatus '${bad}' is not one of ${RUNTIME_STATUSES.join(', ')}.`);
   return list as RuntimeStatus[];
@@ -108,7 +111,10 @@ export class DurableHttpApi {
 
   async #route(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> {
     const method = req.method ?? 'GET';
-    const seg = path.split('/').filter((s, i, all) => s !== '' || i < all.length - 1).map(decodeURIComponent);
+    const seg = path
+      .split('/')
+      .filter((s, i, all) => s !== '' || i < all.length - 1)
+      .map(decodeURIComponent);
     const [kind] = seg;
     if (kind === 'orchestrators' && method === 'POST' && seg[1]) {
       const id = await this.ops.startNew(seg[1], seg[2] || undefined, jsonText(await body(req)));
@@ -139,9 +145,15 @@ export class DurableHttpApi {
       if (method === 'GET') {
         const top = url.searchParams.get('top');
         const token = req.headers['x-ms-continuation-token'];
-        const page = await this.store.queryInstances({ ...query, top: top ? Number(top) : 100, continuationToken: typeof token === 'string' && token ? token : undefined });
+        const page = await this.store.queryInstances({
+          ...query,
+          top: top ? Number(top) : 100,
+          continuationToken: typeof token === 'string' && token ? token : undefined,
+        });
         const showInput = flag(url, 'showInput', false);
-        const items = page.records.filter((r) => !r.instanceId.startsWith('@')).map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
+        const items = page.records
+          .filter((r) => !r.instanceId.startsWith('@'))
+          .map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
         return json(res, 200, items, { 'x-ms-continuation-token': page.continuationToken ?? '' });
       }
       if (method === 'DELETE') {
@@ -154,7 +166,11 @@ export class DurableHttpApi {
     if (!operation) {
       if (method === 'GET') {
         const r = await this.ops.get(id);
-        const opts = { showInput: flag(url, 'showInput', true), showHistory: flag(url, 'showHistory', false), showHistoryOutput: flag(url, 'showHistoryOutput', false) };
+        const opts = {
+          showInput: flag(url, 'showInput', true),
+          showHistory: flag(url, 'showHistory', false),
+          showHistoryOutput: flag(url, 'showHistoryOutput', false),
+        };
         const history = opts.showHistory ? (await this.store.loadHistory(id)).events : undefined;
         const payload = statusPayload(r, opts, history);
         if (r.runtimeStatus === 'Failed' && flag(url, 'returnInternalServerErrorOnFailure', false)) return json(res, 500, payload);
@@ -174,7 +190,8 @@ export class DurableHttpApi {
         if (!eventName) throw new ClientError(400, 'raiseEvent needs an event name.');
         const type = String(req.headers['content-type'] ?? '');
         const text = await body(req);
-        if (text.trim() !== '' && !type.toLowerCase().startsWith('application/json')) throw new ClientError(400, 'The Content-Type of an event must be application/json.');
+        if (text.trim() !== '' && !type.toLowerCase().startsWith('application/json'))
+          throw new ClientError(400, 'The Content-Type of an event must be application/json.');
         await this.ops.raiseEvent(id, eventName, jsonText(text));
         return json(res, 202, {});
       }
@@ -204,12 +221,19 @@ export class DurableHttpApi {
     const key = rawKey === '$' ? '' : rawKey;
     if (key === undefined) {
       if (method !== 'GET') return message(res, 405, 'List entities with GET.');
-      const page = await this.store.queryInstances({ instanceIdPrefix: entityInstanceId(name, ''), top: Number(url.searchParams.get('top') ?? 100) });
+      const page = await this.store.queryInstances({
+        instanceIdPrefix: entityInstanceId(name, ''),
+        top: Number(url.searchParams.get('top') ?? 100),
+      });
       const fetchState = flag(url, 'fetchState', false);
       const items = page.records.map((r) => {
         const state = readEntityState(r);
         const e = parseEntityInstanceId(r.instanceId)!;
-        return { entityId: { name: e.name, key: e.key }, lastOperationTime: statusTime(r.lastUpdatedTime), ...(fetchState ? { state: state.state ? JSON.parse(state.state) : null } : {}) };
+        return {
+          entityId: { name: e.name, key: e.key },
+          lastOperationTime: statusTime(r.lastUpdatedTime),
+          ...(fetchState ? { state: state.state ? JSON.parse(state.state) : null } : {}),
+        };
       });
       return json(res, 200, items, { 'x-ms-continuation-token': page.continuationToken ?? '' });
     }

@@ -29,7 +29,12 @@ export function historyForStatus(history: HistoryEvent[], opts: StatusOptions): 
     if (type === EventType.ExecutionStarted) {
       row.FunctionName = e.Name;
       if (opts.showInput) row.Input = parseJsonText(e.Input);
-    } else if (type === EventType.TaskCompleted || type === EventType.TaskFailed || type === EventType.SubOrchestrationInstanceCompleted || type === EventType.SubOrchestrationInstanceFailed) {
+    } else if (
+      type === EventType.TaskCompleted ||
+      type === EventType.TaskFailed ||
+      type === EventType.SubOrchestrationInstanceCompleted ||
+      type === EventType.SubOrchestrationInstanceFailed
+    ) {
       const s = scheduled.get(e.TaskScheduledId!);
       row.FunctionName = s?.Name;
       row.ScheduledTime = s?.Timestamp;

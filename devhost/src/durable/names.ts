@@ -33,7 +33,18 @@ export function unescapeKey(key: string): string {
       continue;
     }
     const next = key[++i]!;
-    out += next === '^' ? '^' : next === '0' ? '/' : next === '1' ? '\\' : next === '2' ? '#' : next === '3' ? '?' : String.fromCharCode(next.charCodeAt(0) - 0xc0);
+    out +=
+      next === '^'
+        ? '^'
+        : next === '0'
+          ? '/'
+          : next === '1'
+            ? '\\'
+            : next === '2'
+              ? '#'
+              : next === '3'
+                ? '?'
+                : String.fromCharCode(next.charCodeAt(0) - 0xc0);
   }
   return out;
 }

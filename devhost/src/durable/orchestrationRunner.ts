@@ -112,15 +112,23 @@ export class OrchestrationRunner {
     let executionId = stored.executionId;
     let started: HistoryEvent | undefined;
     const incoming: Incoming[] = [];
-    const completed = new Set(history.filter((e) => COMPLETIONS.has(e.EventType)).map((e) => `${e.EventType === EventType.TimerFired ? 't' : 'c'}${e[COMPLETIONS.get(e.EventType)!]}`));
-    let scheduled = new Set(history.filter((e) => SCHEDULED_KIND.has(e.EventType)).map((e) => `${SCHEDULED_KIND.get(e.EventType)}${e.EventId}`));
+    const completed = new Set(
+      history
+        .filter((e) => COMPLETIONS.has(e.EventType))
+        .map((e) => `${e.EventType === EventType.TimerFired ? 't' : 'c'}${e[COMPLETIONS.get(e.EventType)!]}`),
+    );
+    let scheduled = new Set(
+      history.filter((e) => SCHEDULED_KIND.has(e.EventType)).map((e) => `${SCHEDULED_KIND.get(e.EventType)}${e.EventId}`),
+    );
     // Completions whose scheduling event is not committed yet: a host sent the task, then died before its
     // checkpoint, and the task finished meanwhile. As DTFx does (IsOutOfOrderMessage), they wait in the queue
     // until the redone episode has committed the scheduling event, so history stays in causal order.
     const deferred = new Set<string>();
     const finish = (outcome: 'done' | 'defer'): EpisodeOutcome => (outcome === 'done' && deferred.size > 0 ? { deferred } : outcome);
     const seen = new Set(stored.messageIds);
-    const ordered = [...messages].sort((a, b) => Number(b.event.EventType === EventType.ExecutionStarted) - Number(a.event.EventType === EventType.ExecutionStarted));
+    const ordered = [...messages].sort(
+      (a, b) => Number(b.event.EventType === EventType.ExecutionStarted) - Number(a.event.EventType === EventType.ExecutionStarted),
+    );
     for (const m of ordered) {
       if (seen.has(m.messageId)) continue;
       seen.add(m.messageId);
@@ -206,8 +214,19 @@ export class OrchestrationRunner {
         const { executionId: next, started: nextStart, carried } = result.continueAs;
         // The messages this episode consumed are deleted only after the next execution commits: it must
         // remember their ids, or one redelivered after a crash would be applied to it again.
-        const consumed = [...inherited, ...appended.filter((a) => a.messageId && !COMPLETIONS.has(a.event.EventType)).map((a) => a.messageId)];
-        return this.#episode(instance, stored, [], next, nextStart, carried.map((event) => ({ event, messageId: '' })), consumed);
+        const consumed = [
+          ...inherited,
+          ...appended.filter((a) => a.messageId && !COMPLETIONS.has(a.event.EventType)).map((a) => a.messageId),
+        ];
+        return this.#episode(
+          instance,
+          stored,
+          [],
+          next,
+          nextStart,
+          carried.map((event) => ({ event, messageId: '' })),
+          consumed,
+        );
       }
       appended.push(...result.events.map((event) => ({ event, messageId: '' })));
       full = [...full, ...result.events];
@@ -228,7 +247,11 @@ export class OrchestrationRunner {
       instance.instanceId,
       executionId,
       from,
-      appended.map((a, i) => ({ event: a.event, messageId: a.messageId || undefined, inheritedMessageIds: i === 0 ? inherited : undefined })),
+      appended.map((a, i) => ({
+        event: a.event,
+        messageId: a.messageId || undefined,
+        inheritedMessageIds: i === 0 ? inherited : undefined,
+      })),
       stored.etag,
     );
     const messageIds = new Set(started ? inherited : stored.messageIds);
@@ -241,7 +264,12 @@ export class OrchestrationRunner {
   }
 
   /** Keeps the Instances row in step with history (also repairs it after a crash between the two writes). */
-  async #syncInstance(instance: InstanceRecord, history: HistoryEvent[], customStatus: string | null | undefined, executionId?: string): Promise<void> {
+  async #syncInstance(
+    instance: InstanceRecord,
+    history: HistoryEvent[],
+    customStatus: string | null | undefined,
+    executionId?: string,
+  ): Promise<void> {
     const status = statusFromHistory(history);
     const start = history.find((e) => e.EventType === EventType.ExecutionStarted);
     const end = [...history].reverse().find((e) => e.EventType === EventType.ExecutionCompleted);
@@ -254,11 +282,17 @@ export class OrchestrationRunner {
       output: end ? (end.Result ?? null) : status === 'Running' || status === 'Suspended' ? null : instance.output,
       customStatus: customStatus === undefined ? instance.customStatus : customStatus,
       executionId: executionId ?? instance.executionId,
-      completedTime: isTerminal(status) ? (instance.completedTime && instance.runtimeStatus === status ? instance.completedTime : now) : null,
+      completedTime: isTerminal(status)
+        ? instance.completedTime && instance.runtimeStatus === status
+          ? instance.completedTime
+          : now
+        : null,
       lastUpdatedTime: now,
       parentInstanceId: start?.ParentInstance?.OrchestrationInstance.InstanceId ?? instance.parentInstanceId,
     };
-    const unchanged = (['runtimeStatus', 'output', 'customStatus', 'executionId', 'input', 'name'] as const).every((k) => next[k] === instance[k]);
+    const unchanged = (['runtimeStatus', 'output', 'customStatus', 'executionId', 'input', 'name'] as const).every(
+      (k) => next[k] === instance[k],
+    );
     if (unchanged && customStatus === undefined) {
       this.#instances.set(instance.instanceId, instance);
       return;
@@ -267,7 +301,13 @@ export class OrchestrationRunner {
     this.#instances.set(instance.instanceId, next);
   }
 
-  #notifyParent(history: HistoryEvent[], executionId: string, ok: boolean, resultOrReason: string | null, outbound: (() => Promise<void>)[]): void {
+  #notifyParent(
+    history: HistoryEvent[],
+    executionId: string,
+    ok: boolean,
+    resultOrReason: string | null,
+    outbound: (() => Promise<void>)[],
+  ): void {
     const start = history.find((e) => e.EventType === EventType.ExecutionStarted);
     const parent = start?.ParentInstance as ParentInstance | null | undefined;
     if (!parent) return;
@@ -276,7 +316,14 @@ export class OrchestrationRunner {
     const event = ok
       ? events.subOrchestrationCompleted(at, parent.TaskScheduleId, resultOrReason)
       : events.subOrchestrationFailed(at, parent.TaskScheduleId, resultOrReason ?? 'failed', JSON.stringify({ Message: resultOrReason }));
-    outbound.push(() => this.s.sendToInstance(parent.OrchestrationInstance.InstanceId, parent.OrchestrationInstance.ExecutionId, event, stableGuid(self, executionId, 'completion')));
+    outbound.push(() =>
+      this.s.sendToInstance(
+        parent.OrchestrationInstance.InstanceId,
+        parent.OrchestrationInstance.ExecutionId,
+        event,
+        stableGuid(self, executionId, 'completion'),
+      ),
+    );
   }
 
   async #runOrchestrator(instanceId: string, executionId: string, history: HistoryEvent[], now: number) {
@@ -315,7 +362,9 @@ export class OrchestrationRunner {
       upperSchemaVersionNew: 2,
       ...this.s.settings,
     };
-    const result = await this.s.invoker.invoke(target.fn, { inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }] });
+    const result = await this.s.invoker.invoke(target.fn, {
+      inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }],
+    });
     let state: OrchestratorState;
     if (result.ok) {
       state = returnedValue(result.response.returnValue) as OrchestratorState;
@@ -344,7 +393,12 @@ export class OrchestrationRunner {
       const nextExecution = stableGuid(instanceId, executionId, 'continued');
       out.continueAs = {
         executionId: nextExecution,
-        started: events.executionStarted(at, { name, instance: { InstanceId: instanceId, ExecutionId: nextExecution }, input, parent: start.ParentInstance ?? null }),
+        started: events.executionStarted(at, {
+          name,
+          instance: { InstanceId: instanceId, ExecutionId: nextExecution },
+          input,
+          parent: start.ParentInstance ?? null,
+        }),
         carried: replayed.unconsumedEvents.map((e) => ({ ...e, IsPlayed: false })),
       };
       return out;
@@ -365,7 +419,16 @@ export class OrchestrationRunner {
     now: number,
     out: { events: HistoryEvent[]; outbound: (() => Promise<void>)[]; afterCommit: (() => void)[] },
   ) {
-    const replayed = replay({ instanceId, executionId, now, defaultHttpAsyncRequestSleepTimeMilliseconds: this.s.settings.defaultHttpAsyncRequestSleepTimeMillseconds }, history, actions);
+    const replayed = replay(
+      {
+        instanceId,
+        executionId,
+        now,
+        defaultHttpAsyncRequestSleepTimeMilliseconds: this.s.settings.defaultHttpAsyncRequestSleepTimeMillseconds,
+      },
+      history,
+      actions,
+    );
     for (const w of replayed.warnings) this.s.logger.warn(`${instanceId}: ${w}`, { functionName: name });
     const at = isoTime(now);
     for (const e of replayed.newEvents) {
@@ -380,13 +443,28 @@ export class OrchestrationRunner {
         case EventType.SubOrchestrationInstanceCreated: {
           const childId = e.InstanceId!;
           const childExecution = stableGuid(childId, instanceId, executionId, e.EventId);
-          const parent: ParentInstance = { Name: name, Version: '', TaskScheduleId: e.EventId, OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId } };
-          const startEvent = events.executionStarted(at, { name: e.Name ?? '', instance: { InstanceId: childId, ExecutionId: childExecution }, input: e.Input ?? null, parent });
+          const parent: ParentInstance = {
+            Name: name,
+            Version: '',
+            TaskScheduleId: e.EventId,
+            OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
+          };
+          const startEvent = events.executionStarted(at, {
+            name: e.Name ?? '',
+            instance: { InstanceId: childId, ExecutionId: childExecution },
+            input: e.Input ?? null,
+            parent,
+          });
           out.outbound.push(async () => {
             const existing = await this.s.store.getInstance(childId);
             if (existing && !isTerminal(existing.runtimeStatus) && existing.parentInstanceId !== instanceId) {
               const reason = `An orchestration with instance id '${childId}' is already running`;
-              await this.s.sendToInstance(instanceId, executionId, events.subOrchestrationFailed(at, e.EventId, reason, '{}'), stableGuid(instanceId, executionId, 'sub-conflict', e.EventId));
+              await this.s.sendToInstance(
+                instanceId,
+                executionId,
+                events.subOrchestrationFailed(at, e.EventId, reason, '{}'),
+                stableGuid(instanceId, executionId, 'sub-conflict', e.EventId),
+              );
               return;
             }
             if (!existing || existing.executionId !== childExecution) {

@@ -120,7 +120,10 @@ export class QueuePump {
       let items: DequeuedMessageItem[] = [];
       this.#poked = false;
       try {
-        const reply = await this.queue.receiveMessages({ numberOfMessages: Math.min(batchSize, room), visibilityTimeout: Math.ceil(visibilityTimeoutMs / 1000) });
+        const reply = await this.queue.receiveMessages({
+          numberOfMessages: Math.min(batchSize, room),
+          visibilityTimeout: Math.ceil(visibilityTimeoutMs / 1000),
+        });
         items = reply.receivedMessageItems;
       } catch (error) {
         if (!this.#running) break;
@@ -161,7 +164,9 @@ export class QueuePump {
       popReceipt: item.popReceipt,
       complete: async () => {
         if (!settle()) return;
-        await this.queue.deleteMessage(item.messageId, held.popReceipt).catch((e: Error) => this.logger.warn(`deleting a message from ${this.queue.name}: ${e.message}`));
+        await this.queue
+          .deleteMessage(item.messageId, held.popReceipt)
+          .catch((e: Error) => this.logger.warn(`deleting a message from ${this.queue.name}: ${e.message}`));
       },
       // Kept leased and handed over again after the delay, so a retry needs no poll either.
       release: async (delayMs) => {

@@ -80,7 +80,12 @@ export interface ReplayResult {
 
 export class ReplayError extends Error {}
 
-const SCHEDULING = new Set<number>([EventType.TaskScheduled, EventType.TimerCreated, EventType.SubOrchestrationInstanceCreated, EventType.EventSent]);
+const SCHEDULING = new Set<number>([
+  EventType.TaskScheduled,
+  EventType.TimerCreated,
+  EventType.SubOrchestrationInstanceCreated,
+  EventType.EventSent,
+]);
 
 /** DTFx RetryInterceptor: delay after failed attempt `n` (1-based) is first × coefficient^(n-1), capped. */
 export function retryDelay(options: RetryOptions, failedAttempt: number, firstAttemptAt: number, now: number): number {
@@ -421,9 +426,14 @@ class Simulation {
   build(action: Action): Node {
     const { instanceId, executionId } = this.ctx;
     const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-    const activity = (name: string, input: unknown) => () => new IdTask(this, (id, at) => events.taskScheduled(at, id, name, JSON.stringify([input ?? null])), 'task');
+    const activity = (name: string, input: unknown) => () =>
+      new IdTask(this, (id, at) => events.taskScheduled(at, id, name, JSON.stringify([input ?? null])), 'task');
     const sub = (a: Action) => () =>
-      new IdTask(this, (id, at) => events.subOrchestrationCreated(at, id, a.functionName ?? '', a.instanceId || `${executionId}:${id}`, json(a.input)), 'sub');
+      new IdTask(
+        this,
+        (id, at) => events.subOrchestrationCreated(at, id, a.functionName ?? '', a.instanceId || `${executionId}:${id}`, json(a.input)),
+        'sub',
+      );
     switch (action.actionType) {
       case ActionType.CallActivity:
         return activity(action.functionName ?? '', action.input)();
@@ -434,7 +444,12 @@ class Simulation {
       case ActionType.CallSubOrchestratorWithRetry:
         return new Retry(this, sub(action), this.#retryOptions(action));
       case ActionType.CallHttp:
-        return new HttpCall(this, action.httpRequest as DurableHttpRequest, (request) => activity(HTTP_ACTIVITY, request)(), this.ctx.defaultHttpAsyncRequestSleepTimeMilliseconds ?? 30_000);
+        return new HttpCall(
+          this,
+          action.httpRequest as DurableHttpRequest,
+          (request) => activity(HTTP_ACTIVITY, request)(),
+          this.ctx.defaultHttpAsyncRequestSleepTimeMilliseconds ?? 30_000,
+        );
       case ActionType.CreateTimer: {
         const timer = new IdTask(this, (id, at) => events.timerCreated(at, id, action.fireAt ?? at), 'timer');
         if (action.isCanceled) timer.onStart = (id) => this.canceledTimers.push(id);
@@ -448,7 +463,10 @@ class Simulation {
         return new IdTask(
           this,
           (id, at) => {
-            const request: Record<string, unknown> = { op: action.operation, id: stableGuid(instanceId, executionId, 'entity-request', id) };
+            const request: Record<string, unknown> = {
+              op: action.operation,
+              id: stableGuid(instanceId, executionId, 'entity-request', id),
+            };
             if (signal) request.signal = true;
             if (action.input !== undefined) request.input = JSON.stringify(action.input);
             request.parent = instanceId;
@@ -461,9 +479,15 @@ class Simulation {
       case ActionType.ContinueAsNew:
         return new Immediate(this);
       case ActionType.WhenAll:
-        return new WhenAll(this, (action.compoundActions ?? []).map((a) => this.build(a)));
+        return new WhenAll(
+          this,
+          (action.compoundActions ?? []).map((a) => this.build(a)),
+        );
       case ActionType.WhenAny:
-        return new WhenAny(this, (action.compoundActions ?? []).map((a) => this.build(a)));
+        return new WhenAny(
+          this,
+          (action.compoundActions ?? []).map((a) => this.build(a)),
+        );
       case ActionType.LockEntities:
       case ActionType.ReleaseEntities:
         throw new ReplayError('entity locks (context.df.lock) are not supported by devhost');
@@ -531,7 +555,6 @@ class Simulation {
       warnings: this.warnings,
     };
   }
-
 }
 
 const EVENT_LABEL: Record<number, string> = {

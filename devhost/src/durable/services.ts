@@ -12,13 +12,23 @@ export interface EngineServices {
   invoker: Invoker;
   logger: Logger;
   /** The registered function of a kind, by name (case-insensitive, as Functions names are). */
-  findFunction(kind: 'orchestrationTrigger' | 'activityTrigger' | 'entityTrigger', name: string): { fn: RegisteredFunction; triggerName: string } | undefined;
+  findFunction(
+    kind: 'orchestrationTrigger' | 'activityTrigger' | 'entityTrigger',
+    name: string,
+  ): { fn: RegisteredFunction; triggerName: string } | undefined;
   /** Sends an event to an instance's control queue and wakes the dispatcher. */
   sendToInstance(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void>;
   /** Sends an activity work item and wakes the activity pump. */
   sendWorkItem(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void>;
-  timers: { schedule(instanceId: string, executionId: string, timerId: number, fireAt: string): void; cancel(instanceId: string, executionId: string, timerId: number): void };
-  settings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
+  timers: {
+    schedule(instanceId: string, executionId: string, timerId: number, fireAt: string): void;
+    cancel(instanceId: string, executionId: string, timerId: number): void;
+  };
+  settings: {
+    maximumShortTimerDuration: string;
+    longRunningTimerIntervalDuration: string;
+    defaultHttpAsyncRequestSleepTimeMillseconds: number;
+  };
 }
 
 /** The value an invocation returned, as the extension sees it. */

@@ -107,7 +107,9 @@ export class TaskHubStore {
     clients: StorageClients,
   ) {
     this.names = hubResourceNames(hubName, partitionCount);
-    const tableOptions = { allowInsecureConnection: connectionString.includes('http://') || /UseDevelopmentStorage=true/i.test(connectionString) };
+    const tableOptions = {
+      allowInsecureConnection: connectionString.includes('http://') || /UseDevelopmentStorage=true/i.test(connectionString),
+    };
     this.history = TableClient.fromConnectionString(connectionString, this.names.historyTable, tableOptions);
     this.instances = TableClient.fromConnectionString(connectionString, this.names.instancesTable, tableOptions);
     const queues = clients.queueService(connectionString);
@@ -134,7 +136,9 @@ export class TaskHubStore {
 
   async #putBlob(name: string, text: string): Promise<void> {
     const body = gzipSync(Buffer.from(text, 'utf8'));
-    await this.largeMessages.getBlockBlobClient(name).upload(body, body.length, { blobHTTPHeaders: { blobContentEncoding: 'gzip', blobContentType: 'application/json' } });
+    await this.largeMessages
+      .getBlockBlobClient(name)
+      .upload(body, body.length, { blobHTTPHeaders: { blobContentEncoding: 'gzip', blobContentType: 'application/json' } });
   }
 
   async #getBlob(name: string): Promise<string> {
@@ -164,7 +168,12 @@ export class TaskHubStore {
 
   // ---- history ------------------------------------------------------------------------------------
 
-  async #eventToEntity(instanceId: string, executionId: string, seq: number, { event, messageId, inheritedMessageIds }: HistoryRow): Promise<TableEntity> {
+  async #eventToEntity(
+    instanceId: string,
+    executionId: string,
+    seq: number,
+    { event, messageId, inheritedMessageIds }: HistoryRow,
+  ): Promise<TableEntity> {
     const entity: Record<string, unknown> = { partitionKey: escapeKey(instanceId), rowKey: rowKeyOf(seq), ExecutionId: executionId };
     for (const [k, v] of Object.entries(event)) {
       if (v === undefined || v === null) continue;
@@ -185,7 +194,11 @@ export class TaskHubStore {
     await this.#reload(entity);
     const event: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(entity)) {
-      if (['partitionKey', 'rowKey', 'etag', 'timestamp', 'ExecutionId', 'MessageId', 'InheritedMessageIds', 'odata.etag'].includes(k) || k.endsWith('BlobName')) continue;
+      if (
+        ['partitionKey', 'rowKey', 'etag', 'timestamp', 'ExecutionId', 'MessageId', 'InheritedMessageIds', 'odata.etag'].includes(k) ||
+        k.endsWith('BlobName')
+      )
+        continue;
       if (k === 'EventType') event.EventType = EventType[v as keyof typeof EventType];
       else if (k === '_Timestamp') event.Timestamp = new Date(v as string).toISOString();
       else if (k === 'OrchestrationStatus') event.OrchestrationStatus = OrchestrationStatus[v as RuntimeStatus];
@@ -201,7 +214,9 @@ export class TaskHubStore {
   async loadHistory(instanceId: string): Promise<StoredHistory> {
     const rows: Record<string, unknown>[] = [];
     let sentinel: Record<string, unknown> | undefined;
-    for await (const row of this.history.listEntities({ queryOptions: { filter: `PartitionKey eq ${odataString(escapeKey(instanceId))}` } })) {
+    for await (const row of this.history.listEntities({
+      queryOptions: { filter: `PartitionKey eq ${odataString(escapeKey(instanceId))}` },
+    })) {
       if (row.rowKey === 'sentinel') sentinel = row;
       else rows.push(row);
     }
@@ -210,7 +225,8 @@ export class TaskHubStore {
     const committed = rows.filter((r) => parseInt(String(r.rowKey), 16) < length && r.ExecutionId === sentinel!.ExecutionId);
     committed.sort((a, b) => String(a.rowKey).localeCompare(String(b.rowKey)));
     const messageIds = new Set(committed.map((r) => r.MessageId).filter((m): m is string => typeof m === 'string'));
-    for (const r of committed) if (typeof r.InheritedMessageIds === 'string') for (const id of JSON.parse(r.InheritedMessageIds) as string[]) messageIds.add(id);
+    for (const r of committed)
+      if (typeof r.InheritedMessageIds === 'string') for (const id of JSON.parse(r.InheritedMessageIds) as string[]) messageIds.add(id);
     const events = await Promise.all(committed.map((r) => this.#entityToEvent(r)));
     return { events, messageIds, executionId: String(sentinel.ExecutionId), etag: String(sentinel.etag) };
   }
@@ -220,7 +236,13 @@ export class TaskHubStore {
    * two writers cannot both commit. Up to 99 events go in one entity-group transaction with the sentinel,
    * so a checkpoint is atomic and costs one request. Returns the sentinel's new ETag.
    */
-  async commitHistory(instanceId: string, executionId: string, from: number, rows: HistoryRow[], etag: string | undefined): Promise<string> {
+  async commitHistory(
+    instanceId: string,
+    executionId: string,
+    from: number,
+    rows: HistoryRow[],
+    etag: string | undefined,
+  ): Promise<string> {
     const pk = escapeKey(instanceId);
     const entities = await Promise.all(rows.map((r, i) => this.#eventToEntity(instanceId, executionId, from + i, r)));
     const sentinel = {
@@ -242,12 +264,16 @@ export class TaskHubStore {
   async deleteHistory(instanceId: string): Promise<void> {
     const pk = escapeKey(instanceId);
     const keys: string[] = [];
-    for await (const row of this.history.listEntities({ queryOptions: { filter: `PartitionKey eq ${odataString(pk)}`, select: ['RowKey'] } })) keys.push(String(row.rowKey));
+    for await (const row of this.history.listEntities({
+      queryOptions: { filter: `PartitionKey eq ${odataString(pk)}`, select: ['RowKey'] },
+    }))
+      keys.push(String(row.rowKey));
     for (let i = 0; i < keys.length; i += 100) {
       await this.history.submitTransaction(keys.slice(i, i + 100).map((rk) => ['delete', { partitionKey: pk, rowKey: rk }]));
     }
     const prefix = `${pk}/`;
-    for await (const blob of this.largeMessages.listBlobsFlat({ prefix })) await this.largeMessages.deleteBlob(blob.name).catch(() => undefined);
+    for await (const blob of this.largeMessages.listBlobsFlat({ prefix }))
+      await this.largeMessages.deleteBlob(blob.name).catch(() => undefined);
   }
 
   // ---- instances ----------------------------------------------------------------------------------
@@ -362,7 +388,12 @@ export class TaskHubStore {
     if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_BYTES) {
       const blobName = `${escapeKey(m.instanceId)}/message-${m.messageId}-${EVENT_TYPE_NAMES[m.event.EventType]}.json.gz`;
       await this.#putBlob(blobName, text);
-      text = JSON.stringify({ $type: 'DurableTask.AzureStorage.MessageData', ActivityId: m.messageId, CompressedBlobName: blobName, SequenceNumber: this.#sequence });
+      text = JSON.stringify({
+        $type: 'DurableTask.AzureStorage.MessageData',
+        ActivityId: m.messageId,
+        CompressedBlobName: blobName,
+        SequenceNumber: this.#sequence,
+      });
     }
     return text;
   }
@@ -371,7 +402,11 @@ export class TaskHubStore {
   async parse(text: string): Promise<TaskMessage> {
     let raw = text.trim();
     if (!raw.startsWith('{')) raw = Buffer.from(raw, 'base64').toString('utf8');
-    let data = JSON.parse(raw) as { ActivityId: string; CompressedBlobName?: string | null; TaskMessage?: { Event: Record<string, unknown>; OrchestrationInstance: { InstanceId: string; ExecutionId: string } } };
+    let data = JSON.parse(raw) as {
+      ActivityId: string;
+      CompressedBlobName?: string | null;
+      TaskMessage?: { Event: Record<string, unknown>; OrchestrationInstance: { InstanceId: string; ExecutionId: string } };
+    };
     if (data.CompressedBlobName) data = JSON.parse(await this.#getBlob(data.CompressedBlobName));
     const { $type: _type, ...event } = data.TaskMessage!.Event;
     return {

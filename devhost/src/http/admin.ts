@@ -181,7 +181,11 @@ export class AdminApi {
         throw new RangeError(`${issue.path.join('.') || 'body'}: ${issue.message}`);
       }
       const { expiresIn, ...rest } = parsed.data;
-      send(res, 200, await host.identity.mint(host.url, { ...rest, expiresIn: expiresIn === undefined ? undefined : parseExpiry(expiresIn) }));
+      send(
+        res,
+        200,
+        await host.identity.mint(host.url, { ...rest, expiresIn: expiresIn === undefined ? undefined : parseExpiry(expiresIn) }),
+      );
     } else if (what === 'clock' && method === 'GET') {
       send(res, 200, clockView());
     } else if (what === 'clock' && method === 'POST') {

@@ -95,7 +95,8 @@ export class IdentityIssuer {
   /** Serves discovery (`/{tenant}/v2.0/.well-known/openid-configuration`) and the JWKS. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, origin: string): boolean {
     const rest = url.pathname.slice(IDENTITY_PATH.length);
-    const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=60' }).end(JSON.stringify(body));
+    const send = (body: unknown) =>
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=60' }).end(JSON.stringify(body));
     if (req.method !== 'GET') return false;
     if (rest === '/discovery/v2.0/keys') {
       send({ keys: [this.publicJwk] });

@@ -34,10 +34,24 @@ describe('submitting', () => {
     expect(submitProblems(complete, ctx)).toEqual([]);
   });
   test('an incomplete one lists each missing part', () => {
-    expect(paths({ name: 'x' })).toEqual(expect.arrayContaining(['objective', 'location', 'template', 'content.title', 'content.body', 'audience', 'schedule.start', 'schedule.end']));
+    expect(paths({ name: 'x' })).toEqual(
+      expect.arrayContaining([
+        'objective',
+        'location',
+        'template',
+        'content.title',
+        'content.body',
+        'audience',
+        'schedule.start',
+        'schedule.end',
+      ]),
+    );
   });
   test('the end must follow the start and lie in the future', () => {
-    expect(paths({ ...complete, schedule: { start: '2026-03-02T00:00:00Z', end: '2026-03-01T00:00:00Z' } })).toEqual(['schedule.end', 'schedule.end']);
+    expect(paths({ ...complete, schedule: { start: '2026-03-02T00:00:00Z', end: '2026-03-01T00:00:00Z' } })).toEqual([
+      'schedule.end',
+      'schedule.end',
+    ]);
   });
   test('Teams takes groups only', () => {
     expect(paths({ ...complete, location: 'teams', audience: { groups: [G], departments: ['Sales'] } })).toEqual(['audience']);
@@ -47,7 +61,10 @@ describe('submitting', () => {
     expect(paths({ ...complete, urgent: true, location: 'taskbar', schedule: undefined })).toEqual([]);
   });
   test('email: pre-made email templates only, no usage segments', () => {
-    expect(paths({ ...complete, location: 'email', audience: { groups: [G], segments: ['inactiveCopilotUsers'] } })).toEqual(['template', 'audience.segments']);
+    expect(paths({ ...complete, location: 'email', audience: { groups: [G], segments: ['inactiveCopilotUsers'] } })).toEqual([
+      'template',
+      'audience.segments',
+    ]);
     expect(paths({ ...complete, location: 'email', template: { kind: 'premade', id: 'welcome' } })).toEqual([]);
   });
   test('without E3/E5 only pre-made messages and group targeting', () => {

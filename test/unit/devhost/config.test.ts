@@ -39,9 +39,13 @@ test('bad host.json values are named', () => {
 });
 
 test('local settings: values as strings, CORS list, credentials need explicit origins', () => {
-  const s = readLocalSettings(appWith({ 'local.settings.json': { Values: { A: 'x', N: 3 }, Host: { LocalHttpPort: 7075, CORS: 'http://a, http://b' } } }));
+  const s = readLocalSettings(
+    appWith({ 'local.settings.json': { Values: { A: 'x', N: 3 }, Host: { LocalHttpPort: 7075, CORS: 'http://a, http://b' } } }),
+  );
   expect(s).toEqual({ values: { A: 'x', N: '3' }, port: 7075, cors: ['http://a', 'http://b'], corsCredentials: false });
-  expect(() => readLocalSettings(appWith({ 'local.settings.json': { Host: { CORS: '*', CORSCredentials: true } } }))).toThrow(/CORSCredentials/);
+  expect(() => readLocalSettings(appWith({ 'local.settings.json': { Host: { CORS: '*', CORSCredentials: true } } }))).toThrow(
+    /CORSCredentials/,
+  );
 });
 
 test('%Setting% indirection fails loudly on a missing setting', () => {

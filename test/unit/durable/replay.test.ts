@@ -17,7 +17,9 @@ const shape = (evs: HistoryEvent[]) => evs.map((e) => [e.EventType, e.EventId]);
 describe('task ids as the Durable extension assigns them', () => {
   test('first episode schedules the first activity as task 0 with the SDK input wrapped in an array', () => {
     const r = replay(ctx(0), start(), [activity('hello', '"Tokyo"')]);
-    expect(r.newEvents).toEqual([expect.objectContaining({ EventType: EventType.TaskScheduled, EventId: 0, Name: 'hello', Input: '["\\"Tokyo\\""]' })]);
+    expect(r.newEvents).toEqual([
+      expect.objectContaining({ EventType: EventType.TaskScheduled, EventId: 0, Name: 'hello', Input: '["\\"Tokyo\\""]' }),
+    ]);
     expect(r.waiting).toBe(true);
   });
 
@@ -118,13 +120,23 @@ describe('task ids as the Durable extension assigns them', () => {
 });
 
 describe('callHttp polling (202 + Location), as the extension’s CallHttpAsync does it', () => {
-  const request = { method: 'POST', uri: 'http://svc/jobs/start', content: 'go', headers: { 'x-functions-key': 'k', accept: 'json' }, asynchronousPatternEnabled: true };
+  const request = {
+    method: 'POST',
+    uri: 'http://svc/jobs/start',
+    content: 'go',
+    headers: { 'x-functions-key': 'k', accept: 'json' },
+    asynchronousPatternEnabled: true,
+  };
   const call: Action = { actionType: ActionType.CallHttp, httpRequest: request };
   const accepted = (headers: Record<string, string>) => JSON.stringify({ statusCode: 202, content: '', headers });
   const first = events.taskScheduled(at(0), 0, 'BuiltIn::HttpActivity', JSON.stringify([request]));
 
   test('a 202 with Location: a timer for Retry-After seconds, then a GET of the Location without x-functions-key', () => {
-    let h = [...start(), first, ...episode(1, events.taskCompleted(at(1), 0, accepted({ location: 'http://svc/jobs/1', 'retry-after': '5' })))];
+    let h = [
+      ...start(),
+      first,
+      ...episode(1, events.taskCompleted(at(1), 0, accepted({ location: 'http://svc/jobs/1', 'retry-after': '5' }))),
+    ];
     let r = replay(ctx(1), h, [call]);
     expect(r.newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 1, FireAt: at(6) })]);
     expect(r.waiting).toBe(true);
@@ -132,7 +144,11 @@ describe('callHttp polling (202 + Location), as the extension’s CallHttpAsync 
     r = replay(ctx(6), h, [call]);
     expect(shape(r.newEvents)).toEqual([[EventType.TaskScheduled, 2]]);
     expect(JSON.parse(r.newEvents[0]!.Input!)).toEqual([{ method: 'GET', uri: 'http://svc/jobs/1', headers: { accept: 'json' } }]);
-    h = [...h, ...r.newEvents, ...episode(7, events.taskCompleted(at(7), 2, JSON.stringify({ statusCode: 200, content: 'done', headers: {} })))];
+    h = [
+      ...h,
+      ...r.newEvents,
+      ...episode(7, events.taskCompleted(at(7), 2, JSON.stringify({ statusCode: 200, content: 'done', headers: {} }))),
+    ];
     r = replay(ctx(7), h, [call, activity('after')]);
     expect(shape(r.newEvents)).toEqual([[EventType.TaskScheduled, 3]]);
   });
@@ -146,7 +162,9 @@ describe('callHttp polling (202 + Location), as the extension’s CallHttpAsync 
     const r2 = replay(ctx(11), h2, [call]);
     expect(JSON.parse(r2.newEvents[0]!.Input!)[0]).toMatchObject({ method: 'GET', uri: 'http://svc/jobs/2' });
     const h3 = [...h2, ...r2.newEvents, ...episode(12, events.taskCompleted(at(12), 2, accepted({ location: 'http://svc/jobs/2' })))];
-    expect(replay(ctx(12), h3, [call]).newEvents).toEqual([expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 3, FireAt: at(42) })]);
+    expect(replay(ctx(12), h3, [call]).newEvents).toEqual([
+      expect.objectContaining({ EventType: EventType.TimerCreated, EventId: 3, FireAt: at(42) }),
+    ]);
   });
 
   test('no polling when the async pattern is off, or for a 202 without Location', () => {
