@@ -4,7 +4,7 @@ import { instanceIdProblem } from './names.js';
 import { isTerminal } from './orchestrationRunner.js';
 import type { EngineServices } from './services.js';
 import type { EntityRequest } from './entityRunner.js';
-import type { InstanceQuery, InstanceRecord } from './taskHubStore.js';
+import { pendingInstance, type InstanceQuery, type InstanceRecord } from './taskHubStore.js';
 
 /** A client request the engine refuses, with the HTTP status the Durable HTTP API answers. */
 export class ClientError extends Error {
@@ -39,20 +39,7 @@ export class ClientOperations {
     }
     const executionId = newId();
     const at = isoTime(this.s.clock.now());
-    await this.s.store.putInstance({
-      instanceId: id,
-      name: target.fn.metadata.name,
-      version: '',
-      input,
-      output: null,
-      customStatus: null,
-      runtimeStatus: 'Pending',
-      createdTime: at,
-      lastUpdatedTime: at,
-      completedTime: null,
-      executionId,
-      parentInstanceId: null,
-    });
+    await this.s.store.putInstance(pendingInstance(id, target.fn.metadata.name, input, executionId, at, null));
     this.forget(id);
     const start = events.executionStarted(at, {
       name: target.fn.metadata.name,

@@ -2,7 +2,7 @@ import { EventType, events, isoTime, OrchestrationStatus, type HistoryEvent, typ
 import { stableGuid } from './ids.js';
 import { ActionType, replay, ReplayError, type Action } from './replay.js';
 import { parseJsonText, returnedValue, type EngineServices } from './services.js';
-import type { InstanceRecord, StoredHistory, TaskMessage } from './taskHubStore.js';
+import { pendingInstance, type InstanceRecord, type StoredHistory, type TaskMessage } from './taskHubStore.js';
 
 interface OrchestratorState {
   isDone: boolean;
@@ -468,20 +468,7 @@ export class OrchestrationRunner {
               return;
             }
             if (!existing || existing.executionId !== childExecution) {
-              await this.s.store.putInstance({
-                instanceId: childId,
-                name: e.Name ?? '',
-                version: '',
-                input: e.Input ?? null,
-                output: null,
-                customStatus: null,
-                runtimeStatus: 'Pending',
-                createdTime: at,
-                lastUpdatedTime: at,
-                completedTime: null,
-                executionId: childExecution,
-                parentInstanceId: instanceId,
-              });
+              await this.s.store.putInstance(pendingInstance(childId, e.Name ?? '', e.Input ?? null, childExecution, at, instanceId));
               this.forget(childId);
             }
             await this.s.sendToInstance(childId, childExecution, startEvent, stableGuid(childId, childExecution, 'start'));

@@ -1,3 +1,4 @@
+import { WakeableSleep } from '../wakeableSleep.js';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { Logger } from '../log.js';
 
@@ -37,7 +38,7 @@ export class QueuePump {
   #active = 0;
   #waitingForRoom = false;
   #delay = MIN_POLL_MS;
-  #wake: (() => void) | undefined;
+  #sleeper = new WakeableSleep();
   #loop: Promise<void> | undefined;
   #renewal: NodeJS.Timeout | undefined;
   #lastPollEmpty = false;
@@ -70,26 +71,14 @@ export class QueuePump {
     this.#poked = true;
     this.#lastPollEmpty = false;
     this.#delay = MIN_POLL_MS;
-    this.#wake?.();
+    this.#sleeper.wake();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#sleeper.wake();
     await this.#loop;
     clearInterval(this.#renewal);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(handle);
-        this.#wake = undefined;
-        resolve();
-      };
-      const handle = setTimeout(done, ms);
-      this.#wake = done;
-    });
   }
 
   async #renew(): Promise<void> {
@@ -113,7 +102,7 @@ export class QueuePump {
       // Local arrivals fill the room first; the poller only takes what is left.
       if (room <= 0) {
         this.#waitingForRoom = true;
-        await this.#sleep(maxPollingIntervalMs);
+        await this.#sleeper.sleep(maxPollingIntervalMs);
         this.#waitingForRoom = false;
         continue;
       }
@@ -132,7 +121,7 @@ export class QueuePump {
       if (items.length === 0) {
         if (this.#poked) continue;
         this.#lastPollEmpty = this.#held.size === 0;
-        await this.#sleep(this.#delay);
+        await this.#sleeper.sleep(this.#delay);
         this.#delay = Math.min(maxPollingIntervalMs, this.#delay * 2);
         continue;
       }
@@ -207,7 +196,7 @@ export class QueuePump {
           this.#active--;
           this.#next();
           // Only a poller waiting for room is woken: a poll per finished message would cost a request each.
-          if (this.#waitingForRoom) this.#wake?.();
+          if (this.#waitingForRoom) this.#sleeper.wake();
         });
     }
   }

@@ -293,7 +293,8 @@ class HttpCall extends Node {
   }
 }
 
-class WhenAll extends Node {
+/** Task.all / Task.any: children start together, in array order (which is id order). */
+abstract class Compound extends Node {
   constructor(
     sim: Simulation,
     readonly children: Node[],
@@ -305,6 +306,9 @@ class WhenAll extends Node {
     if (this.children.length === 0) return this.finish(true);
     for (const c of this.children) c.start();
   }
+}
+
+class WhenAll extends Compound {
   // Fails as soon as one child fails, as the SDK's Task.all does (so the orchestrator can go on at once).
   override childDone(child: Node): void {
     if (this.done) return;
@@ -313,17 +317,7 @@ class WhenAll extends Node {
   }
 }
 
-class WhenAny extends Node {
-  constructor(
-    sim: Simulation,
-    readonly children: Node[],
-  ) {
-    super(sim);
-    for (const c of children) c.parent = this;
-  }
-  start(): void {
-    for (const c of this.children) c.start();
-  }
+class WhenAny extends Compound {
   override childDone(): void {
     if (!this.done) this.finish(true);
   }

@@ -55,6 +55,31 @@ export interface HistoryRow {
   inheritedMessageIds?: string[];
 }
 
+/** The Instances row of an instance that has been started but has not run yet. */
+export function pendingInstance(
+  instanceId: string,
+  name: string,
+  input: string | null,
+  executionId: string,
+  at: string,
+  parentInstanceId: string | null,
+): InstanceRecord {
+  return {
+    instanceId,
+    name,
+    version: '',
+    input,
+    output: null,
+    customStatus: null,
+    runtimeStatus: 'Pending',
+    createdTime: at,
+    lastUpdatedTime: at,
+    completedTime: null,
+    executionId,
+    parentInstanceId,
+  };
+}
+
 export interface StoredHistory {
   events: HistoryEvent[];
   /** Message ids already applied, so a redelivered message is recognised. */

@@ -1,3 +1,4 @@
+import { WakeableSleep } from '../wakeableSleep.js';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { QueueOptions } from '../config.js';
 import type { RegisteredFunction, RpcTypedData } from '../coreTypes.js';
@@ -19,7 +20,7 @@ export class QueueListener {
   #running = false;
   #inFlight = 0;
   #delay = MIN_POLL_MS;
-  #wake: (() => void) | undefined;
+  #sleeper = new WakeableSleep();
   #loop: Promise<void> | undefined;
   #lastPollEmpty = false;
   /** Set by poke(): a poll already under way may have missed the message that caused the poke. */
@@ -56,31 +57,20 @@ export class QueueListener {
     this.#poked = true;
     this.#lastPollEmpty = false;
     this.#delay = MIN_POLL_MS;
-    this.#wake?.();
+    this.#sleeper.wake();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#sleeper.wake();
     await this.#loop;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const handle = setTimeout(done, ms);
-      function done() {
-        clearTimeout(handle);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 
   async #run(): Promise<void> {
     const { batchSize, newBatchThreshold, maxPollingIntervalMs } = this.options;
     while (this.#running) {
       if (this.#inFlight > newBatchThreshold) {
-        await this.#sleep(maxPollingIntervalMs);
+        await this.#sleeper.sleep(maxPollingIntervalMs);
         continue;
       }
       let messages: DequeuedMessageItem[];
@@ -96,7 +86,7 @@ export class QueueListener {
       if (messages.length === 0) {
         if (this.#poked) continue;
         this.#lastPollEmpty = this.#inFlight === 0;
-        await this.#sleep(this.#delay);
+        await this.#sleeper.sleep(this.#delay);
         this.#delay = Math.min(maxPollingIntervalMs, this.#delay * 2);
         continue;
       }
@@ -106,11 +96,11 @@ export class QueueListener {
         this.#inFlight++;
         void this.#process(message).finally(() => {
           this.#inFlight--;
-          this.#wake?.();
+          this.#sleeper.wake();
         });
       }
     }
-    while (this.#inFlight > 0) await this.#sleep(50);
+    while (this.#inFlight > 0) await this.#sleeper.sleep(50);
   }
 
   #triggerMetadata(m: DequeuedMessageItem, text: string): Record<string, RpcTypedData> {

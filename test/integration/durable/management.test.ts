@@ -3,6 +3,7 @@
 // status payload's shape. Fixture: durable/management. The test clock keeps createdTime predictable.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { jsonInit, type Status } from './support.js';
 
 const START = '2031-03-04T05:06:07.250Z';
 const SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -18,25 +19,7 @@ afterAll(async () => {
   await host?.stop();
 });
 
-type Status = {
-  name: string;
-  instanceId: string;
-  runtimeStatus: string;
-  input: unknown;
-  customStatus: unknown;
-  output: unknown;
-  createdTime: string;
-  lastUpdatedTime: string;
-  historyEvents?: Record<string, unknown>[];
-};
-
 const api = (path: string, init?: RequestInit) => host.fetch(`/runtime/webhooks/durabletask/${path}`, init);
-const jsonInit = (method: string, body?: unknown): RequestInit => ({
-  method,
-  headers: { 'content-type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-});
-
 async function start(name: string, id?: string, input?: unknown): Promise<string> {
   const res = await api(`orchestrators/${name}${id ? `/${id}` : ''}`, jsonInit('POST', input));
   expect(res.status, await res.clone().text()).toBe(202);
