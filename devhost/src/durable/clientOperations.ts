@@ -47,7 +47,13 @@ export class ClientOperations {
       input,
       parent: null,
     });
-    await this.s.sendToInstance(id, executionId, start, stableGuid(id, executionId, 'start'));
+    try {
+      await this.s.sendToInstance(id, executionId, start, stableGuid(id, executionId, 'start'));
+    } catch (error) {
+      // Without its start message the row would sit Pending for ever and block the id: take it back.
+      await this.s.store.deleteInstance(id).catch(() => undefined);
+      throw error;
+    }
     return id;
   }
 
@@ -93,8 +99,8 @@ export class ClientOperations {
     let deleted = 0;
     let token: string | undefined;
     do {
-      const page = await this.s.store.queryInstances({ ...filter, continuationToken: token, top: 1000 });
-      for (const r of page.records) if (!r.instanceId.startsWith('@')) deleted += await this.purge(r.instanceId);
+      const page = await this.s.store.queryInstances({ ...filter, orchestrationsOnly: true, continuationToken: token, top: 1000 });
+      for (const r of page.records) deleted += await this.purge(r.instanceId);
       token = page.continuationToken;
     } while (token);
     return deleted;

@@ -34,6 +34,8 @@ export interface DurableOptions {
   controlQueueVisibilityTimeoutMs: number;
   workItemQueueVisibilityTimeoutMs: number;
   maxQueuePollingIntervalMs: number;
+  /** httpSettings.defaultAsyncRequestSleepTimeMilliseconds: how long callHttp waits between 202 polls without Retry-After. */
+  defaultAsyncRequestSleepTimeMs: number;
 }
 
 /** host.json `extensions.durableTask`, with the extension's defaults (DurableTaskOptions, AzureStorageOptions). */
@@ -69,6 +71,13 @@ export function readDurableOptions(hostJson: Record<string, unknown>, env: NodeJ
       'storageProvider.workItemQueueVisibilityTimeout',
     ),
     maxQueuePollingIntervalMs: duration(provider.maxQueuePollingInterval, 30_000, 'storageProvider.maxQueuePollingInterval'),
+    defaultAsyncRequestSleepTimeMs: num(
+      ((ext.httpSettings ?? {}) as Record<string, unknown>).defaultAsyncRequestSleepTimeMilliseconds,
+      30_000,
+      'httpSettings.defaultAsyncRequestSleepTimeMilliseconds',
+      0,
+      24 * 3600_000,
+    ),
   };
 }
 
@@ -134,7 +143,7 @@ export class DurableEngine {
         // A very long maximum keeps the SDK from splitting timers: Azurite has no 7-day visibility limit to work around.
         maximumShortTimerDuration: '36500.00:00:00',
         longRunningTimerIntervalDuration: '3.00:00:00',
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
+        defaultHttpAsyncRequestSleepTimeMillseconds: this.options.defaultAsyncRequestSleepTimeMs,
       },
     };
     this.#orchestrations = new OrchestrationRunner(this.#services);
@@ -262,11 +271,11 @@ export class DurableEngine {
     do {
       const page = await this.store.queryInstances({
         runtimeStatus: ['Running', 'Suspended', 'Pending'],
+        orchestrationsOnly: true,
         continuationToken: token,
         top: 1000,
       });
       for (const r of page.records) {
-        if (r.instanceId.startsWith('@')) continue;
         const history = await this.store.loadHistory(r.instanceId);
         if (history.executionId) this.#timers.recover(r.instanceId, history.executionId, history.events);
       }

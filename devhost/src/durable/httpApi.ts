@@ -147,13 +147,12 @@ export class DurableHttpApi {
         const token = req.headers['x-ms-continuation-token'];
         const page = await this.store.queryInstances({
           ...query,
+          orchestrationsOnly: true,
           top: top ? Number(top) : 100,
           continuationToken: typeof token === 'string' && token ? token : undefined,
         });
         const showInput = flag(url, 'showInput', false);
-        const items = page.records
-          .filter((r) => !r.instanceId.startsWith('@'))
-          .map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
+        const items = page.records.map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
         return json(res, 200, items, { 'x-ms-continuation-token': page.continuationToken ?? '' });
       }
       if (method === 'DELETE') {

@@ -110,6 +110,8 @@ export interface InstanceQuery {
   instanceIdPrefix?: string;
   top?: number;
   continuationToken?: string;
+  /** Leave out entities, so a page of orchestrations is as long as asked for. */
+  orchestrationsOnly?: boolean;
 }
 
 function odataString(value: string): string {
@@ -378,6 +380,8 @@ export class TaskHubStore {
       const next = p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1);
       filters.push(`PartitionKey ge ${odataString(p)} and PartitionKey lt ${odataString(next)}`);
     }
+    // Entities are instances named `@name@key`: keys in ['@', 'A') are exactly theirs.
+    if (q.orchestrationsOnly) filters.push(`(PartitionKey lt '@' or PartitionKey ge 'A')`);
     const pageSize = Math.min(Math.max(q.top ?? 100, 1), 1000);
     const pages = this.instances
       .listEntities<Record<string, unknown>>({ queryOptions: filters.length ? { filter: filters.join(' and ') } : undefined })
