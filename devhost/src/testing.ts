@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { Keys } from './http/keys.js';
-import type { AzuriteInstance } from './storage/azurite.js';
+import { freePort, type AzuriteInstance } from './storage/azurite.js';
 
 export interface StartHostOptions {
   app: string;
@@ -19,7 +19,9 @@ export interface StartHostOptions {
   /** `memory` (default: a fresh Azurite), `disk`, or a connection string (share storage across restarts). */
   storage?: string;
   keys?: Keys;
-  env?: Record<string, string>;
+  /** Extra environment; as a function it gets the host's URL, for settings that name the host itself. */
+  env?: Record<string, string> | ((url: string) => Record<string, string>);
+  /** Default: a free port, picked before the host starts so its URL is known in advance. */
   port?: number;
   verbose?: boolean;
   /** How long to wait for the host to start. */
@@ -101,7 +103,8 @@ export async function startAzurite(options: { location?: string } = {}): Promise
 
 /** Runs a devhost process and resolves once it serves requests. */
 export async function startHost(options: StartHostOptions): Promise<TestHost> {
-  const args = [cliPath(), '--app', options.app, '--port', String(options.port ?? 0)];
+  const port = options.port ?? (await freePort());
+  const args = [cliPath(), '--app', options.app, '--port', String(port)];
   if (options.storage) args.push('--storage', options.storage);
   if (options.verbose) args.push('--verbose');
   const clock = options.clock ?? 'real';
@@ -114,7 +117,8 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
     writeFileSync(file, JSON.stringify(options.keys));
     args.push('--keys', file);
   }
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = typeof options.env === 'function' ? options.env(`http://localhost:${port}`) : options.env;
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {

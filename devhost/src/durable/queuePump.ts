@@ -1,4 +1,4 @@
-import { WakeableSleep } from '../wakeableSleep.js';
+import { PollBackoff } from '../pollBackoff.js';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { Logger } from '../log.js';
 
@@ -37,20 +37,19 @@ export class QueuePump {
   #backlog: HeldMessage[] = [];
   #active = 0;
   #waitingForRoom = false;
-  #delay = MIN_POLL_MS;
-  #sleeper = new WakeableSleep();
+  #backoff: PollBackoff;
   #loop: Promise<void> | undefined;
   #renewal: NodeJS.Timeout | undefined;
   #lastPollEmpty = false;
-  /** Set by poke(): a poll already under way may have missed the message that caused the poke. */
-  #poked = false;
 
   constructor(
     readonly queue: QueueClient,
     private readonly options: PumpOptions,
     private readonly handle: (message: HeldMessage) => Promise<void>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#backoff = new PollBackoff(MIN_POLL_MS, options.maxPollingIntervalMs);
+  }
 
   get quiet(): boolean {
     return this.#lastPollEmpty && this.#held.size === 0 && this.#retrying === 0;
@@ -68,15 +67,13 @@ export class QueuePump {
   }
 
   poke(): void {
-    this.#poked = true;
     this.#lastPollEmpty = false;
-    this.#delay = MIN_POLL_MS;
-    this.#sleeper.wake();
+    this.#backoff.poke();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#sleeper.wake();
+    this.#backoff.wake();
     await this.#loop;
     clearInterval(this.#renewal);
   }
@@ -102,12 +99,12 @@ export class QueuePump {
       // Local arrivals fill the room first; the poller only takes what is left.
       if (room <= 0) {
         this.#waitingForRoom = true;
-        await this.#sleeper.sleep(maxPollingIntervalMs);
+        await this.#backoff.sleep(maxPollingIntervalMs);
         this.#waitingForRoom = false;
         continue;
       }
       let items: DequeuedMessageItem[] = [];
-      this.#poked = false;
+      this.#backoff.polling();
       try {
         const reply = await this.queue.receiveMessages({
           numberOfMessages: Math.min(batchSize, room),
@@ -119,14 +116,12 @@ export class QueuePump {
         this.logger.warn(`polling ${this.queue.name} failed: ${(error as Error).message}`);
       }
       if (items.length === 0) {
-        if (this.#poked) continue;
-        this.#lastPollEmpty = this.#held.size === 0;
-        await this.#sleeper.sleep(this.#delay);
-        this.#delay = Math.min(maxPollingIntervalMs, this.#delay * 2);
+        if (!this.#backoff.pokedSincePoll) this.#lastPollEmpty = this.#held.size === 0;
+        await this.#backoff.empty();
         continue;
       }
       this.#lastPollEmpty = false;
-      this.#delay = MIN_POLL_MS;
+      this.#backoff.found();
       for (const item of items) this.#accept(item);
     }
   }
@@ -196,7 +191,7 @@ export class QueuePump {
           this.#active--;
           this.#next();
           // Only a poller waiting for room is woken: a poll per finished message would cost a request each.
-          if (this.#waitingForRoom) this.#sleeper.wake();
+          if (this.#waitingForRoom) this.#backoff.wake();
         });
     }
   }

@@ -12,7 +12,8 @@ export interface AzuriteInstance {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port that is free now (the OS picks it), for a server started right after. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -1,4 +1,4 @@
-import { WakeableSleep } from '../wakeableSleep.js';
+import { PollBackoff } from '../pollBackoff.js';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { QueueOptions } from '../config.js';
 import type { RegisteredFunction, RpcTypedData } from '../coreTypes.js';
@@ -19,12 +19,9 @@ const LEASE_SECONDS = 600;
 export class QueueListener {
   #running = false;
   #inFlight = 0;
-  #delay = MIN_POLL_MS;
-  #sleeper = new WakeableSleep();
+  #backoff: PollBackoff;
   #loop: Promise<void> | undefined;
   #lastPollEmpty = false;
-  /** Set by poke(): a poll already under way may have missed the message that caused the poke. */
-  #poked = false;
 
   constructor(
     readonly fn: RegisteredFunction,
@@ -35,7 +32,9 @@ export class QueueListener {
     private readonly invoker: Invoker,
     private readonly outputs: OutputBindings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#backoff = new PollBackoff(MIN_POLL_MS, options.maxPollingIntervalMs);
+  }
 
   get queueName(): string {
     return this.queue.name;
@@ -54,15 +53,13 @@ export class QueueListener {
 
   /** Poll now instead of waiting out the back-off (a write to this queue, or a test asking for idle). */
   poke(): void {
-    this.#poked = true;
     this.#lastPollEmpty = false;
-    this.#delay = MIN_POLL_MS;
-    this.#sleeper.wake();
+    this.#backoff.poke();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    this.#sleeper.wake();
+    this.#backoff.wake();
     await this.#loop;
   }
 
@@ -70,11 +67,11 @@ export class QueueListener {
     const { batchSize, newBatchThreshold, maxPollingIntervalMs } = this.options;
     while (this.#running) {
       if (this.#inFlight > newBatchThreshold) {
-        await this.#sleeper.sleep(maxPollingIntervalMs);
+        await this.#backoff.sleep(maxPollingIntervalMs);
         continue;
       }
       let messages: DequeuedMessageItem[];
-      this.#poked = false;
+      this.#backoff.polling();
       try {
         const reply = await this.queue.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: LEASE_SECONDS });
         messages = reply.receivedMessageItems;
@@ -84,23 +81,21 @@ export class QueueListener {
         messages = [];
       }
       if (messages.length === 0) {
-        if (this.#poked) continue;
-        this.#lastPollEmpty = this.#inFlight === 0;
-        await this.#sleeper.sleep(this.#delay);
-        this.#delay = Math.min(maxPollingIntervalMs, this.#delay * 2);
+        if (!this.#backoff.pokedSincePoll) this.#lastPollEmpty = this.#inFlight === 0;
+        await this.#backoff.empty();
         continue;
       }
       this.#lastPollEmpty = false;
-      this.#delay = MIN_POLL_MS;
+      this.#backoff.found();
       for (const message of messages) {
         this.#inFlight++;
         void this.#process(message).finally(() => {
           this.#inFlight--;
-          this.#sleeper.wake();
+          this.#backoff.wake();
         });
       }
     }
-    while (this.#inFlight > 0) await this.#sleeper.sleep(50);
+    while (this.#inFlight > 0) await this.#backoff.sleep(50);
   }
 
   #triggerMetadata(m: DequeuedMessageItem, text: string): Record<string, RpcTypedData> {
