@@ -1,2 +1,3 @@
 // The app's entry (package.json "main"): importing a resource's module registers its functions.
 import './http/health.js';
+import './http/messages.js';

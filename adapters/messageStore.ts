@@ -1,0 +1,307 @@
+/**
+ * The message store over Azure Tables (DESIGN.md §8): table `messages` (PartitionKey tenant, RowKey
+ * message id, ETag-guarded) and table `audit` (PartitionKey `tenant:message`, RowKey inverted time, so
+ * newest first). Every method takes the tenant and builds the keys from it, so no query can be written
+ * that reaches across tenants; a message of another tenant simply does not exist here.
+ */
+import { randomBytes } from 'node:crypto';
+import { odata, RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { z } from 'zod';
+import { MESSAGE_STATUSES, type MessageStatus } from '../core/lifecycle.js';
+import { DraftInput } from '../core/message.js';
+import { now } from './clock.js';
+
+export interface Actor {
+  id: string;
+  upn: string;
+  name: string;
+}
+
+export interface MessageRecord {
+  id: string;
+  status: MessageStatus;
+  draft: DraftInput;
+  author: Actor;
+  createdAt: string;
+  updatedAt: string;
+  /** Counts changes; orders audit rows written in the same millisecond. */
+  version: number;
+  /** The row's ETag: a change succeeds only against the version it was read at. */
+  etag: string;
+}
+
+export type AuditAction = 'created' | 'modified' | 'deleted';
+
+export interface AuditEntry {
+  at: string;
+  action: AuditAction;
+  by: Actor;
+  /** The status after the change. */
+  status: MessageStatus;
+  /** For `modified`: the top-level fields that changed. */
+  fields?: string[];
+  comment?: string;
+}
+
+export interface ListQuery {
+  status?: MessageStatus;
+  location?: string;
+  objective?: string;
+  /** A case-insensitive prefix of the name (Tables can range over a prefix, not search inside a string). */
+  name?: string;
+  pageSize: number;
+  continuation?: string;
+}
+
+export interface MessagePage {
+  items: MessageRecord[];
+  /** Opaque; present when there may be more. */
+  continuation?: string;
+}
+
+/** The message changed since the caller read it (its ETag no longer matches). */
+export class StaleMessage extends Error {}
+/** A continuation token that this store did not hand out. */
+export class InvalidContinuation extends Error {}
+
+export interface MessageStore {
+  create(tenant: string, draft: DraftInput, by: Actor): Promise<MessageRecord>;
+  get(tenant: string, id: string): Promise<MessageRecord | undefined>;
+  list(tenant: string, query: ListQuery): Promise<MessagePage>;
+  /** Replaces the draft of `current`; throws StaleMessage when the row moved on since `current` was read. */
+  modify(tenant: string, current: MessageRecord, draft: DraftInput, by: Actor, fields: string[]): Promise<MessageRecord>;
+  /** Deletes `current`; throws StaleMessage when the row moved on since it was read. */
+  delete(tenant: string, current: MessageRecord, by: Actor): Promise<void>;
+  /** The audit trail, newest first. */
+  audit(tenant: string, id: string): Promise<AuditEntry[]>;
+}
+
+// Inverted times make a partition scan (ascending RowKey) return the newest first. 11 hex digits of
+// milliseconds last until the year 2527.
+const MAX_TIME = 0xfff_ffff_ffff;
+const inverted = (value: number, max: number, digits: number) => (max - value).toString(16).padStart(digits, '0');
+
+/** A time-ordered id (newest sorts first) with a random tail so ids made in the same millisecond differ. */
+export const messageId = (time: number) => inverted(time, MAX_TIME, 11) + randomBytes(5).toString('hex');
+export const MESSAGE_ID = /^[0-9a-f]{21}$/;
+
+const auditRowKey = (time: number, version: number) => `${inverted(time, MAX_TIME, 11)}-${inverted(version, 0xffff_ffff, 8)}`;
+
+// Keys are built here only. A tenant id with a separator or a character Tables refuses would let one
+// tenant's key collide with another's, so it is refused outright.
+const tenantKey = (tenant: string) => {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(tenant)) throw new Error(`not a tenant id: ${JSON.stringify(tenant)}`);
+  return tenant;
+};
+const auditKey = (tenant: string, id: string) => `${tenantKey(tenant)}:${id}`;
+
+const MessageRow = z.object({
+  rowKey: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  draft: z.string(),
+  authorId: z.string(),
+  authorUpn: z.string(),
+  authorName: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+  etag: z.string(),
+});
+type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
+  name?: string;
+  nameKey?: string;
+  objective?: string;
+  location?: string;
+};
+
+const AuditRow = z.object({
+  at: z.string(),
+  action: z.enum(['created', 'modified', 'deleted']),
+  byId: z.string(),
+  byUpn: z.string(),
+  byName: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  fields: z.string().optional(),
+  comment: z.string().optional(),
+});
+type AuditRow = z.infer<typeof AuditRow>;
+
+function toRecord(entity: TableEntityResult<Record<string, unknown>>): MessageRecord {
+  const row = MessageRow.parse(entity);
+  return {
+    id: row.rowKey,
+    status: row.status,
+    // Written by this module from a validated DraftInput; parsing it again keeps defaults of newer schemas.
+    draft: DraftInput.parse(JSON.parse(row.draft)),
+    author: { id: row.authorId, upn: row.authorUpn, name: row.authorName },
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    version: row.version,
+    etag: row.etag,
+  };
+}
+
+/** A message as its row. The columns lists filter on are copied out of the draft, as Tables cannot filter inside JSON. */
+const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
+  status: m.status,
+  draft: JSON.stringify(m.draft),
+  name: m.draft.name,
+  nameKey: m.draft.name?.toLowerCase(),
+  objective: m.draft.objective,
+  location: m.draft.location,
+  authorId: m.author.id,
+  authorUpn: m.author.upn,
+  authorName: m.author.name,
+  createdAt: m.createdAt,
+  updatedAt: m.updatedAt,
+  version: m.version,
+});
+
+const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
+
+// The continuation is the last id of the page: the next page is the rows after it. Encoded so clients
+// treat it as opaque and so a hand-made one is recognisably foreign.
+const encodeContinuation = (lastId: string) => Buffer.from(`after:${lastId}`).toString('base64url');
+function decodeContinuation(token: string): string {
+  const match = /^after:([0-9a-f]{21})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidContinuation('the continuation token is not one this API handed out');
+  return match[1]!;
+}
+
+export function tableMessageStore(connectionString: string): MessageStore {
+  // Azurite (local and tests) speaks plain http; the SDK refuses that unless told.
+  const options = {
+    allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(connectionString),
+  };
+  const table = (name: string) => {
+    const client = TableClient.fromConnectionString(connectionString, name, options);
+    let created: Promise<void> | undefined;
+    // Created on first use (once per process); a failed attempt is retried by the next call.
+    return async () => {
+      created ??= client.createTable().catch((error: unknown) => {
+        created = undefined;
+        throw error;
+      });
+      await created;
+      return client;
+    };
+  };
+  const messages = table('messages');
+  const audit = table('audit');
+
+  const appendAudit = async (tenant: string, id: string, version: number, entry: Omit<AuditRow, 'at'>, time: number) => {
+    const row: AuditRow = { ...entry, at: new Date(time).toISOString() };
+    await (await audit()).createEntity({ partitionKey: auditKey(tenant, id), rowKey: auditRowKey(time, version), ...row });
+  };
+  const actorColumns = (by: Actor) => ({ byId: by.id, byUpn: by.upn, byName: by.name });
+
+  return {
+    async create(tenant, draft, by) {
+      const time = now();
+      const id = messageId(time);
+      const at = new Date(time).toISOString();
+      const row = rowFor({ status: 'Draft', draft, author: by, createdAt: at, updatedAt: at, version: 1 });
+      const { etag } = await (await messages()).createEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...row });
+      await appendAudit(tenant, id, 1, { action: 'created', status: 'Draft', ...actorColumns(by) }, time);
+      return toRecord({ ...row, partitionKey: tenant, rowKey: id, etag: etag! });
+    },
+
+    async get(tenant, id) {
+      if (!MESSAGE_ID.test(id)) return undefined;
+      try {
+        return toRecord(await (await messages()).getEntity(tenantKey(tenant), id));
+      } catch (error) {
+        if (isStatus(error, 404)) return undefined;
+        throw error;
+      }
+    },
+
+    async list(tenant, query) {
+      const conditions = [odata`PartitionKey eq ${tenantKey(tenant)}`];
+      if (query.continuation) conditions.push(odata`RowKey gt ${decodeContinuation(query.continuation)}`);
+      if (query.status) conditions.push(odata`status eq ${query.status}`);
+      if (query.location) conditions.push(odata`location eq ${query.location}`);
+      if (query.objective) conditions.push(odata`objective eq ${query.objective}`);
+      if (query.name) {
+        // Prefix range: every string that starts with `prefix` sorts in [prefix, prefix + U+FFFF).
+        const prefix = query.name.toLowerCase();
+        conditions.push(odata`nameKey ge ${prefix} and nameKey lt ${prefix + '\uffff'}`);
+      }
+      const items: MessageRecord[] = [];
+      // One row more than the page shows whether another page exists. Tables may answer a filtered query
+      // with short pages, so keep reading until the page is full or the partition ends.
+      const pages = (await messages())
+        .listEntities({ queryOptions: { filter: conditions.join(' and ') } })
+        .byPage({ maxPageSize: query.pageSize + 1 });
+      for await (const page of pages) {
+        items.push(...page.map((e) => toRecord(e as TableEntityResult<Record<string, unknown>>)));
+        if (items.length > query.pageSize) break;
+      }
+      if (items.length <= query.pageSize) return { items };
+      const shown = items.slice(0, query.pageSize);
+      return { items: shown, continuation: encodeContinuation(shown[shown.length - 1]!.id) };
+    },
+
+    async modify(tenant, current, draft, by, fields) {
+      const time = now();
+      const next = { ...current, draft, updatedAt: new Date(time).toISOString(), version: current.version + 1 };
+      let etag: string | undefined;
+      try {
+        // Replace, so a field the patch cleared leaves no stale filter column; the ETag makes it fail if
+        // anyone changed the row since `current` was read.
+        ({ etag } = await (
+          await messages()
+        ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: current.id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
+      } catch (error) {
+        if (isStatus(error, 412) || isStatus(error, 404)) throw new StaleMessage();
+        throw error;
+      }
+      await appendAudit(
+        tenant,
+        current.id,
+        next.version,
+        { action: 'modified', status: current.status, fields: fields.join(','), ...actorColumns(by) },
+        time,
+      );
+      return { ...next, etag: etag! };
+    },
+
+    async delete(tenant, current, by) {
+      const time = now();
+      try {
+        await (await messages()).deleteEntity(tenantKey(tenant), current.id, { etag: current.etag });
+      } catch (error) {
+        if (isStatus(error, 412) || isStatus(error, 404)) throw new StaleMessage();
+        throw error;
+      }
+      // Kept after the message is gone: the trail of who deleted what outlives the message.
+      await appendAudit(tenant, current.id, current.version + 1, { action: 'deleted', status: current.status, ...actorColumns(by) }, time);
+    },
+
+    async audit(tenant, id) {
+      if (!MESSAGE_ID.test(id)) return [];
+      const entries: AuditEntry[] = [];
+      const rows = (await audit()).listEntities({ queryOptions: { filter: odata`PartitionKey eq ${auditKey(tenant, id)}` } });
+      for await (const entity of rows) {
+        const row = AuditRow.parse(entity);
+        entries.push({
+          at: row.at,
+          action: row.action,
+          by: { id: row.byId, upn: row.byUpn, name: row.byName },
+          status: row.status,
+          ...(row.fields !== undefined ? { fields: row.fields ? row.fields.split(',') : [] } : {}),
+          ...(row.comment ? { comment: row.comment } : {}),
+        });
+      }
+      return entries;
+    },
+  };
+}
+
+let shared: MessageStore | undefined;
+/** The app's store, on the storage account in `AzureWebJobsStorage` (devhost sets it explicitly). */
+export function messageStore(): MessageStore {
+  const connection = process.env.AzureWebJobsStorage;
+  if (!connection) throw new Error('AzureWebJobsStorage is not set: the message store needs a storage connection string');
+  return (shared ??= tableMessageStore(connection));
+}

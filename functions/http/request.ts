@@ -1,0 +1,37 @@
+/**
+ * Reading a request the same way in every handler: who is calling and may they (401/403), and its JSON
+ * body (400 when it is not JSON or not valid). Failures are thrown as Problems for `handle` to answer.
+ */
+import type { HttpRequest } from '@azure/functions';
+import type { z } from 'zod';
+import { authenticate, Unauthenticated, type Caller } from '../../adapters/auth.js';
+import { ACTIONS, can, type Action } from '../../core/roles.js';
+import { Problem, validationProblem } from './problem.js';
+
+/** The verified caller, provided they hold a role that allows `action`. */
+export async function authorize(request: HttpRequest, action: Action): Promise<Caller> {
+  let caller: Caller;
+  try {
+    caller = await authenticate(request.headers.get('authorization'));
+  } catch (error) {
+    if (!(error instanceof Unauthenticated)) throw error;
+    // RFC 6750 §3: tell the client which scheme to use and, for a bad token, why it failed.
+    const challenge = request.headers.has('authorization') ? `Bearer error="invalid_token", error_description="${error.reason}"` : 'Bearer';
+    throw new Problem('unauthenticated', error.reason, [], { 'www-authenticate': challenge });
+  }
+  if (!can(caller, action)) throw new Problem('forbidden', `this needs one of the roles ${ACTIONS[action].join(', ')}`);
+  return caller;
+}
+
+/** The body parsed as JSON and validated by `schema`. */
+export async function jsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await request.text());
+  } catch (error) {
+    throw new Problem('malformed-body', `the body must be JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw validationProblem(parsed.error.issues);
+  return parsed.data;
+}

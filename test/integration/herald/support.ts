@@ -1,0 +1,42 @@
+import { TableClient } from '@azure/data-tables';
+import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+
+export const AUDIENCE = 'api://herald';
+export const TENANT_A = '11111111-1111-4111-8111-111111111111';
+export const TENANT_B = '22222222-2222-4222-8222-222222222222';
+
+/** The Herald app itself on devhost, trusting that host's own stand-in issuer, as `npm start` does. */
+export const startHerald = (options: { clock?: 'test' } = {}) =>
+  startHost({
+    app: '.',
+    ...options,
+    env: (url) => ({
+      AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
+      AUTH_AUDIENCE: AUDIENCE,
+      AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
+    }),
+  });
+
+export interface Client {
+  (path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+}
+
+/** Calls the API as a user of `tenant` holding `roles`. */
+export async function as(host: TestHost, tenant: string, user: string, roles: string[]): Promise<Client> {
+  const token = await host.token({ tenant, user, roles, audience: AUDIENCE });
+  return (path, init = {}) =>
+    host.fetch(path, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+      ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
+    });
+}
+
+/**
+ * Moves a message to `status` behind the API's back: the lifecycle that does this for real (submit,
+ * approve, start) is not built yet, and these tests need messages that are no longer drafts.
+ */
+export async function forceStatus(host: TestHost, tenant: string, id: string, status: string) {
+  const table = TableClient.fromConnectionString(host.storage, 'messages', { allowInsecureConnection: true });
+  await table.updateEntity({ partitionKey: tenant, rowKey: id, status }, 'Merge');
+}
