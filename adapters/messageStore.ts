@@ -28,9 +28,37 @@ export interface MessageRecord {
   version: number;
   /** The row's ETag: a change succeeds only against the version it was read at. */
   etag: string;
+  /** The last status change and who made it (a decision's author, for "already decided by …"). */
+  lastAction?: TransitionAction;
+  lastActor?: Actor;
+  /** The lifecycle orchestration's instance id, from the latest submission. */
+  lifecycle?: string;
 }
 
-export type AuditAction = 'created' | 'modified' | 'deleted';
+export const TRANSITION_ACTIONS = [
+  'submitted',
+  'approved',
+  'rejected',
+  'autoRejected',
+  'started',
+  'expired',
+  'delivered',
+  'cancelled',
+] as const;
+export type TransitionAction = (typeof TRANSITION_ACTIONS)[number];
+export type AuditAction = 'created' | 'modified' | 'deleted' | TransitionAction;
+
+export interface TransitionRequest {
+  /** The statuses the change may start from; anything else means someone got there first. */
+  from: readonly MessageStatus[];
+  to: MessageStatus;
+  action: TransitionAction;
+  by: Actor;
+  comment?: string;
+  lifecycle?: string;
+}
+
+export type TransitionResult = { ok: true; message: MessageRecord } | { ok: false; message: MessageRecord | undefined };
 
 export interface AuditEntry {
   at: string;
@@ -74,6 +102,11 @@ export interface MessageStore {
   delete(tenant: string, current: MessageRecord, by: Actor): Promise<void>;
   /** The audit trail, newest first. */
   audit(tenant: string, id: string): Promise<AuditEntry[]>;
+  /**
+   * A status change, conditional on the current status (and guarded by the ETag against a concurrent one).
+   * Repeating the change that was made last is a no-op that succeeds, so an activity may run twice.
+   */
+  transition(tenant: string, id: string, change: TransitionRequest): Promise<TransitionResult>;
 }
 
 // Inverted times make a partition scan (ascending RowKey) return the newest first. 11 hex digits of
@@ -106,6 +139,11 @@ const MessageRow = z.object({
   updatedAt: z.string(),
   version: z.number().int(),
   etag: z.string(),
+  lastAction: z.enum(TRANSITION_ACTIONS).optional(),
+  lastActorId: z.string().optional(),
+  lastActorUpn: z.string().optional(),
+  lastActorName: z.string().optional(),
+  lifecycle: z.string().optional(),
 });
 type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
   name?: string;
@@ -116,7 +154,7 @@ type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
 
 const AuditRow = z.object({
   at: z.string(),
-  action: z.enum(['created', 'modified', 'deleted']),
+  action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_ACTIONS]),
   byId: z.string(),
   byUpn: z.string(),
   byName: z.string(),
@@ -138,6 +176,9 @@ function toRecord(entity: TableEntityResult<Record<string, unknown>>): MessageRe
     updatedAt: row.updatedAt,
     version: row.version,
     etag: row.etag,
+    ...(row.lastAction ? { lastAction: row.lastAction } : {}),
+    ...(row.lastActorId ? { lastActor: { id: row.lastActorId, upn: row.lastActorUpn ?? '', name: row.lastActorName ?? '' } } : {}),
+    ...(row.lifecycle ? { lifecycle: row.lifecycle } : {}),
   };
 }
 
@@ -155,6 +196,11 @@ const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
   createdAt: m.createdAt,
   updatedAt: m.updatedAt,
   version: m.version,
+  lastAction: m.lastAction,
+  lastActorId: m.lastActor?.id,
+  lastActorUpn: m.lastActor?.upn,
+  lastActorName: m.lastActor?.name,
+  lifecycle: m.lifecycle,
 });
 
 const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
@@ -189,11 +235,27 @@ export function tableMessageStore(connectionString: string): MessageStore {
   const messages = table('messages');
   const audit = table('audit');
 
-  const appendAudit = async (tenant: string, id: string, version: number, entry: Omit<AuditRow, 'at'>, time: number) => {
+  const appendAudit = async (
+    tenant: string,
+    id: string,
+    version: number,
+    entry: Omit<AuditRow, 'at'>,
+    time: number,
+    idempotent = false,
+  ) => {
     const row: AuditRow = { ...entry, at: new Date(time).toISOString() };
-    await (await audit()).createEntity({ partitionKey: auditKey(tenant, id), rowKey: auditRowKey(time, version), ...row });
+    const entity = { partitionKey: auditKey(tenant, id), rowKey: auditRowKey(time, version), ...row };
+    // A transition's row is keyed by the change's own time and version, so writing it again is harmless.
+    if (idempotent) await (await audit()).upsertEntity(entity, 'Replace');
+    else await (await audit()).createEntity(entity);
   };
   const actorColumns = (by: Actor) => ({ byId: by.id, byUpn: by.upn, byName: by.name });
+  const auditEntry = (change: TransitionRequest): Omit<AuditRow, 'at'> => ({
+    action: change.action,
+    status: change.to,
+    ...actorColumns(change.by),
+    ...(change.comment ? { comment: change.comment } : {}),
+  });
 
   return {
     async create(tenant, draft, by) {
@@ -276,6 +338,42 @@ export function tableMessageStore(connectionString: string): MessageStore {
       }
       // Kept after the message is gone: the trail of who deleted what outlives the message.
       await appendAudit(tenant, current.id, current.version + 1, { action: 'deleted', status: current.status, ...actorColumns(by) }, time);
+    },
+
+    async transition(tenant, id, change) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await this.get(tenant, id);
+        if (!current) return { ok: false, message: undefined };
+        if (current.status === change.to && current.lastAction === change.action) {
+          // Done before (an activity retried after a crash): make sure its audit row exists too.
+          await appendAudit(tenant, id, current.version, auditEntry(change), Date.parse(current.updatedAt), true);
+          return { ok: true, message: current };
+        }
+        if (!change.from.includes(current.status)) return { ok: false, message: current };
+        const time = now();
+        const next: Omit<MessageRecord, 'id' | 'etag'> = {
+          ...current,
+          status: change.to,
+          updatedAt: new Date(time).toISOString(),
+          version: current.version + 1,
+          lastAction: change.action,
+          lastActor: change.by,
+          lifecycle: change.lifecycle ?? current.lifecycle,
+        };
+        let etag: string | undefined;
+        try {
+          ({ etag } = await (
+            await messages()
+          ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
+        } catch (error) {
+          if (isStatus(error, 412)) continue; // changed meanwhile: look again
+          if (isStatus(error, 404)) return { ok: false, message: undefined };
+          throw error;
+        }
+        await appendAudit(tenant, id, next.version, auditEntry(change), time, true);
+        return { ok: true, message: { ...next, id, etag: etag! } };
+      }
+      return { ok: false, message: await this.get(tenant, id) };
     },
 
     async audit(tenant, id) {

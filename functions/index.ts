@@ -1,3 +1,5 @@
 // The app's entry (package.json "main"): importing a resource's module registers its functions.
 import './http/health.js';
 import './http/messages.js';
+import './http/messageActions.js';
+import '../workflows/messageLifecycle.js';

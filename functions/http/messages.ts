@@ -32,7 +32,7 @@ const DraftPatch = z.record(z.string(), z.unknown());
 const actor = (caller: Caller): Actor => ({ id: caller.userId, upn: caller.upn, name: caller.name });
 
 /** What a client sees of a message: its draft fields at the top level, so a GET can be edited and PATCHed back. */
-const view = (m: MessageRecord) => ({
+export const messageView = (m: MessageRecord) => ({
   id: m.id,
   status: m.status,
   ...m.draft,
@@ -77,7 +77,7 @@ async function create(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const draft = await jsonBody(request, DraftInput);
   const message = await messageStore().create(caller.tenantId, draft, actor(caller));
-  return { status: 201, headers: { location: messageUrl(request, message.id), etag: message.etag }, jsonBody: view(message) };
+  return { status: 201, headers: { location: messageUrl(request, message.id), etag: message.etag }, jsonBody: messageView(message) };
 }
 
 async function list(request: HttpRequest): Promise<HttpResponseInit> {
@@ -86,7 +86,7 @@ async function list(request: HttpRequest): Promise<HttpResponseInit> {
   if (!params.success) throw validationProblem(params.error.issues);
   try {
     const page = await messageStore().list(caller.tenantId, params.data);
-    return { jsonBody: { items: page.items.map(view), ...(page.continuation ? { continuation: page.continuation } : {}) } };
+    return { jsonBody: { items: page.items.map(messageView), ...(page.continuation ? { continuation: page.continuation } : {}) } };
   } catch (error) {
     if (error instanceof InvalidContinuation)
       throw new Problem('validation', error.message, [{ path: 'continuation', message: error.message }]);
@@ -97,7 +97,7 @@ async function list(request: HttpRequest): Promise<HttpResponseInit> {
 async function read(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.read');
   const message = await existing(caller, request.params.id!);
-  return { headers: { etag: message.etag }, jsonBody: view(message) };
+  return { headers: { etag: message.etag }, jsonBody: messageView(message) };
 }
 
 async function modify(request: HttpRequest): Promise<HttpResponseInit> {
@@ -114,10 +114,10 @@ async function modify(request: HttpRequest): Promise<HttpResponseInit> {
   const after = parsed.data as Record<string, unknown>;
   const fields = Object.keys(patch).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
   // Saving an unchanged wizard step is not a change: no new ETag, no audit row.
-  if (fields.length === 0) return { headers: { etag: message.etag }, jsonBody: view(message) };
+  if (fields.length === 0) return { headers: { etag: message.etag }, jsonBody: messageView(message) };
   try {
     const saved = await messageStore().modify(caller.tenantId, message, parsed.data, actor(caller), fields);
-    return { headers: { etag: saved.etag }, jsonBody: view(saved) };
+    return { headers: { etag: saved.etag }, jsonBody: messageView(saved) };
   } catch (error) {
     if (error instanceof StaleMessage) throw stale(message);
     throw error;

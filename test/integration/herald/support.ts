@@ -22,8 +22,8 @@ export interface Client {
 }
 
 /** Calls the API as a user of `tenant` holding `roles`. */
-export async function as(host: TestHost, tenant: string, user: string, roles: string[]): Promise<Client> {
-  const token = await host.token({ tenant, user, roles, audience: AUDIENCE });
+export async function as(host: TestHost, tenant: string, user: string, roles: string[], expiresIn?: string): Promise<Client> {
+  const token = await host.token({ tenant, user, roles, audience: AUDIENCE, ...(expiresIn ? { expiresIn } : {}) });
   return (path, init = {}) =>
     host.fetch(path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),

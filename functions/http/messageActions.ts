@@ -1,0 +1,127 @@
+/**
+ * What moves a message through its lifecycle: submit, approve, reject, cancel (`/api/messages/{id}/…`).
+ * Each starts or signals the message's lifecycle orchestration, then waits briefly for it to apply the
+ * change, so the answer carries the resulting status rather than a bare "accepted".
+ */
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import type { Caller } from '../../adapters/auth.js';
+import { now } from '../../adapters/clock.js';
+import { messageStore, type Actor, type MessageRecord } from '../../adapters/messageStore.js';
+import { premadeIdsFor } from '../../adapters/templates.js';
+import { mayDecide } from '../../core/roles.js';
+import { submitProblems } from '../../core/message.js';
+import type { MessageStatus } from '../../core/lifecycle.js';
+import {
+  CANCEL_EVENT,
+  DECISION_EVENT,
+  LIFECYCLE,
+  lifecycleInstanceId,
+  type Decision,
+  type LifecycleInput,
+} from '../../workflows/messageLifecycle.js';
+import { Problem } from './problem.js';
+import { authorize, jsonBody } from './request.js';
+import { messageView } from './messages.js';
+
+const WAIT_MS = 10_000;
+const actor = (caller: Caller): Actor => ({ id: caller.userId, upn: caller.upn, name: caller.name });
+
+async function existing(caller: Caller, id: string): Promise<MessageRecord> {
+  const message = await messageStore().get(caller.tenantId, id);
+  if (!message) throw new Problem('not-found', `there is no message ${id}`);
+  return message;
+}
+
+/** Waits until the orchestration has moved the message on from `from` (or the wait runs out). */
+async function settled(tenant: string, id: string, version: number): Promise<MessageRecord | undefined> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const message = await messageStore().get(tenant, id);
+    if (!message || message.version > version || Date.now() > deadline) return message;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const answer = (message: MessageRecord | undefined, expectedBy?: string): HttpResponseInit => {
+  if (!message) throw new Problem('not-found', 'the message no longer exists');
+  if (expectedBy && message.lastActor && message.lastActor.id !== expectedBy) {
+    throw new Problem(
+      'status-conflict',
+      `the message was already ${message.lastAction} by ${message.lastActor.upn}; it is ${message.status}`,
+    );
+  }
+  return { headers: { etag: message.etag }, jsonBody: messageView(message) };
+};
+
+const requireStatus = (message: MessageRecord, allowed: MessageStatus[], what: string) => {
+  if (!allowed.includes(message.status))
+    throw new Problem('status-conflict', `only a message that is ${allowed.join(' or ')} can be ${what}; the message is ${message.status}`);
+};
+
+async function submit(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'message.write');
+  const message = await existing(caller, request.params.id!);
+  requireStatus(message, ['Draft'], 'submitted');
+  const draft = message.draft;
+  if (draft.urgent) throw new Problem('status-conflict', 'an urgent message is sent, not submitted');
+  const problems = submitProblems(draft, { licence: 'E5', now: now(), premadeIds: premadeIdsFor(draft.location) });
+  if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
+  const input: LifecycleInput = {
+    tenantId: caller.tenantId,
+    messageId: message.id,
+    premade: draft.template?.kind === 'premade',
+    start: draft.schedule!.start!,
+    end: draft.schedule!.end!,
+    frequency: draft.schedule?.frequency ?? 'once',
+    submittedBy: actor(caller),
+  };
+  await client.startNew(LIFECYCLE, { instanceId: lifecycleInstanceId(caller.tenantId, message.id, message.version), input });
+  return answer(await settled(caller.tenantId, message.id, message.version));
+}
+
+const Comment = z.object({ comment: z.string().trim().max(1000, 'at most 1000 characters').optional() }).strict();
+const RequiredComment = z
+  .object({ comment: z.string().trim().min(1, 'is required when rejecting').max(1000, 'at most 1000 characters') })
+  .strict();
+
+async function decide(request: HttpRequest, client: df.DurableClient, approve: boolean): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'message.decide');
+  const body = await jsonBody(request, approve ? Comment : RequiredComment);
+  const message = await existing(caller, request.params.id!);
+  if (!mayDecide(caller, message.author.id)) throw new Problem('forbidden', 'an approver cannot approve or reject their own message');
+  requireStatus(message, ['PendingApproval'], approve ? 'approved' : 'rejected');
+  const decision: Decision = { approve, by: actor(caller), ...(body.comment ? { comment: body.comment } : {}) };
+  await client.raiseEvent(message.lifecycle!, DECISION_EVENT, decision);
+  return answer(await settled(caller.tenantId, message.id, message.version), caller.userId);
+}
+
+async function cancel(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'message.write');
+  const message = await existing(caller, request.params.id!);
+  requireStatus(message, ['PendingApproval', 'Scheduled', 'Active'], 'cancelled');
+  await client.raiseEvent(message.lifecycle!, CANCEL_EVENT, { by: actor(caller) });
+  return answer(await settled(caller.tenantId, message.id, message.version), caller.userId);
+}
+
+type ClientHandler = (request: HttpRequest, client: df.DurableClient) => Promise<HttpResponseInit>;
+const route = (name: string, path: string, handler: ClientHandler) =>
+  df.app.client.http(name, {
+    methods: ['POST'],
+    route: `messages/{id}/${path}`,
+    authLevel: 'anonymous',
+    handler: async (request, client) => {
+      try {
+        return await handler(request, client);
+      } catch (error) {
+        if (error instanceof Problem) return error.response();
+        throw error;
+      }
+    },
+  });
+
+route('messageSubmit', 'submit', submit);
+route('messageApprove', 'approve', (r, c) => decide(r, c, true));
+route('messageReject', 'reject', (r, c) => decide(r, c, false));
+route('messageCancel', 'cancel', cancel);

@@ -1,0 +1,115 @@
+// The lifecycle orchestration end to end: submit, approve or reject, auto-rejection at the end date,
+// scheduled start, expiry and cancel — through the API, the durable engine and the test clock.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { TestHost } from '../../../devhost/src/testing.js';
+import { as, startHerald, TENANT_A, type Client } from './support.js';
+
+const DAY = 86_400_000;
+const GROUP = '11111111-2222-3333-4444-555555555555';
+
+let host: TestHost;
+let ann: Client; // writer
+let abe: Client; // approver
+let amy: Client; // approver
+let t0: number;
+beforeAll(async () => {
+  host = await startHerald({ clock: 'test' });
+  // Tokens outlive the weeks the test clock skips.
+  ann = await as(host, TENANT_A, 'ann@contoso.test', ['Messages.Write', 'Messages.Approve'], '120d');
+  abe = await as(host, TENANT_A, 'abe@contoso.test', ['Messages.Approve'], '120d');
+  amy = await as(host, TENANT_A, 'amy@contoso.test', ['Messages.Approve'], '120d');
+});
+afterAll(async () => {
+  await host?.stop();
+});
+
+async function draft(overrides: Record<string, unknown> = {}): Promise<string> {
+  t0 = (await host.clock.now()).getTime();
+  const res = await ann('/api/messages', {
+    body: {
+      name: 'Quarterly security reminder',
+      objective: 'security',
+      location: 'spotlight',
+      template: { kind: 'custom' },
+      content: { title: 'Lock your screen', body: 'Press Win+L when you step away.' },
+      audience: { groups: [GROUP] },
+      schedule: { start: new Date(t0 + DAY).toISOString(), end: new Date(t0 + 8 * DAY).toISOString(), frequency: 'weekly' },
+      ...overrides,
+    },
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+const status = async (id: string) => ((await (await ann(`/api/messages/${id}`)).json()) as { status: string }).status;
+const audit = async (id: string) =>
+  ((await (await ann(`/api/messages/${id}/audit`)).json()) as { items: { action: string; by: { upn: string }; comment?: string }[] }).items;
+
+test('custom message: submit → pending, approve → scheduled, start → active, end → expired', async () => {
+  const id = await draft();
+  const submitted = await ann(`/api/messages/${id}/submit`, { body: {} });
+  expect(submitted.status).toBe(200);
+  expect(((await submitted.json()) as { status: string }).status).toBe('PendingApproval');
+
+  const own = await ann(`/api/messages/${id}/approve`, { body: {} });
+  expect(own.status).toBe(403);
+
+  const approved = await abe(`/api/messages/${id}/approve`, { body: { comment: 'looks good' } });
+  expect(approved.status).toBe(200);
+  expect(((await approved.json()) as { status: string }).status).toBe('Scheduled');
+
+  await host.clock.advance(DAY);
+  expect(await status(id)).toBe('Active');
+  await host.clock.advance(7 * DAY);
+  expect(await status(id)).toBe('Expired');
+  expect((await audit(id)).map((a) => a.action)).toEqual(['expired', 'started', 'approved', 'submitted', 'created']);
+  expect((await audit(id)).find((a) => a.action === 'approved')).toMatchObject({ by: { upn: 'abe@contoso.test' }, comment: 'looks good' });
+});
+
+test('reject needs a comment; a rejected message records who and why', async () => {
+  const id = await draft();
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  const bare = await abe(`/api/messages/${id}/reject`, { body: {} });
+  expect(bare.status).toBe(400);
+  expect(((await bare.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe('comment');
+  const rejected = await abe(`/api/messages/${id}/reject`, { body: { comment: 'wrong audience' } });
+  expect(((await rejected.json()) as { status: string }).status).toBe('Rejected');
+  expect((await audit(id))[0]).toMatchObject({ action: 'rejected', comment: 'wrong audience' });
+});
+
+test('nobody reviews it before the end date → rejected automatically', async () => {
+  const id = await draft();
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  await host.clock.advance(8 * DAY);
+  expect(await status(id)).toBe('Rejected');
+  expect((await audit(id))[0]).toMatchObject({ action: 'autoRejected', by: { upn: 'herald' } });
+});
+
+test('two approvers at once: exactly one wins, the other gets 409', async () => {
+  const id = await draft();
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  const answers = await Promise.all([
+    abe(`/api/messages/${id}/approve`, { body: {} }),
+    amy(`/api/messages/${id}/reject`, { body: { comment: 'no' } }),
+  ]);
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+  expect(['Scheduled', 'Rejected']).toContain(await status(id));
+});
+
+test('transitions that do not fit the status are refused with 409; cancel stops a scheduled message', async () => {
+  const id = await draft();
+  const early = await abe(`/api/messages/${id}/approve`, { body: {} });
+  expect(early.status).toBe(409);
+  expect(((await early.json()) as { detail: string }).detail).toMatch(/Draft/);
+  const incomplete = await draft({ content: { title: 'no body yet' } });
+  const invalid = await ann(`/api/messages/${incomplete}/submit`, { body: {} });
+  expect(invalid.status).toBe(400);
+  expect(((await invalid.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain('content.body');
+
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  await abe(`/api/messages/${id}/approve`, { body: {} });
+  const cancelled = await ann(`/api/messages/${id}/cancel`, { body: {} });
+  expect(((await cancelled.json()) as { status: string }).status).toBe('Cancelled');
+  await host.clock.advance(2 * DAY);
+  expect(await status(id)).toBe('Cancelled');
+});

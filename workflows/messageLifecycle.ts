@@ -1,0 +1,131 @@
+/**
+ * One message's life after it is submitted, as a Durable orchestration: approval raced against the end
+ * date (custom messages), the wait for the start, delivery, and expiry — each status change a conditional
+ * write done by an activity, so the message row and the orchestration cannot disagree after a crash.
+ * Cancel arrives as an event at any stage.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import type { MessageStatus } from '../core/lifecycle.js';
+import type { Actor, TransitionAction, TransitionResult } from '../adapters/messageStore.js';
+import { messageStore } from '../adapters/messageStore.js';
+
+export const LIFECYCLE = 'messageLifecycle';
+export const DECISION_EVENT = 'decision';
+export const CANCEL_EVENT = 'cancel';
+
+export interface LifecycleInput {
+  tenantId: string;
+  messageId: string;
+  premade: boolean;
+  start: string;
+  end: string;
+  frequency: 'once' | 'daily' | 'weekly' | 'monthly';
+  submittedBy: Actor;
+}
+
+export interface Decision {
+  approve: boolean;
+  by: Actor;
+  comment?: string;
+}
+
+export const HERALD: Actor = { id: 'herald', upn: 'herald', name: 'Herald' };
+
+interface TransitionInput {
+  tenantId: string;
+  messageId: string;
+  from: MessageStatus[];
+  to: MessageStatus;
+  action: TransitionAction;
+  by: Actor;
+  comment?: string;
+  lifecycle: string;
+}
+
+/** The instance id of a submission: one orchestration per submission of a message version. */
+export const lifecycleInstanceId = (tenantId: string, messageId: string, version: number) => `msg-${tenantId}-${messageId}-v${version}`;
+
+const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const input = ctx.df.getInput() as LifecycleInput;
+  const change = (from: MessageStatus[], to: MessageStatus, action: TransitionAction, by: Actor, comment?: string) =>
+    ctx.df.callActivity('applyTransition', {
+      tenantId: input.tenantId,
+      messageId: input.messageId,
+      from,
+      to,
+      action,
+      by,
+      comment,
+      lifecycle: ctx.df.instanceId,
+    } satisfies TransitionInput);
+  // Waits for `until` or a cancel, whichever comes first; true when cancelled.
+  function* cancelledBefore(until: Date, status: MessageStatus): Generator<df.Task, boolean, unknown> {
+    if (until.getTime() <= ctx.df.currentUtcDateTime.getTime()) return false;
+    const cancel = ctx.df.waitForExternalEvent(CANCEL_EVENT);
+    const timer = ctx.df.createTimer(until);
+    const first = yield ctx.df.Task.any([timer, cancel]);
+    if (first === timer) return false;
+    timer.cancel();
+    yield change([status], 'Cancelled', 'cancelled', (cancel.result as { by: Actor }).by);
+    return true;
+  }
+
+  const submitted = (yield change(
+    ['Draft'],
+    input.premade ? 'Scheduled' : 'PendingApproval',
+    'submitted',
+    input.submittedBy,
+  )) as TransitionResult;
+  if (!submitted.ok) return submitted.message?.status;
+
+  if (!input.premade) {
+    const decision = ctx.df.waitForExternalEvent(DECISION_EVENT);
+    const cancel = ctx.df.waitForExternalEvent(CANCEL_EVENT);
+    const deadline = ctx.df.createTimer(new Date(input.end));
+    const first = yield ctx.df.Task.any([decision, cancel, deadline]);
+    if (first === deadline) {
+      yield change(['PendingApproval'], 'Rejected', 'autoRejected', HERALD, 'nobody reviewed the message before its end date');
+      return 'Rejected';
+    }
+    deadline.cancel();
+    if (first === cancel) {
+      yield change(['PendingApproval'], 'Cancelled', 'cancelled', (cancel.result as { by: Actor }).by);
+      return 'Cancelled';
+    }
+    const d = decision.result as Decision;
+    const decided = (yield change(
+      ['PendingApproval'],
+      d.approve ? 'Scheduled' : 'Rejected',
+      d.approve ? 'approved' : 'rejected',
+      d.by,
+      d.comment,
+    )) as TransitionResult;
+    if (!decided.ok || !d.approve) return decided.message?.status;
+  }
+
+  if (yield* cancelledBefore(new Date(input.start), 'Scheduled')) return 'Cancelled';
+  yield change(['Scheduled'], 'Active', 'started', HERALD);
+  // Hands the message to delivery; the delivery issue fills this activity in.
+  yield ctx.df.callActivity('deliverMessage', { tenantId: input.tenantId, messageId: input.messageId, occurrence: 0 });
+  if (input.frequency === 'once') {
+    yield change(['Active'], 'Delivered', 'delivered', HERALD);
+    return 'Delivered';
+  }
+  if (yield* cancelledBefore(new Date(input.end), 'Active')) return 'Cancelled';
+  yield change(['Active'], 'Expired', 'expired', HERALD);
+  return 'Expired';
+};
+
+df.app.orchestration(LIFECYCLE, lifecycle);
+
+df.app.activity('applyTransition', {
+  handler: async (input: TransitionInput): Promise<TransitionResult> => {
+    const { tenantId, messageId, ...change } = input;
+    return messageStore().transition(tenantId, messageId, change);
+  },
+});
+
+df.app.activity('deliverMessage', {
+  handler: async (input: { tenantId: string; messageId: string; occurrence: number }) => ({ ...input, delivered: 0 }),
+});
