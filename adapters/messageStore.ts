@@ -37,6 +37,8 @@ export interface MessageRecord {
 
 export const TRANSITION_ACTIONS = [
   'submitted',
+  'sent',
+  'withdrawn',
   'approved',
   'rejected',
   'autoRejected',

@@ -18,8 +18,10 @@ export interface LifecycleInput {
   tenantId: string;
   messageId: string;
   premade: boolean;
-  start: string;
-  end: string;
+  /** Urgent: sent at once, once, with no schedule. */
+  urgent: boolean;
+  start?: string;
+  end?: string;
   frequency: 'once' | 'daily' | 'weekly' | 'monthly';
   submittedBy: Actor;
 }
@@ -71,6 +73,15 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     return true;
   }
 
+  const deliver = () => ctx.df.callActivity('deliverMessage', { tenantId: input.tenantId, messageId: input.messageId, occurrence: 0 });
+  if (input.urgent) {
+    const sent = (yield change(['Draft'], 'Active', 'sent', input.submittedBy)) as TransitionResult;
+    if (!sent.ok) return sent.message?.status;
+    yield deliver();
+    yield change(['Active'], 'Delivered', 'delivered', HERALD);
+    return 'Delivered';
+  }
+  const end = new Date(input.end!);
   const submitted = (yield change(
     ['Draft'],
     input.premade ? 'Scheduled' : 'PendingApproval',
@@ -82,7 +93,7 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   if (!input.premade) {
     const decision = ctx.df.waitForExternalEvent(DECISION_EVENT);
     const cancel = ctx.df.waitForExternalEvent(CANCEL_EVENT);
-    const deadline = ctx.df.createTimer(new Date(input.end));
+    const deadline = ctx.df.createTimer(end);
     const first = yield ctx.df.Task.any([decision, cancel, deadline]);
     if (first === deadline) {
       yield change(['PendingApproval'], 'Rejected', 'autoRejected', HERALD, 'nobody reviewed the message before its end date');
@@ -104,15 +115,15 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     if (!decided.ok || !d.approve) return decided.message?.status;
   }
 
-  if (yield* cancelledBefore(new Date(input.start), 'Scheduled')) return 'Cancelled';
+  if (yield* cancelledBefore(new Date(input.start!), 'Scheduled')) return 'Cancelled';
   yield change(['Scheduled'], 'Active', 'started', HERALD);
   // Hands the message to delivery; the delivery issue fills this activity in.
-  yield ctx.df.callActivity('deliverMessage', { tenantId: input.tenantId, messageId: input.messageId, occurrence: 0 });
+  yield deliver();
   if (input.frequency === 'once') {
     yield change(['Active'], 'Delivered', 'delivered', HERALD);
     return 'Delivered';
   }
-  if (yield* cancelledBefore(new Date(input.end), 'Active')) return 'Cancelled';
+  if (yield* cancelledBefore(end, 'Active')) return 'Cancelled';
   yield change(['Active'], 'Expired', 'expired', HERALD);
   return 'Expired';
 };

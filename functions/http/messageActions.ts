@@ -11,7 +11,7 @@ import { now } from '../../adapters/clock.js';
 import { messageStore, type Actor, type MessageRecord } from '../../adapters/messageStore.js';
 import { premadeIdsFor } from '../../adapters/templates.js';
 import { mayDecide } from '../../core/roles.js';
-import { submitProblems } from '../../core/message.js';
+import { LIMITS, submitProblems } from '../../core/message.js';
 import type { MessageStatus } from '../../core/lifecycle.js';
 import {
   CANCEL_EVENT,
@@ -60,25 +60,75 @@ const requireStatus = (message: MessageRecord, allowed: MessageStatus[], what: s
     throw new Problem('status-conflict', `only a message that is ${allowed.join(' or ')} can be ${what}; the message is ${message.status}`);
 };
 
+/** A message must be complete and follow the location rules before it leaves Draft. */
+function checkSubmittable(message: MessageRecord): void {
+  const draft = message.draft;
+  const problems = submitProblems(draft, { licence: 'E5', now: now(), premadeIds: premadeIdsFor(draft.location) });
+  if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
+}
+
 async function submit(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
   requireStatus(message, ['Draft'], 'submitted');
+  if (message.draft.urgent) throw new Problem('status-conflict', 'an urgent message is sent, not submitted: POST …/send');
+  checkSubmittable(message);
+  return startLifecycle(client, caller, message);
+}
+
+/** Starts the submission's orchestration and answers with the status it moves the message to. */
+async function startLifecycle(client: df.DurableClient, caller: Caller, message: MessageRecord): Promise<HttpResponseInit> {
   const draft = message.draft;
-  if (draft.urgent) throw new Problem('status-conflict', 'an urgent message is sent, not submitted');
-  const problems = submitProblems(draft, { licence: 'E5', now: now(), premadeIds: premadeIdsFor(draft.location) });
-  if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
   const input: LifecycleInput = {
     tenantId: caller.tenantId,
     messageId: message.id,
     premade: draft.template?.kind === 'premade',
-    start: draft.schedule!.start!,
-    end: draft.schedule!.end!,
+    urgent: draft.urgent ?? false,
+    start: draft.schedule?.start,
+    end: draft.schedule?.end,
     frequency: draft.schedule?.frequency ?? 'once',
     submittedBy: actor(caller),
   };
   await client.startNew(LIFECYCLE, { instanceId: lifecycleInstanceId(caller.tenantId, message.id, message.version), input });
   return answer(await settled(caller.tenantId, message.id, message.version));
+}
+
+/** Urgent messages skip approval and schedule: Taskbar or Notifications, groups only, sent at once, once. */
+async function send(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'message.write');
+  const message = await existing(caller, request.params.id!);
+  requireStatus(message, ['Draft'], 'sent');
+  if (!message.draft.urgent) throw new Problem('status-conflict', 'only an urgent message is sent at once; submit this one instead');
+  checkSubmittable(message);
+  return startLifecycle(client, caller, message);
+}
+
+/** Rejected → Draft, so the writer can address the approver's concerns and submit again. */
+async function withdraw(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'message.write');
+  const message = await existing(caller, request.params.id!);
+  requireStatus(message, ['Rejected'], 'withdrawn');
+  const result = await messageStore().transition(caller.tenantId, message.id, {
+    from: ['Rejected'],
+    to: 'Draft',
+    action: 'withdrawn',
+    by: actor(caller),
+  });
+  if (!result.ok) throw new Problem('status-conflict', `the message is ${result.message?.status ?? 'gone'}; it can no longer be withdrawn`);
+  return answer(result.message);
+}
+
+/** A new draft with the same content; the copy starts its own life as a Draft. */
+async function copy(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'message.write');
+  const message = await existing(caller, request.params.id!);
+  const name = `Copy of ${message.draft.name ?? 'untitled message'}`.slice(0, LIMITS.name);
+  const created = await messageStore().create(caller.tenantId, { ...message.draft, name }, actor(caller));
+  return {
+    status: 201,
+    headers: { location: new URL(`/api/messages/${created.id}`, request.url).toString(), etag: created.etag },
+    jsonBody: messageView(created),
+  };
 }
 
 const Comment = z.object({ comment: z.string().trim().max(1000, 'at most 1000 characters').optional() }).strict();
@@ -125,3 +175,6 @@ route('messageSubmit', 'submit', submit);
 route('messageApprove', 'approve', (r, c) => decide(r, c, true));
 route('messageReject', 'reject', (r, c) => decide(r, c, false));
 route('messageCancel', 'cancel', cancel);
+route('messageSend', 'send', send);
+route('messageWithdraw', 'withdraw', (r) => withdraw(r));
+route('messageCopy', 'copy', (r) => copy(r));

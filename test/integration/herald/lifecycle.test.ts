@@ -113,3 +113,55 @@ test('transitions that do not fit the status are refused with 409; cancel stops 
   await host.clock.advance(2 * DAY);
   expect(await status(id)).toBe('Cancelled');
 });
+
+test('a rejected message is withdrawn to Draft, edited and submitted again as a new submission', async () => {
+  const id = await draft();
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  await abe(`/api/messages/${id}/reject`, { body: { comment: 'say who to ask' } });
+  const withdrawn = await ann(`/api/messages/${id}/withdraw`, { body: {} });
+  expect(((await withdrawn.json()) as { status: string }).status).toBe('Draft');
+  const etag = withdrawn.headers.get('etag')!;
+  const edited = await ann(`/api/messages/${id}`, {
+    method: 'PATCH',
+    headers: { 'if-match': etag },
+    body: { content: { title: 'Lock your screen', body: 'Press Win+L. Questions? Ask the service desk.' } },
+  });
+  expect(edited.status).toBe(200);
+  const again = await ann(`/api/messages/${id}/submit`, { body: {} });
+  expect(((await again.json()) as { status: string }).status).toBe('PendingApproval');
+  const approved = await abe(`/api/messages/${id}/approve`, { body: {} });
+  expect(((await approved.json()) as { status: string }).status).toBe('Scheduled');
+  expect((await audit(id)).map((a) => a.action).slice(0, 6)).toEqual([
+    'approved',
+    'submitted',
+    'modified',
+    'withdrawn',
+    'rejected',
+    'submitted',
+  ]);
+});
+
+test('copy makes a new draft with the same content', async () => {
+  const id = await draft();
+  const res = await ann(`/api/messages/${id}/copy`, { body: {} });
+  expect(res.status).toBe(201);
+  const copy = (await res.json()) as { id: string; status: string; name: string; content: { title: string } };
+  expect(copy).toMatchObject({ status: 'Draft', name: 'Copy of Quarterly security reminder', content: { title: 'Lock your screen' } });
+  expect(copy.id).not.toBe(id);
+  expect(res.headers.get('location')).toMatch(new RegExp(`/api/messages/${copy.id}$`));
+});
+
+test('urgent: Taskbar or Notifications, groups only, no dates — sent at once and delivered', async () => {
+  const wrong = await draft({ urgent: true, location: 'spotlight', schedule: undefined });
+  const refused = await ann(`/api/messages/${wrong}/send`, { body: {} });
+  expect(refused.status).toBe(400);
+  expect(((await refused.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['location']);
+  expect((await ann(`/api/messages/${wrong}/submit`, { body: {} })).status).toBe(409);
+
+  const id = await draft({ urgent: true, location: 'taskbar', schedule: undefined });
+  const sent = await ann(`/api/messages/${id}/send`, { body: {} });
+  expect(sent.status).toBe(200);
+  await host.idle();
+  expect(await status(id)).toBe('Delivered');
+  expect((await audit(id)).map((a) => a.action)).toEqual(['delivered', 'sent', 'created']);
+});
