@@ -16,6 +16,8 @@ export const ACTIONS = {
   'message.decide': ['Messages.Approve'],
   'report.read': ['Reports.Read'],
   'tenant.configure': ['Tenant.Admin'],
+  /** Any role of the tenant may read its settings. */
+  'tenant.read': ROLES,
   'notification.sendGroups': ['Notifications.Send.Groups'],
   'notification.sendDevice': ['Notifications.Send.Device'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -3,3 +3,4 @@ import './http/health.js';
 import './http/messages.js';
 import './http/messageActions.js';
 import '../workflows/messageLifecycle.js';
+import './http/tenantSettings.js';

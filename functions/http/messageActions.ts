@@ -10,6 +10,7 @@ import type { Caller } from '../../adapters/auth.js';
 import { now } from '../../adapters/clock.js';
 import { messageStore, type Actor, type MessageRecord } from '../../adapters/messageStore.js';
 import { premadeIdsFor } from '../../adapters/templates.js';
+import { getTenantSettings } from '../../adapters/tenantSettings.js';
 import { mayDecide } from '../../core/roles.js';
 import { LIMITS, submitProblems } from '../../core/message.js';
 import type { MessageStatus } from '../../core/lifecycle.js';
@@ -61,9 +62,10 @@ const requireStatus = (message: MessageRecord, allowed: MessageStatus[], what: s
 };
 
 /** A message must be complete and follow the location rules before it leaves Draft. */
-function checkSubmittable(message: MessageRecord): void {
+async function checkSubmittable(tenant: string, message: MessageRecord): Promise<void> {
   const draft = message.draft;
-  const problems = submitProblems(draft, { licence: 'E5', now: now(), premadeIds: premadeIdsFor(draft.location) });
+  const { licence } = await getTenantSettings(tenant);
+  const problems = submitProblems(draft, { licence, now: now(), premadeIds: premadeIdsFor(draft.location) });
   if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
 }
 
@@ -72,7 +74,7 @@ async function submit(request: HttpRequest, client: df.DurableClient): Promise<H
   const message = await existing(caller, request.params.id!);
   requireStatus(message, ['Draft'], 'submitted');
   if (message.draft.urgent) throw new Problem('status-conflict', 'an urgent message is sent, not submitted: POST …/send');
-  checkSubmittable(message);
+  await checkSubmittable(caller.tenantId, message);
   return startLifecycle(client, caller, message);
 }
 
@@ -99,7 +101,7 @@ async function send(request: HttpRequest, client: df.DurableClient): Promise<Htt
   const message = await existing(caller, request.params.id!);
   requireStatus(message, ['Draft'], 'sent');
   if (!message.draft.urgent) throw new Problem('status-conflict', 'only an urgent message is sent at once; submit this one instead');
-  checkSubmittable(message);
+  await checkSubmittable(caller.tenantId, message);
   return startLifecycle(client, caller, message);
 }
 
