@@ -71,8 +71,38 @@ function int(value: unknown, field: string, min: number, max: number, fallback: 
   return value;
 }
 
-export function readHostConfig(appDir: string, processorCount: number): HostConfig {
-  const raw = readJson(join(appDir, 'host.json')) ?? { version: '2.0' };
+const OVERRIDE_PREFIX = 'AzureFunctionsJobHost__';
+
+/** A setting's text as host.json would have held it: booleans and numbers typed, the rest as strings. */
+function settingValue(text: string): unknown {
+  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
+/**
+ * The Functions host lets app settings override host.json: `AzureFunctionsJobHost__extensions__queues__batchSize`
+ * sets `extensions.queues.batchSize` (keys matched case-insensitively).
+ */
+export function applyHostOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !name.startsWith(OVERRIDE_PREFIX)) continue;
+    const path = name.slice(OVERRIDE_PREFIX.length).split('__').filter(Boolean);
+    let node = raw;
+    path.forEach((segment, i) => {
+      const key = Object.keys(node).find((k) => k.toLowerCase() === segment.toLowerCase()) ?? segment;
+      if (i === path.length - 1) node[key] = settingValue(value);
+      else {
+        if (!node[key] || typeof node[key] !== 'object') node[key] = {};
+        node = node[key] as Record<string, unknown>;
+      }
+    });
+  }
+  return raw;
+}
+
+export function readHostConfig(appDir: string, processorCount: number, env: NodeJS.ProcessEnv = {}): HostConfig {
+  const raw = applyHostOverrides(readJson(join(appDir, 'host.json')) ?? { version: '2.0' }, env);
   if (raw.version !== '2.0')
     throw new DevhostError(`host.json: "version" must be "2.0" (the v4 host schema), got ${JSON.stringify(raw.version)}`);
   const extensions = obj(raw.extensions);

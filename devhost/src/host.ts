@@ -86,11 +86,12 @@ export class Host {
 
   async start(): Promise<void> {
     const cores = availableParallelism();
-    this.config = readHostConfig(this.appDir, cores);
     this.settings = readLocalSettings(this.appDir);
-    this.logger.configure({ userLevel: this.config.logLevelDefault, functionLevels: this.config.logLevels });
     // Settings from the environment win over local.settings.json, so CI can override one value.
     for (const [k, v] of Object.entries(this.settings.values)) if (process.env[k] === undefined) process.env[k] = v;
+    // After the settings, which may override host.json (AzureFunctionsJobHost__…).
+    this.config = readHostConfig(this.appDir, cores, process.env);
+    this.logger.configure({ userLevel: this.config.logLevelDefault, functionLevels: this.config.logLevels });
     this.keys = this.options.keysFile ? readKeys(this.options.keysFile) : undefined;
     this.hostId = hostIdFor(this.appDir, process.env);
     await this.#startStorage();

@@ -91,7 +91,14 @@ async function startLifecycle(client: df.DurableClient, caller: Caller, message:
     frequency: draft.schedule?.frequency ?? 'once',
     submittedBy: actor(caller),
   };
-  await client.startNew(LIFECYCLE, { instanceId: lifecycleInstanceId(caller.tenantId, message.id, message.version), input });
+  const instanceId = lifecycleInstanceId(caller.tenantId, message.id, message.version);
+  try {
+    await client.startNew(LIFECYCLE, { instanceId, input });
+  } catch (error) {
+    // The same submission asked for again (say, after a crash before it took effect): it is under way already.
+    const status = await client.getStatus(instanceId).catch(() => undefined);
+    if (!status) throw error;
+  }
   return answer(await settled(caller.tenantId, message.id, message.version));
 }
 

@@ -6,7 +6,7 @@ export const TENANT_A = '11111111-1111-4111-8111-111111111111';
 export const TENANT_B = '22222222-2222-4222-8222-222222222222';
 
 /** The Herald app itself on devhost, trusting that host's own stand-in issuer, as `npm start` does. */
-export const startHerald = (options: { clock?: 'test' } = {}) =>
+export const startHerald = (options: { clock?: 'test' | string; storage?: string; env?: Record<string, string> } = {}) =>
   startHost({
     app: '.',
     ...options,
@@ -14,6 +14,7 @@ export const startHerald = (options: { clock?: 'test' } = {}) =>
       AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
       AUTH_AUDIENCE: AUDIENCE,
       AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
+      ...options.env,
     }),
   });
 

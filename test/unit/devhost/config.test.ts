@@ -52,3 +52,15 @@ test('%Setting% indirection fails loudly on a missing setting', () => {
   expect(resolveSettingRefs('%Q%-x', { Q: 'jobs' }, 'fn')).toBe('jobs-x');
   expect(() => resolveSettingRefs('%Missing%', {}, 'work: queueName')).toThrow(/work: queueName: app setting "Missing"/);
 });
+
+test('app settings override host.json as AzureFunctionsJobHost__path__to__key', () => {
+  const dir = appWith({ 'host.json': { version: '2.0', extensions: { queues: { batchSize: 8 } } } });
+  const c = readHostConfig(dir, 2, {
+    AzureFunctionsJobHost__extensions__queues__batchSize: '4',
+    AzureFunctionsJobHost__extensions__queues__messageEncoding: 'none',
+    AzureFunctionsJobHost__extensions__durableTask__hubName: 'Other',
+  });
+  expect(c.queues.batchSize).toBe(4);
+  expect(c.queues.messageEncoding).toBe('none');
+  expect((c.raw.extensions as { durableTask: { hubName: string } }).durableTask.hubName).toBe('Other');
+});
