@@ -65,7 +65,7 @@ test('killed mid-lifecycle, restarted: every message ends consistent with its or
 
   ({ ann, abe } = await restart());
   // Finish what the crash interrupted: submit what is still a draft, approve the even ones still pending.
-  for (const [i, id] of ids.entries()) {
+  for (const id of ids) {
     const { status } = (await (await ann(`/api/messages/${id}`)).json()) as { status: string };
     if (status === 'Draft') await ann(`/api/messages/${id}/submit`, { body: {} });
   }
