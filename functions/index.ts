@@ -4,3 +4,4 @@ import './http/messages.js';
 import './http/messageActions.js';
 import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
+import './http/messageImage.js';

@@ -8,8 +8,9 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { Caller } from '../../adapters/auth.js';
 import { now } from '../../adapters/clock.js';
-import { messageStore, type Actor, type MessageRecord } from '../../adapters/messageStore.js';
+import { messageStore, type MessageRecord } from '../../adapters/messageStore.js';
 import { premadeIdsFor } from '../../adapters/templates.js';
+import { copyImage } from '../../adapters/images.js';
 import { getTenantSettings } from '../../adapters/tenantSettings.js';
 import { mayDecide } from '../../core/roles.js';
 import { LIMITS, submitProblems } from '../../core/message.js';
@@ -24,16 +25,9 @@ import {
 } from '../../workflows/messageLifecycle.js';
 import { Problem } from './problem.js';
 import { authorize, jsonBody } from './request.js';
-import { messageView } from './messages.js';
+import { actor, existing, messageView } from './messages.js';
 
 const WAIT_MS = 10_000;
-const actor = (caller: Caller): Actor => ({ id: caller.userId, upn: caller.upn, name: caller.name });
-
-async function existing(caller: Caller, id: string): Promise<MessageRecord> {
-  const message = await messageStore().get(caller.tenantId, id);
-  if (!message) throw new Problem('not-found', `there is no message ${id}`);
-  return message;
-}
 
 /** Waits until the orchestration has moved the message on from `from` (or the wait runs out). */
 async function settled(tenant: string, id: string, version: number): Promise<MessageRecord | undefined> {
@@ -132,7 +126,15 @@ async function copy(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
   const name = `Copy of ${message.draft.name ?? 'untitled message'}`.slice(0, LIMITS.name);
-  const created = await messageStore().create(caller.tenantId, { ...message.draft, name }, actor(caller));
+  const { image: _original, ...content } = message.draft.content ?? {};
+  let created = await messageStore().create(caller.tenantId, { ...message.draft, name, content }, actor(caller));
+  // The copy keeps the same location, so it keeps the image too — as its own blob.
+  const image = message.draft.content?.image;
+  if (image) {
+    const copied = await copyImage(caller.tenantId, message.id, created.id, image);
+    const draft = { ...created.draft, content: { ...created.draft.content, image: copied } };
+    created = await messageStore().modify(caller.tenantId, created, draft, actor(caller), ['content']);
+  }
   return {
     status: 201,
     headers: { location: new URL(`/api/messages/${created.id}`, request.url).toString(), etag: created.etag },
@@ -140,8 +142,8 @@ async function copy(request: HttpRequest): Promise<HttpResponseInit> {
   };
 }
 
-const Comment = z.object({ comment: z.string().trim().max(1000, 'at most 1000 characters').optional() }).strict();
-const RequiredComment = z
+export const Comment = z.object({ comment: z.string().trim().max(1000, 'at most 1000 characters').optional() }).strict();
+export const RequiredComment = z
   .object({ comment: z.string().trim().min(1, 'is required when rejecting').max(1000, 'at most 1000 characters') })
   .strict();
 

@@ -6,13 +6,20 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import type { Caller } from '../../adapters/auth.js';
-import { InvalidContinuation, messageStore, StaleMessage, type Actor, type MessageRecord } from '../../adapters/messageStore.js';
+import {
+  InvalidContinuation,
+  messageStore,
+  StaleMessage,
+  TRANSITION_ACTIONS,
+  type Actor,
+  type MessageRecord,
+} from '../../adapters/messageStore.js';
 import { isDeletable, isEditable, MESSAGE_STATUSES } from '../../core/lifecycle.js';
 import { DraftInput, LIMITS, LOCATIONS, OBJECTIVES } from '../../core/message.js';
 import { handle, Problem, validationProblem } from './problem.js';
 import { authorize, jsonBody } from './request.js';
 
-const ListParams = z
+export const ListParams = z
   .object({
     status: z.enum(MESSAGE_STATUSES).optional(),
     location: z.enum(LOCATIONS).optional(),
@@ -27,12 +34,42 @@ const ListParams = z
  * A PATCH body: a JSON merge patch (RFC 7396) over the draft's top-level fields. Each field named replaces
  * the stored one (so a wizard step sends its whole section) and `null` clears it.
  */
-const DraftPatch = z.record(z.string(), z.unknown());
+export const DraftPatch = z.record(z.string(), z.unknown());
 
-const actor = (caller: Caller): Actor => ({ id: caller.userId, upn: caller.upn, name: caller.name });
+export const actor = (caller: Caller): Actor => ({ id: caller.userId, upn: caller.upn, name: caller.name });
+
+const ActorView = z.object({ id: z.string(), upn: z.string(), name: z.string() });
 
 /** What a client sees of a message: its draft fields at the top level, so a GET can be edited and PATCHed back. */
-export const messageView = (m: MessageRecord) => ({
+export const MessageView = DraftInput.extend({
+  id: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  createdBy: ActorView,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type MessageView = z.output<typeof MessageView>;
+
+/** A page of `GET /api/messages`; `continuation`, when present, asks for the next one. */
+export const MessagePage = z.object({ items: z.array(MessageView), continuation: z.string().optional() });
+
+/** `GET /api/messages/{id}/audit`: every change to the message, oldest first. */
+export const AuditTrail = z.object({
+  items: z.array(
+    z.object({
+      at: z.iso.datetime(),
+      action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_ACTIONS]),
+      by: ActorView,
+      /** The status after the change. */
+      status: z.enum(MESSAGE_STATUSES),
+      /** For `modified`: the top-level fields that changed. */
+      fields: z.array(z.string()).optional(),
+      comment: z.string().optional(),
+    }),
+  ),
+});
+
+export const messageView = (m: MessageRecord): MessageView => ({
   id: m.id,
   status: m.status,
   ...m.draft,
@@ -45,14 +82,14 @@ const messageUrl = (request: HttpRequest, id: string) => new URL(`/api/messages/
 
 const notFound = (id: string) => new Problem('not-found', `there is no message ${id}`);
 
-async function existing(caller: Caller, id: string): Promise<MessageRecord> {
+export async function existing(caller: Caller, id: string): Promise<MessageRecord> {
   const message = await messageStore().get(caller.tenantId, id);
   if (!message) throw notFound(id);
   return message;
 }
 
 /** RFC 9110 §13.1.1: If-Match must name the version being changed; `*` means "whatever is there". */
-function checkIfMatch(request: HttpRequest, message: MessageRecord, required: boolean) {
+export function checkIfMatch(request: HttpRequest, message: MessageRecord, required: boolean) {
   const ifMatch = request.headers.get('if-match');
   if (ifMatch === null) {
     if (required)
@@ -68,14 +105,24 @@ function checkIfMatch(request: HttpRequest, message: MessageRecord, required: bo
     });
 }
 
-const stale = (message: MessageRecord) =>
+export const stale = (message: MessageRecord) =>
   new Problem('precondition-failed', 'the message changed while your change was being saved: GET it again and reapply your change', [], {
     etag: message.etag,
   });
 
+/**
+ * The image is set only through `/image`, which checks the bytes and owns the blob: whatever a client sends
+ * in `content.image` is replaced by what is stored (so a GET can be PATCHed back unchanged).
+ */
+function withImage(draft: DraftInput, image: NonNullable<DraftInput['content']>['image']): DraftInput {
+  if (!draft.content) return draft;
+  const { image: _ignored, ...content } = draft.content;
+  return { ...draft, content: image ? { ...content, image } : content };
+}
+
 async function create(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
-  const draft = await jsonBody(request, DraftInput);
+  const draft = withImage(await jsonBody(request, DraftInput), undefined);
   const message = await messageStore().create(caller.tenantId, draft, actor(caller));
   return { status: 201, headers: { location: messageUrl(request, message.id), etag: message.etag }, jsonBody: messageView(message) };
 }
@@ -86,7 +133,11 @@ async function list(request: HttpRequest): Promise<HttpResponseInit> {
   if (!params.success) throw validationProblem(params.error.issues);
   try {
     const page = await messageStore().list(caller.tenantId, params.data);
-    return { jsonBody: { items: page.items.map(messageView), ...(page.continuation ? { continuation: page.continuation } : {}) } };
+    const body: z.output<typeof MessagePage> = {
+      items: page.items.map(messageView),
+      ...(page.continuation ? { continuation: page.continuation } : {}),
+    };
+    return { jsonBody: body };
   } catch (error) {
     if (error instanceof InvalidContinuation)
       throw new Problem('validation', error.message, [{ path: 'continuation', message: error.message }]);
@@ -110,6 +161,7 @@ async function modify(request: HttpRequest): Promise<HttpResponseInit> {
   for (const [field, value] of Object.entries(patch)) if (value === null) delete merged[field];
   const parsed = DraftInput.safeParse(merged);
   if (!parsed.success) throw validationProblem(parsed.error.issues);
+  parsed.data = withImage(parsed.data, message.draft.content?.image);
   const before = message.draft as Record<string, unknown>;
   const after = parsed.data as Record<string, unknown>;
   const fields = Object.keys(patch).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
@@ -148,7 +200,8 @@ async function audit(request: HttpRequest): Promise<HttpResponseInit> {
   // The trail outlives a deleted message, so it is looked up on its own; an empty one means no such message.
   const entries = await messageStore().audit(caller.tenantId, id);
   if (entries.length === 0) throw notFound(id);
-  return { jsonBody: { items: entries } };
+  const body: z.output<typeof AuditTrail> = { items: entries };
+  return { jsonBody: body };
 }
 
 app.http('messages', {

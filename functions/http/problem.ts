@@ -4,9 +4,9 @@
  * Handlers throw a Problem and `handle` turns it into the response, so no handler shapes errors itself.
  */
 import type { HttpHandler, HttpResponseInit } from '@azure/functions';
-import type { z } from 'zod';
+import { z } from 'zod';
 
-const KINDS = {
+export const KINDS = {
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
   validation: { status: 400, title: 'The request is not valid' },
   unauthenticated: { status: 401, title: 'Authentication is required' },
@@ -19,6 +19,16 @@ const KINDS = {
 export type ProblemKind = keyof typeof KINDS;
 
 export const PROBLEM_BASE = 'https://herald.example/problems/';
+
+/** The body of every problem response (also the OpenAPI document's `Problem` schema). */
+export const ProblemDetails = z.object({
+  type: z.enum(Object.keys(KINDS).map((kind) => PROBLEM_BASE + kind) as [string, ...string[]]),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ProblemDetails = z.output<typeof ProblemDetails>;
 
 export interface FieldError {
   path: string;
@@ -37,7 +47,7 @@ export class Problem extends Error {
 
   response(): HttpResponseInit {
     const { status, title } = KINDS[this.kind];
-    const body = {
+    const body: ProblemDetails = {
       type: PROBLEM_BASE + this.kind,
       title,
       status,
