@@ -165,3 +165,22 @@ test('urgent: Taskbar or Notifications, groups only, no dates — sent at once a
   expect(await status(id)).toBe('Delivered');
   expect((await audit(id)).map((a) => a.action)).toEqual(['delivered', 'sent', 'created']);
 });
+
+test('cancel at every stage: pending approval, scheduled and active all end Cancelled and stay so', async () => {
+  const pending = await draft();
+  await ann(`/api/messages/${pending}/submit`, { body: {} });
+  expect(((await (await ann(`/api/messages/${pending}/cancel`, { body: {} })).json()) as { status: string }).status).toBe('Cancelled');
+
+  const active = await draft();
+  await ann(`/api/messages/${active}/submit`, { body: {} });
+  await abe(`/api/messages/${active}/approve`, { body: {} });
+  await host.clock.advance(DAY);
+  expect(await status(active)).toBe('Active');
+  expect(((await (await ann(`/api/messages/${active}/cancel`, { body: {} })).json()) as { status: string }).status).toBe('Cancelled');
+
+  await host.clock.advance(8 * DAY);
+  expect(await status(pending)).toBe('Cancelled');
+  expect(await status(active)).toBe('Cancelled');
+  expect((await ann(`/api/messages/${active}/cancel`, { body: {} })).status).toBe(409);
+  expect((await audit(active)).map((a) => a.action)).toEqual(['cancelled', 'started', 'approved', 'submitted', 'created']);
+});
