@@ -131,9 +131,14 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
 df.app.orchestration(LIFECYCLE, lifecycle);
 
 df.app.activity('applyTransition', {
-  handler: async (input: TransitionInput): Promise<TransitionResult> => {
+  handler: async (input: TransitionInput, context): Promise<TransitionResult> => {
     const { tenantId, messageId, ...change } = input;
-    return messageStore().transition(tenantId, messageId, change);
+    const result = await messageStore().transition(tenantId, messageId, change);
+    context.log(
+      `message ${messageId} (tenant ${tenantId}): ${change.action} → ${change.to} by ${change.by.upn}` +
+        (result.ok ? '' : `; not applied, the message is ${result.message?.status ?? 'gone'}`),
+    );
+    return result;
   },
 });
 
