@@ -5,3 +5,4 @@ import './http/messageActions.js';
 import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
 import './http/messageImage.js';
+import './http/openapi.js';
