@@ -1,0 +1,516 @@
+#!/usr/bin/env node
+// Benchmark (not a test): the Herald API itself (app: the repo root) on devhost, over an in-memory Azurite
+// the bench starts, with tokens from devhost's stand-in issuer. In one run:
+//   1. seeds --messages (10,000) messages in tenant A — straight into the `messages` table in 100-row
+//      transactions, every row a copy of one the API itself wrote (--seed api: through POST /api/messages
+//      instead) — and --other (300) in tenant B through the API, so isolation is exercised;
+//   2. p50/p99 of GET /api/messages (one page of 25, newest first) and GET /api/messages/{id} (random seeded
+//      ids), --requests (500) sequential requests each after --warmup (50);
+//   3. lifecycles/s: create → submit → approve → Scheduled, --clients (20) concurrent clients doing
+//      --lifecycles (200) lifecycles in all; every one must end Scheduled;
+//   4. same-run baseline on the same Azurite: raw table getEntity and a raw 25-row partition query (p50/p99),
+//      so the HTTP + auth + devhost + app overhead can be read off.
+// Targets: list p99 ≤ 50 ms, get p99 ≤ 50 ms, ≥ 20 lifecycles/s. Prints PASS/MISS; exits 0 unless something
+// crashed. Run: `npm run bench:lifecycle`.
+//
+// Options: --messages <n> (10000)  --other <n> (300)  --requests <n> (500)  --warmup <n> (50)
+//          --lifecycles <n> (200)  --clients <n> (20)  --seed table|api (table)
+//          --only <phases> (all: raw,list,get,lifecycle; seeding always runs)
+//          --cpu-prof <dir>: CPU-profile devhost and Azurite (V8's sampling profiler, as `node --cpu-prof`,
+//          started by lib/profile-preload.mjs), write <dir>/{devhost,azurite}/<pid>.cpuprofile and print
+//          each one's hottest packages and functions over the whole run; combine with --only for one phase.
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { odata, TableClient } from '@azure/data-tables';
+import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
+import { summarizeProfile } from './lib/cpuprofile.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const { values: opts } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' },
+    other: { type: 'string', default: '300' },
+    requests: { type: 'string', default: '500' },
+    warmup: { type: 'string', default: '50' },
+    lifecycles: { type: 'string', default: '200' },
+    clients: { type: 'string', default: '20' },
+    seed: { type: 'string', default: 'table' },
+    only: { type: 'string', default: 'raw,list,get,lifecycle' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const N = {
+  messages: Number(opts.messages),
+  other: Number(opts.other),
+  requests: Number(opts.requests),
+  warmup: Number(opts.warmup),
+  lifecycles: Number(opts.lifecycles),
+  clients: Number(opts.clients),
+};
+if (!['table', 'api'].includes(opts.seed)) throw new Error('--seed must be table or api');
+const PHASES = new Set(opts.only.split(',').map((s) => s.trim()));
+const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
+const TARGETS = { listP99: 50, getP99: 50, lifecyclesPerSecond: 20 };
+const AUDIENCE = 'api://herald';
+const TENANT_A = '11111111-1111-4111-8111-111111111111';
+const TENANT_B = '22222222-2222-4222-8222-222222222222';
+const GROUP = '11111111-2222-3333-4444-555555555555';
+const DAY = 86_400_000;
+const SEED_BATCH = 100;
+const SEED_PARALLEL_TRANSACTIONS = 4;
+const API_SEED_CONCURRENCY = 16;
+
+const load = (file) =>
+  import(join(root, 'dist', file)).catch((error) => {
+    throw new Error(`dist/${file} is missing: run \`npm run build\` first (${error.message})`);
+  });
+const { startAzurite, startHost } = await load('devhost/src/testing.js');
+const { messageId } = await load('adapters/messageStore.js');
+
+const cleanups = [];
+async function cleanupAll() {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping devhost and Azurite…\n`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+// ---- small helpers ----------------------------------------------------------------------------------------
+
+const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+
+/** Nearest-rank percentile of an unsorted array of numbers. */
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+const stats = (ms) => ({ n: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms) });
+
+/** A deterministic PRNG (mulberry32), so every run asks for the same "random" ids. */
+function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `worker(i)` for i in [0, n) on `concurrency` lanes. */
+async function pool(n, concurrency, worker) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await worker(next++);
+    }),
+  );
+}
+
+/** CPU each process used over a phase: % of one core, ms per operation, and % of time waiting for a core. */
+function cpuFigures(cpu, ops) {
+  return Object.fromEntries(
+    Object.entries(cpu.used).map(([name, s]) => [
+      name,
+      { pct: (100 * s) / cpu.wall, msPerOp: (1000 * s) / ops, waitPct: (100 * cpu.waited[name]) / cpu.wall },
+    ]),
+  );
+}
+const cpuText = (fig) =>
+  Object.entries(fig)
+    .map(([name, f]) => `${name} ${fmt(f.pct, 0)}% (${fmt(f.msPerOp, 2)} ms/op)${f.waitPct >= 1 ? ` +${fmt(f.waitPct, 0)}% waiting` : ''}`)
+    .join(', ');
+
+/**
+ * What bounds a phase, judged from CPU. Sequential (one request at a time): the request is a chain through
+ * the processes, so each one's CPU per request is its share of the latency; the rest is waiting (I/O, timers,
+ * polls). Concurrent: a process whose main thread is never idle (on a core or waiting for one ≥ 90% of the
+ * time; Node runs JavaScript on one thread) is the bottleneck; several such, or all of them together near the
+ * machine's cores, means the machine is.
+ */
+function bound(fig, { sequential, latencyMs, cores }) {
+  const names = Object.keys(fig).filter((n) => n !== 'bench');
+  const top = names.reduce((a, b) => (fig[a].msPerOp >= fig[b].msPerOp ? a : b));
+  if (sequential) {
+    const cpuMs = names.reduce((s, n) => s + fig[n].msPerOp, 0) + fig.bench.msPerOp;
+    const share = (n) => `${n} ${fmt((100 * fig[n].msPerOp) / latencyMs, 0)}%`;
+    return `CPU: ${names.map(share).join(', ')}, bench ${fmt((100 * fig.bench.msPerOp) / latencyMs, 0)}% of the mean latency; ${
+      cpuMs >= 0.8 * latencyMs ? `CPU-bound, mostly ${top}` : `${fmt(100 - (100 * cpuMs) / latencyMs, 0)}% not on any CPU (waiting)`
+    }`;
+  }
+  // Runnable = on a CPU or ready to run but waiting for one (main thread): near 100% means the process was
+  // never idle, so its CPU (or its share of the machine's cores) is what the figure waits on.
+  const runnable = (n) => fig[n].pct + fig[n].waitPct;
+  const total = Object.values(fig).reduce((s, f) => s + f.pct, 0);
+  const busiest = names.reduce((a, b) => (runnable(a) >= runnable(b) ? a : b));
+  const state = (n) => `${n} ${fmt(fig[n].pct, 0)}% on a core + ${fmt(fig[n].waitPct, 0)}% waiting for one`;
+  const saturated = names.filter((n) => runnable(n) >= 90);
+  if (saturated.length > 1 || total >= 85 * cores)
+    return `${names.map(state).join(', ')}; all processes ${fmt(total, 0)}% of ${cores * 100}%: the machine's ${cores} cores (shared by devhost and Azurite)`;
+  if (saturated.length === 1) return `${state(busiest)}: never idle, ${busiest}'s CPU`;
+  return `no process saturated (${names.map(state).join(', ')}): latency-bound (waits, polls, timers)`;
+}
+
+// ---- the run ------------------------------------------------------------------------------------------------
+
+let azurite;
+let host;
+const startedPids = [];
+
+async function main() {
+  const cores = (await import('node:os')).availableParallelism();
+  console.log(
+    `Herald lifecycle benchmark — app: repo root on devhost, in-memory Azurite, ${cores} cores` +
+      (PROFILE_DIR ? `, CPU profiles in ${PROFILE_DIR}` : ''),
+  );
+
+  // Azurite is the bench's own (so its pid is known and it serves the raw baseline), handed to devhost.
+  // `--cpu-prof` is refused in NODE_OPTIONS, so a preload starts the same V8 profiler through node:inspector.
+  const preload = join(here, 'lib/profile-preload.mjs');
+  const profileEnv = (name) =>
+    PROFILE_DIR
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), BENCH_CPU_PROF_DIR: join(PROFILE_DIR, name) }
+      : {};
+  if (PROFILE_DIR) for (const d of ['devhost', 'azurite']) mkdirSync(join(PROFILE_DIR, d), { recursive: true });
+  const savedEnv = { ...process.env };
+  Object.assign(process.env, profileEnv('azurite')); // startAzurite spawns with this process's environment
+  azurite = await startAzurite();
+  for (const key of ['NODE_OPTIONS', 'BENCH_CPU_PROF_DIR'])
+    if (savedEnv[key] === undefined) delete process.env[key];
+    else process.env[key] = savedEnv[key];
+  cleanups.push(() => azurite.stop());
+  const azuritePid = azuritePids(azurite.connectionString)[0];
+  startedPids.push(azuritePid);
+
+  host = await startHost({
+    app: root,
+    storage: azurite.connectionString,
+    startTimeoutMs: 60_000,
+    env: (url) => ({
+      AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
+      AUTH_AUDIENCE: AUDIENCE,
+      AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
+      ...profileEnv('devhost'),
+    }),
+  });
+  startedPids.push(host.process.pid);
+  cleanups.push(async () => {
+    const timer = setTimeout(() => host.kill(), 15_000);
+    const code = await host.stop();
+    clearTimeout(timer);
+    if (code !== 0) console.warn(`devhost exited with code ${code}`);
+  });
+  const pids = { devhost: host.process.pid, azurite: azuritePid, bench: process.pid };
+
+  const client = async (tenant, user, roles) => {
+    const token = await host.token({ tenant, user, roles, audience: AUDIENCE, expiresIn: '2h' });
+    return async (path, { method, body } = {}) => {
+      const res = await host.fetch(path, {
+        method: method ?? (body === undefined ? 'GET' : 'POST'),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+    };
+  };
+  const ann = await client(TENANT_A, 'ann@contoso.test', ['Messages.Write']);
+  const abe = await client(TENANT_A, 'abe@contoso.test', ['Messages.Approve']);
+  const bob = await client(TENANT_B, 'bob@fabrikam.test', ['Messages.Write']);
+
+  const draftBody = (name) => {
+    const t0 = Date.now();
+    return {
+      name,
+      objective: 'security',
+      location: 'spotlight',
+      template: { kind: 'custom' },
+      content: { title: 'Lock your screen', body: 'Press Win+L when you step away.' },
+      audience: { groups: [GROUP] },
+      schedule: { start: new Date(t0 + DAY).toISOString(), end: new Date(t0 + 8 * DAY).toISOString(), frequency: 'weekly' },
+    };
+  };
+  const create = async (as, name) => {
+    const res = await as('/api/messages', { body: draftBody(name) });
+    if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.json)}`);
+    return res.json.id;
+  };
+
+  // ---- 1. seed ---------------------------------------------------------------------------------------------
+  const messagesTable = TableClient.fromConnectionString(azurite.connectionString, 'messages', { allowInsecureConnection: true });
+  const template = await create(ann, 'Template message');
+  const seeded = { A: [template], B: [] };
+  let seedA;
+  let t = performance.now();
+  if (opts.seed === 'api') {
+    await pool(N.messages - 1, API_SEED_CONCURRENCY, async (i) => seeded.A.push(await create(ann, `Seeded message ${i}`)));
+    seedA = {
+      how: `through POST /api/messages, ${API_SEED_CONCURRENCY} concurrent clients (message + audit row each)`,
+      ms: performance.now() - t,
+    };
+  } else {
+    // Every row is a copy of the row the API wrote for `template` (same columns, same types), with its own
+    // id, times and name, so the store reads them back as its own. Audit rows are not written: list and get
+    // never read them, and they live in another table.
+    const row = await messagesTable.getEntity(TENANT_A, template);
+    const system = ['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata'];
+    const columns = Object.fromEntries(Object.entries(row).filter(([key]) => !system.includes(key)));
+    const draft = JSON.parse(columns.draft);
+    const now = Date.now();
+    const rows = Array.from({ length: N.messages - 1 }, (_, i) => {
+      const time = now - (i + 1) * 60_000; // one a minute, going back a week: older than anything the API writes
+      const at = new Date(time).toISOString();
+      const name = `Seeded message ${i}`;
+      const objective = ['security', 'training', 'announcement', 'wellbeing'][i % 4];
+      const location = ['spotlight', 'notificationCenter', 'taskbar', 'teams'][i % 4];
+      return {
+        ...columns,
+        partitionKey: TENANT_A,
+        rowKey: messageId(time),
+        draft: JSON.stringify({ ...draft, name, objective, location }),
+        name,
+        nameKey: name.toLowerCase(),
+        objective,
+        location,
+        createdAt: at,
+        updatedAt: at,
+      };
+    });
+    t = performance.now();
+    const batches = [];
+    for (let i = 0; i < rows.length; i += SEED_BATCH) batches.push(rows.slice(i, i + SEED_BATCH));
+    await pool(batches.length, SEED_PARALLEL_TRANSACTIONS, (b) => messagesTable.submitTransaction(batches[b].map((r) => ['create', r])));
+    seeded.A.push(...rows.map((r) => r.rowKey));
+    seedA = {
+      how: `straight into table messages, ${SEED_BATCH}-row transactions (${SEED_PARALLEL_TRANSACTIONS} at a time), rows copied from one the API wrote`,
+      ms: performance.now() - t,
+    };
+  }
+  t = performance.now();
+  await pool(N.other, API_SEED_CONCURRENCY, async (i) => seeded.B.push(await create(bob, `Other tenant ${i}`)));
+  const seedB = { how: `through POST /api/messages, ${API_SEED_CONCURRENCY} concurrent clients`, ms: performance.now() - t };
+  console.log(
+    `seeded tenant A: ${seeded.A.length} messages in ${fmt(seedA.ms / 1000)} s (${fmt((seeded.A.length / seedA.ms) * 1000, 0)}/s), ${seedA.how}`,
+  );
+  if (opts.seed === 'table')
+    console.log(
+      `  (through the API at tenant B's rate below, ${seeded.A.length} messages would take ~${fmt(seeded.A.length / ((N.other / seedB.ms) * 1000), 0)} s)`,
+    );
+  console.log(
+    `seeded tenant B: ${seeded.B.length} messages in ${fmt(seedB.ms / 1000)} s (${fmt((seeded.B.length / seedB.ms) * 1000, 0)}/s), ${seedB.how}`,
+  );
+
+  // Seeded rows read back through the API, and tenant isolation.
+  const checks = [];
+  const check = (what, ok) => {
+    checks.push([what, ok]);
+    if (!ok) console.warn(`CHECK FAILED: ${what}`);
+  };
+  const aIds = new Set(seeded.A);
+  const bIds = new Set(seeded.B);
+  const sample = seeded.A[seeded.A.length - 1];
+  const got = await ann(`/api/messages/${sample}`);
+  check(
+    'a seeded message reads back through the API (200, same id, Draft)',
+    got.status === 200 && got.json.id === sample && got.json.status === 'Draft',
+  );
+  const firstPage = await ann('/api/messages');
+  check(
+    'tenant A list: 25 items, all tenant A, newest first, with a continuation',
+    firstPage.status === 200 &&
+      firstPage.json.items.length === 25 &&
+      firstPage.json.items.every((m) => aIds.has(m.id)) &&
+      firstPage.json.items.every((m, i, a) => i === 0 || a[i - 1].id < m.id) &&
+      typeof firstPage.json.continuation === 'string',
+  );
+  const listedB = [];
+  for (let continuation; ;) {
+    const page = await bob(`/api/messages?pageSize=100${continuation ? `&continuation=${continuation}` : ''}`);
+    if (page.status !== 200) throw new Error(`tenant B list: ${page.status} ${JSON.stringify(page.json)}`);
+    listedB.push(...page.json.items.map((m) => m.id));
+    continuation = page.json.continuation;
+    if (!continuation) break;
+  }
+  check(
+    `tenant B lists exactly its own ${seeded.B.length} messages`,
+    listedB.length === seeded.B.length && listedB.every((id) => bIds.has(id)),
+  );
+  check(
+    'a tenant A message is 404 to tenant B, and a tenant B message 404 to tenant A',
+    (await bob(`/api/messages/${sample}`)).status === 404 && (await ann(`/api/messages/${seeded.B[0]}`)).status === 404,
+  );
+
+  const random = rng(42);
+  const randomA = () => seeded.A[Math.floor(random() * seeded.A.length)];
+  const results = {};
+
+  /** warm-up, then `n` sequential calls of `op`, timed one by one, with each process's CPU over the timed part. */
+  async function sequential(name, op) {
+    for (let i = 0; i < N.warmup; i++) await op();
+    const meter = cpuMeter(pids);
+    const ms = [];
+    for (let i = 0; i < N.requests; i++) {
+      const t0 = performance.now();
+      await op();
+      ms.push(performance.now() - t0);
+    }
+    const cpu = cpuFigures(meter.since(), N.requests);
+    const mean = ms.reduce((s, x) => s + x, 0) / ms.length;
+    results[name] = { ...stats(ms), mean, cpu, bound: bound(cpu, { sequential: true, latencyMs: mean, cores }) };
+    console.log(`${name}: p50 ${fmt(results[name].p50, 2)} ms, p99 ${fmt(results[name].p99, 2)} ms`);
+  }
+
+  // ---- 4. raw baseline (same Azurite, same rows) ---------------------------------------------------------
+  if (PHASES.has('raw')) {
+    await sequential('raw getEntity', async () => {
+      await messagesTable.getEntity(TENANT_A, randomA());
+    });
+    await sequential('raw partition query, 25 rows', async () => {
+      const pages = messagesTable
+        .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${TENANT_A}` } })
+        .byPage({ maxPageSize: 25 });
+      const { value } = await pages.next();
+      if (value.length !== 25) throw new Error(`raw query returned ${value.length} rows`);
+    });
+  }
+
+  // ---- 2. list and get latency ---------------------------------------------------------------------------
+  if (PHASES.has('list'))
+    await sequential('GET /api/messages (page of 25)', async () => {
+      const res = await ann('/api/messages');
+      if (res.status !== 200 || res.json.items.length !== 25)
+        throw new Error(`list: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
+    });
+  if (PHASES.has('get'))
+    await sequential('GET /api/messages/{id} (random)', async () => {
+      const id = randomA();
+      const res = await ann(`/api/messages/${id}`);
+      if (res.status !== 200 || res.json.id !== id) throw new Error(`get ${id}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
+    });
+
+  // ---- 3. lifecycles ---------------------------------------------------------------------------------------
+  if (PHASES.has('lifecycle')) {
+    const steps = { create: [], submit: [], approve: [] };
+    const ended = [];
+    const lifecycle = async (i, record = true) => {
+      let t0 = performance.now();
+      const id = await create(ann, `Lifecycle ${i}`);
+      const t1 = performance.now();
+      const submitted = await ann(`/api/messages/${id}/submit`, { body: {} });
+      const t2 = performance.now();
+      if (submitted.status !== 200 || submitted.json.status !== 'PendingApproval')
+        throw new Error(`submit ${id}: ${submitted.status} ${JSON.stringify(submitted.json)}`);
+      const approved = await abe(`/api/messages/${id}/approve`, { body: {} });
+      const t3 = performance.now();
+      if (approved.status !== 200) throw new Error(`approve ${id}: ${approved.status} ${JSON.stringify(approved.json)}`);
+      if (record) {
+        steps.create.push(t1 - t0);
+        steps.submit.push(t2 - t1);
+        steps.approve.push(t3 - t2);
+        ended.push({ id, answered: approved.json.status });
+      }
+    };
+    // Warm-up: the first lifecycles load the durable engine and create its hub's tables and queues.
+    await pool(N.clients, N.clients, (i) => lifecycle(`warm-${i}`, false));
+    const meter = cpuMeter(pids);
+    t = performance.now();
+    await pool(N.lifecycles, N.clients, (i) => lifecycle(i));
+    const ms = performance.now() - t;
+    const cpu = cpuFigures(meter.since(), N.lifecycles);
+    // Every lifecycle must end Scheduled: the approve answer, and the message as read afterwards.
+    let scheduled = 0;
+    await pool(ended.length, 8, async (i) => {
+      const res = await ann(`/api/messages/${ended[i].id}`);
+      if (ended[i].answered === 'Scheduled' && res.json?.status === 'Scheduled') scheduled++;
+    });
+    check(`every lifecycle ended Scheduled (approve answered it and a later GET reads it)`, scheduled === N.lifecycles);
+    results.lifecycle = {
+      ms,
+      rate: (N.lifecycles / ms) * 1000,
+      scheduled,
+      steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, stats(v)])),
+      cpu,
+      bound: bound(cpu, { sequential: false, cores }),
+    };
+    console.log(`lifecycles: ${fmt(results.lifecycle.rate)}/s`);
+  }
+
+  // ---- report ------------------------------------------------------------------------------------------------
+  console.log('\nLatency, sequential requests (ms)                      p50      p99      max   target    result');
+  const latencyRow = (name, r, target) =>
+    console.log(
+      `${pad(name, 48)}${lpad(fmt(r.p50, 2), 9)}${lpad(fmt(r.p99, 2), 9)}${lpad(fmt(r.max, 1), 9)}${lpad(target ? `p99≤${target}` : '-', 9)}${lpad(
+        target ? (r.p99 <= target ? 'PASS' : 'MISS') : '',
+        10,
+      )}`,
+    );
+  if (results['GET /api/messages (page of 25)'])
+    latencyRow('GET /api/messages (page of 25)', results['GET /api/messages (page of 25)'], TARGETS.listP99);
+  if (results['raw partition query, 25 rows'])
+    latencyRow('  baseline: raw partition query, 25 rows', results['raw partition query, 25 rows']);
+  if (results['GET /api/messages/{id} (random)'])
+    latencyRow('GET /api/messages/{id} (random ids)', results['GET /api/messages/{id} (random)'], TARGETS.getP99);
+  if (results['raw getEntity']) latencyRow('  baseline: raw table getEntity', results['raw getEntity']);
+  const overhead = (api, raw) =>
+    results[api] && results[raw]
+      ? console.log(
+          `  ${api}: HTTP + auth + devhost + app add ${fmt(results[api].p50 - results[raw].p50, 2)} ms at p50, ${fmt(results[api].p99 - results[raw].p99, 2)} ms at p99 over ${raw}`,
+        )
+      : undefined;
+  overhead('GET /api/messages (page of 25)', 'raw partition query, 25 rows');
+  overhead('GET /api/messages/{id} (random)', 'raw getEntity');
+
+  if (results.lifecycle) {
+    const l = results.lifecycle;
+    console.log(
+      `\nLifecycles (create → submit → approve → Scheduled), ${N.clients} concurrent clients, ${N.lifecycles} lifecycles in ${fmt(l.ms / 1000, 2)} s`,
+    );
+    console.log(
+      `${pad('lifecycles/s', 48)}${lpad(fmt(l.rate), 9)}   target ≥ ${TARGETS.lifecyclesPerSecond}   ${l.rate >= TARGETS.lifecyclesPerSecond ? 'PASS' : 'MISS'}   (${l.scheduled}/${N.lifecycles} ended Scheduled)`,
+    );
+    console.log(`${pad('  step latency under that load (ms)', 48)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('max', 9)}`);
+    for (const [step, s] of Object.entries(l.steps))
+      console.log(`${pad(`  ${step}`, 48)}${lpad(fmt(s.p50, 1), 9)}${lpad(fmt(s.p99, 1), 9)}${lpad(fmt(s.max, 1), 9)}`);
+  }
+
+  console.log('\nWhat bounds each figure (CPU over the timed part: % of one core, CPU ms per request or lifecycle)');
+  for (const [name, r] of Object.entries(results)) {
+    console.log(`  ${name}: ${cpuText(r.cpu)}`);
+    console.log(`    → ${r.bound}`);
+  }
+
+  console.log('\nChecks');
+  for (const [what, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+}
+
+let failed = false;
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  console.error(`benchmark failed: ${error.stack ?? error}`);
+  if (host) console.error(`devhost output (last 3000 characters):\n${host.output().slice(-3000)}`);
+} finally {
+  await cleanupAll();
+  if (azurite) await checkGone('devhost and Azurite', [...startedPids, ...azuritePids(azurite.connectionString)].filter(Boolean));
+}
+if (PROFILE_DIR) {
+  for (const [name, pid] of [
+    ['devhost', startedPids[1]],
+    ['azurite', startedPids[0]],
+  ]) {
+    const dir = join(PROFILE_DIR, name);
+    const file = readdirSync(dir).find((f) => f === `${pid}.cpuprofile`);
+    if (!file) console.log(`\nno CPU profile for ${name} (pid ${pid}) in ${dir}`);
+    else console.log(`\n${name} CPU profile ${join(dir, file)}:\n${summarizeProfile(join(dir, file), { root })}`);
+  }
+}
+process.exit(failed ? 1 : 0);
