@@ -9,6 +9,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import type { MessageStatus } from '../core/lifecycle.js';
 import type { Actor, TransitionAction, TransitionResult } from '../adapters/messageStore.js';
 import { messageStore } from '../adapters/messageStore.js';
+import { announceChange } from '../adapters/messageChanges.js';
 
 export const LIFECYCLE = 'messageLifecycle';
 export const DECISION_EVENT = 'decision';
@@ -134,6 +135,7 @@ df.app.activity('applyTransition', {
   handler: async (input: TransitionInput, context): Promise<TransitionResult> => {
     const { tenantId, messageId, ...change } = input;
     const result = await messageStore().transition(tenantId, messageId, change);
+    if (result.ok) announceChange(tenantId, messageId);
     context.log(
       `message ${messageId} (tenant ${tenantId}): ${change.action} → ${change.to} by ${change.by.upn}` +
         (result.ok ? '' : `; not applied, the message is ${result.message?.status ?? 'gone'}`),

@@ -10,6 +10,7 @@ import type { Caller } from '../../adapters/auth.js';
 import { now } from '../../adapters/clock.js';
 import { messageStore, type MessageRecord } from '../../adapters/messageStore.js';
 import { premadeIdsFor } from '../../adapters/templates.js';
+import { nextChange } from '../../adapters/messageChanges.js';
 import { copyImage } from '../../adapters/images.js';
 import { getTenantSettings } from '../../adapters/tenantSettings.js';
 import { mayDecide } from '../../core/roles.js';
@@ -28,6 +29,8 @@ import { authorize, jsonBody } from './request.js';
 import { actor, existing, messageView } from './messages.js';
 
 const WAIT_MS = 10_000;
+/** The fallback re-read when no change is announced in this process (the activity ran elsewhere). */
+const POLL_MS = 500;
 
 /** Waits until the orchestration has moved the message on from `from` (or the wait runs out). */
 async function settled(tenant: string, id: string, version: number): Promise<MessageRecord | undefined> {
@@ -35,7 +38,7 @@ async function settled(tenant: string, id: string, version: number): Promise<Mes
   for (;;) {
     const message = await messageStore().get(tenant, id);
     if (!message || message.version > version || Date.now() > deadline) return message;
-    await new Promise((r) => setTimeout(r, 50));
+    await nextChange(tenant, id, POLL_MS);
   }
 }
 
