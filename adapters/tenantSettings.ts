@@ -4,16 +4,7 @@
  */
 import { RestError, TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { LICENCE_TIERS } from '../core/message.js';
-
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isTimeZone, LICENCE_TIERS } from '../core/message.js';
 
 export const TenantSettings = z
   .object({

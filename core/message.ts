@@ -16,7 +16,8 @@ export type LicenceTier = (typeof LICENCE_TIERS)[number];
 
 export const LIMITS = { name: 120, title: 80, body: 600, ctaLabel: 30, url: 2048, audienceItems: 50 } as const;
 
-const isTimeZone = (tz: string) => {
+/** Whether `tz` is an IANA time zone this runtime knows. */
+export const isTimeZone = (tz: string) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
