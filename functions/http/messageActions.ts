@@ -32,13 +32,20 @@ const WAIT_MS = 10_000;
 /** The fallback re-read when no change is announced in this process (the activity ran elsewhere). */
 const POLL_MS = 500;
 
-/** Waits until the orchestration has moved the message on from `from` (or the wait runs out). */
-async function settled(tenant: string, id: string, version: number): Promise<MessageRecord | undefined> {
+/**
+ * Does `act` (start or signal the lifecycle), then waits until the orchestration has moved the message on
+ * from `version` (or the wait runs out). It listens before acting, so an announced change is never missed,
+ * and reads the row only when told of a change (or every POLL_MS when the activity runs elsewhere).
+ */
+async function settled(tenant: string, id: string, version: number, act: () => Promise<unknown>): Promise<MessageRecord | undefined> {
   const deadline = Date.now() + WAIT_MS;
+  let change = nextChange(tenant, id, POLL_MS);
+  await act();
   for (;;) {
+    await change;
     const message = await messageStore().get(tenant, id);
     if (!message || message.version > version || Date.now() > deadline) return message;
-    await nextChange(tenant, id, POLL_MS);
+    change = nextChange(tenant, id, POLL_MS);
   }
 }
 
@@ -89,14 +96,16 @@ async function startLifecycle(client: df.DurableClient, caller: Caller, message:
     submittedBy: actor(caller),
   };
   const instanceId = lifecycleInstanceId(caller.tenantId, message.id, message.version);
-  try {
-    await client.startNew(LIFECYCLE, { instanceId, input });
-  } catch (error) {
-    // The same submission asked for again (say, after a crash before it took effect): it is under way already.
-    const status = await client.getStatus(instanceId).catch(() => undefined);
-    if (!status) throw error;
-  }
-  return answer(await settled(caller.tenantId, message.id, message.version));
+  const start = async () => {
+    try {
+      await client.startNew(LIFECYCLE, { instanceId, input });
+    } catch (error) {
+      // The same submission asked for again (say, after a crash before it took effect): it is under way already.
+      const status = await client.getStatus(instanceId).catch(() => undefined);
+      if (!status) throw error;
+    }
+  };
+  return answer(await settled(caller.tenantId, message.id, message.version, start));
 }
 
 /** Urgent messages skip approval and schedule: Taskbar or Notifications, groups only, sent at once, once. */
@@ -157,16 +166,16 @@ async function decide(request: HttpRequest, client: df.DurableClient, approve: b
   if (!mayDecide(caller, message.author.id)) throw new Problem('forbidden', 'an approver cannot approve or reject their own message');
   requireStatus(message, ['PendingApproval'], approve ? 'approved' : 'rejected');
   const decision: Decision = { approve, by: actor(caller), ...(body.comment ? { comment: body.comment } : {}) };
-  await client.raiseEvent(message.lifecycle!, DECISION_EVENT, decision);
-  return answer(await settled(caller.tenantId, message.id, message.version), caller.userId);
+  const raise = () => client.raiseEvent(message.lifecycle!, DECISION_EVENT, decision);
+  return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
 async function cancel(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
   requireStatus(message, ['PendingApproval', 'Scheduled', 'Active'], 'cancelled');
-  await client.raiseEvent(message.lifecycle!, CANCEL_EVENT, { by: actor(caller) });
-  return answer(await settled(caller.tenantId, message.id, message.version), caller.userId);
+  const raise = () => client.raiseEvent(message.lifecycle!, CANCEL_EVENT, { by: actor(caller) });
+  return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
 type ClientHandler = (request: HttpRequest, client: df.DurableClient) => Promise<HttpResponseInit>;
