@@ -4,23 +4,25 @@
  * runs in another instance (scaled out on Azure), the waiter's slow poll still finds the change.
  */
 import { EventEmitter } from 'node:events';
+import type { MessageRecord } from './messageStore.js';
 
 const changes = new EventEmitter();
 changes.setMaxListeners(0);
 
 const key = (tenant: string, id: string) => `${tenant}/${id}`;
 
-export function announceChange(tenant: string, id: string): void {
-  changes.emit(key(tenant, id));
+/** Tells waiters in this process that `message` was just written (they need not read it again). */
+export function announceChange(tenant: string, message: MessageRecord): void {
+  changes.emit(key(tenant, message.id), message);
 }
 
-/** Resolves on the next announced change of the message, or after `ms`. */
-export function nextChange(tenant: string, id: string, ms: number): Promise<void> {
+/** Resolves with the message as announced at its next change, or with undefined after `ms`. */
+export function nextChange(tenant: string, id: string, ms: number): Promise<MessageRecord | undefined> {
   return new Promise((resolve) => {
-    const done = () => {
+    const done = (message?: MessageRecord) => {
       clearTimeout(timer);
       changes.off(key(tenant, id), done);
-      resolve();
+      resolve(message);
     };
     const timer = setTimeout(done, ms);
     changes.once(key(tenant, id), done);

@@ -135,7 +135,7 @@ df.app.activity('applyTransition', {
   handler: async (input: TransitionInput, context): Promise<TransitionResult> => {
     const { tenantId, messageId, ...change } = input;
     const result = await messageStore().transition(tenantId, messageId, change);
-    if (result.ok) announceChange(tenantId, messageId);
+    if (result.ok) announceChange(tenantId, result.message);
     context.log(
       `message ${messageId} (tenant ${tenantId}): ${change.action} → ${change.to} by ${change.by.upn}` +
         (result.ok ? '' : `; not applied, the message is ${result.message?.status ?? 'gone'}`),

@@ -35,15 +35,15 @@ const POLL_MS = 500;
 /**
  * Does `act` (start or signal the lifecycle), then waits until the orchestration has moved the message on
  * from `version` (or the wait runs out). It listens before acting, so an announced change is never missed,
- * and reads the row only when told of a change (or every POLL_MS when the activity runs elsewhere).
+ * and takes the message as announced (reading the row only every POLL_MS when the activity runs elsewhere).
  */
 async function settled(tenant: string, id: string, version: number, act: () => Promise<unknown>): Promise<MessageRecord | undefined> {
   const deadline = Date.now() + WAIT_MS;
   let change = nextChange(tenant, id, POLL_MS);
   await act();
   for (;;) {
-    await change;
-    const message = await messageStore().get(tenant, id);
+    const announced = await change;
+    const message = announced ?? (await messageStore().get(tenant, id));
     if (!message || message.version > version || Date.now() > deadline) return message;
     change = nextChange(tenant, id, POLL_MS);
   }
