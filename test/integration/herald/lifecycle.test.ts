@@ -184,3 +184,17 @@ test('cancel at every stage: pending approval, scheduled and active all end Canc
   expect((await ann(`/api/messages/${active}/cancel`, { body: {} })).status).toBe(409);
   expect((await audit(active)).map((a) => a.action)).toEqual(['cancelled', 'started', 'approved', 'submitted', 'created']);
 });
+
+test('pre-made messages need no approval: submit goes straight to Scheduled (email takes its pre-made templates only)', async () => {
+  const premade = await draft({ template: { kind: 'premade', id: 'security-lock-screen' } });
+  const res = await ann(`/api/messages/${premade}/submit`, { body: {} });
+  expect(((await res.json()) as { status: string }).status).toBe('Scheduled');
+
+  const unknown = await draft({ template: { kind: 'premade', id: 'no-such-template' } });
+  const refused = await ann(`/api/messages/${unknown}/submit`, { body: {} });
+  expect(((await refused.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['template.id']);
+
+  const email = await draft({ location: 'email', template: { kind: 'premade', id: 'email-welcome-assistant' } });
+  expect(((await (await ann(`/api/messages/${email}/submit`, { body: {} })).json()) as { status: string }).status).toBe('Scheduled');
+  expect((await audit(email)).map((a) => a.action)).toEqual(['submitted', 'created']);
+});
