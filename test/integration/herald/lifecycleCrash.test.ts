@@ -64,6 +64,9 @@ test('killed mid-lifecycle, restarted: every message ends consistent with its or
   await Promise.all(inFlight);
 
   ({ ann, abe } = await restart());
+  // What the killed host held stays leased (invisible) for 2 s of real time; idle() cannot see it before then.
+  await new Promise((r) => setTimeout(r, 2500));
+  await host!.idle();
   // Finish what the crash interrupted: submit what is still a draft, approve the even ones still pending.
   for (const id of ids) {
     const { status } = (await (await ann(`/api/messages/${id}`)).json()) as { status: string };
