@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
+import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -36,22 +37,10 @@ const { startHost } = await import(join(root, 'dist/devhost/src/testing.js')).ca
   throw new Error(`dist/devhost/src/testing.js is missing: run \`npm run build\` first (${error.message})`);
 });
 
-/** Every child we start, so any exit path can end them. */
-const cleanups = [];
-async function cleanupAll() {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping the servers…\n`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
 async function startBare() {
   const child = spawn(process.execPath, [join(here, 'lib/bare-http-server.mjs'), '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit').catch(() => undefined);
-  cleanups.push(async () => {
+  onCleanup(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
@@ -72,7 +61,7 @@ async function startBare() {
 async function startDevhost() {
   // A fresh in-memory Azurite comes with it (devhost always starts one); it stays idle here.
   const host = await startHost({ app: join(here, 'apps/http-ping'), port: 0, startTimeoutMs: 60_000 });
-  cleanups.push(async () => {
+  onCleanup(async () => {
     const timer = setTimeout(() => host.kill(), 15_000);
     await host.stop();
     clearTimeout(timer);

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
+import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -35,17 +36,6 @@ const load = (file) =>
   });
 const { startAzurite } = await load('storage/azurite.js');
 const { startHost } = await load('testing.js');
-
-const cleanups = [];
-async function cleanupAll() {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping devhost and Azurite…\n`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
 
 /** The message body a Functions app would get: base64 of JSON (host.json messageEncoding default). */
 const body = (i) => Buffer.from(JSON.stringify({ i, kind: 'bench', note: 'a small queue message of ordinary size' })).toString('base64');
@@ -116,7 +106,7 @@ async function devhostRun(service, connectionString, n, azuritePid) {
     env: { BENCH_EXPECTED: String(n) },
     startTimeoutMs: 60_000,
   });
-  cleanups.push(async () => {
+  onCleanup(async () => {
     const timer = setTimeout(() => host.kill(), 15_000);
     await host.stop();
     clearTimeout(timer);
@@ -169,7 +159,7 @@ let azurite;
 async function main() {
   console.log(`devhost queue-trigger benchmark — ${N} messages, one in-memory Azurite for every phase`);
   azurite = await startAzurite();
-  cleanups.push(() => azurite.stop());
+  onCleanup(() => azurite.stop());
   const azuritePid = azuritePids(azurite.connectionString)[0];
   const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
   const rawPids = { azurite: azuritePid, bench: process.pid };

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { odata, TableClient } from '@azure/data-tables';
 import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
+import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,17 +70,6 @@ const load = (file) =>
   });
 const { startAzurite, startHost } = await load('devhost/src/testing.js');
 const { messageId } = await load('adapters/messageStore.js');
-
-const cleanups = [];
-async function cleanupAll() {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-}
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping devhost and Azurite…\n`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
 
 // ---- small helpers ----------------------------------------------------------------------------------------
 
@@ -186,7 +176,7 @@ async function main() {
   for (const key of ['NODE_OPTIONS', 'BENCH_CPU_PROF_DIR'])
     if (savedEnv[key] === undefined) delete process.env[key];
     else process.env[key] = savedEnv[key];
-  cleanups.push(() => azurite.stop());
+  onCleanup(() => azurite.stop());
   const azuritePid = azuritePids(azurite.connectionString)[0];
   startedPids.push(azuritePid);
 
@@ -202,7 +192,7 @@ async function main() {
     }),
   });
   startedPids.push(host.process.pid);
-  cleanups.push(async () => {
+  onCleanup(async () => {
     const timer = setTimeout(() => host.kill(), 15_000);
     const code = await host.stop();
     clearTimeout(timer);
