@@ -10,13 +10,14 @@ import type { StorageClients } from '../storage/connections.js';
 import { ActivityRunner } from './activityRunner.js';
 import { ClientOperations } from './clientOperations.js';
 import { EntityRunner } from './entityRunner.js';
-import type { HistoryEvent } from './history.js';
+import { events, type HistoryEvent } from './history.js';
+import { stableGuid } from './ids.js';
 import { DurableHttpApi, managementPayload, type ApiUrls } from './httpApi.js';
 import { validateHubName } from './names.js';
 import { isTerminal, OrchestrationRunner } from './orchestrationRunner.js';
 import { QueuePump, type HeldMessage } from './queuePump.js';
 import type { EngineServices } from './services.js';
-import { TaskHubStore, type TaskMessage } from './taskHubStore.js';
+import { TaskHubStore, type InstanceRecord, type TaskMessage } from './taskHubStore.js';
 import { TimerService } from './timerService.js';
 
 export const DURABLE_TRIGGERS = ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'] as const;
@@ -278,9 +279,22 @@ export class DurableEngine {
       for (const r of page.records) {
         const history = await this.store.loadHistory(r.instanceId);
         if (history.executionId) this.#timers.recover(r.instanceId, history.executionId, history.events);
+        else if (r.runtimeStatus === 'Pending' && !r.parentInstanceId) await this.#restart(r);
       }
       token = page.continuationToken;
     } while (token);
+  }
+
+  /**
+   * A client start writes the Pending row, then sends the start message: a host killed between the two
+   * leaves a row nothing will ever run. Send the start again — its message id is derived, so if the first
+   * one did go out, the runner drops the second.
+   */
+  async #restart(r: InstanceRecord): Promise<void> {
+    const at = new Date(this.clock.now()).toISOString();
+    const instance = { InstanceId: r.instanceId, ExecutionId: r.executionId };
+    const start = events.executionStarted(at, { name: r.name, instance, input: r.input, parent: null });
+    await this.#sendToInstance(r.instanceId, r.executionId, start, stableGuid(r.instanceId, r.executionId, 'start'));
   }
 
   async #sendToInstance(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void> {
