@@ -6,3 +6,5 @@ import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
 import './http/messageImage.js';
 import './http/openapi.js';
+import './http/inbox.js';
+import './http/clicks.js';

@@ -15,6 +15,8 @@ import {
 } from './config.js';
 import { installCoreModule, Registry } from './coreApi.js';
 import { IDENTITY_PATH, IdentityIssuer } from './identity/issuer.js';
+import { createStandIns } from './standins/index.js';
+import type { StandIn } from './standins/standin.js';
 import { DURABLE_INPUTS, DURABLE_TRIGGERS, DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
 import { catalog, type CatalogEntry } from './functionsCatalog.js';
 import { AdminApi } from './http/admin.js';
@@ -66,6 +68,8 @@ export class Host {
   durable: DurableEngine | undefined;
   /** The stand-in Entra token issuer (discovery + JWKS on this port, tokens from the admin API). */
   identity!: IdentityIssuer;
+  /** Stand-ins for cloud services (Graph, ACS Email) on this host's port. */
+  standIns: StandIn[] = [];
   url = '';
   #azurite: AzuriteInstance | undefined;
   #server: Server | undefined;
@@ -100,6 +104,15 @@ export class Host {
       this.options.storage === 'disk' ? join(this.appDir, '.devhost', 'identity.json') : undefined,
     );
     installClockGlobal(this.clock);
+    const standInsDir =
+      process.env.DEVHOST_STANDINS_DIR ?? (this.options.storage === 'disk' ? join(this.appDir, '.devhost', 'standins') : undefined);
+    this.standIns = await createStandIns({
+      origin: () => this.url,
+      clock: this.clock,
+      identity: this.identity,
+      stateDir: standInsDir,
+      log: (message) => this.logger.info(message),
+    });
 
     installCoreModule(this.registry);
     this.registry.systemLog = (level, category, message) => this.invoker.emitLog(level, category, message);
@@ -253,6 +266,7 @@ export class Host {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       if (await this.#admin.handle(req, res, url)) return;
       if (url.pathname.startsWith(`${IDENTITY_PATH}/`) && this.identity.handle(req, res, url, this.url)) return;
+      for (const standIn of this.standIns) if (await standIn.handle(req, res, url)) return;
       if (this.state !== 'Running') {
         res.writeHead(503, { 'Retry-After': '1' }).end();
         return;
@@ -351,6 +365,7 @@ export class Host {
     }
     this.#server?.closeAllConnections();
     await closed;
+    for (const standIn of this.standIns) await standIn.close?.();
     await this.#azurite?.stop();
     this.state = 'Stopped';
   }

@@ -1,0 +1,104 @@
+/**
+ * Who a message reaches (seed: "audiences by group, department and location"). Pure: the directory's
+ * users come in as values; the rules decide. Groups are resolved by the directory adapter (transitively);
+ * these rules filter what it returns, and the inbox applies the same rules to one user on read.
+ */
+import type { z } from 'zod';
+import type { Audience } from './message.js';
+
+export type AudienceRule = z.output<typeof Audience>;
+
+/** The directory attributes Herald targets on (Graph `user`, `$select`ed to these). */
+export interface DirectoryUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string | null;
+  mail?: string | null;
+  department?: string | null;
+  companyName?: string | null;
+  officeLocation?: string | null;
+  city?: string | null;
+  country?: string | null;
+  preferredLanguage?: string | null;
+  userType?: string | null;
+  accountEnabled?: boolean | null;
+}
+
+export const DIRECTORY_USER_FIELDS = [
+  'id',
+  'userPrincipalName',
+  'displayName',
+  'mail',
+  'department',
+  'companyName',
+  'officeLocation',
+  'city',
+  'country',
+  'preferredLanguage',
+  'userType',
+  'accountEnabled',
+] as const satisfies readonly (keyof DirectoryUser)[];
+
+/** Last activity per product, from the usage report; ISO dates (YYYY-MM-DD) or null for never. */
+export interface UsageRecord {
+  copilot: string | null;
+  teamsCopilot: string | null;
+}
+
+/** A usage segment: people with no activity in a product for this many days. */
+export const SEGMENT_RULES = {
+  inactiveCopilotUsers: { product: 'copilot', inactiveDays: 28 },
+  inactiveCopilotUsersInTeams: { product: 'teamsCopilot', inactiveDays: 28 },
+} as const satisfies Record<AudienceRule['segments'][number], { product: keyof UsageRecord; inactiveDays: number }>;
+
+export interface AudienceContext {
+  /** Tenant setting: guests are left out unless the tenant includes them. */
+  includeGuests: boolean;
+  /** Now, epoch ms (for usage segments). */
+  now: number;
+  /** Usage by lower-cased userPrincipalName; needed only when the rule has segments. */
+  usage?: ReadonlyMap<string, UsageRecord>;
+}
+
+const same = (a: string | null | undefined, wanted: readonly string[]) =>
+  !!a && wanted.some((w) => w.localeCompare(a, undefined, { sensitivity: 'accent' }) === 0);
+
+/** Disabled accounts never receive messages; guests only when the tenant includes them. */
+export function isReachable(user: DirectoryUser, includeGuests: boolean): boolean {
+  if (user.accountEnabled === false) return false;
+  if (!includeGuests && user.userType?.toLowerCase() === 'guest') return false;
+  return true;
+}
+
+function inSegment(user: DirectoryUser, segment: keyof typeof SEGMENT_RULES, ctx: AudienceContext): boolean {
+  const { product, inactiveDays } = SEGMENT_RULES[segment];
+  const record = ctx.usage?.get(user.userPrincipalName.toLowerCase());
+  const last = record?.[product];
+  if (!last) return true;
+  return Date.parse(`${last.slice(0, 10)}T00:00:00Z`) <= ctx.now - inactiveDays * 86_400_000;
+}
+
+/**
+ * Whether a user the groups produced (or any user, when the rule names no groups) passes the rule's
+ * filters. Each filter list is an OR of its values; the lists are ANDed. Locations match the office,
+ * the city or the country. Case does not matter.
+ */
+export function matchesFilters(user: DirectoryUser, rule: AudienceRule, ctx: AudienceContext): boolean {
+  if (!isReachable(user, ctx.includeGuests)) return false;
+  if (rule.companies.length > 0 && !same(user.companyName, rule.companies)) return false;
+  if (rule.departments.length > 0 && !same(user.department, rule.departments)) return false;
+  if (
+    rule.locations.length > 0 &&
+    !same(user.officeLocation, rule.locations) &&
+    !same(user.city, rule.locations) &&
+    !same(user.country, rule.locations)
+  )
+    return false;
+  return rule.segments.every((s) => inSegment(user, s, ctx));
+}
+
+/** For one user on read (the inbox): in one of the groups (or no groups named), and passing the filters. */
+export function isInAudience(user: DirectoryUser, userGroups: ReadonlySet<string>, rule: AudienceRule, ctx: AudienceContext): boolean {
+  if (rule.groups.length > 0 && !rule.groups.some((g) => userGroups.has(g.toLowerCase()))) return false;
+  return matchesFilters(user, rule, ctx);
+}

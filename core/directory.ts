@@ -1,0 +1,18 @@
+/**
+ * The organisation's directory as Herald needs it (Microsoft Graph in production). An interface only:
+ * `adapters/directory` implements it; delivery and the inbox depend on this shape, not on Graph.
+ */
+import type { DirectoryUser, UsageRecord } from './audience.js';
+
+export interface Directory {
+  /** The users among a group's transitive members (nested groups followed), page by page, in a stable order. */
+  groupMembers(tenantId: string, groupId: string): AsyncIterable<DirectoryUser[]>;
+  /** Every user of the tenant, page by page, in a stable order (audiences that name no group). */
+  allUsers(tenantId: string): AsyncIterable<DirectoryUser[]>;
+  /** One user by object id, or undefined when the directory does not know it. */
+  user(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
+  /** Ids (lower case) of every group the user is in, directly or through nesting. */
+  memberOf(tenantId: string, userId: string): Promise<string[]>;
+  /** Last activity per user (keyed by lower-cased userPrincipalName), for usage segments. */
+  usage(tenantId: string): Promise<Map<string, UsageRecord>>;
+}
