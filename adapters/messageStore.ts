@@ -33,6 +33,8 @@ export interface MessageRecord {
   lastActor?: Actor;
   /** The lifecycle orchestration's instance id, from the latest submission. */
   lifecycle?: string;
+  /** When the message last became Active (its delivery began). */
+  activatedAt?: string;
 }
 
 export const TRANSITION_ACTIONS = [
@@ -146,6 +148,7 @@ const MessageRow = z.object({
   lastActorUpn: z.string().optional(),
   lastActorName: z.string().optional(),
   lifecycle: z.string().optional(),
+  activatedAt: z.string().optional(),
 });
 type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
   name?: string;
@@ -181,6 +184,7 @@ function toRecord(entity: TableEntityResult<Record<string, unknown>>): MessageRe
     ...(row.lastAction ? { lastAction: row.lastAction } : {}),
     ...(row.lastActorId ? { lastActor: { id: row.lastActorId, upn: row.lastActorUpn ?? '', name: row.lastActorName ?? '' } } : {}),
     ...(row.lifecycle ? { lifecycle: row.lifecycle } : {}),
+    ...(row.activatedAt ? { activatedAt: row.activatedAt } : {}),
   };
 }
 
@@ -203,6 +207,7 @@ const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
   lastActorUpn: m.lastActor?.upn,
   lastActorName: m.lastActor?.name,
   lifecycle: m.lifecycle,
+  activatedAt: m.activatedAt,
 });
 
 const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
@@ -361,6 +366,7 @@ export function tableMessageStore(connectionString: string): MessageStore {
           lastAction: change.action,
           lastActor: change.by,
           lifecycle: change.lifecycle ?? current.lifecycle,
+          activatedAt: change.to === 'Active' ? new Date(time).toISOString() : current.activatedAt,
         };
         let etag: string | undefined;
         try {

@@ -10,12 +10,14 @@ export const TenantSettings = z
   .object({
     licence: z.enum(LICENCE_TIERS),
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
+    /** Guests (B2B users) are left out of every audience unless this is on. */
+    includeGuests: z.boolean().default(false),
   })
   .strict();
-export type TenantSettings = z.infer<typeof TenantSettings>;
+export type TenantSettings = z.output<typeof TenantSettings>;
 
 /** A tenant nobody has configured: full features (E5) in UTC, so a new organisation can try everything. */
-export const DEFAULT_SETTINGS: TenantSettings = { licence: 'E5', timeZone: 'UTC' };
+export const DEFAULT_SETTINGS: TenantSettings = { licence: 'E5', timeZone: 'UTC', includeGuests: false };
 
 let client: TableClient | undefined;
 let created: Promise<unknown> | undefined;
@@ -37,7 +39,7 @@ async function table(): Promise<TableClient> {
 export async function getTenantSettings(tenant: string): Promise<TenantSettings> {
   try {
     const row = await (await table()).getEntity<Record<string, unknown>>(tenant, 'settings');
-    return TenantSettings.parse({ licence: row.licence, timeZone: row.timeZone });
+    return TenantSettings.parse({ licence: row.licence, timeZone: row.timeZone, includeGuests: row.includeGuests ?? false });
   } catch (error) {
     if (error instanceof RestError && error.statusCode === 404) return DEFAULT_SETTINGS;
     throw error;
