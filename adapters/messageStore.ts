@@ -111,6 +111,10 @@ export interface MessageStore {
    * Repeating the change that was made last is a no-op that succeeds, so an activity may run twice.
    */
   transition(tenant: string, id: string, change: TransitionRequest): Promise<TransitionResult>;
+  /** Records the occurrence now being delivered and when the next one is due (none: no resend). */
+  setOccurrence(tenant: string, id: string, occurrence: number, nextAt: string | undefined): Promise<void>;
+  /** Active messages of every tenant whose next occurrence is due at `at` (the resend timer's query). */
+  dueOccurrences(at: string): AsyncIterable<{ tenant: string; id: string; occurrence: number }>;
 }
 
 // Inverted times make a partition scan (ascending RowKey) return the newest first. 11 hex digits of
@@ -126,7 +130,7 @@ const auditRowKey = (time: number, version: number) => `${inverted(time, MAX_TIM
 
 // Keys are built here only. A tenant id with a separator or a character Tables refuses would let one
 // tenant's key collide with another's, so it is refused outright.
-const tenantKey = (tenant: string) => {
+export const tenantKey = (tenant: string) => {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(tenant)) throw new Error(`not a tenant id: ${JSON.stringify(tenant)}`);
   return tenant;
 };
@@ -382,6 +386,22 @@ export function tableMessageStore(connectionString: string): MessageStore {
         return { ok: true, message: { ...next, id, etag: etag! } };
       }
       return { ok: false, message: await this.get(tenant, id) };
+    },
+
+    async setOccurrence(tenant, id, occurrence, nextAt) {
+      await (
+        await messages()
+      ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, occurrence, nextOccurrenceAt: nextAt ?? '' }, 'Merge');
+    },
+
+    async *dueOccurrences(at) {
+      const rows = (await messages()).listEntities<{ occurrence?: number }>({
+        queryOptions: {
+          filter: odata`status eq 'Active' and nextOccurrenceAt gt '' and nextOccurrenceAt le ${at}`,
+          select: ['PartitionKey', 'RowKey', 'occurrence'],
+        },
+      });
+      for await (const row of rows) yield { tenant: row.partitionKey!, id: row.rowKey!, occurrence: Number(row.occurrence ?? 0) };
     },
 
     async audit(tenant, id) {

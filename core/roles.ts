@@ -15,6 +15,8 @@ export const ACTIONS = {
   'message.write': ['Messages.Write'],
   'message.decide': ['Messages.Approve'],
   'report.read': ['Reports.Read'],
+  /** Delivery progress and per-recipient status: the message's writers and approvers, and report readers. */
+  'delivery.read': ['Messages.Write', 'Messages.Approve', 'Reports.Read'],
   'tenant.configure': ['Tenant.Admin'],
   /** Any role of the tenant may read its settings. */
   'tenant.read': ROLES,

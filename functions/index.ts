@@ -8,3 +8,6 @@ import './http/messageImage.js';
 import './http/openapi.js';
 import './http/inbox.js';
 import './http/clicks.js';
+import './http/delivery.js';
+import './queues/delivery.js';
+import './timers/resends.js';

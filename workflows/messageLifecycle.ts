@@ -7,13 +7,18 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { MessageStatus } from '../core/lifecycle.js';
+import { isPushChannel, type Channel } from '../core/delivery.js';
 import type { Actor, TransitionAction, TransitionResult } from '../adapters/messageStore.js';
 import { messageStore } from '../adapters/messageStore.js';
 import { announceChange } from '../adapters/messageChanges.js';
+import { now } from '../adapters/clock.js';
+import { startPushOccurrence } from './delivery/occurrence.js';
 
 export const LIFECYCLE = 'messageLifecycle';
 export const DECISION_EVENT = 'decision';
 export const CANCEL_EVENT = 'cancel';
+/** Raised by delivery when every recipient of an occurrence has an outcome (push channels). */
+export const OCCURRENCE_DELIVERED_EVENT = 'occurrenceDelivered';
 
 export interface LifecycleInput {
   tenantId: string;
@@ -24,6 +29,8 @@ export interface LifecycleInput {
   start?: string;
   end?: string;
   frequency: 'once' | 'daily' | 'weekly' | 'monthly';
+  /** How the message reaches people: pulled by devices (inbox) or pushed (teams, email). Older inputs: inbox. */
+  channel?: Channel;
   submittedBy: Actor;
 }
 
@@ -74,7 +81,8 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     return true;
   }
 
-  const deliver = () => ctx.df.callActivity('deliverMessage', { tenantId: input.tenantId, messageId: input.messageId, occurrence: 0 });
+  const deliver = () => ctx.df.callActivity('deliverMessage', { tenantId: input.tenantId, messageId: input.messageId });
+  const pushed = isPushChannel(input.channel ?? 'inbox');
   if (input.urgent) {
     const sent = (yield change(['Draft'], 'Active', 'sent', input.submittedBy)) as TransitionResult;
     if (!sent.ok) return sent.message?.status;
@@ -118,13 +126,31 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
 
   if (yield* cancelledBefore(new Date(input.start!), 'Scheduled')) return 'Cancelled';
   yield change(['Scheduled'], 'Active', 'started', HERALD);
-  // Hands the message to delivery; the delivery issue fills this activity in.
   yield deliver();
+  if (input.frequency === 'once' && pushed) {
+    // Delivered when every recipient has an outcome; the end date or a cancel may come first.
+    const delivered = ctx.df.waitForExternalEvent(OCCURRENCE_DELIVERED_EVENT);
+    const cancel = ctx.df.waitForExternalEvent(CANCEL_EVENT);
+    const deadline = ctx.df.createTimer(end);
+    const first = yield ctx.df.Task.any([delivered, cancel, deadline]);
+    if (first !== deadline) deadline.cancel();
+    if (first === cancel) {
+      yield change(['Active'], 'Cancelled', 'cancelled', (cancel.result as { by: Actor }).by);
+      return 'Cancelled';
+    }
+    if (first === deadline) {
+      yield change(['Active'], 'Expired', 'expired', HERALD);
+      return 'Expired';
+    }
+    yield change(['Active'], 'Delivered', 'delivered', HERALD);
+    return 'Delivered';
+  }
+  // Pulled messages are shown until the end; recurring ones are resent by the frequency timer until then.
+  if (yield* cancelledBefore(end, 'Active')) return 'Cancelled';
   if (input.frequency === 'once') {
     yield change(['Active'], 'Delivered', 'delivered', HERALD);
     return 'Delivered';
   }
-  if (yield* cancelledBefore(end, 'Active')) return 'Cancelled';
   yield change(['Active'], 'Expired', 'expired', HERALD);
   return 'Expired';
 };
@@ -144,6 +170,14 @@ df.app.activity('applyTransition', {
   },
 });
 
+// Push channels: starts occurrence 0 (audience resolution, then batches on the delivery queues). Pulled
+// (inbox) messages need nothing: devices ask for them while they are Active.
 df.app.activity('deliverMessage', {
-  handler: async (input: { tenantId: string; messageId: string; occurrence: number }) => ({ ...input, delivered: 0 }),
+  handler: async (input: { tenantId: string; messageId: string }, context) => {
+    const message = await messageStore().get(input.tenantId, input.messageId);
+    if (!message || message.status !== 'Active') return { started: false };
+    const started = await startPushOccurrence(message, input.tenantId, 0, now());
+    if (started) context.log(`message ${input.messageId} (tenant ${input.tenantId}): delivery of occurrence 0 queued`);
+    return { started };
+  },
 });

@@ -15,6 +15,7 @@ import { copyImage } from '../../adapters/images.js';
 import { getTenantSettings } from '../../adapters/tenantSettings.js';
 import { mayDecide } from '../../core/roles.js';
 import { LIMITS, submitProblems } from '../../core/message.js';
+import { CHANNEL_OF } from '../../core/delivery.js';
 import type { MessageStatus } from '../../core/lifecycle.js';
 import {
   CANCEL_EVENT,
@@ -93,6 +94,7 @@ async function startLifecycle(client: df.DurableClient, caller: Caller, message:
     start: draft.schedule?.start,
     end: draft.schedule?.end,
     frequency: draft.schedule?.frequency ?? 'once',
+    channel: CHANNEL_OF[draft.location!],
     submittedBy: actor(caller),
   };
   const instanceId = lifecycleInstanceId(caller.tenantId, message.id, message.version);

@@ -8,8 +8,12 @@ import type { Invoker } from '../invoker.js';
 import type { Logger } from '../log.js';
 
 const MIN_POLL_MS = 100;
-/** Messages are leased for this long and the lease renewed at half of it, as the Queues extension does. */
-const LEASE_SECONDS = 600;
+/**
+ * Messages are leased for this long and the lease renewed at half of it, as the Queues extension does
+ * (10 minutes). `DEVHOST_QUEUE_LEASE_SECONDS` shortens it for crash tests, so what a killed host held
+ * comes back in seconds.
+ */
+const LEASE_SECONDS = Number(process.env.DEVHOST_QUEUE_LEASE_SECONDS) > 0 ? Number(process.env.DEVHOST_QUEUE_LEASE_SECONDS) : 600;
 
 /**
  * One queue trigger: polls with exponential back-off up to maxPollingInterval, runs up to

@@ -1,0 +1,83 @@
+/**
+ * `GET /api/messages/{id}/delivery`: how far each occurrence's delivery has got (recipients resolved, sent,
+ * failed, pending, throttled, cancelled, rate, ETA while sending), and
+ * `GET /api/messages/{id}/delivery/recipients`: each recipient's status, paged.
+ */
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { CHANNEL_OF, DELIVERY_STATUSES, isPushChannel } from '../../core/delivery.js';
+import { decodeRecipientContinuation, getOccurrence, listDeliveries, listOccurrences } from '../../adapters/deliveryStore.js';
+import { occurrenceProgress } from '../../workflows/delivery/progress.js';
+import { existing } from './messages.js';
+import { handle, Problem, validationProblem } from './problem.js';
+import { authorize } from './request.js';
+
+export const RecipientParams = z
+  .object({
+    occurrence: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').optional(),
+    status: z.enum(DELIVERY_STATUSES).optional(),
+    pageSize: z.coerce.number().int('must be a whole number').min(1, 'must be 1 to 1000').max(1000, 'must be 1 to 1000').default(100),
+    continuation: z.string().min(1).optional(),
+  })
+  .strict();
+
+async function delivery(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'delivery.read');
+  const message = await existing(caller, request.params.id!);
+  const channel = message.draft.location ? CHANNEL_OF[message.draft.location] : undefined;
+  if (!channel || !isPushChannel(channel)) {
+    return {
+      jsonBody: {
+        messageId: message.id,
+        status: message.status,
+        channel: channel ?? null,
+        pulled: true,
+        detail: 'devices fetch this message from the inbox while it is active; there is no push delivery to track',
+        occurrences: [],
+      },
+    };
+  }
+  const occurrences = await listOccurrences(caller.tenantId, message.id);
+  const progress = await Promise.all(occurrences.map((o) => occurrenceProgress(o, caller.tenantId, message.id)));
+  return { jsonBody: { messageId: message.id, status: message.status, channel, pulled: false, occurrences: progress } };
+}
+
+async function recipients(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await authorize(request, 'delivery.read');
+  const message = await existing(caller, request.params.id!);
+  const parsed = RecipientParams.safeParse(Object.fromEntries(request.query));
+  if (!parsed.success) throw validationProblem(parsed.error.issues);
+  const params = parsed.data;
+  const occurrences = await listOccurrences(caller.tenantId, message.id);
+  const number = params.occurrence ?? occurrences.at(-1)?.occurrence;
+  const occ = number === undefined ? undefined : await getOccurrence(caller.tenantId, message.id, number);
+  if (!occ) {
+    if (params.occurrence !== undefined) throw new Problem('not-found', `occurrence ${params.occurrence} has not started`);
+    return { jsonBody: { items: [] } };
+  }
+  const after = params.continuation ? decodeRecipientContinuation(params.continuation) : undefined;
+  if (params.continuation && !after)
+    throw new Problem('validation', 'the continuation token is not one this API handed out', [
+      { path: 'continuation', message: 'is not a token this API handed out' },
+    ]);
+  const page = await listDeliveries(caller.tenantId, message.id, occ.occurrence, occ.batches ?? occ.batchesWritten, {
+    pageSize: params.pageSize,
+    ...(params.status ? { status: params.status } : {}),
+    ...(after ? { after } : {}),
+  });
+  return { jsonBody: { occurrence: occ.occurrence, ...page } };
+}
+
+app.http('messageDelivery', {
+  methods: ['GET'],
+  route: 'messages/{id}/delivery',
+  authLevel: 'anonymous',
+  handler: handle(delivery),
+});
+
+app.http('messageDeliveryRecipients', {
+  methods: ['GET'],
+  route: 'messages/{id}/delivery/recipients',
+  authLevel: 'anonymous',
+  handler: handle(recipients),
+});

@@ -1,0 +1,243 @@
+/**
+ * Delivers one batch (≤ 1000 recipients) of an occurrence on its push channel. The batch's delivery rows
+ * are the gate: only pending (or throttled) recipients are sent to, and each chunk's outcomes are committed
+ * with the batch summary in one transaction. A lease on the summary row keeps a duplicate queue message
+ * from working the same batch at the same time. Provider throttling pauses the channel and re-queues the
+ * rest after Retry-After; transient failures are retried with back-off and end, after MAX_ATTEMPTS, as a
+ * recorded failure. A cancelled or ended message stops the batch: what was not sent is marked cancelled.
+ *
+ * A crash between a provider call and its commit sends that chunk again on retry; the providers' own
+ * idempotency keys make that harmless: Teams replaces a notification with the same chainId, and ACS
+ * returns the first operation for a repeated Operation-Id.
+ */
+import { createHash } from 'node:crypto';
+import type { DeliveryStatus, SendOutcome } from '../../core/delivery.js';
+import { now } from '../../adapters/clock.js';
+import { clickUrl } from '../../adapters/clickLinks.js';
+import {
+  commitBatch,
+  CHUNK_SIZE,
+  LostBatchLease,
+  readBatch,
+  type BatchRef,
+  type BatchState,
+  type Delivery,
+} from '../../adapters/deliveryStore.js';
+import { sendEmail } from '../../adapters/email.js';
+import { renderEmail } from '../../adapters/emailRender.js';
+import { messageStore, type MessageRecord } from '../../adapters/messageStore.js';
+import { channelLimiter } from '../../adapters/rateLimiter.js';
+import { enqueue } from '../../adapters/tables.js';
+import { sendTeamsBulk } from '../../adapters/teams.js';
+import { deliverQueue } from './occurrence.js';
+import { isDelivered } from './progress.js';
+
+export const MAX_ATTEMPTS = 5;
+/** Real time, not the app clock: it is about a worker being alive. DELIVERY_LEASE_SECONDS shortens it in crash tests. */
+const leaseMs = () => (Number(process.env.DELIVERY_LEASE_SECONDS) > 0 ? Number(process.env.DELIVERY_LEASE_SECONDS) : 120) * 1000;
+/** Waiting longer than this for the rate limiter gives the worker back: the rest is re-queued with a delay. */
+const MAX_LIMITER_WAIT_MS = 10_000;
+const EMAIL_CONCURRENCY = 16;
+const STATUS_TTL_MS = 1_000;
+/** Where a message with no call to action sends a click. */
+const DEFAULT_LINK = 'https://www.microsoft365.com/';
+
+export type PushChannel = 'teams' | 'email';
+
+export interface BatchMessage extends BatchRef {
+  /** Set on a re-queued continuation: the rest of the batch is not due before this (ms). */
+  notBefore?: number;
+}
+
+const hashNumber = (...parts: (string | number)[]) =>
+  parseInt(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12), 16);
+
+const hashGuid = (...parts: (string | number)[]) => {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
+
+/** The message's status, re-read at most once a second so a cancel stops a send within a chunk or two. */
+const statusCache = new Map<string, { at: number; message: MessageRecord | undefined }>();
+async function current(tenantId: string, messageId: string): Promise<MessageRecord | undefined> {
+  const key = `${tenantId}:${messageId}`;
+  const hit = statusCache.get(key);
+  if (hit && Date.now() - hit.at < STATUS_TTL_MS) return hit.message;
+  const message = await messageStore().get(tenantId, messageId);
+  statusCache.set(key, { at: Date.now(), message });
+  if (statusCache.size > 10_000) statusCache.delete(statusCache.keys().next().value!);
+  return message;
+}
+
+type Outcomes = Map<string, SendOutcome>;
+
+async function sendTeams(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes> {
+  const content = message.draft.content ?? {};
+  // Bulk requests carry one link for everyone, so a Teams click is attributed to the message, not a person.
+  const webUrl = await clickUrl({
+    tenantId: ref.tenantId,
+    messageId: ref.messageId,
+    occurrence: ref.occurrence,
+    userId: '',
+    channel: 'teams',
+    url: content.callToAction?.url ?? DEFAULT_LINK,
+  });
+  const outcome = await sendTeamsBulk(
+    ref.tenantId,
+    chunk.map((d) => d.userId),
+    {
+      chainId: hashNumber(ref.tenantId, ref.messageId, ref.occurrence),
+      previewText: (content.body ?? '').slice(0, 150),
+      topic: content.title ?? message.draft.name ?? 'Message',
+      webUrl,
+    },
+  );
+  return new Map(chunk.map((d) => [d.userId, outcome]));
+}
+
+async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes> {
+  const outcomes: Outcomes = new Map();
+  const key = `email:${ref.tenantId}`;
+  const queue = [...chunk];
+  const worker = async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) {
+      const wait = await channelLimiter.acquire(key, MAX_LIMITER_WAIT_MS);
+      if (wait > 0) {
+        outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
+        continue;
+      }
+      const template = message.draft.template;
+      const url = message.draft.content?.callToAction?.url ?? DEFAULT_LINK;
+      const link = await clickUrl({ ...ref, userId: d.userId, channel: 'email', url });
+      const email = renderEmail({
+        templateId: template?.kind === 'premade' ? template.id : '',
+        language: d.language ?? message.draft.content?.language,
+        recipientName: d.name,
+        clickUrl: link,
+      });
+      const outcome = await sendEmail(ref.tenantId, {
+        to: { address: d.mail!, ...(d.name ? { displayName: d.name } : {}) },
+        subject: email.subject,
+        html: email.html,
+        plainText: email.plainText,
+        operationId: hashGuid(ref.tenantId, ref.messageId, ref.occurrence, d.userId),
+      }).catch((error: unknown): SendOutcome => ({ status: 'failed', reason: (error as Error).message, permanent: false }));
+      outcomes.set(d.userId, outcome);
+      if (outcome.status === 'throttled') channelLimiter.pause(key, outcome.retryAfterMs);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EMAIL_CONCURRENCY, chunk.length) }, worker));
+  return outcomes;
+}
+
+/** The row after an outcome; transient failures stay pending until MAX_ATTEMPTS. */
+function applyOutcome(d: Delivery, outcome: SendOutcome, at: number): Delivery {
+  const attempts = d.attempts + 1;
+  if (outcome.status === 'sent') return { ...d, status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: '' };
+  if (outcome.status === 'throttled') return { ...d, status: 'throttled', attempts: d.attempts, reason: outcome.reason };
+  if (outcome.permanent) return { ...d, status: 'failed', attempts, reason: outcome.reason };
+  if (attempts >= MAX_ATTEMPTS)
+    return { ...d, status: 'failed', attempts, reason: `gave up after ${attempts} attempts: ${outcome.reason}` };
+  return { ...d, status: 'pending', attempts, reason: outcome.reason };
+}
+
+const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
+
+export interface BatchResult {
+  /** The occurrence has an outcome for every recipient now. */
+  occurrenceDelivered: boolean;
+}
+
+export async function deliverBatch(channel: PushChannel, job: BatchMessage, log: (message: string) => void): Promise<BatchResult> {
+  const ref: BatchRef = { tenantId: job.tenantId, messageId: job.messageId, occurrence: job.occurrence, batch: job.batch };
+  const where = `message ${ref.messageId} occurrence ${ref.occurrence} batch ${ref.batch}`;
+  const state = await readBatch(ref);
+  if (!state) {
+    log(`${where}: no such batch; nothing to deliver`);
+    return { occurrenceDelivered: false };
+  }
+  if (state.summary.leaseUntil > Date.now()) {
+    log(`${where}: another worker holds it; standing back`);
+    return { occurrenceDelivered: false };
+  }
+  try {
+    await commitBatch(ref, state, [], Date.now() + leaseMs(), now());
+    const requeueAt = await work(channel, ref, state, log);
+    await commitBatch(ref, state, [], 0, now());
+    if (requeueAt !== undefined) {
+      await enqueue(deliverQueue(channel), { ...ref, notBefore: requeueAt } satisfies BatchMessage, Math.max(0, requeueAt - Date.now()));
+      log(
+        `${where}: ${state.summary.total - state.summary.sent - state.summary.failed - state.summary.cancelled} left; resuming at ${new Date(requeueAt).toISOString()}`,
+      );
+      return { occurrenceDelivered: false };
+    }
+  } catch (error) {
+    if (error instanceof LostBatchLease) {
+      log(`${where}: ${error.message}; standing back`);
+      return { occurrenceDelivered: false };
+    }
+    throw error;
+  }
+  log(
+    `${where}: ${state.summary.sent} sent, ${state.summary.failed} failed, ${state.summary.cancelled} cancelled of ${state.summary.total}`,
+  );
+  return { occurrenceDelivered: await isDelivered(ref) };
+}
+
+/** Sends chunk by chunk; returns when the rest must wait (real ms), or undefined when every row has an outcome. */
+async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log: (message: string) => void): Promise<number | undefined> {
+  const open = (d: Delivery) => d.status === 'pending' || d.status === 'throttled';
+  let retryAt: number | undefined;
+  const rows = [...state.rows.values()].filter(open);
+  for (let i = 0; i < rows.length; i += CHUNK_SIZE) {
+    const chunk = rows.slice(i, i + CHUNK_SIZE);
+    const message = await current(ref.tenantId, ref.messageId);
+    if (!message || message.status !== 'Active') {
+      const reason = `message ${message ? message.status.toLowerCase() : 'deleted'} before delivery`;
+      const rest = rows.slice(i).map((d) => ({ ...d, status: 'cancelled' as DeliveryStatus, reason }));
+      for (let j = 0; j < rest.length; j += CHUNK_SIZE)
+        await commitBatch(ref, state, rest.slice(j, j + CHUNK_SIZE), Date.now() + leaseMs(), now());
+      log(`message ${ref.messageId} batch ${ref.batch}: ${rest.length} not sent, ${reason}`);
+      return undefined;
+    }
+    let outcomes: Outcomes;
+    if (channel === 'teams') {
+      const wait = await channelLimiter.acquire(`teams:${ref.tenantId}`, MAX_LIMITER_WAIT_MS);
+      if (wait > 0) return Date.now() + wait;
+      outcomes = await sendTeams(ref, message, chunk).catch(
+        (error: unknown) =>
+          new Map(chunk.map((d) => [d.userId, { status: 'failed', reason: (error as Error).message, permanent: false } as SendOutcome])),
+      );
+    } else outcomes = await sendEmails(ref, message, chunk);
+
+    const at = now();
+    const changed = chunk.map((d) => applyOutcome(d, outcomes.get(d.userId)!, at));
+    await commitBatch(ref, state, changed, Date.now() + leaseMs(), at);
+    for (const o of outcomes.values()) {
+      if (o.status === 'throttled') {
+        if (channel === 'teams') channelLimiter.pause(`teams:${ref.tenantId}`, o.retryAfterMs);
+        retryAt = Math.max(retryAt ?? 0, Date.now() + o.retryAfterMs);
+      }
+    }
+    const transient = changed.filter((d) => d.status === 'pending');
+    if (transient.length > 0) retryAt = Math.max(retryAt ?? 0, Date.now() + backoffMs(Math.max(...transient.map((d) => d.attempts))));
+    if (retryAt !== undefined) return retryAt;
+  }
+  return undefined;
+}
+
+/** The poison queue's end of a batch: whatever is still open is recorded as failed, never dropped silently. */
+export async function failBatch(job: BatchMessage, reason: string, log: (message: string) => void): Promise<BatchResult> {
+  const ref: BatchRef = { tenantId: job.tenantId, messageId: job.messageId, occurrence: job.occurrence, batch: job.batch };
+  const state = await readBatch(ref);
+  if (!state) return { occurrenceDelivered: false };
+  const open = [...state.rows.values()].filter((d) => d.status === 'pending' || d.status === 'throttled');
+  const failed = open.map((d) => ({
+    ...d,
+    status: 'failed' as DeliveryStatus,
+    reason: d.reason ? `${reason}; last error: ${d.reason}` : reason,
+  }));
+  for (let i = 0; i < failed.length || i === 0; i += CHUNK_SIZE) await commitBatch(ref, state, failed.slice(i, i + CHUNK_SIZE), 0, now());
+  log(`message ${ref.messageId} occurrence ${ref.occurrence} batch ${ref.batch}: ${failed.length} recorded as failed (${reason})`);
+  return { occurrenceDelivered: await isDelivered(ref) };
+}

@@ -1,0 +1,89 @@
+/**
+ * Resolves an occurrence's audience into delivery batches (DESIGN §4): pages through the directory (group
+ * by group, transitively, or every user), applies the rule's filters, drops duplicates, people without a
+ * mailbox (email) and — on resends — people who already clicked, and writes the snapshot in partitions of
+ * ≤ 1000 recipients, queuing one delivery message per batch. Run again after a crash it rewrites nothing:
+ * batches already written are skipped (the directory pages in a stable order), and a re-queued batch is
+ * harmless because its delivery rows are the gate.
+ */
+import { matchesFilters, type DirectoryUser } from '../../core/audience.js';
+import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
+import { Audience } from '../../core/message.js';
+import { now } from '../../adapters/clock.js';
+import { directory } from '../../adapters/directory.js';
+import { BATCH_SIZE, startOccurrence, updateOccurrence, writeBatch, type BatchRef, type Recipient } from '../../adapters/deliveryStore.js';
+import { clickedRecipients } from '../../adapters/interactionStore.js';
+import { messageStore } from '../../adapters/messageStore.js';
+import { enqueue } from '../../adapters/tables.js';
+import { getTenantSettings } from '../../adapters/tenantSettings.js';
+import { isDelivered } from './progress.js';
+import { deliverQueue, type OccurrenceRef } from './occurrence.js';
+
+const recipientOf = (u: DirectoryUser): Recipient => ({
+  userId: u.id,
+  upn: u.userPrincipalName,
+  ...(u.displayName ? { name: u.displayName } : {}),
+  ...(u.mail ? { mail: u.mail } : {}),
+  ...(u.preferredLanguage ? { language: u.preferredLanguage } : {}),
+});
+
+/** Resolves the occurrence; true when that leaves it fully delivered (an empty audience, or a re-run). */
+export async function resolveAudience(ref: OccurrenceRef, log: (message: string) => void): Promise<boolean> {
+  const { tenantId, messageId, occurrence } = ref;
+  const message = await messageStore().get(tenantId, messageId);
+  if (!message || message.status !== 'Active') {
+    log(`message ${messageId}: not resolving occurrence ${occurrence}, the message is ${message?.status ?? 'gone'}`);
+    return false;
+  }
+  const channel = CHANNEL_OF[message.draft.location!];
+  if (!isPushChannel(channel)) return false;
+  const occ = await startOccurrence(tenantId, messageId, occurrence, channel, now());
+  if (occ.state === 'resolved') return isDelivered(ref);
+
+  const rule = Audience.parse(message.draft.audience ?? {});
+  const settings = await getTenantSettings(tenantId);
+  const dir = directory();
+  const ctx = {
+    includeGuests: settings.includeGuests,
+    now: now(),
+    ...(rule.segments.length > 0 ? { usage: await dir.usage(tenantId) } : {}),
+  };
+  const clicked = occurrence > 0 ? await clickedRecipients(tenantId, messageId) : new Set<string>();
+  const seen = new Set<string>();
+  let batch: Recipient[] = [];
+  let index = 0;
+  let total = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const ref: BatchRef = { tenantId, messageId, occurrence, batch: index };
+    await writeBatch(ref, channel, batch, now());
+    await enqueue(deliverQueue(channel), ref);
+    index++;
+    total += batch.length;
+    batch = [];
+    if (index % 10 === 0) await updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
+  };
+  const sources = rule.groups.length > 0 ? rule.groups.map((g) => dir.groupMembers(tenantId, g)) : [dir.allUsers(tenantId)];
+  for (const source of sources) {
+    for await (const page of source) {
+      for (const user of page) {
+        if (seen.has(user.id)) continue;
+        seen.add(user.id);
+        if (!matchesFilters(user, rule, ctx) || clicked.has(user.id)) continue;
+        if (channel === 'email' && !user.mail) continue;
+        batch.push(recipientOf(user));
+        if (batch.length === BATCH_SIZE) await flush();
+      }
+    }
+  }
+  await flush();
+  await updateOccurrence(tenantId, messageId, occurrence, {
+    state: 'resolved',
+    resolvedAt: new Date(now()).toISOString(),
+    recipients: total,
+    batches: index,
+    batchesWritten: index,
+  });
+  log(`message ${messageId}: occurrence ${occurrence} resolved to ${total} recipients in ${index} batches`);
+  return isDelivered(ref);
+}
