@@ -14,6 +14,13 @@ export const startHerald = (options: { clock?: 'test' | string; storage?: string
       AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
       AUTH_AUDIENCE: AUDIENCE,
       AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
+      GRAPH_ENDPOINT: `${url}/devhost/graph`,
+      GRAPH_AUTHORITY: `${url}/devhost/identity`,
+      GRAPH_CLIENT_ID: 'herald-tests',
+      GRAPH_CLIENT_SECRET: 'not-checked-by-the-stand-in',
+      CLICK_LINK_SECRET: 'test-click-link-secret-0123456789abcdef',
+      // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
+      AzureWebJobs_frequencyResends_Disabled: 'true',
       ...options.env,
     }),
   });
