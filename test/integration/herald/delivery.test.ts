@@ -18,6 +18,8 @@ import {
   status,
   teamsFeed,
   type Team,
+  emailsTo,
+  resetEmails,
 } from './deliverySupport.js';
 
 let host: TestHost;
@@ -108,6 +110,79 @@ test('throttled by Graph (Teams bulk limit of 2 requests/s): Retry-After is hono
     expect(feed.stats.throttled).toBeGreaterThan(0);
     expect(feed.entries).toHaveLength(600);
     expect(new Set(feed.entries.map((e) => e.userId)).size).toBe(600);
+  } finally {
+    await setGraphThrottling(host, { teams: false });
+  }
+});
+
+test('email: department and location filters over every user, no mailbox no email, per-recipient language, tracked link, suppressed address recorded as failed', async () => {
+  await resetEmails(host);
+  const tenant = newTenant();
+  const t = await team(tenant);
+  const id = await publish(host, t, {
+    location: 'email',
+    template: { kind: 'premade', id: 'email-welcome-assistant' },
+    audience: { departments: ['sales'], locations: ['Paris'] },
+  });
+  const done = await delivered(host, t.writer, id);
+  expect(done).toMatchObject({ recipients: 3, sent: 2, failed: 1, pending: 0 });
+  expect(await status(t.writer, id)).toBe('Delivered');
+
+  const [amelie] = await emailsTo(host, 'amelie@contoso.test');
+  expect(amelie!.subject).toBe('Découvrez votre assistant IA au travail');
+  expect((await emailsTo(host, 'sally@contoso.test')).length).toBe(0); // London
+  expect((await emailsTo(host, 'gail@contoso.test')).length).toBe(0); // guest
+  expect((await emailsTo(host, 'dan@contoso.test')).length).toBe(0); // disabled
+
+  const link = /href="([^"]*\/api\/r\/[^"]+)"/.exec(amelie!.html!)?.[1]?.replaceAll('&amp;', '&');
+  expect(link).toBeDefined();
+  expect(amelie!.plainText).toContain(link);
+  const click = await fetch(link!, { redirect: 'manual' });
+  expect(click.status).toBe(302);
+  expect(click.headers.get('location')).toBe('https://intranet.contoso.test/lock');
+
+  const failed = (await (await t.writer(`/api/messages/${id}/delivery/recipients?status=failed`)).json()) as {
+    items: { upn: string; reason: string }[];
+  };
+  expect(failed.items).toEqual([expect.objectContaining({ upn: 'failfred@contoso.test', reason: expect.stringMatching(/EmailDroppedAllRecipientsSuppressed/) })]);
+});
+
+test('email: a company filter, and English for a recipient whose language the template lacks', async () => {
+  await resetEmails(host);
+  const tenant = newTenant();
+  const t = await team(tenant);
+  const id = await publish(host, t, {
+    location: 'email',
+    template: { kind: 'premade', id: 'email-journey-meetings' },
+    audience: { companies: ['Contoso Ltd'] },
+  });
+  expect(await delivered(host, t.writer, id)).toMatchObject({ recipients: 2, sent: 2 });
+  expect((await emailsTo(host, 'erin@contoso.test'))[0]!.subject).toBe('Never take meeting notes again');
+  expect((await emailsTo(host, 'sally@contoso.test')).length).toBe(1);
+  expect((await emailsTo(host, 'ed@contoso.test')).length).toBe(0);
+});
+
+test('cancel mid-send: what was not sent yet is recorded as cancelled and nobody else is notified', async () => {
+  const tenant = newTenant();
+  const users = Array.from({ length: 800 }, (_, i) => ({ userPrincipalName: `c${i}@contoso.test` }));
+  await putDirectory(host, tenant, { users, groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }] });
+  const t = {
+    writer: await as(host, tenant, 'wendy@contoso.test', ['Messages.Write'], '400d'),
+    approver: await as(host, tenant, 'abe@contoso.test', ['Messages.Approve'], '400d'),
+  };
+  await setGraphThrottling(host, { teams: true });
+  try {
+    const id = await publish(host, t, {});
+    for (let i = 0; i < 200 && (await teamsFeed(host, tenant)).entries.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const cancelled = await t.writer(`/api/messages/${id}/cancel`, { body: {} });
+    expect(cancelled.status).toBe(200);
+    await host.idle();
+    const done = await delivered(host, t.writer, id);
+    expect(done.cancelled).toBeGreaterThan(0);
+    expect(done.sent + done.cancelled).toBe(800);
+    expect(await status(t.writer, id)).toBe('Cancelled');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await teamsFeed(host, tenant)).entries).toHaveLength(done.sent);
   } finally {
     await setGraphThrottling(host, { teams: false });
   }

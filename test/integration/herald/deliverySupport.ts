@@ -45,6 +45,8 @@ export const ORG = {
     user('nomail', { department: 'Engineering', city: 'Berlin', country: 'Germany', mail: null }),
     user('gail', { department: 'Sales', city: 'Paris', userType: 'Guest' }),
     user('dan', { department: 'Sales', city: 'Paris', accountEnabled: false }),
+    // Not in any group; ACS reports mail to fail… addresses as suppressed.
+    user('failfred', { department: 'Sales', city: 'Paris', country: 'France', companyName: 'Contoso SAS' }),
   ],
   groups: [
     { id: ALL_STAFF, displayName: 'All staff', members: [SALES, ENGINEERING] },
@@ -158,3 +160,22 @@ export async function delivered(host: TestHost, client: Client, id: string, occu
 }
 
 export const status = async (client: Client, id: string) => ((await (await client(`/api/messages/${id}`)).json()) as { status: string }).status;
+
+export interface ReceivedEmail {
+  id: string;
+  to: { address: string }[];
+  subject: string;
+  html?: string;
+  plainText?: string;
+}
+
+/** What the ACS Email stand-in accepted for `address` (every tenant shares it, so tests use their own addresses or reset). */
+export async function emailsTo(host: TestHost, address: string): Promise<ReceivedEmail[]> {
+  const res = await host.fetch(`/devhost/acs/_control/emails?to=${encodeURIComponent(address)}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { emails: ReceivedEmail[] }).emails;
+}
+
+export async function resetEmails(host: TestHost) {
+  expect((await host.fetch('/devhost/acs/_control/reset', { method: 'POST' })).status).toBeLessThan(300);
+}

@@ -1,4 +1,5 @@
 import { TableClient } from '@azure/data-tables';
+import { acsConnectionString } from '../../../devhost/src/standins/acsEmail.js';
 import { startHost, type TestHost } from '../../../devhost/src/testing.js';
 
 export const AUDIENCE = 'api://herald';
@@ -19,6 +20,8 @@ export const startHerald = (options: { clock?: 'test' | string; storage?: string
       GRAPH_CLIENT_ID: 'herald-tests',
       GRAPH_CLIENT_SECRET: 'not-checked-by-the-stand-in',
       CLICK_LINK_SECRET: 'test-click-link-secret-0123456789abcdef',
+      ACS_EMAIL_CONNECTION_STRING: acsConnectionString(url),
+      EMAIL_SENDS_PER_SECOND: '0',
       // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
       AzureWebJobs_frequencyResends_Disabled: 'true',
       ...options.env,
