@@ -49,7 +49,9 @@ export interface BatchSummary {
 export interface Occurrence {
   occurrence: number;
   channel: Channel;
-  state: 'resolving' | 'resolved';
+  /** failed: the audience could not be resolved (the poison queue's verdict); `reason` says why. */
+  state: 'resolving' | 'resolved' | 'failed';
+  reason?: string;
   startedAt: string;
   resolvedAt?: string;
   /** Known once resolved. */
@@ -72,6 +74,7 @@ function toOccurrence(e: Record<string, unknown>): Occurrence {
     channel: e.channel as Channel,
     state: e.state as Occurrence['state'],
     startedAt: String(e.startedAt),
+    ...(e.reason ? { reason: String(e.reason) } : {}),
     ...(e.resolvedAt ? { resolvedAt: String(e.resolvedAt) } : {}),
     ...(e.recipients !== undefined ? { recipients: Number(e.recipients) } : {}),
     ...(e.batches !== undefined ? { batches: Number(e.batches) } : {}),

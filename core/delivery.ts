@@ -22,3 +22,29 @@ export type SendOutcome =
   | { status: 'sent' }
   | { status: 'failed'; reason: string; /** retrying cannot help (bad address, rejected request) */ permanent: boolean }
   | { status: 'throttled'; retryAfterMs: number; reason: string };
+
+export const MAX_ATTEMPTS = 5;
+
+export interface DeliveryState {
+  status: DeliveryStatus;
+  attempts: number;
+  reason?: string;
+  sentAt?: string;
+}
+
+/**
+ * A recipient's delivery after a send's outcome: sent; failed for good (a permanent error, or a transient
+ * one for the MAX_ATTEMPTS-th time — recorded, never dropped); throttled (not an attempt: the provider
+ * refused to try); or still pending after a transient failure, to be retried after `retryDelayMs`.
+ */
+export function afterOutcome(d: DeliveryState, outcome: SendOutcome, at: number): DeliveryState {
+  const attempts = d.attempts + 1;
+  if (outcome.status === 'sent') return { status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: '' };
+  if (outcome.status === 'throttled') return { status: 'throttled', attempts: d.attempts, reason: outcome.reason };
+  if (outcome.permanent) return { status: 'failed', attempts, reason: outcome.reason };
+  if (attempts >= MAX_ATTEMPTS) return { status: 'failed', attempts, reason: `gave up after ${attempts} attempts: ${outcome.reason}` };
+  return { status: 'pending', attempts, reason: outcome.reason };
+}
+
+/** Exponential back-off between attempts: 2 s, 4 s, 8 s, … capped at 5 minutes. */
+export const retryDelayMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { messageStore } from '../../adapters/messageStore.js';
 import { deliverBatch, failBatch, type PushChannel } from '../../workflows/delivery/deliverBatch.js';
 import { deliverQueue, RESOLVE_QUEUE, type OccurrenceRef } from '../../workflows/delivery/occurrence.js';
-import { resolveAudience } from '../../workflows/delivery/resolveAudience.js';
+import { failResolution, resolveAudience } from '../../workflows/delivery/resolveAudience.js';
 import { OCCURRENCE_DELIVERED_EVENT } from '../../workflows/messageLifecycle.js';
 
 const Ref = z.object({
@@ -36,6 +36,17 @@ df.app.client.storageQueue('resolveAudience', {
   handler: async (body: unknown, client, context) => {
     const ref = Ref.parse(body);
     if (await resolveAudience(ref, (m) => context.log(m))) await announceDelivered(client, ref, context);
+  },
+});
+
+df.app.client.storageQueue('resolveAudiencePoison', {
+  queueName: `${RESOLVE_QUEUE}-poison`,
+  connection: 'AzureWebJobsStorage',
+  handler: async (body: unknown, _client, context) => {
+    const ref = Ref.parse(body);
+    await failResolution(ref, 'the audience could not be resolved after repeated attempts (poison queue); see the logs', (m) =>
+      context.log(m),
+    );
   },
 });
 

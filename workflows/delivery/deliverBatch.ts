@@ -11,7 +11,7 @@
  * returns the first operation for a repeated Operation-Id.
  */
 import { createHash } from 'node:crypto';
-import type { DeliveryStatus, SendOutcome } from '../../core/delivery.js';
+import { afterOutcome, retryDelayMs, type DeliveryStatus, type SendOutcome } from '../../core/delivery.js';
 import { now } from '../../adapters/clock.js';
 import { clickUrl } from '../../adapters/clickLinks.js';
 import {
@@ -32,7 +32,6 @@ import { sendTeamsBulk } from '../../adapters/teams.js';
 import { deliverQueue } from './occurrence.js';
 import { isDelivered } from './progress.js';
 
-export const MAX_ATTEMPTS = 5;
 /** Real time, not the app clock: it is about a worker being alive. DELIVERY_LEASE_SECONDS shortens it in crash tests. */
 const leaseMs = () => (Number(process.env.DELIVERY_LEASE_SECONDS) > 0 ? Number(process.env.DELIVERY_LEASE_SECONDS) : 120) * 1000;
 /** Waiting longer than this for the rate limiter gives the worker back: the rest is re-queued with a delay. */
@@ -130,19 +129,6 @@ async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery
   return outcomes;
 }
 
-/** The row after an outcome; transient failures stay pending until MAX_ATTEMPTS. */
-function applyOutcome(d: Delivery, outcome: SendOutcome, at: number): Delivery {
-  const attempts = d.attempts + 1;
-  if (outcome.status === 'sent') return { ...d, status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: '' };
-  if (outcome.status === 'throttled') return { ...d, status: 'throttled', attempts: d.attempts, reason: outcome.reason };
-  if (outcome.permanent) return { ...d, status: 'failed', attempts, reason: outcome.reason };
-  if (attempts >= MAX_ATTEMPTS)
-    return { ...d, status: 'failed', attempts, reason: `gave up after ${attempts} attempts: ${outcome.reason}` };
-  return { ...d, status: 'pending', attempts, reason: outcome.reason };
-}
-
-const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
-
 export interface BatchResult {
   /** The occurrence has an outcome for every recipient now. */
   occurrenceDelivered: boolean;
@@ -211,7 +197,7 @@ async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log:
     } else outcomes = await sendEmails(ref, message, chunk);
 
     const at = now();
-    const changed = chunk.map((d) => applyOutcome(d, outcomes.get(d.userId)!, at));
+    const changed = chunk.map((d) => ({ ...d, ...afterOutcome(d, outcomes.get(d.userId)!, at) }));
     await commitBatch(ref, state, changed, Date.now() + leaseMs(), at);
     for (const o of outcomes.values()) {
       if (o.status === 'throttled') {
@@ -220,7 +206,7 @@ async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log:
       }
     }
     const transient = changed.filter((d) => d.status === 'pending');
-    if (transient.length > 0) retryAt = Math.max(retryAt ?? 0, Date.now() + backoffMs(Math.max(...transient.map((d) => d.attempts))));
+    if (transient.length > 0) retryAt = Math.max(retryAt ?? 0, Date.now() + retryDelayMs(Math.max(...transient.map((d) => d.attempts))));
     if (retryAt !== undefined) return retryAt;
   }
   return undefined;

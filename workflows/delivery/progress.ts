@@ -6,8 +6,9 @@ import type { OccurrenceRef } from './occurrence.js';
 export interface OccurrenceProgress {
   occurrence: number;
   channel: Occurrence['channel'];
-  /** resolving: recipients still being looked up; sending; done. */
-  state: 'resolving' | 'sending' | 'done';
+  /** resolving: recipients still being looked up; sending; done; failed: the audience could not be resolved. */
+  state: 'resolving' | 'sending' | 'done' | 'failed';
+  reason?: string;
   startedAt: string;
   resolvedAt?: string;
   /** Recipients resolved so far (all of them once resolvedAt is set). */
@@ -43,7 +44,8 @@ export async function occurrenceProgress(occ: Occurrence, tenantId: string, mess
   return {
     occurrence: occ.occurrence,
     channel: occ.channel,
-    state: occ.state === 'resolving' ? 'resolving' : done ? 'done' : 'sending',
+    state: occ.state === 'resolved' ? (done ? 'done' : 'sending') : occ.state,
+    ...(occ.reason ? { reason: occ.reason } : {}),
     startedAt: occ.startedAt,
     ...(occ.resolvedAt ? { resolvedAt: occ.resolvedAt } : {}),
     ...p,

@@ -87,3 +87,13 @@ export async function resolveAudience(ref: OccurrenceRef, log: (message: string)
   log(`message ${messageId}: occurrence ${occurrence} resolved to ${total} recipients in ${index} batches`);
   return isDelivered(ref);
 }
+
+/** The poison queue's end of a resolution: the occurrence is recorded as failed, with why, instead of hanging. */
+export async function failResolution(ref: OccurrenceRef, reason: string, log: (message: string) => void): Promise<void> {
+  const message = await messageStore().get(ref.tenantId, ref.messageId);
+  const location = message?.draft.location;
+  if (!location) return;
+  await startOccurrence(ref.tenantId, ref.messageId, ref.occurrence, CHANNEL_OF[location], now());
+  await updateOccurrence(ref.tenantId, ref.messageId, ref.occurrence, { state: 'failed', reason });
+  log(`message ${ref.messageId}: occurrence ${ref.occurrence} failed: ${reason}`);
+}

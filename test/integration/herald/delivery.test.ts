@@ -52,7 +52,10 @@ test('Teams: nested groups resolve once each, guests and disabled accounts are l
   const feed = await teamsFeed(host, tenant);
   expect(feed.entries.map((e) => e.userId).sort()).toEqual(ids(tenant, ['amelie', 'bruno', 'sally', 'erin', 'ed', 'nomail']));
   expect(new Set(feed.entries.map((e) => e.chainId)).size).toBe(1);
-  expect(feed.entries[0]).toMatchObject({ topic: { value: 'Lock your screen' }, previewText: { content: 'Press Win+L when you step away.' } });
+  expect(feed.entries[0]).toMatchObject({
+    topic: { value: 'Lock your screen' },
+    previewText: { content: 'Press Win+L when you step away.' },
+  });
   // The link is Herald's click redirect, not the call to action itself.
   expect(feed.entries[0]!.topic.webUrl).toMatch(/\/api\/r\//);
   expect(feed.stats.requests.bulk).toBe(1);
@@ -62,16 +65,22 @@ test('Teams: nested groups resolve once each, guests and disabled accounts are l
   const page1 = (await first.json()) as { items: { userId: string; status: string; sentAt: string }[]; continuation?: string };
   expect(page1.items).toHaveLength(4);
   expect(page1.items.every((r) => r.status === 'sent' && r.sentAt)).toBe(true);
-  const second = (await (await t.writer(`/api/messages/${id}/delivery/recipients?pageSize=4&continuation=${page1.continuation}`)).json()) as {
+  const second = (await (
+    await t.writer(`/api/messages/${id}/delivery/recipients?pageSize=4&continuation=${page1.continuation}`)
+  ).json()) as {
     items: { userId: string }[];
   };
-  expect([...page1.items, ...second.items].map((r) => r.userId).sort()).toEqual(ids(tenant, ['amelie', 'bruno', 'sally', 'erin', 'ed', 'nomail']));
+  expect([...page1.items, ...second.items].map((r) => r.userId).sort()).toEqual(
+    ids(tenant, ['amelie', 'bruno', 'sally', 'erin', 'ed', 'nomail']),
+  );
 });
 
 test('the tenant setting includeGuests brings guests in', async () => {
   const tenant = newTenant();
   const t = await team(tenant);
-  expect((await t.admin('/api/tenant/settings', { method: 'PUT', body: { licence: 'E5', timeZone: 'UTC', includeGuests: true } })).status).toBe(200);
+  expect(
+    (await t.admin('/api/tenant/settings', { method: 'PUT', body: { licence: 'E5', timeZone: 'UTC', includeGuests: true } })).status,
+  ).toBe(200);
   const id = await publish(host, t, { audience: { groups: [SALES] } });
   expect(await delivered(host, t.writer, id)).toMatchObject({ recipients: 4, sent: 4 });
   expect((await teamsFeed(host, tenant)).entries.map((e) => e.userId).sort()).toEqual(ids(tenant, ['amelie', 'bruno', 'sally', 'gail']));
@@ -97,7 +106,10 @@ test('delivery and recipients: bad parameters are 400 problems naming the field,
 test('throttled by Graph (Teams bulk limit of 2 requests/s): Retry-After is honoured and everyone still gets exactly one', async () => {
   const tenant = newTenant();
   const users = Array.from({ length: 600 }, (_, i) => ({ userPrincipalName: `u${i}@contoso.test` }));
-  await putDirectory(host, tenant, { users, groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }] });
+  await putDirectory(host, tenant, {
+    users,
+    groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }],
+  });
   const t = {
     writer: await as(host, tenant, 'wendy@contoso.test', ['Messages.Write'], '400d'),
     approver: await as(host, tenant, 'abe@contoso.test', ['Messages.Approve'], '400d'),
@@ -144,7 +156,9 @@ test('email: department and location filters over every user, no mailbox no emai
   const failed = (await (await t.writer(`/api/messages/${id}/delivery/recipients?status=failed`)).json()) as {
     items: { upn: string; reason: string }[];
   };
-  expect(failed.items).toEqual([expect.objectContaining({ upn: 'failfred@contoso.test', reason: expect.stringMatching(/EmailDroppedAllRecipientsSuppressed/) })]);
+  expect(failed.items).toEqual([
+    expect.objectContaining({ upn: 'failfred@contoso.test', reason: expect.stringMatching(/EmailDroppedAllRecipientsSuppressed/) }),
+  ]);
 });
 
 test('email: a company filter, and English for a recipient whose language the template lacks', async () => {
@@ -165,7 +179,10 @@ test('email: a company filter, and English for a recipient whose language the te
 test('cancel mid-send: what was not sent yet is recorded as cancelled and nobody else is notified', async () => {
   const tenant = newTenant();
   const users = Array.from({ length: 800 }, (_, i) => ({ userPrincipalName: `c${i}@contoso.test` }));
-  await putDirectory(host, tenant, { users, groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }] });
+  await putDirectory(host, tenant, {
+    users,
+    groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }],
+  });
   const t = {
     writer: await as(host, tenant, 'wendy@contoso.test', ['Messages.Write'], '400d'),
     approver: await as(host, tenant, 'abe@contoso.test', ['Messages.Approve'], '400d'),

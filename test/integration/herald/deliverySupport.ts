@@ -39,8 +39,20 @@ export const ORG = {
   users: [
     user('amelie', { department: 'Sales', city: 'Paris', country: 'France', companyName: 'Contoso SAS', preferredLanguage: 'fr-FR' }),
     user('bruno', { department: 'Sales', city: 'Paris', country: 'France', companyName: 'Contoso SAS', preferredLanguage: 'fr-FR' }),
-    user('sally', { department: 'Sales', city: 'London', country: 'United Kingdom', companyName: 'Contoso Ltd', preferredLanguage: 'en-GB' }),
-    user('erin', { department: 'Engineering', city: 'London', country: 'United Kingdom', companyName: 'Contoso Ltd', preferredLanguage: 'en-GB' }),
+    user('sally', {
+      department: 'Sales',
+      city: 'London',
+      country: 'United Kingdom',
+      companyName: 'Contoso Ltd',
+      preferredLanguage: 'en-GB',
+    }),
+    user('erin', {
+      department: 'Engineering',
+      city: 'London',
+      country: 'United Kingdom',
+      companyName: 'Contoso Ltd',
+      preferredLanguage: 'en-GB',
+    }),
     user('ed', { department: 'Engineering', city: 'Berlin', country: 'Germany', companyName: 'Contoso GmbH', preferredLanguage: 'de-DE' }),
     user('nomail', { department: 'Engineering', city: 'Berlin', country: 'Germany', mail: null }),
     user('gail', { department: 'Sales', city: 'Paris', userType: 'Guest' }),
@@ -51,7 +63,11 @@ export const ORG = {
   groups: [
     { id: ALL_STAFF, displayName: 'All staff', members: [SALES, ENGINEERING] },
     { id: SALES, displayName: 'Sales', members: [PARIS_SALES, 'sally@contoso.test', 'gail@contoso.test'] },
-    { id: PARIS_SALES, displayName: 'Paris sales', members: ['amelie@contoso.test', 'bruno@contoso.test', 'dan@contoso.test', 'sally@contoso.test'] },
+    {
+      id: PARIS_SALES,
+      displayName: 'Paris sales',
+      members: ['amelie@contoso.test', 'bruno@contoso.test', 'dan@contoso.test', 'sally@contoso.test'],
+    },
     { id: ENGINEERING, displayName: 'Engineering', members: ['erin@contoso.test', 'ed@contoso.test', 'nomail@contoso.test', ALL_STAFF] },
   ],
 };
@@ -88,7 +104,10 @@ export interface FeedEntry {
 export async function teamsFeed(host: TestHost, tenant: string) {
   const res = await host.fetch(`/devhost/graph/_control/teams/feed?tenant=${tenant}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { stats: { throttled: number; notifications: number; replaced: number; requests: { bulk: number } }; entries: FeedEntry[] };
+  return (await res.json()) as {
+    stats: { throttled: number; notifications: number; replaced: number; requests: { bulk: number } };
+    entries: FeedEntry[];
+  };
 }
 
 export async function setGraphThrottling(host: TestHost, settings: { teams: boolean; requestsPerSecond?: number | null }) {
@@ -114,7 +133,11 @@ export async function publish(host: TestHost, { writer, approver }: Team, draft:
       objective: 'security',
       location: 'teams',
       template: { kind: 'custom' },
-      content: { title: 'Lock your screen', body: 'Press Win+L when you step away.', callToAction: { label: 'Read more', url: 'https://intranet.contoso.test/lock' } },
+      content: {
+        title: 'Lock your screen',
+        body: 'Press Win+L when you step away.',
+        callToAction: { label: 'Read more', url: 'https://intranet.contoso.test/lock' },
+      },
       audience: { groups: [ALL_STAFF] },
       schedule: { start: new Date(t + HOUR).toISOString(), end: new Date(t + 8 * DAY).toISOString(), frequency: 'once' },
       ...draft,
@@ -159,7 +182,8 @@ export async function delivered(host: TestHost, client: Client, id: string, occu
   }
 }
 
-export const status = async (client: Client, id: string) => ((await (await client(`/api/messages/${id}`)).json()) as { status: string }).status;
+export const status = async (client: Client, id: string) =>
+  ((await (await client(`/api/messages/${id}`)).json()) as { status: string }).status;
 
 export interface ReceivedEmail {
   id: string;

@@ -1,0 +1,67 @@
+import { describe, expect, test } from 'vitest';
+import { isInAudience, matchesFilters, type AudienceRule, type DirectoryUser, type UsageRecord } from '../../../core/audience.js';
+
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const rule = (r: Partial<AudienceRule> = {}): AudienceRule => ({
+  groups: [],
+  companies: [],
+  departments: [],
+  locations: [],
+  segments: [],
+  ...r,
+});
+const ctx = { includeGuests: false, now: NOW };
+const amelie: DirectoryUser = {
+  id: 'a',
+  userPrincipalName: 'Amelie@contoso.test',
+  department: 'Sales',
+  companyName: 'Contoso SAS',
+  officeLocation: 'Paris – Opéra',
+  city: 'Paris',
+  country: 'France',
+  userType: 'Member',
+  accountEnabled: true,
+};
+
+describe('matchesFilters', () => {
+  test('no filters: every reachable user', () => {
+    expect(matchesFilters(amelie, rule(), ctx)).toBe(true);
+  });
+  test('disabled accounts never; guests only when the tenant includes them', () => {
+    expect(matchesFilters({ ...amelie, accountEnabled: false }, rule(), { ...ctx, includeGuests: true })).toBe(false);
+    expect(matchesFilters({ ...amelie, userType: 'Guest' }, rule(), ctx)).toBe(false);
+    expect(matchesFilters({ ...amelie, userType: 'Guest' }, rule(), { ...ctx, includeGuests: true })).toBe(true);
+  });
+  test('each list is an OR of its values, lists are ANDed, case does not matter', () => {
+    expect(matchesFilters(amelie, rule({ departments: ['engineering', 'SALES'] }), ctx)).toBe(true);
+    expect(matchesFilters(amelie, rule({ departments: ['Sales'], companies: ['Contoso Ltd'] }), ctx)).toBe(false);
+    expect(matchesFilters({ ...amelie, department: null }, rule({ departments: ['Sales'] }), ctx)).toBe(false);
+  });
+  test('a location matches the office, the city or the country', () => {
+    expect(matchesFilters(amelie, rule({ locations: ['paris'] }), ctx)).toBe(true);
+    expect(matchesFilters(amelie, rule({ locations: ['France'] }), ctx)).toBe(true);
+    expect(matchesFilters(amelie, rule({ locations: ['Paris – Opéra'] }), ctx)).toBe(true);
+    expect(matchesFilters(amelie, rule({ locations: ['Berlin', 'Germany'] }), ctx)).toBe(false);
+  });
+  test('usage segments: inactive for 28 days or more, or never active', () => {
+    const usage = (copilot: string | null, teamsCopilot: string | null = null) =>
+      new Map<string, UsageRecord>([['amelie@contoso.test', { copilot, teamsCopilot }]]);
+    const inactive = rule({ segments: ['inactiveCopilotUsers'] });
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-11-20') })).toBe(false);
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-26') })).toBe(true);
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-27') })).toBe(false);
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage(null) })).toBe(true);
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: new Map() })).toBe(true);
+    const teams = rule({ segments: ['inactiveCopilotUsersInTeams'] });
+    expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-11-20', null) })).toBe(true);
+    expect(matchesFilters(amelie, teams, { ...ctx, usage: usage(null, '2026-11-22') })).toBe(false);
+  });
+});
+
+test('isInAudience: one of the named groups (ids compared in lower case), then the filters', () => {
+  const groups = new Set(['0b0b0b0b-0000-4000-8000-00000000000a']);
+  expect(isInAudience(amelie, groups, rule({ groups: ['0B0B0B0B-0000-4000-8000-00000000000A'] }), ctx)).toBe(true);
+  expect(isInAudience(amelie, groups, rule({ groups: ['0b0b0b0b-0000-4000-8000-00000000000b'] }), ctx)).toBe(false);
+  expect(isInAudience(amelie, groups, rule({ groups: ['0b0b0b0b-0000-4000-8000-00000000000a'], departments: ['HR'] }), ctx)).toBe(false);
+  expect(isInAudience(amelie, new Set(), rule(), ctx)).toBe(true);
+});
