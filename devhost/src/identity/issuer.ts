@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 export const IDENTITY_PATH = '/devhost/identity';
 
@@ -18,13 +18,36 @@ export interface TokenRequest {
   oid?: string;
 }
 
+/** An application token (client credentials grant): no user, the app's permissions as roles. */
+export interface AppTokenRequest {
+  tenant: string;
+  clientId: string;
+  audience: string;
+  roles?: string[];
+  /** Seconds until expiry; Entra's default for app tokens when absent. */
+  expiresIn?: number;
+}
+
+/** Application permissions every app token carries: what a messaging daemon is consented to in a tenant. */
+export const APP_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Reports.Read.All', 'TeamsActivity.Send'];
+const APP_TOKEN_LIFETIME = 3599;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A token this issuer did not sign for the tenant it names. */
+export class TokenRejected extends Error {
+  readonly code = 'ERR_TOKEN_REJECTED';
+}
+
 interface KeyFile {
   kid: string;
   privateJwk: JWK;
 }
 
-/** A stable GUID per (tenant, user), so a user keeps one object id across tokens. */
-const objectId = (tenant: string, user: string) => {
+/**
+ * A stable GUID per (tenant, user), so a user keeps one object id across tokens. Directories served by the
+ * stand-ins use it for their users' ids, so a token's `oid` names the same user as the directory does.
+ */
+export const objectId = (tenant: string, user: string) => {
   const h = createHash('sha256').update(`${tenant}\u0000${user.toLowerCase()}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
@@ -40,6 +63,7 @@ export class IdentityIssuer {
     private readonly kid: string,
     private readonly privateKey: CryptoKey,
     private readonly publicJwk: JWK,
+    private readonly publicKey: CryptoKey,
   ) {}
 
   /** Loads the signing key from `stateFile` (so tokens outlive a restart), or makes one. */
@@ -56,7 +80,8 @@ export class IdentityIssuer {
     }
     const privateKey = (await importJWK(file.privateJwk, 'RS256')) as CryptoKey;
     const { kty, n, e } = file.privateJwk;
-    return new IdentityIssuer(file.kid, privateKey, { kty, n, e, kid: file.kid, use: 'sig', alg: 'RS256' });
+    const publicJwk: JWK = { kty, n, e, kid: file.kid, use: 'sig', alg: 'RS256' };
+    return new IdentityIssuer(file.kid, privateKey, publicJwk, (await importJWK(publicJwk, 'RS256')) as CryptoKey);
   }
 
   issuer(origin: string, tenant: string): string {
@@ -92,11 +117,60 @@ export class IdentityIssuer {
     return { token, expiresOn: new Date(exp * 1000).toISOString() };
   }
 
-  /** Serves discovery (`/{tenant}/v2.0/.well-known/openid-configuration`) and the JWKS. */
+  /**
+   * An application (client credentials) token, shaped as Entra issues one for a daemon app: no user, `idtyp`
+   * `app`, `appid`/`azp` the client id, and the application permissions in `roles`.
+   */
+  async mintApp(origin: string, r: AppTokenRequest): Promise<{ token: string; expiresIn: number }> {
+    const now = Math.floor(Date.now() / 1000);
+    const expiresIn = r.expiresIn ?? APP_TOKEN_LIFETIME;
+    const oid = objectId(r.tenant, `app:${r.clientId}`);
+    const token = await new SignJWT({
+      tid: r.tenant,
+      oid,
+      appid: r.clientId,
+      azp: r.clientId,
+      idtyp: 'app',
+      roles: r.roles ?? APP_ROLES,
+      ver: '2.0',
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
+      .setIssuer(this.issuer(origin, r.tenant))
+      .setAudience(r.audience)
+      .setSubject(oid)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + expiresIn)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+    return { token, expiresIn };
+  }
+
+  /**
+   * Checks that this issuer signed `token` for the tenant it names and that it has not expired (real time:
+   * tokens are minted in real time), and returns its claims. Throws a `jose` error (with its `code`) otherwise.
+   */
+  async verify(origin: string, token: string): Promise<JWTPayload & { tid: string }> {
+    const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'] });
+    const tid = typeof payload.tid === 'string' ? payload.tid : '';
+    if (!tid || payload.iss !== this.issuer(origin, tid))
+      throw new TokenRejected(`the token's issuer is not ${this.issuer(origin, tid || '{tid}')}`);
+    return { ...payload, tid };
+  }
+
+  /**
+   * Serves discovery (`/{tenant}/v2.0/.well-known/openid-configuration`), the JWKS, and the OAuth 2.0 token
+   * endpoint for the client credentials grant (`POST /{tenant}/oauth2/v2.0/token`).
+   */
   handle(req: IncomingMessage, res: ServerResponse, url: URL, origin: string): boolean {
     const rest = url.pathname.slice(IDENTITY_PATH.length);
     const send = (body: unknown) =>
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=60' }).end(JSON.stringify(body));
+    const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(rest);
+    if (token && req.method === 'POST') {
+      void this.#tokenEndpoint(req, res, decodeURIComponent(token[1]!), origin);
+      return true;
+    }
     if (req.method !== 'GET') return false;
     if (rest === '/discovery/v2.0/keys') {
       send({ keys: [this.publicJwk] });
@@ -109,7 +183,7 @@ export class IdentityIssuer {
         issuer,
         jwks_uri: this.jwksUri(origin),
         authorization_endpoint: `${issuer}/authorize`,
-        token_endpoint: `${origin}/admin/devhost/identity/token`,
+        token_endpoint: `${origin}${IDENTITY_PATH}/${m[1]!}/oauth2/v2.0/token`,
         id_token_signing_alg_values_supported: ['RS256'],
         response_types_supported: ['code', 'id_token', 'token'],
         subject_types_supported: ['pairwise'],
@@ -118,5 +192,37 @@ export class IdentityIssuer {
       return true;
     }
     return false;
+  }
+
+  async #tokenEndpoint(req: IncomingMessage, res: ServerResponse, tenant: string, origin: string): Promise<void> {
+    const fail = (status: number, error: string, description: string): void =>
+      void res
+        .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ error, error_description: description }));
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const grant = form.get('grant_type');
+      if (!GUID.test(tenant)) return fail(400, 'invalid_request', `the tenant in the path must be a tenant id (GUID), got "${tenant}"`);
+      if (!grant) return fail(400, 'invalid_request', "the request body must contain 'grant_type'");
+      if (grant !== 'client_credentials')
+        return fail(400, 'unsupported_grant_type', `grant_type "${grant}" is not supported here: use client_credentials`);
+      for (const field of ['client_id', 'client_secret', 'scope'])
+        if (!form.get(field)) return fail(400, 'invalid_request', `the request body must contain '${field}'`);
+      const scope = form.get('scope')!.trim();
+      if (!/^\S+\/\.default$/.test(scope))
+        return fail(400, 'invalid_scope', `scope "${scope}" is not valid for client credentials: use <resource>/.default`);
+      const { token, expiresIn } = await this.mintApp(origin, {
+        tenant,
+        clientId: form.get('client_id')!,
+        audience: scope.slice(0, -'/.default'.length),
+      });
+      res
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token }));
+    } catch (error) {
+      if (!res.headersSent) fail(500, 'server_error', (error as Error).message);
+    }
   }
 }
