@@ -169,11 +169,10 @@ export async function delivery(client: Client, id: string) {
   return (await res.json()) as { status: string; channel: string; occurrences: Progress[] };
 }
 
-/** Waits (real time) until the first occurrence's delivery is done. */
-export async function delivered(host: TestHost, client: Client, id: string, occurrence = 0, timeoutMs = 60_000) {
+/** Waits (real time) until the occurrence's delivery is done. */
+export async function delivered(client: Client, id: string, occurrence = 0, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await host.idle();
     const d = await delivery(client, id);
     const occ = d.occurrences.find((o) => o.occurrence === occurrence);
     if (occ?.state === 'done') return occ;

@@ -32,7 +32,7 @@ test('a daily email is resent the next day to those who have not clicked, and st
     audience: { companies: ['Contoso Ltd'] },
     schedule: { start: new Date(start).toISOString(), end: new Date(start + DAY + HOUR).toISOString(), frequency: 'daily' },
   });
-  expect(await delivered(host, t.writer, id, 0)).toMatchObject({ recipients: 2, sent: 2 });
+  expect(await delivered(t.writer, id, 0)).toMatchObject({ recipients: 2, sent: 2 });
   expect(await status(t.writer, id)).toBe('Active');
 
   // Sally clicks the link in her first email; Erin ignores hers.
@@ -40,7 +40,7 @@ test('a daily email is resent the next day to those who have not clicked, and st
   expect((await fetch(linkIn(sallys!.html!)!, { redirect: 'manual' })).status).toBe(302);
 
   await host.clock.set(start + DAY + 6 * MINUTE);
-  expect(await delivered(host, t.writer, id, 1)).toMatchObject({ recipients: 1, sent: 1 });
+  expect(await delivered(t.writer, id, 1)).toMatchObject({ recipients: 1, sent: 1 });
   expect(await emailsTo(host, 'erin@contoso.test')).toHaveLength(2);
   expect(await emailsTo(host, 'sally@contoso.test')).toHaveLength(1);
 

@@ -1,0 +1,100 @@
+// Exactly one Teams notification per recipient, whatever crashes: devhost is killed (SIGKILL) again and
+// again while a 20,000-recipient Teams message is resolved and sent, restarted over the same storage and
+// the same stand-in state, and at the end every recipient has exactly one notification for the occurrence
+// and every delivery row says sent.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startAzurite, type TestHost } from '../../../devhost/src/testing.js';
+import { as, startHerald, type Client } from './support.js';
+import { ALL_STAFF, delivered, newTenant, putDirectory, status, teamsFeed } from './deliverySupport.js';
+
+const RECIPIENTS = 20_000;
+const KILLS = 4;
+const tenant = newTenant();
+const stateDir = mkdtempSync(join(tmpdir(), 'herald-crash-standins-'));
+let azurite: Awaited<ReturnType<typeof startAzurite>>;
+let host: TestHost | undefined;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await host?.stop();
+  await azurite?.stop();
+});
+
+async function restart(): Promise<Client> {
+  host = await startHerald({
+    storage: azurite.connectionString,
+    env: {
+      DEVHOST_STANDINS_DIR: stateDir,
+      // What a killed host held comes back after seconds, not the production leases' minutes.
+      DEVHOST_QUEUE_LEASE_SECONDS: '2',
+      DELIVERY_LEASE_SECONDS: '2',
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout: '00:00:02',
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout: '00:00:02',
+      // Paced so the send lasts long enough to be killed several times in the middle.
+      TEAMS_REQUESTS_PER_SECOND: '25',
+    },
+  });
+  return as(host, tenant, 'wendy@contoso.test', ['Messages.Write', 'Messages.Approve', 'Reports.Read'], '1d');
+}
+
+test(
+  `killed ${KILLS} times during a ${RECIPIENTS}-recipient Teams send: everyone gets exactly one notification`,
+  { timeout: 300_000 },
+  async () => {
+    let writer = await restart();
+    const users = Array.from({ length: RECIPIENTS }, (_, i) => ({ userPrincipalName: `p${i}@contoso.test` }));
+    await putDirectory(host!, tenant, {
+      users,
+      groups: [{ id: ALL_STAFF, displayName: 'All staff', members: users.map((u) => u.userPrincipalName) }],
+    });
+    const approver = await as(host!, tenant, 'abe@contoso.test', ['Messages.Approve'], '1d');
+
+    const start = Date.now() + 4000;
+    const created = await writer('/api/messages', {
+      body: {
+        name: 'Crash test',
+        objective: 'announcement',
+        location: 'teams',
+        template: { kind: 'custom' },
+        content: { title: 'All hands', body: 'Friday at 10:00 in the atrium.' },
+        audience: { groups: [ALL_STAFF] },
+        schedule: { start: new Date(start).toISOString(), end: new Date(start + 86_400_000).toISOString(), frequency: 'once' },
+      },
+    });
+    const { id } = (await created.json()) as { id: string };
+    expect((await writer(`/api/messages/${id}/submit`, { body: {} })).status).toBe(200);
+    expect((await approver(`/api/messages/${id}/approve`, { body: {} })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, Math.max(0, start - Date.now())));
+
+    const receivedAtKills: number[] = [];
+    for (let kill = 0; kill < KILLS; kill++) {
+      await new Promise((r) => setTimeout(r, 800 + Math.random() * 1200));
+      receivedAtKills.push((await teamsFeed(host!, tenant)).stats.notifications);
+      await host!.kill();
+      writer = await restart();
+    }
+    // At least one kill landed mid-send, or this test would prove nothing.
+    expect(
+      receivedAtKills.some((n) => n > 0 && n < RECIPIENTS),
+      `notifications received at each kill: ${receivedAtKills}`,
+    ).toBe(true);
+    const done = await delivered(writer, id, 0, 240_000);
+    expect(done).toMatchObject({ recipients: RECIPIENTS, sent: RECIPIENTS, failed: 0, pending: 0, cancelled: 0 });
+    await host!.idle();
+    expect(await status(writer, id)).toBe('Delivered');
+
+    const feed = await teamsFeed(host!, tenant);
+    const perUser = new Map<string, number>();
+    for (const e of feed.entries) perUser.set(e.userId, (perUser.get(e.userId) ?? 0) + 1);
+    expect(perUser.size).toBe(RECIPIENTS);
+    expect([...perUser.values()].every((n) => n === 1)).toBe(true);
+    expect(new Set(feed.entries.map((e) => e.chainId)).size).toBe(1);
+    // A chunk sent but not yet recorded when the host died is sent again, and Teams replaces it (same chainId).
+    expect(feed.stats.notifications - feed.stats.replaced).toBe(RECIPIENTS);
+  },
+);
