@@ -1,5 +1,189 @@
-// Placeholder: the interaction store is being written (issue #5).
+/**
+ * What recipients did with messages (DESIGN.md §8), over Azure Tables.
+ *
+ * Table `interactions`, PartitionKey `tenant:user`:
+ * - RowKey `<messageId>`: the recipient's summary for that message (core/inbox `InteractionSummary`) —
+ *   what the inbox reads, one partition range per request.
+ * - RowKey `~evt|<messageId>|<clientEventId, base64url>`: one marker per recorded event, written in the SAME
+ *   entity-group transaction as the summary change. The marker is the idempotency gate (a second insert is
+ *   409) and the summary write is ETag-guarded (412 when another event got there first: re-read, retry), so
+ *   an event is counted exactly once and concurrent events never lose an increment. `~` sorts after every
+ *   message id, so reading summaries never touches the markers.
+ *
+ * Table `clicks`, PartitionKey `tenant:message`, RowKey user id: who clicked, for resends to skip. Written
+ * before the transaction, so a crash between the two leaves a click recorded there and retried here, never
+ * a counted click missing there.
+ */
+import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from '@azure/data-tables';
+import { z } from 'zod';
+import type { Channel } from '../core/delivery.js';
+import { applyInteraction, INTERACTION_TYPES, type InteractionSummary, type InteractionType } from '../core/inbox.js';
+import { now } from './clock.js';
+import { MESSAGE_ID } from './messageStore.js';
+
+export interface RecordedEvent {
+  type: InteractionType;
+  /** The client's id for the event: the same id recorded twice counts once. 1–128 characters. */
+  clientEventId: string;
+  /** When it happened, epoch ms. */
+  at: number;
+  channel: Channel;
+  occurrence: number;
+}
+
+const CHANNELS = ['inbox', 'teams', 'email'] as const satisfies readonly Channel[];
+const MAX_ATTEMPTS = 200;
+
+// Keys are built here only, from parts that cannot carry a separator or a character Tables refuses.
+const part = (name: string, value: string) => {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) throw new Error(`not a ${name}: ${JSON.stringify(value)}`);
+  return value;
+};
+const messagePart = (id: string) => {
+  if (!MESSAGE_ID.test(id)) throw new Error(`not a message id: ${JSON.stringify(id)}`);
+  return id;
+};
+const userPartition = (tenantId: string, userId: string) => `${part('tenant id', tenantId)}:${part('user id', userId)}`;
+const markerKey = (messageId: string, clientEventId: string) =>
+  `~evt|${messageId}|${Buffer.from(clientEventId, 'utf8').toString('base64url')}`;
+
+const SummaryRow = z.object({
+  rowKey: z.string(),
+  etag: z.string(),
+  firstSeenAt: z.string().optional(),
+  lastSeenAt: z.string().optional(),
+  seenCount: z.number().int().default(0),
+  lastSeenOccurrence: z.number().int().optional(),
+  clickedAt: z.string().optional(),
+  clickCount: z.number().int().default(0),
+  dismissedAt: z.string().optional(),
+  dismissCount: z.number().int().default(0),
+  lastDismissedOccurrence: z.number().int().optional(),
+  lastChannel: z.enum(CHANNELS).optional(),
+});
+
+const summaryOf = (entity: TableEntityResult<Record<string, unknown>>): InteractionSummary => {
+  const { rowKey: _r, etag: _e, ...summary } = SummaryRow.parse(entity);
+  return summary;
+};
+
+const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
+
+function table(name: string) {
+  let client: TableClient | undefined;
+  let created: Promise<void> | undefined;
+  // Created on first use (once per process); a failed attempt is retried by the next call.
+  return async () => {
+    const connection = process.env.AzureWebJobsStorage;
+    if (!connection) throw new Error('AzureWebJobsStorage is not set: interactions need a storage connection string');
+    client ??= TableClient.fromConnectionString(connection, name, {
+      allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(connection),
+    });
+    created ??= client.createTable().catch((error: unknown) => {
+      created = undefined;
+      throw error;
+    });
+    await created;
+    return client;
+  };
+}
+const interactions = table('interactions');
+const clicks = table('clicks');
+
+async function readSummary(client: TableClient, partition: string, messageId: string) {
+  try {
+    const entity = await client.getEntity<Record<string, unknown>>(partition, messageId);
+    return { summary: summaryOf(entity), etag: entity.etag };
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+async function markerExists(client: TableClient, partition: string, rowKey: string): Promise<boolean> {
+  try {
+    await client.getEntity(partition, rowKey, { queryOptions: { select: ['RowKey'] } });
+    return true;
+  } catch (error) {
+    if (isStatus(error, 404)) return false;
+    throw error;
+  }
+}
+
+// Many events for one summary at once (a burst from one device) all retry; a random pause spreads them out.
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + attempt * 2)));
+
+/**
+ * Records what `userId` did with `messageId`, exactly once per `clientEventId`: `duplicate` is true when
+ * that event was recorded before (nothing changes then).
+ */
+export async function recordInteraction(
+  tenantId: string,
+  userId: string,
+  messageId: string,
+  event: RecordedEvent,
+): Promise<{ duplicate: boolean }> {
+  if (!INTERACTION_TYPES.includes(event.type)) throw new Error(`not an interaction: ${JSON.stringify(event.type)}`);
+  if (event.clientEventId.length < 1 || event.clientEventId.length > 128) throw new Error('clientEventId must be 1 to 128 characters');
+  const partition = userPartition(tenantId, userId);
+  const marker = markerKey(messagePart(messageId), event.clientEventId);
+  const recordedAt = new Date(now()).toISOString();
+  if (event.type === 'clicked')
+    await (
+      await clicks()
+    ).upsertEntity(
+      { partitionKey: `${part('tenant id', tenantId)}:${messageId}`, rowKey: userId, lastClickedAt: recordedAt, channel: event.channel },
+      'Merge',
+    );
+
+  const client = await interactions();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await readSummary(client, partition, messageId);
+    const next = applyInteraction(current?.summary, event);
+    const transaction = new TableTransaction();
+    transaction.createEntity({
+      partitionKey: partition,
+      rowKey: marker,
+      messageId,
+      type: event.type,
+      clientEventId: event.clientEventId,
+      occurredAt: new Date(event.at).toISOString(),
+      recordedAt,
+      channel: event.channel,
+      occurrence: event.occurrence,
+    });
+    const row = { partitionKey: partition, rowKey: messageId, ...next };
+    if (current) transaction.updateEntity(row, 'Replace', { etag: current.etag });
+    else transaction.createEntity(row);
+    try {
+      await client.submitTransaction(transaction.actions);
+      return { duplicate: false };
+    } catch (error) {
+      // 409 is the marker (recorded before) or the summary (created meanwhile); 412 the summary changed meanwhile.
+      if (isStatus(error, 409) && (await markerExists(client, partition, marker))) return { duplicate: true };
+      if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
+      await pause(attempt);
+    }
+  }
+  throw new Error(`could not record ${event.type} of message ${messageId}: the summary kept changing (${MAX_ATTEMPTS} attempts)`);
+}
+
+/**
+ * The user's summaries of the messages whose ids are in [`from`, `to`] (ids sort by time, so the active
+ * messages' ids bound a short range): one partition range query.
+ */
+export async function interactionsOf(tenantId: string, userId: string, from: string, to: string): Promise<Map<string, InteractionSummary>> {
+  const filter = odata`PartitionKey eq ${userPartition(tenantId, userId)} and RowKey ge ${messagePart(from)} and RowKey le ${messagePart(to)}`;
+  const out = new Map<string, InteractionSummary>();
+  for await (const entity of (await interactions()).listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
+    out.set(entity.rowKey!, summaryOf(entity as TableEntityResult<Record<string, unknown>>));
+  return out;
+}
+
 /** Users who clicked the message (any channel, any occurrence): resends skip them. */
-export async function clickedRecipients(_tenantId: string, _messageId: string): Promise<Set<string>> {
-  return new Set();
+export async function clickedRecipients(tenantId: string, messageId: string): Promise<Set<string>> {
+  const filter = odata`PartitionKey eq ${`${part('tenant id', tenantId)}:${messagePart(messageId)}`}`;
+  const users = new Set<string>();
+  for await (const entity of (await clicks()).listEntities({ queryOptions: { filter, select: ['RowKey'] } })) users.add(entity.rowKey!);
+  return users;
 }

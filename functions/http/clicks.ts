@@ -1,2 +1,42 @@
-// Placeholder (issue #5): registered by functions/index.ts, filled in as the inbox is built.
-export {};
+/**
+ * `GET /api/r/{token}`, anonymous: the signed click link every channel puts behind a call to action
+ * (adapters/clickLinks). It records a `clicked` interaction for the recipient, message, occurrence and
+ * channel the token names — once per token, however often the link is followed — and redirects to the
+ * destination. A token that does not verify records nothing and redirects nowhere.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { clickEventId, CLICK_ROUTE, InvalidClickLink, readClickToken, type ClickLink } from '../../adapters/clickLinks.js';
+import { now } from '../../adapters/clock.js';
+import { recordInteraction } from '../../adapters/interactionStore.js';
+import { handle, Problem } from './problem.js';
+
+async function follow(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const token = request.params.token!;
+  let link: ClickLink;
+  try {
+    link = await readClickToken(token);
+  } catch (error) {
+    if (error instanceof InvalidClickLink) throw new Problem('validation', error.message, [{ path: 'token', message: error.message }]);
+    throw error;
+  }
+  try {
+    await recordInteraction(link.tenantId, link.userId, link.messageId, {
+      type: 'clicked',
+      clientEventId: clickEventId(token),
+      at: now(),
+      channel: link.channel,
+      occurrence: link.occurrence,
+    });
+  } catch (error) {
+    // The person asked to go somewhere: a storage hiccup must not strand them on an error page.
+    context.error(`message ${link.messageId}: the click of user ${link.userId} (${link.channel}) was not recorded: ${String(error)}`);
+  }
+  return { status: 302, headers: { location: link.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
+}
+
+app.http('clickRedirect', {
+  methods: ['GET'],
+  route: `${CLICK_ROUTE}/{token}`,
+  authLevel: 'anonymous',
+  handler: handle(follow),
+});

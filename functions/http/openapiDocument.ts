@@ -12,6 +12,7 @@ import { TenantSettings } from '../../adapters/tenantSettings.js';
 import { DraftInput } from '../../core/message.js';
 import { ACTIONS, ROLES, type Action } from '../../core/roles.js';
 import { Health } from './health.js';
+import { InboxParams, InboxView, InteractionInput, InteractionReceipt } from './inbox.js';
 import { Comment, RequiredComment } from './messageActions.js';
 import { AuditTrail, DraftPatch, ListParams, MessagePage, MessageView } from './messages.js';
 import { KINDS, ProblemDetails, type ProblemKind } from './problem.js';
@@ -26,13 +27,15 @@ type ProblemStatus = (typeof KINDS)[ProblemKind]['status'];
 const ref = (schema: string) => ({ $ref: `#/components/schemas/${schema}` });
 
 /** Schemas clients send (read as zod's input: defaults make fields optional) and the ones they receive. */
-const REQUESTS = { DraftInput, DraftPatch, Comment, RequiredComment, TenantSettings } as const;
+const REQUESTS = { DraftInput, DraftPatch, Comment, RequiredComment, TenantSettings, InteractionInput } as const;
 const RESPONSES = {
   MessageView,
   MessagePage,
   AuditTrail,
   TenantSettingsView: TenantSettings,
   Health,
+  InboxView,
+  InteractionReceipt,
   Problem: ProblemDetails,
 } as const;
 type RequestSchema = keyof typeof REQUESTS;
@@ -50,6 +53,12 @@ const DESCRIPTIONS: Partial<Record<RequestSchema | ResponseSchema, string>> = {
   RequiredComment: 'Why the message is rejected (trimmed, 1 to 1000 characters), recorded in the audit trail.',
   TenantSettings: 'The tenant’s licence tier and default time zone (an IANA time zone such as Europe/Paris).',
   MessageView: 'A message: its draft fields at the top level (so a GET can be edited and PATCHed back), its status and who created it.',
+  InteractionInput:
+    'What the user did with a message shown on the device. `clientEventId` is chosen by the device and reused when it resends ' +
+    'the event, so an event is recorded once. `occurredAt` (default: now) may be at most 5 minutes ahead of the server clock.',
+  InboxView:
+    'What the device shows now on the surface, newest first. `callToAction.url` is a signed click link: opening it records ' +
+    'the click, so the device need not send a `clicked` event as well. Hide a message at `showUntil`.',
   Problem: 'An RFC 9457 problem: `type` is stable and can be switched on, `detail` is for people, `errors` names each offending field.',
 };
 
@@ -90,6 +99,7 @@ const HEADERS = {
     schema: { type: 'string' },
   },
   Location: { description: 'The URL of the new message.', schema: { type: 'string', format: 'uri' } },
+  Destination: { description: 'Where the link goes: the message’s call to action.', schema: { type: 'string', format: 'uri' } },
   'WWW-Authenticate': {
     description: 'RFC 6750 challenge: `Bearer`, with `error="invalid_token"` and a description when a token was sent but refused.',
     schema: { type: 'string' },
@@ -123,18 +133,20 @@ interface Operation {
   tag: string;
   summary: string;
   description?: string;
-  /** What the caller must be allowed to do; none means anonymous. */
-  action?: Action;
+  /** What the caller must be allowed to do; `signedIn`: any user of the tenant, no role; none means anonymous. */
+  action?: Action | 'signedIn';
   query?: z.ZodObject;
   body?: { schema: RequestSchema } | { content: Record<string, unknown>; description: string };
   ifMatch?: 'required' | 'optional';
   success: {
-    status: 200 | 201 | 204;
+    status: 200 | 201 | 204 | 302;
     description: string;
     schema?: ResponseSchema;
     content?: Record<string, unknown>;
     etag?: boolean;
     location?: boolean;
+    /** A redirect: the Location header names the destination. */
+    redirect?: boolean;
   };
   /** Problems beyond 401/403, which every operation that needs a role can give. */
   problems: ProblemStatus[];
@@ -370,15 +382,63 @@ const OPERATIONS: Operation[] = [
     success: { status: 200, description: 'The settings as stored.', schema: 'TenantSettingsView' },
     problems: [400],
   },
+  {
+    method: 'get',
+    route: 'inbox',
+    operationId: 'getInbox',
+    tag: 'inbox',
+    summary: 'What the caller’s device shows now on a surface',
+    description:
+      'Active messages for the surface whose audience the caller is in, inside their schedule, that the frequency rules still ' +
+      'allow (a click silences a message for a year; seen or dismissed, until its next occurrence), and urgent messages sent ' +
+      'in the last 24 hours that the caller has not acted on. Changes reach the inbox within a few seconds.',
+    action: 'signedIn',
+    query: InboxParams,
+    success: { status: 200, description: 'The messages to show, newest first.', schema: 'InboxView' },
+    problems: [400],
+  },
+  {
+    method: 'post',
+    route: 'inbox/{messageId}/events',
+    operationId: 'recordInboxEvent',
+    tag: 'inbox',
+    summary: 'Record that the caller saw, clicked or dismissed a message',
+    description:
+      'Idempotent by `clientEventId`: the first time answers 201 `{recorded: true}`, a repeat 200 `{recorded: false, duplicate: true}`. ' +
+      '404 for a message the caller was not sent.',
+    action: 'signedIn',
+    body: { schema: 'InteractionInput' },
+    success: { status: 201, description: 'Recorded (200 when it had been recorded before).', schema: 'InteractionReceipt' },
+    problems: [400, 404],
+  },
+  {
+    method: 'get',
+    route: 'r/{token}',
+    operationId: 'followClickLink',
+    tag: 'inbox',
+    summary: 'Follow a signed click link',
+    description:
+      'The links Herald puts behind a call to action on every channel. The signed token is the credential: it names the ' +
+      'recipient, message, occurrence and channel. Records one click per link, however often it is followed, and redirects ' +
+      'to the destination; a token that does not verify answers 400 and records nothing.',
+    success: { status: 302, description: 'Redirect to the call to action.', redirect: true },
+    problems: [400],
+  },
 ];
 
+const PATH_PARAMETERS: Record<string, string> = {
+  id: 'The message id.',
+  messageId: 'The message id.',
+  token: 'The signed token of a click link.',
+};
+
 function operation(op: Operation) {
-  const pathParams = [...op.route.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+  const pathParams = [...op.route.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => ({
     name,
     in: 'path',
     required: true,
     schema: { type: 'string' },
-    ...(name === 'id' ? { description: 'The message id.' } : {}),
+    ...(PATH_PARAMETERS[name] ? { description: PATH_PARAMETERS[name] } : {}),
   }));
   const ifMatch = op.ifMatch
     ? [
@@ -393,18 +453,23 @@ function operation(op: Operation) {
     : [];
   const parameters = [...pathParams, ...(op.query ? queryParameters(op.query) : []), ...ifMatch];
 
-  const allowed: readonly string[] = op.action ? ACTIONS[op.action] : [];
+  const roleAction = op.action === 'signedIn' ? undefined : op.action;
+  const allowed: readonly string[] = roleAction ? ACTIONS[roleAction] : [];
   const who = !op.action
     ? 'Anonymous.'
-    : allowed.length === ROLES.length
-      ? `Needs a bearer token with any Herald role (${allowed.join(', ')}).`
-      : `Needs a bearer token with the role ${allowed.join(' or ')}.`;
-  const problems: ProblemStatus[] = op.action ? [...new Set<ProblemStatus>([...op.problems, 401, 403])] : op.problems;
+    : op.action === 'signedIn'
+      ? 'Needs a bearer token of any user of the tenant; no role is needed.'
+      : allowed.length === ROLES.length
+        ? `Needs a bearer token with any Herald role (${allowed.join(', ')}).`
+        : `Needs a bearer token with the role ${allowed.join(' or ')}.`;
+  const denied: ProblemStatus[] = !op.action ? [] : op.action === 'signedIn' ? [401] : [401, 403];
+  const problems: ProblemStatus[] = [...new Set<ProblemStatus>([...op.problems, ...denied])];
 
   const { success } = op;
   const headers = {
     ...(success.etag ? { ETag: { $ref: '#/components/headers/ETag' } } : {}),
     ...(success.location ? { Location: { $ref: '#/components/headers/Location' } } : {}),
+    ...(success.redirect ? { Location: { $ref: '#/components/headers/Destination' } } : {}),
   };
   const content = success.schema ? { 'application/json': { schema: ref(success.schema) } } : success.content;
 
@@ -425,8 +490,8 @@ function operation(op: Operation) {
         }
       : {}),
     // One requirement per role: any one of them is enough (roles are not scopes, so this names them for people).
-    security: op.action ? allowed.map((role) => ({ bearer: [role] })) : [],
-    ...(op.action ? { 'x-required-roles': allowed } : {}),
+    security: op.action === 'signedIn' ? [{ bearer: [] }] : op.action ? allowed.map((role) => ({ bearer: [role] })) : [],
+    ...(roleAction ? { 'x-required-roles': allowed } : {}),
     responses: {
       [success.status]: {
         description: success.description,
@@ -458,6 +523,7 @@ export function buildOpenApiDocument(version: string) {
       { name: 'messages', description: 'Drafting messages' },
       { name: 'lifecycle', description: 'Moving a message through submission, approval and delivery' },
       { name: 'tenant', description: 'Per-tenant settings' },
+      { name: 'inbox', description: 'What recipients’ devices show (Spotlight, Notification Center, Taskbar), and click links' },
       { name: 'service', description: 'About the service itself' },
     ],
     paths,
