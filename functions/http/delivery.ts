@@ -21,6 +21,54 @@ export const RecipientParams = z
   })
   .strict();
 
+const Counts = {
+  recipients: z.number().int().describe('Recipients resolved so far (all of them once `resolvedAt` is set).'),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  throttled: z.number().int().describe('Waiting out a provider’s Retry-After; still pending.'),
+  cancelled: z.number().int().describe('Not sent because the message was cancelled or ended first.'),
+  pending: z.number().int().describe('Without an outcome yet (throttled ones included).'),
+};
+
+export const DeliveryReport = z.object({
+  messageId: z.string(),
+  status: z.string(),
+  channel: z.enum(['inbox', 'teams', 'email']).nullable(),
+  pulled: z.boolean().describe('true for inbox locations: devices fetch the message, nothing is pushed.'),
+  detail: z.string().optional(),
+  occurrences: z.array(
+    z.object({
+      occurrence: z.number().int(),
+      channel: z.enum(['inbox', 'teams', 'email']),
+      state: z.enum(['resolving', 'sending', 'done', 'failed']),
+      reason: z.string().optional(),
+      startedAt: z.string(),
+      resolvedAt: z.string().optional(),
+      ...Counts,
+      perSecond: z.number().describe('Recipients finished (sent or failed) per second since the occurrence started.'),
+      eta: z.string().optional().describe('When the last recipient should be done at the current rate, while sending.'),
+    }),
+  ),
+});
+
+export const RecipientPage = z.object({
+  occurrence: z.number().int().optional(),
+  items: z.array(
+    z.object({
+      userId: z.string(),
+      upn: z.string(),
+      name: z.string().optional(),
+      mail: z.string().optional(),
+      language: z.string().optional(),
+      status: z.enum(DELIVERY_STATUSES),
+      attempts: z.number().int(),
+      reason: z.string().optional(),
+      sentAt: z.string().optional(),
+    }),
+  ),
+  continuation: z.string().optional(),
+});
+
 async function delivery(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'delivery.read');
   const message = await existing(caller, request.params.id!);

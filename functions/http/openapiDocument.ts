@@ -13,6 +13,7 @@ import { DraftInput } from '../../core/message.js';
 import { ACTIONS, ROLES, type Action } from '../../core/roles.js';
 import { Health } from './health.js';
 import { InboxParams, InboxView, InteractionInput, InteractionReceipt } from './inbox.js';
+import { DeliveryReport, RecipientPage, RecipientParams } from './delivery.js';
 import { Comment, RequiredComment } from './messageActions.js';
 import { AuditTrail, DraftPatch, ListParams, MessagePage, MessageView } from './messages.js';
 import { KINDS, ProblemDetails, type ProblemKind } from './problem.js';
@@ -36,6 +37,8 @@ const RESPONSES = {
   Health,
   InboxView,
   InteractionReceipt,
+  DeliveryReport,
+  RecipientPage,
   Problem: ProblemDetails,
 } as const;
 type RequestSchema = keyof typeof REQUESTS;
@@ -384,6 +387,32 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'get',
+    route: 'messages/{id}/delivery',
+    operationId: 'getMessageDelivery',
+    tag: 'delivery',
+    summary: 'How far a message’s delivery has got',
+    description:
+      'Per occurrence (the first send, then each frequency resend) of a Teams or email message: recipients resolved, sent, ' +
+      'failed, throttled, cancelled and pending, the rate and, while sending, an ETA. Inbox locations are pulled by devices: ' +
+      '`pulled` is true and there are no occurrences.',
+    action: 'delivery.read',
+    success: { status: 200, description: 'The delivery report.', schema: 'DeliveryReport' },
+    problems: [404],
+  },
+  {
+    method: 'get',
+    route: 'messages/{id}/delivery/recipients',
+    operationId: 'listMessageRecipients',
+    tag: 'delivery',
+    summary: 'Each recipient’s delivery status, paged',
+    description: 'For one occurrence (default: the latest), optionally only one status; follow `continuation` for the next page.',
+    action: 'delivery.read',
+    query: RecipientParams,
+    success: { status: 200, description: 'One page of recipients.', schema: 'RecipientPage' },
+    problems: [400, 404],
+  },
+  {
+    method: 'get',
     route: 'inbox',
     operationId: 'getInbox',
     tag: 'inbox',
@@ -523,6 +552,7 @@ export function buildOpenApiDocument(version: string) {
       { name: 'messages', description: 'Drafting messages' },
       { name: 'lifecycle', description: 'Moving a message through submission, approval and delivery' },
       { name: 'tenant', description: 'Per-tenant settings' },
+      { name: 'delivery', description: 'Progress and per-recipient status of Teams and email delivery' },
       { name: 'inbox', description: 'What recipients’ devices show (Spotlight, Notification Center, Taskbar), and click links' },
       { name: 'service', description: 'About the service itself' },
     ],
