@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestHost } from '../../../devhost/src/testing.js';
-import type { Client } from './support.js';
+import { loadDirectory, type Client } from './support.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -74,14 +74,8 @@ export const ORG = {
 
 export const newTenant = () => randomUUID();
 
-export async function putDirectory(host: TestHost, tenant: string, directory: { users: OrgUser[]; groups: unknown[] } = ORG) {
-  const res = await host.fetch(`/devhost/graph/_control/tenants/${tenant}/directory`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(directory),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
-}
+export const putDirectory = (host: TestHost, tenant: string, directory: { users: OrgUser[]; groups: unknown[] } = ORG) =>
+  loadDirectory(host, tenant, directory);
 
 export async function generateDirectory(host: TestHost, tenant: string, users: number) {
   const res = await host.fetch(`/devhost/graph/_control/tenants/${tenant}/generate`, {

@@ -2,36 +2,19 @@
 // click-link secret, a small organisation, and messages made Active through the real API.
 import { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
-import { AUDIENCE, type Client } from './support.js';
+import type { TestHost } from '../../../devhost/src/testing.js';
+import { AUDIENCE, loadDirectory, startHerald, type Client } from './support.js';
 
-export const CLICK_SECRET = 'integration-tests-click-link-secret-0123456789';
+export { CLICK_SECRET } from './support.js';
 export const GROUP = '0a0a0a0a-1111-4111-8111-000000000001';
 export const SUBGROUP = '0a0a0a0a-1111-4111-8111-000000000002';
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
+import { DAY, HOUR } from './deliverySupport.js';
+
+export { DAY, HOUR };
 /** The inbox caches the tenant's messages for a few seconds: a device polling later sees changes after this. */
 export const CACHE_SETTLE_MS = 6_000;
 
-export const startInboxHerald = (env: Record<string, string> = {}) =>
-  startHost({
-    app: '.',
-    clock: 'test',
-    env: (url) => ({
-      AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
-      AUTH_AUDIENCE: AUDIENCE,
-      AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
-      GRAPH_ENDPOINT: `${url}/devhost/graph`,
-      GRAPH_AUTHORITY: `${url}/devhost/identity`,
-      GRAPH_CLIENT_ID: 'herald-tests',
-      GRAPH_CLIENT_SECRET: 'herald-tests',
-      CLICK_LINK_SECRET: CLICK_SECRET,
-      // Push resends run every five minutes; in-product messages are pulled and need none of them, and these
-      // tests move the clock on by days.
-      'AzureWebJobs.frequencyResends.Disabled': 'true',
-      ...env,
-    }),
-  });
+export const startInboxHerald = (env: Record<string, string> = {}) => startHerald({ clock: 'test', env });
 
 export interface OrgUser {
   userPrincipalName: string;
@@ -41,14 +24,8 @@ export interface OrgUser {
 }
 
 /** Loads a tenant's directory into the Graph stand-in; users get the ids tokens for the same UPN carry. */
-export async function putDirectory(host: TestHost, tenant: string, users: OrgUser[], groups: { id: string; members: string[] }[]) {
-  const res = await host.fetch(`/devhost/graph/_control/tenants/${tenant}/directory`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ users, groups: groups.map((g) => ({ displayName: `Group ${g.id.slice(-4)}`, ...g })) }),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
-}
+export const putDirectory = (host: TestHost, tenant: string, users: OrgUser[], groups: { id: string; members: string[] }[]) =>
+  loadDirectory(host, tenant, { users, groups: groups.map((g) => ({ displayName: `Group ${g.id.slice(-4)}`, ...g })) });
 
 export interface Writers {
   writer: Client;

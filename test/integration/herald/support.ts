@@ -1,10 +1,12 @@
 import { TableClient } from '@azure/data-tables';
+import { expect } from 'vitest';
 import { acsConnectionString } from '../../../devhost/src/standins/acsEmail.js';
 import { startHost, type TestHost } from '../../../devhost/src/testing.js';
 
 export const AUDIENCE = 'api://herald';
 export const TENANT_A = '11111111-1111-4111-8111-111111111111';
 export const TENANT_B = '22222222-2222-4222-8222-222222222222';
+export const CLICK_SECRET = 'test-click-link-secret-0123456789abcdef';
 
 /** The Herald app itself on devhost, trusting that host's own stand-in issuer, as `npm start` does. */
 export const startHerald = (options: { clock?: 'test' | string; storage?: string; env?: Record<string, string> } = {}) =>
@@ -19,7 +21,7 @@ export const startHerald = (options: { clock?: 'test' | string; storage?: string
       GRAPH_AUTHORITY: `${url}/devhost/identity`,
       GRAPH_CLIENT_ID: 'herald-tests',
       GRAPH_CLIENT_SECRET: 'not-checked-by-the-stand-in',
-      CLICK_LINK_SECRET: 'test-click-link-secret-0123456789abcdef',
+      CLICK_LINK_SECRET: CLICK_SECRET,
       ACS_EMAIL_CONNECTION_STRING: acsConnectionString(url),
       EMAIL_SENDS_PER_SECOND: '0',
       // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
@@ -50,4 +52,14 @@ export async function as(host: TestHost, tenant: string, user: string, roles: st
 export async function forceStatus(host: TestHost, tenant: string, id: string, status: string) {
   const table = TableClient.fromConnectionString(host.storage, 'messages', { allowInsecureConnection: true });
   await table.updateEntity({ partitionKey: tenant, rowKey: id, status }, 'Merge');
+}
+
+/** Loads a tenant's directory into the Graph stand-in; users named by UPN get the ids tokens for that UPN carry. */
+export async function loadDirectory(host: TestHost, tenant: string, directory: { users: unknown[]; groups: unknown[] }) {
+  const res = await host.fetch(`/devhost/graph/_control/tenants/${tenant}/directory`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(directory),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
 }
