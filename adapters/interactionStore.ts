@@ -14,12 +14,13 @@
  * before the transaction, so a crash between the two leaves a click recorded there and retried here, never
  * a counted click missing there.
  */
-import { odata, RestError, TableClient, TableTransaction, type TableEntityResult } from '@azure/data-tables';
+import { odata, TableClient, TableTransaction, type TableEntityResult } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Channel } from '../core/delivery.js';
 import { applyInteraction, INTERACTION_TYPES, type InteractionSummary, type InteractionType } from '../core/inbox.js';
 import { now } from './clock.js';
 import { MESSAGE_ID } from './messageStore.js';
+import { isStatus, table } from './tables.js';
 
 export interface RecordedEvent {
   type: InteractionType;
@@ -67,28 +68,8 @@ const summaryOf = (entity: TableEntityResult<Record<string, unknown>>): Interact
   return summary;
 };
 
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
-
-function table(name: string) {
-  let client: TableClient | undefined;
-  let created: Promise<void> | undefined;
-  // Created on first use (once per process); a failed attempt is retried by the next call.
-  return async () => {
-    const connection = process.env.AzureWebJobsStorage;
-    if (!connection) throw new Error('AzureWebJobsStorage is not set: interactions need a storage connection string');
-    client ??= TableClient.fromConnectionString(connection, name, {
-      allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(connection),
-    });
-    created ??= client.createTable().catch((error: unknown) => {
-      created = undefined;
-      throw error;
-    });
-    await created;
-    return client;
-  };
-}
-const interactions = table('interactions');
-const clicks = table('clicks');
+const interactions = () => table('interactions');
+const clicks = () => table('clicks');
 
 async function readSummary(client: TableClient, partition: string, messageId: string) {
   try {

@@ -5,11 +5,12 @@
  * that reaches across tenants; a message of another tenant simply does not exist here.
  */
 import { randomBytes } from 'node:crypto';
-import { odata, RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
 import { z } from 'zod';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/lifecycle.js';
 import { DraftInput } from '../core/message.js';
 import { now } from './clock.js';
+import { isPlainHttp, isStatus } from './tables.js';
 
 export interface Actor {
   id: string;
@@ -214,8 +215,6 @@ const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
   activatedAt: m.activatedAt,
 });
 
-const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
-
 // The continuation is the last id of the page: the next page is the rows after it. Encoded so clients
 // treat it as opaque and so a hand-made one is recognisably foreign.
 const encodeContinuation = (lastId: string) => Buffer.from(`after:${lastId}`).toString('base64url');
@@ -226,10 +225,7 @@ function decodeContinuation(token: string): string {
 }
 
 export function tableMessageStore(connectionString: string): MessageStore {
-  // Azurite (local and tests) speaks plain http; the SDK refuses that unless told.
-  const options = {
-    allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(connectionString),
-  };
+  const options = { allowInsecureConnection: isPlainHttp(connectionString) };
   const table = (name: string) => {
     const client = TableClient.fromConnectionString(connectionString, name, options);
     let created: Promise<void> | undefined;

@@ -2,7 +2,7 @@
  * Per-tenant settings (DESIGN.md §8 `tenants`: PartitionKey tenant, RowKey `settings`): the licence tier,
  * which gates custom messages and advanced targeting, and the default time zone for schedules.
  */
-import { RestError, TableClient } from '@azure/data-tables';
+import { isStatus, table } from './tables.js';
 import { z } from 'zod';
 import { isTimeZone, LICENCE_TIERS } from '../core/message.js';
 
@@ -19,34 +19,17 @@ export type TenantSettings = z.output<typeof TenantSettings>;
 /** A tenant nobody has configured: full features (E5) in UTC, so a new organisation can try everything. */
 export const DEFAULT_SETTINGS: TenantSettings = { licence: 'E5', timeZone: 'UTC', includeGuests: false };
 
-let client: TableClient | undefined;
-let created: Promise<unknown> | undefined;
-
-async function table(): Promise<TableClient> {
-  const connection = process.env.AzureWebJobsStorage;
-  if (!connection) throw new Error('AzureWebJobsStorage is not set: tenant settings need a storage connection string');
-  client ??= TableClient.fromConnectionString(connection, 'tenants', {
-    allowInsecureConnection: /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(connection),
-  });
-  created ??= client.createTable().catch((error: unknown) => {
-    created = undefined;
-    throw error;
-  });
-  await created;
-  return client;
-}
-
 export async function getTenantSettings(tenant: string): Promise<TenantSettings> {
   try {
-    const row = await (await table()).getEntity<Record<string, unknown>>(tenant, 'settings');
+    const row = await (await table('tenants')).getEntity<Record<string, unknown>>(tenant, 'settings');
     return TenantSettings.parse({ licence: row.licence, timeZone: row.timeZone, includeGuests: row.includeGuests ?? false });
   } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404) return DEFAULT_SETTINGS;
+    if (isStatus(error, 404)) return DEFAULT_SETTINGS;
     throw error;
   }
 }
 
 export async function putTenantSettings(tenant: string, settings: TenantSettings): Promise<TenantSettings> {
-  await (await table()).upsertEntity({ partitionKey: tenant, rowKey: 'settings', ...settings }, 'Replace');
+  await (await table('tenants')).upsertEntity({ partitionKey: tenant, rowKey: 'settings', ...settings }, 'Replace');
   return settings;
 }

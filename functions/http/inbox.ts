@@ -7,7 +7,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import { authenticate, Unauthenticated, type Caller } from '../../adapters/auth.js';
+import type { Caller } from '../../adapters/auth.js';
 import { clickUrl } from '../../adapters/clickLinks.js';
 import { now } from '../../adapters/clock.js';
 import { member, tenantInbox, usage, type Member } from '../../adapters/inboxCache.js';
@@ -30,7 +30,7 @@ import {
   type Viewer,
 } from '../../core/inbox.js';
 import { handle, Problem, validationProblem } from './problem.js';
-import { jsonBody } from './request.js';
+import { jsonBody, signedIn } from './request.js';
 
 /** How far ahead of the app clock a device's `occurredAt` may be (device clocks drift). */
 const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -73,18 +73,6 @@ export const InteractionReceipt = z.object({
   /** True when this `clientEventId` was recorded before: nothing changed. */
   duplicate: z.boolean(),
 });
-
-/** Any signed-in user of any tenant: the inbox needs no role, only who the user is. */
-async function signedIn(request: HttpRequest): Promise<Caller> {
-  try {
-    return await authenticate(request.headers.get('authorization'));
-  } catch (error) {
-    if (!(error instanceof Unauthenticated)) throw error;
-    // RFC 6750 §3, as request.ts answers it.
-    const challenge = request.headers.has('authorization') ? `Bearer error="invalid_token", error_description="${error.reason}"` : 'Bearer';
-    throw new Problem('unauthenticated', error.reason, [], { 'www-authenticate': challenge });
-  }
-}
 
 async function viewerOf(tenantId: string, who: Member, settings: TenantSettings, withUsage: boolean): Promise<Viewer> {
   return { ...who, includeGuests: settings.includeGuests, ...(withUsage ? { usage: await usage(tenantId) } : {}) };

@@ -8,17 +8,21 @@ import { authenticate, Unauthenticated, type Caller } from '../../adapters/auth.
 import { ACTIONS, can, type Action } from '../../core/roles.js';
 import { Problem, validationProblem } from './problem.js';
 
-/** The verified caller, provided they hold a role that allows `action`. */
-export async function authorize(request: HttpRequest, action: Action): Promise<Caller> {
-  let caller: Caller;
+/** The verified caller, whatever roles they hold (what recipients' devices call needs none). */
+export async function signedIn(request: HttpRequest): Promise<Caller> {
   try {
-    caller = await authenticate(request.headers.get('authorization'));
+    return await authenticate(request.headers.get('authorization'));
   } catch (error) {
     if (!(error instanceof Unauthenticated)) throw error;
     // RFC 6750 §3: tell the client which scheme to use and, for a bad token, why it failed.
     const challenge = request.headers.has('authorization') ? `Bearer error="invalid_token", error_description="${error.reason}"` : 'Bearer';
     throw new Problem('unauthenticated', error.reason, [], { 'www-authenticate': challenge });
   }
+}
+
+/** The verified caller, provided they hold a role that allows `action`. */
+export async function authorize(request: HttpRequest, action: Action): Promise<Caller> {
+  const caller = await signedIn(request);
   if (!can(caller, action)) throw new Problem('forbidden', `this needs one of the roles ${ACTIONS[action].join(', ')}`);
   return caller;
 }

@@ -21,11 +21,18 @@ afterAll(async () => {
 test('defaults, admin-only changes, validation and isolation', async () => {
   expect(await (await ann('/api/tenant/settings')).json()).toEqual({ licence: 'E5', timeZone: 'UTC', includeGuests: false });
   expect((await ann('/api/tenant/settings', { method: 'PUT', body: { licence: 'basic', timeZone: 'UTC' } })).status).toBe(403);
-  const bad = await admin('/api/tenant/settings', { method: 'PUT', body: { licence: 'E7', timeZone: 'Mars/Olympus' } });
+  const bad = await admin('/api/tenant/settings', {
+    method: 'PUT',
+    body: { licence: 'E7', timeZone: 'Mars/Olympus', includeGuests: 'yes' },
+  });
   expect(bad.status).toBe(400);
-  expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual(['licence', 'timeZone']);
+  expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual([
+    'includeGuests',
+    'licence',
+    'timeZone',
+  ]);
   const ok = await admin('/api/tenant/settings', { method: 'PUT', body: { licence: 'basic', timeZone: 'Europe/Paris' } });
-  expect(await ok.json()).toEqual({ licence: 'basic', timeZone: 'Europe/Paris' });
+  expect(await ok.json()).toEqual({ licence: 'basic', timeZone: 'Europe/Paris', includeGuests: false });
   expect(await (await otherAdmin('/api/tenant/settings')).json()).toEqual({ licence: 'E5', timeZone: 'UTC', includeGuests: false });
 });
 
