@@ -45,7 +45,7 @@ export interface UsageRecord {
   teamsCopilot: string | null;
 }
 
-/** A usage segment: people with no activity in a product for this many days. */
+/** A usage segment: people licensed for a product (in its usage report) with no activity in it for this many days. */
 export const SEGMENT_RULES = {
   inactiveCopilotUsers: { product: 'copilot', inactiveDays: 28 },
   inactiveCopilotUsersInTeams: { product: 'teamsCopilot', inactiveDays: 28 },
@@ -72,8 +72,10 @@ export function isReachable(user: DirectoryUser, includeGuests: boolean): boolea
 
 function inSegment(user: DirectoryUser, segment: keyof typeof SEGMENT_RULES, ctx: AudienceContext): boolean {
   const { product, inactiveDays } = SEGMENT_RULES[segment];
+  // Not in the usage report: no licence for the product, so nothing to be inactive in.
   const record = ctx.usage?.get(user.userPrincipalName.toLowerCase());
-  const last = record?.[product];
+  if (!record) return false;
+  const last = record[product];
   if (!last) return true;
   return Date.parse(`${last.slice(0, 10)}T00:00:00Z`) <= ctx.now - inactiveDays * 86_400_000;
 }

@@ -43,7 +43,7 @@ describe('matchesFilters', () => {
     expect(matchesFilters(amelie, rule({ locations: ['Paris – Opéra'] }), ctx)).toBe(true);
     expect(matchesFilters(amelie, rule({ locations: ['Berlin', 'Germany'] }), ctx)).toBe(false);
   });
-  test('usage segments: inactive for 28 days or more, or never active', () => {
+  test('usage segments: licensed (in the report) and inactive for 28 days or more, or never active', () => {
     const usage = (copilot: string | null, teamsCopilot: string | null = null) =>
       new Map<string, UsageRecord>([['amelie@contoso.test', { copilot, teamsCopilot }]]);
     const inactive = rule({ segments: ['inactiveCopilotUsers'] });
@@ -51,7 +51,7 @@ describe('matchesFilters', () => {
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-26') })).toBe(true);
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-27') })).toBe(false);
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage(null) })).toBe(true);
-    expect(matchesFilters(amelie, inactive, { ...ctx, usage: new Map() })).toBe(true);
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: new Map() })).toBe(false);
     const teams = rule({ segments: ['inactiveCopilotUsersInTeams'] });
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-11-20', null) })).toBe(true);
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage(null, '2026-11-22') })).toBe(false);
