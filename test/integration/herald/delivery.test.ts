@@ -7,6 +7,7 @@ import type { TestHost } from '../../../devhost/src/testing.js';
 import { as, startHerald, type Client } from './support.js';
 import {
   ALL_STAFF,
+  crowd,
   delivered,
   delivery,
   newTenant,
@@ -105,15 +106,7 @@ test('delivery and recipients: bad parameters are 400 problems naming the field,
 
 test('throttled by Graph (Teams bulk limit of 2 requests/s): Retry-After is honoured and everyone still gets exactly one', async () => {
   const tenant = newTenant();
-  const users = Array.from({ length: 600 }, (_, i) => ({ userPrincipalName: `u${i}@contoso.test` }));
-  await putDirectory(host, tenant, {
-    users,
-    groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }],
-  });
-  const t = {
-    writer: await as(host, tenant, 'wendy@contoso.test', ['Messages.Write'], '400d'),
-    approver: await as(host, tenant, 'abe@contoso.test', ['Messages.Approve'], '400d'),
-  };
+  const t = await crowd(host, tenant, 600);
   await setGraphThrottling(host, { teams: true });
   try {
     const id = await publish(host, t, {});
@@ -178,15 +171,7 @@ test('email: a company filter, and English for a recipient whose language the te
 
 test('cancel mid-send: what was not sent yet is recorded as cancelled and nobody else is notified', async () => {
   const tenant = newTenant();
-  const users = Array.from({ length: 800 }, (_, i) => ({ userPrincipalName: `c${i}@contoso.test` }));
-  await putDirectory(host, tenant, {
-    users,
-    groups: [{ id: ALL_STAFF, displayName: 'All', members: users.map((u) => u.userPrincipalName) }],
-  });
-  const t = {
-    writer: await as(host, tenant, 'wendy@contoso.test', ['Messages.Write'], '400d'),
-    approver: await as(host, tenant, 'abe@contoso.test', ['Messages.Approve'], '400d'),
-  };
+  const t = await crowd(host, tenant, 800);
   await setGraphThrottling(host, { teams: true });
   try {
     const id = await publish(host, t, {});

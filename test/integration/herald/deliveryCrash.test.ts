@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startAzurite, type TestHost } from '../../../devhost/src/testing.js';
 import { as, startHerald, type Client } from './support.js';
-import { ALL_STAFF, delivered, newTenant, putDirectory, status, teamsFeed } from './deliverySupport.js';
+import { ALL_STAFF, crowd, delivered, newTenant, status, teamsFeed } from './deliverySupport.js';
 
 const RECIPIENTS = 20_000;
 const KILLS = 4;
@@ -47,12 +47,7 @@ test(
   { timeout: 300_000 },
   async () => {
     let writer = await restart();
-    const users = Array.from({ length: RECIPIENTS }, (_, i) => ({ userPrincipalName: `p${i}@contoso.test` }));
-    await putDirectory(host!, tenant, {
-      users,
-      groups: [{ id: ALL_STAFF, displayName: 'All staff', members: users.map((u) => u.userPrincipalName) }],
-    });
-    const approver = await as(host!, tenant, 'abe@contoso.test', ['Messages.Approve'], '1d');
+    const { approver } = await crowd(host!, tenant, RECIPIENTS);
 
     const start = Date.now() + 4000;
     const created = await writer('/api/messages', {

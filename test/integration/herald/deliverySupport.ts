@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestHost } from '../../../devhost/src/testing.js';
-import { loadDirectory, type Client } from './support.js';
+import { as, loadDirectory, type Client } from './support.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -76,6 +76,19 @@ export const newTenant = () => randomUUID();
 
 export const putDirectory = (host: TestHost, tenant: string, directory: { users: OrgUser[]; groups: unknown[] } = ORG) =>
   loadDirectory(host, tenant, directory);
+
+/** A directory of `count` people, all in ALL_STAFF, and a writer and an approver for the tenant. */
+export async function crowd(host: TestHost, tenant: string, count: number): Promise<Team> {
+  const users = Array.from({ length: count }, (_, i) => ({ userPrincipalName: `p${i}@contoso.test` }));
+  await putDirectory(host, tenant, {
+    users,
+    groups: [{ id: ALL_STAFF, displayName: 'All staff', members: users.map((u) => u.userPrincipalName) }],
+  });
+  return {
+    writer: await as(host, tenant, 'wendy@contoso.test', ['Messages.Write', 'Reports.Read'], '400d'),
+    approver: await as(host, tenant, 'abe@contoso.test', ['Messages.Approve'], '400d'),
+  };
+}
 
 export async function generateDirectory(host: TestHost, tenant: string, users: number) {
   const res = await host.fetch(`/devhost/graph/_control/tenants/${tenant}/generate`, {
