@@ -9,7 +9,8 @@ import { messageStore, StaleMessage } from '../../adapters/messageStore.js';
 import { isEditable } from '../../core/lifecycle.js';
 import { actor, checkIfMatch, existing, messageView, stale } from './messages.js';
 import { handle, Problem } from './problem.js';
-import { authorize } from './request.js';
+import { authorize, signedIn } from './request.js';
+import { ACTIONS, can } from '../../core/roles.js';
 
 async function put(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
@@ -35,9 +36,15 @@ async function put(request: HttpRequest): Promise<HttpResponseInit> {
   }
 }
 
+/**
+ * Writers and approvers read any message's image; anyone else signed in to the tenant reads the image of a
+ * message that has gone out (Active or Delivered), which devices show beside the inbox text.
+ */
 async function get(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.read');
+  const caller = await signedIn(request);
   const message = await existing(caller, request.params.id!);
+  if (!can(caller, 'message.read') && message.status !== 'Active' && message.status !== 'Delivered')
+    throw new Problem('forbidden', `this needs one of the roles ${ACTIONS['message.read'].join(', ')} until the message is sent`);
   const image = message.draft.content?.image;
   const bytes = image ? await getImage(caller.tenantId, message.id, image) : undefined;
   if (!image || !bytes) throw new Problem('not-found', `message ${message.id} has no image`);

@@ -258,6 +258,7 @@ const OPERATIONS: Operation[] = [
     operationId: 'getMessageImage',
     tag: 'messages',
     summary: 'A message’s image',
+    description: 'Once the message is Active or Delivered, any signed-in user of the tenant may read it (devices show it in the inbox).',
     action: 'message.read',
     success: { status: 200, description: 'The image bytes.', ...image },
     problems: [404],

@@ -2,7 +2,7 @@
 // removed, copied with the message, never settable through the draft JSON.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TestHost } from '../../../devhost/src/testing.js';
-import { as, startHerald, TENANT_A, TENANT_B, type Client } from './support.js';
+import { as, forceStatus, startHerald, TENANT_A, TENANT_B, type Client } from './support.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of a png')]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('rest of a jpeg')]);
@@ -76,4 +76,17 @@ test('a copy keeps the image as its own blob', async () => {
   const copy = (await (await ann(`/api/messages/${id}/copy`, { body: {} })).json()) as { id: string; content: { image: { blob: string } } };
   expect(copy.content.image.blob).toContain(`/${copy.id}/`);
   expect(Buffer.from(await (await ann(`/api/messages/${copy.id}/image`)).arrayBuffer()).equals(PNG)).toBe(true);
+});
+
+test('recipients read the image once the message has gone out, not before', async () => {
+  const { id, etag } = await newDraft();
+  await upload(ann, id, etag, PNG, 'image/png');
+  const recipient = await as(host, TENANT_A, 'una@contoso.test', []);
+  expect((await recipient(`/api/messages/${id}/image`)).status).toBe(403);
+  await forceStatus(host, TENANT_A, id, 'Active');
+  const got = await recipient(`/api/messages/${id}/image`);
+  expect(got.status).toBe(200);
+  expect(Buffer.from(await got.arrayBuffer()).equals(PNG)).toBe(true);
+  const stranger = await as(host, TENANT_B, 'bob@fabrikam.test', []);
+  expect((await stranger(`/api/messages/${id}/image`)).status).toBe(404);
 });
