@@ -5,10 +5,11 @@
  * rather than kept as a second layout, so the two parts can never say different things, and values are
  * escaped once (a text layout would need Handlebars' escaping turned off and kept off by hand).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { compile as compileTextConverter } from 'html-to-text';
 import { EmailLayoutStrings, EmailTemplates, languagesOf, pickLanguage, type EmailTemplate } from '../core/templates.js';
+import { templatesDir } from './templates.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -31,14 +32,6 @@ interface Renderer {
   strings: EmailLayoutStrings;
   layout: Handlebars.TemplateDelegate;
   toText: (html: string) => string;
-}
-
-/** `templates/` at the app's root, seen from this file whether it runs from source or from `dist/`. */
-function templatesDir(): URL {
-  const candidates = [new URL('../templates/', import.meta.url), new URL('../../templates/', import.meta.url)];
-  const found = candidates.find((dir) => existsSync(new URL('email-templates.json', dir)));
-  if (!found) throw new Error(`email templates not found in ${candidates.map((c) => c.pathname).join(' or ')}`);
-  return found;
 }
 
 let renderer: Renderer | undefined;
