@@ -26,14 +26,17 @@ export const MIN_SECRET_LENGTH = 32;
 export const CLICK_ROUTE = 'r';
 
 // Short claim names keep links short: they end up in emails and Teams cards.
-const Claims = z.object({
-  t: z.string().min(1),
-  m: z.string().min(1),
-  o: z.number().int().min(0),
-  u: z.string().min(1),
-  c: z.enum(CHANNELS),
-  l: z.url({ protocol: /^https?$/ }),
-});
+const Claims = z
+  .object({
+    t: z.string().min(1),
+    m: z.string().min(1),
+    o: z.number().int().min(0),
+    /** Empty only for Teams: a bulk notification carries one link for all its recipients. */
+    u: z.string(),
+    c: z.enum(CHANNELS),
+    l: z.url({ protocol: /^https?$/ }),
+  })
+  .refine((c) => c.u !== '' || c.c === 'teams');
 
 /** A token that is not one of ours: malformed, forged, or signed with another key. */
 export class InvalidClickLink extends Error {}

@@ -19,6 +19,11 @@ async function follow(request: HttpRequest, context: InvocationContext): Promise
     if (error instanceof InvalidClickLink) throw new Problem('validation', error.message, [{ path: 'token', message: error.message }]);
     throw error;
   }
+  if (!link.userId) {
+    // A Teams bulk notification carries one link for all its recipients: the click cannot be pinned on a person.
+    context.log(`message ${link.messageId}: a ${link.channel} link without a recipient was followed (not recorded per person)`);
+    return redirect(link.url);
+  }
   try {
     await recordInteraction(link.tenantId, link.userId, link.messageId, {
       type: 'clicked',
@@ -31,8 +36,13 @@ async function follow(request: HttpRequest, context: InvocationContext): Promise
     // The person asked to go somewhere: a storage hiccup must not strand them on an error page.
     context.error(`message ${link.messageId}: the click of user ${link.userId} (${link.channel}) was not recorded: ${String(error)}`);
   }
-  return { status: 302, headers: { location: link.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
+  return redirect(link.url);
 }
+
+const redirect = (url: string): HttpResponseInit => ({
+  status: 302,
+  headers: { location: url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+});
 
 app.http('clickRedirect', {
   methods: ['GET'],

@@ -59,6 +59,9 @@ test('Teams: nested groups resolve once each, guests and disabled accounts are l
   });
   // The link is Herald's click redirect, not the call to action itself.
   expect(feed.entries[0]!.topic.webUrl).toMatch(/\/api\/r\//);
+  const click = await fetch(feed.entries[0]!.topic.webUrl!, { redirect: 'manual' });
+  expect(click.status).toBe(302);
+  expect(click.headers.get('location')).toBe('https://intranet.contoso.test/lock');
   expect(feed.stats.requests.bulk).toBe(1);
 
   // Per-recipient status, paged.
