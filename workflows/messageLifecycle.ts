@@ -40,6 +40,8 @@ export interface Decision {
   comment?: string;
 }
 
+const DELIVER_RETRY = new df.RetryOptions(2_000, 5);
+
 export const HERALD: Actor = { id: 'herald', upn: 'herald', name: 'Herald' };
 
 interface TransitionInput {
@@ -81,7 +83,9 @@ const lifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
     return true;
   }
 
-  const deliver = () => ctx.df.callActivity('deliverMessage', { tenantId: input.tenantId, messageId: input.messageId });
+  // Retried: a storage hiccup while queuing delivery must not end the orchestration with the message Active.
+  const deliver = () =>
+    ctx.df.callActivityWithRetry('deliverMessage', DELIVER_RETRY, { tenantId: input.tenantId, messageId: input.messageId });
   const pushed = isPushChannel(input.channel ?? 'inbox');
   if (input.urgent) {
     const sent = (yield change(['Draft'], 'Active', 'sent', input.submittedBy)) as TransitionResult;
