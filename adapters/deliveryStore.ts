@@ -1,17 +1,24 @@
 /**
  * Push-channel delivery state (DESIGN §8): per occurrence, a row saying how far audience resolution got;
- * per batch of ≤ 1000 recipients, one partition holding a delivery row per recipient (the resolved
- * audience snapshot, the idempotency gate and the per-recipient status) and a summary row kept in step
- * with them in the same entity-group transactions, so progress is exact and cheap to read.
+ * per batch of ≤ 990 recipients, one partition holding
+ * - the resolved audience snapshot, as ≤ 10 chunk rows of 99 recipients (written in one transaction with
+ *   the summary, so a batch is either wholly there or not at all),
+ * - a delivery row per recipient, written once the recipient has an outcome (sent, failed, throttled or
+ *   cancelled) — a recipient without one is pending. It is the idempotency gate: nobody with a `sent` row
+ *   is sent to again,
+ * - a summary row kept in step with the delivery rows in the same entity-group transactions, so progress
+ *   is exact and cheap to read.
+ * One write per recipient in all, which is what a 100k send costs in Table operations.
  */
-import { odata, TableTransaction, type TableEntityResult } from '@azure/data-tables';
+import { odata, TableTransaction, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { Channel, DeliveryStatus } from '../core/delivery.js';
 import { tenantKey } from './messageStore.js';
 import { isStatus, table } from './tables.js';
 
-export const BATCH_SIZE = 1000;
-/** Delivery rows changed per transaction; the 100th operation is the summary row. */
+/** Recipients per chunk: one Teams bulk request (≤ 100) and one transaction with the summary (≤ 100 operations). */
 export const CHUNK_SIZE = 99;
+/** Recipients per batch (one partition, one queue message): ten full chunks. */
+export const BATCH_SIZE = 10 * CHUNK_SIZE;
 
 export interface Recipient {
   userId: string;
@@ -63,6 +70,9 @@ export interface Occurrence {
 
 const pad = (n: number) => String(n).padStart(6, '0');
 const SUMMARY = '~summary';
+const CHUNK_PREFIX = '~chunk:';
+/** Tables keeps a string property to 64 KiB (32K UTF-16 units); a chunk's JSON is cut into parts below that. */
+const PART_CHARS = 30_000;
 const messageKey = (tenantId: string, messageId: string) => `${tenantKey(tenantId)}:${messageId}`;
 const batchKey = (b: BatchRef) => `${messageKey(b.tenantId, b.messageId)}:${pad(b.occurrence)}:${pad(b.batch)}`;
 
@@ -82,13 +92,10 @@ function toOccurrence(e: Record<string, unknown>): Occurrence {
   };
 }
 
-function toDelivery(e: Record<string, unknown>): Delivery {
+function toDelivery(recipient: Recipient, e: Record<string, unknown> | undefined): Delivery {
+  if (!e) return { ...recipient, status: 'pending', attempts: 0 };
   return {
-    userId: String(e.rowKey),
-    upn: String(e.upn ?? ''),
-    ...(e.name ? { name: String(e.name) } : {}),
-    ...(e.mail ? { mail: String(e.mail) } : {}),
-    ...(e.language ? { language: String(e.language) } : {}),
+    ...recipient,
     status: e.status as DeliveryStatus,
     attempts: Number(e.attempts ?? 0),
     ...(e.reason ? { reason: String(e.reason) } : {}),
@@ -107,7 +114,7 @@ const toSummary = (e: Record<string, unknown>): BatchSummary => ({
 });
 
 /** Counts a batch's rows by status: the summary is always recomputed from the rows it sits beside. */
-export function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
+function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
   const s: BatchSummary = { total: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, leaseUntil, updatedAt: new Date(now).toISOString() };
   for (const r of rows) {
     s.total++;
@@ -119,16 +126,35 @@ export function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: num
   return s;
 }
 
-const deliveryColumns = (d: Delivery) => ({
-  upn: d.upn,
-  name: d.name,
-  mail: d.mail,
-  language: d.language,
+const outcomeColumns = (d: Delivery) => ({
   status: d.status,
   attempts: d.attempts,
   reason: d.reason ?? '',
   sentAt: d.sentAt ?? '',
 });
+
+type Packed = [userId: string, upn: string, name?: string, mail?: string, language?: string];
+const pack = (r: Recipient): Packed => [r.userId, r.upn, r.name ?? '', r.mail === r.upn ? '=' : (r.mail ?? ''), r.language ?? ''];
+const unpack = ([userId, upn, name, mail, language]: Packed): Recipient => ({
+  userId,
+  upn,
+  ...(name ? { name } : {}),
+  ...(mail ? { mail: mail === '=' ? upn : mail } : {}),
+  ...(language ? { language } : {}),
+});
+
+function chunkEntity(pk: string, index: number, recipients: Recipient[]) {
+  const json = JSON.stringify(recipients.map(pack));
+  const parts: Record<string, string> = {};
+  for (let i = 0; i * PART_CHARS < json.length; i++) parts[`p${i}`] = json.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
+  return { partitionKey: pk, rowKey: `${CHUNK_PREFIX}${String(index).padStart(2, '0')}`, parts: Object.keys(parts).length, ...parts };
+}
+
+function chunkRecipients(e: Record<string, unknown>): Recipient[] {
+  let json = '';
+  for (let i = 0; i < Number(e.parts ?? 0); i++) json += String(e[`p${i}`] ?? '');
+  return (JSON.parse(json) as Packed[]).map(unpack);
+}
 
 /** The occurrence's row, created (state resolving) if this is its start. */
 export async function startOccurrence(tenantId: string, messageId: string, occurrence: number, channel: Channel, now: number) {
@@ -175,48 +201,50 @@ export async function updateOccurrence(tenantId: string, messageId: string, occu
 }
 
 /**
- * Writes a batch's snapshot: every recipient pending, and the summary last (in the last transaction), so a
- * batch with a summary is complete. Returns false when it was already written (a resolution run again).
+ * Writes a batch's snapshot — its chunks and the summary — in one transaction. Returns false when it was
+ * there already (a resolution run again after a crash).
  */
 export async function writeBatch(ref: BatchRef, channel: Channel, recipients: Recipient[], now: number): Promise<boolean> {
-  const t = await table('deliveries');
   const pk = batchKey(ref);
+  const actions: TransactionAction[] = [];
+  for (let i = 0; i * CHUNK_SIZE < recipients.length; i++)
+    actions.push(['create', chunkEntity(pk, i, recipients.slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE))]);
+  const summary = { ...summarize([], 0, now), total: recipients.length };
+  actions.push(['create', { partitionKey: pk, rowKey: SUMMARY, channel, chunks: actions.length, ...summary }]);
   try {
-    await t.getEntity(pk, SUMMARY, { queryOptions: { select: ['total'] } });
-    return false;
+    await (await table('deliveries')).submitTransaction(actions);
+    return true;
   } catch (error) {
-    if (!isStatus(error, 404)) throw error;
+    if (isStatus(error, 409)) return false;
+    throw error;
   }
-  const rows: Delivery[] = recipients.map((r) => ({ ...r, status: 'pending', attempts: 0 }));
-  const summary = summarize(rows, 0, now);
-  for (let i = 0; i < rows.length || i === 0; i += CHUNK_SIZE) {
-    const tx = new TableTransaction();
-    for (const r of rows.slice(i, i + CHUNK_SIZE))
-      tx.upsertEntity({ partitionKey: pk, rowKey: r.userId, channel, ...deliveryColumns(r) }, 'Replace');
-    if (i + CHUNK_SIZE >= rows.length) tx.upsertEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary }, 'Replace');
-    await t.submitTransaction(tx.actions);
-  }
-  return true;
 }
 
 export interface BatchState {
+  /** Every recipient of the batch in snapshot order, with their delivery so far. */
   rows: Map<string, Delivery>;
   summary: BatchSummary;
   etag: string;
 }
 
 export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> {
-  const rows = new Map<string, Delivery>();
+  const chunks: Recipient[][] = [];
+  const outcomes = new Map<string, Record<string, unknown>>();
   let summary: BatchSummary | undefined;
   let etag = '';
   const entities = (await table('deliveries')).listEntities({ queryOptions: { filter: odata`PartitionKey eq ${batchKey(ref)}` } });
   for await (const e of entities as AsyncIterable<TableEntityResult<Record<string, unknown>>>) {
-    if (e.rowKey === SUMMARY) {
+    const key = String(e.rowKey);
+    if (key === SUMMARY) {
       summary = toSummary(e);
       etag = e.etag;
-    } else rows.set(String(e.rowKey), toDelivery(e));
+    } else if (key.startsWith(CHUNK_PREFIX)) chunks[Number(key.slice(CHUNK_PREFIX.length))] = chunkRecipients(e);
+    else outcomes.set(key, e);
   }
-  return summary ? { rows, summary, etag } : undefined;
+  if (!summary) return undefined;
+  const rows = new Map<string, Delivery>();
+  for (const chunk of chunks) for (const r of chunk ?? []) rows.set(r.userId, toDelivery(r, outcomes.get(r.userId)));
+  return { rows, summary, etag };
 }
 
 export class LostBatchLease extends Error {}
@@ -230,7 +258,7 @@ export async function commitBatch(ref: BatchRef, state: BatchState, changed: Del
   const summary = summarize(state.rows.values(), leaseUntil, now);
   const pk = batchKey(ref);
   const tx = new TableTransaction();
-  for (const d of changed) tx.updateEntity({ partitionKey: pk, rowKey: d.userId, ...deliveryColumns(d) }, 'Merge');
+  for (const d of changed) tx.upsertEntity({ partitionKey: pk, rowKey: d.userId, ...outcomeColumns(d) }, 'Replace');
   tx.updateEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary }, 'Replace', { etag: state.etag });
   try {
     const result = await (await table('deliveries')).submitTransaction(tx.actions);
@@ -269,7 +297,7 @@ export interface RecipientPage {
   continuation?: string;
 }
 
-/** One page of an occurrence's deliveries, batch by batch, optionally only those with `status`. */
+/** One page of an occurrence's deliveries, batch by batch in snapshot order, optionally only those with `status`. */
 export async function listDeliveries(
   tenantId: string,
   messageId: string,
@@ -277,19 +305,17 @@ export async function listDeliveries(
   batches: number,
   options: { status?: DeliveryStatus; pageSize: number; after?: { batch: number; userId: string } },
 ): Promise<RecipientPage> {
-  const t = await table('deliveries');
   const items: Delivery[] = [];
-  let batch = options.after?.batch ?? 0;
-  let afterUser = options.after?.userId ?? '';
-  for (; batch < batches; batch++, afterUser = '') {
-    const pk = batchKey({ tenantId, messageId, occurrence, batch });
-    let filter = odata`PartitionKey eq ${pk} and RowKey gt ${afterUser} and RowKey lt ${SUMMARY}`;
-    if (options.status) filter += odata` and status eq ${options.status}`;
-    for await (const e of t.listEntities({ queryOptions: { filter } })) {
-      items.push(toDelivery(e));
+  for (let batch = options.after?.batch ?? 0; batch < batches; batch++) {
+    const state = await readBatch({ tenantId, messageId, occurrence, batch });
+    if (!state) continue;
+    let rows = [...state.rows.values()];
+    if (options.after && batch === options.after.batch) rows = rows.slice(rows.findIndex((d) => d.userId === options.after!.userId) + 1);
+    for (const d of rows) {
+      if (options.status && d.status !== options.status) continue;
+      items.push(d);
       if (items.length === options.pageSize) {
-        const continuation = Buffer.from(JSON.stringify({ b: batch, u: e.rowKey })).toString('base64url');
-        return { items, continuation };
+        return { items, continuation: Buffer.from(JSON.stringify({ b: batch, u: d.userId })).toString('base64url') };
       }
     }
   }

@@ -142,10 +142,17 @@ export async function deliverBatch(channel: PushChannel, job: BatchMessage, log:
     log(`${where}: no such batch; nothing to deliver`);
     return { occurrenceDelivered: false };
   }
-  if (state.summary.leaseUntil > Date.now()) {
-    log(`${where}: another worker holds it; standing back`);
+  // Held by another worker — or by one that died, whose message this may be: come back when the lease
+  // ends rather than drop the message (a finished batch answers the extra copy at no cost).
+  const comeBack = async (why: string) => {
+    const at = Math.max(state.summary.leaseUntil, Date.now()) + 1000;
+    await enqueue(deliverQueue(channel), { ...ref, notBefore: at } satisfies BatchMessage, at - Date.now());
+    log(`${where}: ${why}; looking again at ${new Date(at).toISOString()}`);
     return { occurrenceDelivered: false };
-  }
+  };
+  if (state.summary.leaseUntil > Date.now()) return comeBack('another worker holds it');
+  if (![...state.rows.values()].some((d) => d.status === 'pending' || d.status === 'throttled'))
+    return { occurrenceDelivered: await isDelivered(ref) };
   try {
     await commitBatch(ref, state, [], Date.now() + leaseMs(), now());
     const requeueAt = await work(channel, ref, state, log);
@@ -158,16 +165,34 @@ export async function deliverBatch(channel: PushChannel, job: BatchMessage, log:
       return { occurrenceDelivered: false };
     }
   } catch (error) {
-    if (error instanceof LostBatchLease) {
-      log(`${where}: ${error.message}; standing back`);
-      return { occurrenceDelivered: false };
-    }
+    if (error instanceof LostBatchLease) return comeBack(error.message);
     throw error;
   }
   log(
     `${where}: ${state.summary.sent} sent, ${state.summary.failed} failed, ${state.summary.cancelled} cancelled of ${state.summary.total}`,
   );
   return { occurrenceDelivered: await isDelivered(ref) };
+}
+
+/**
+ * One Teams bulk request for the chunk at the limiter's pace. A short Retry-After is waited out here (the
+ * whole channel pauses with it); a long one — or a long wait for the limiter — gives the worker back: the
+ * time to resume at is returned instead of outcomes.
+ */
+async function sendTeamsPaced(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes | number> {
+  const key = `teams:${ref.tenantId}`;
+  for (let attempt = 0; ; attempt++) {
+    const wait = await channelLimiter.acquire(key, MAX_LIMITER_WAIT_MS);
+    if (wait > 0) return Date.now() + wait;
+    const outcomes = await sendTeams(ref, message, chunk).catch(
+      (error: unknown) =>
+        new Map(chunk.map((d) => [d.userId, { status: 'failed', reason: (error as Error).message, permanent: false } as SendOutcome])),
+    );
+    const first = outcomes.values().next().value;
+    if (first?.status !== 'throttled') return outcomes;
+    channelLimiter.pause(key, first.retryAfterMs);
+    if (first.retryAfterMs > MAX_LIMITER_WAIT_MS || attempt >= 5) return outcomes;
+  }
 }
 
 /** Sends chunk by chunk; returns when the rest must wait (real ms), or undefined when every row has an outcome. */
@@ -188,22 +213,16 @@ async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log:
     }
     let outcomes: Outcomes;
     if (channel === 'teams') {
-      const wait = await channelLimiter.acquire(`teams:${ref.tenantId}`, MAX_LIMITER_WAIT_MS);
-      if (wait > 0) return Date.now() + wait;
-      outcomes = await sendTeams(ref, message, chunk).catch(
-        (error: unknown) =>
-          new Map(chunk.map((d) => [d.userId, { status: 'failed', reason: (error as Error).message, permanent: false } as SendOutcome])),
-      );
+      const sent = await sendTeamsPaced(ref, message, chunk);
+      if (typeof sent === 'number') return sent;
+      outcomes = sent;
     } else outcomes = await sendEmails(ref, message, chunk);
 
     const at = now();
     const changed = chunk.map((d) => ({ ...d, ...afterOutcome(d, outcomes.get(d.userId)!, at) }));
     await commitBatch(ref, state, changed, Date.now() + leaseMs(), at);
     for (const o of outcomes.values()) {
-      if (o.status === 'throttled') {
-        if (channel === 'teams') channelLimiter.pause(`teams:${ref.tenantId}`, o.retryAfterMs);
-        retryAt = Math.max(retryAt ?? 0, Date.now() + o.retryAfterMs);
-      }
+      if (o.status === 'throttled') retryAt = Math.max(retryAt ?? 0, Date.now() + o.retryAfterMs);
     }
     const transient = changed.filter((d) => d.status === 'pending');
     if (transient.length > 0) retryAt = Math.max(retryAt ?? 0, Date.now() + retryDelayMs(Math.max(...transient.map((d) => d.attempts))));

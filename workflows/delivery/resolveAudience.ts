@@ -19,6 +19,8 @@ import { getTenantSettings } from '../../adapters/tenantSettings.js';
 import { isDelivered } from './progress.js';
 import { deliverQueue, type OccurrenceRef } from './occurrence.js';
 
+const WRITES_IN_FLIGHT = 4;
+
 const recipientOf = (u: DirectoryUser): Recipient => ({
   userId: u.id,
   upn: u.userPrincipalName,
@@ -53,14 +55,21 @@ export async function resolveAudience(ref: OccurrenceRef, log: (message: string)
   let batch: Recipient[] = [];
   let index = 0;
   let total = 0;
+  // Batches are numbered in directory order (so a re-run finds the same ones) and written a few at a time
+  // while the next directory page is fetched.
+  const inFlight: Promise<void>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
     const ref: BatchRef = { tenantId, messageId, occurrence, batch: index };
-    await writeBatch(ref, channel, batch, now());
-    await enqueue(deliverQueue(channel), ref);
+    const recipients = batch;
+    const written = writeBatch(ref, channel, recipients, now()).then(() => enqueue(deliverQueue(channel), ref));
+    // Awaited below; until then a failure must not count as unhandled (which would end the process).
+    written.catch(() => undefined);
+    inFlight.push(written);
     index++;
-    total += batch.length;
+    total += recipients.length;
     batch = [];
+    if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
     if (index % 10 === 0) await updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
   };
   const sources = rule.groups.length > 0 ? rule.groups.map((g) => dir.groupMembers(tenantId, g)) : [dir.allUsers(tenantId)];
@@ -77,6 +86,7 @@ export async function resolveAudience(ref: OccurrenceRef, log: (message: string)
     }
   }
   await flush();
+  await Promise.all(inFlight);
   await updateOccurrence(tenantId, messageId, occurrence, {
     state: 'resolved',
     resolvedAt: new Date(now()).toISOString(),

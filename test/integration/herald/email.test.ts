@@ -83,12 +83,32 @@ describe('sendEmail through the ACS Email stand-in', () => {
     expect((await received('cy@contoso.example'))[0]!.from).toBe('news@contoso.example');
   });
 
+  const requests = async () => ((await (await host.fetch('/devhost/acs/_control/counts')).json()) as { requests: unknown }).requests;
+
+  test('a send costs two requests when ACS has ended it by the first poll: the POST and that poll', async () => {
+    expect(await sendEmail(TENANT_A, outgoing('hal@contoso.example'))).toEqual({ status: 'sent' });
+    expect(await requests()).toEqual({ send: 1, poll: 1 });
+  });
+
   test('a send ACS drops is a permanent failure with its code and message', async () => {
+    // Told by the first poll: the SDK's beginSend throws then.
     expect(await sendEmail(TENANT_A, outgoing('fail.dee@contoso.example'))).toEqual({
       status: 'failed',
       reason: 'EmailDroppedAllRecipientsSuppressed: Message dropped because all recipients were suppressed.',
       permanent: true,
     });
+    expect(await requests()).toEqual({ send: 1, poll: 1 });
+  });
+
+  test('when ACS is still running at the first poll, the send waits for the end, success or failure', async () => {
+    expect((await control('processing', { runningPolls: 1 })).status).toBe(200);
+    expect(await sendEmail(TENANT_A, outgoing('ida@contoso.example'))).toEqual({ status: 'sent' });
+    expect(await sendEmail(TENANT_A, outgoing('bounce.jo@contoso.example'))).toEqual({
+      status: 'failed',
+      reason: 'EmailDroppedAllRecipientsBounced: Message dropped because a hard bounce was detected for all recipients.',
+      permanent: true,
+    });
+    expect(await requests()).toEqual({ send: 2, poll: 4 });
   });
 
   test('over the quota the send is throttled with the service Retry-After, not retried by the SDK', async () => {
