@@ -1,8 +1,11 @@
 /**
  * Email through Azure Communication Services with the real `EmailClient`: one send per recipient, polled
  * to its end (the SDK's poller, which waits as the service's Retry-After says), and the result as a
- * `SendOutcome`. Settings: `ACS_EMAIL_CONNECTION_STRING` (`endpoint=…;accesskey=…`) and
- * `EMAIL_SENDER_ADDRESS` (a verified sender of the ACS resource).
+ * `SendOutcome`. `beginSend` posts the email and polls once; when that poll already tells the end, as it
+ * does when ACS is quick, the send costs those two requests and nothing more — and if the end is Failed,
+ * it is `beginSend` that throws, so the outcome comes from the last status ACS answered, wherever it threw.
+ * Settings: `ACS_EMAIL_CONNECTION_STRING` (`endpoint=…;accesskey=…`) and `EMAIL_SENDER_ADDRESS` (a verified
+ * sender of the ACS resource).
  */
 import { createHash } from 'node:crypto';
 import { EmailClient, type EmailMessage, type EmailSendResult } from '@azure/communication-email';
@@ -73,7 +76,8 @@ function retryAfterMs(response: RestErrorLike['response']): number {
 }
 
 function outcomeOfError(error: unknown, lastStatus: EmailSendResult | undefined): SendOutcome {
-  // The operation ran and ACS reports how it ended (the SDK throws a generic Error then; the body has the code).
+  // The operation ran and ACS reports how it ended: the SDK throws a generic Error then (from `beginSend` when its
+  // own poll saw the end, else from `pollUntilDone`); the status body has the code and message.
   if (lastStatus?.status === 'Failed') {
     const reason = lastStatus.error ? `${lastStatus.error.code}: ${lastStatus.error.message}` : 'Failed';
     return { status: 'failed', reason, permanent: true };
@@ -100,6 +104,7 @@ export async function sendEmail(tenantId: string, email: OutgoingEmail): Promise
   try {
     const poller = await emailClient().beginSend(message, {
       operationId: emailOperationId(tenantId, email.operationId),
+      // Every response of this send, the POST's and each poll's: the last status read is how the send stands.
       onResponse: (raw) => {
         const body = raw.parsedBody as Partial<EmailSendResult> | undefined;
         if (body?.status) lastStatus = body as EmailSendResult;

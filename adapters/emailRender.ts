@@ -4,6 +4,13 @@
  * Handlebars, which escapes every value. The plain-text part is derived from that HTML with html-to-text
  * rather than kept as a second layout, so the two parts can never say different things, and values are
  * escaped once (a text layout would need Handlebars' escaping turned off and kept off by hand).
+ *
+ * A fan-out sends the same template to thousands of people, and the layout and html-to-text cost far more
+ * than the two values that differ (the name and the click URL). So each template and language is rendered
+ * once with a marker in place of each value, and a recipient's email is the cached render with the values
+ * put in: escaped as Handlebars escapes them in the HTML, and in the plain text re-wrapped the way
+ * html-to-text wraps, since a longer name or URL moves line breaks. `renderEmailInFull` is the direct render
+ * both must equal byte for byte.
  */
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
@@ -27,6 +34,18 @@ export interface EmailRenderInput {
   clickUrl: string;
 }
 
+/** The plain text's line length. */
+const WRAP_COLUMNS = 78;
+/** What html-to-text splits words on (its default), and so what the re-wrap splits values on. */
+const TEXT_WHITESPACE = /[ \t\r\n\f\u200b]+/;
+/**
+ * Markers for the recipient's values in the cached render: private-use characters, which no template
+ * holds, Handlebars does not escape and html-to-text keeps as they are.
+ */
+const NAME_MARK = '\uE000';
+const URL_MARK = '\uE001';
+const MARKS = /[\uE000\uE001]/g;
+
 interface Renderer {
   templates: Map<string, EmailTemplate>;
   strings: EmailLayoutStrings;
@@ -45,7 +64,7 @@ function load(): Renderer {
   // Its own Handlebars environment: no helper or partial registered elsewhere can change what is escaped.
   const layout = Handlebars.create().compile(read('email/layout.html'), { strict: true });
   const toText = compileTextConverter({
-    wordwrap: 78,
+    wordwrap: WRAP_COLUMNS,
     selectors: [
       { selector: 'h1', options: { uppercase: false } },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
@@ -65,28 +84,117 @@ export function emailTemplateLanguages(): Map<string, string[]> {
   return new Map([...load().templates.values()].map((t) => [t.id, languagesOf(t)]));
 }
 
-export function renderEmail(input: EmailRenderInput): RenderedEmail {
-  const { templates, strings, layout, toText } = load();
-  const template = templates.get(input.templateId);
-  if (!template) throw new Error(`unknown email template '${input.templateId}' (known: ${[...templates.keys()].join(', ')})`);
+interface Recipient {
+  template: EmailTemplate;
+  language: string;
+  /** The trimmed name, or undefined for the greeting without one. */
+  name: string | undefined;
+  clickUrl: string;
+}
+
+function recipientOf(input: EmailRenderInput): Recipient {
+  const template = load().templates.get(input.templateId);
+  if (!template) throw new Error(`unknown email template '${input.templateId}' (known: ${[...load().templates.keys()].join(', ')})`);
   const protocol = URL.canParse(input.clickUrl) ? new URL(input.clickUrl).protocol : undefined;
   if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`clickUrl must be an absolute http(s) URL, not '${input.clickUrl}'`);
-
   const language = pickLanguage(input.language, languagesOf(template));
+  return { template, language, name: input.recipientName?.trim() || undefined, clickUrl: input.clickUrl };
+}
+
+function renderFully({ template, language, name, clickUrl }: Recipient): RenderedEmail {
+  const { strings, layout, toText } = load();
   const text = template.translations?.[language] ?? template;
   const words = strings[language] ?? strings.en!;
-  const name = input.recipientName?.trim();
   const html = layout({
     language,
     subject: text.subject,
     heading: text.heading,
-    greeting: name ? words.greetingWithName.replace('{name}', name) : words.greeting,
+    // A function, so a name holding `$&` or `$'` is put in as written, not read as a replacement pattern.
+    greeting: name === undefined ? words.greeting : words.greetingWithName.replace('{name}', () => name),
     paragraphs: text.paragraphs,
     callToAction: text.callToAction,
-    clickUrl: input.clickUrl,
+    clickUrl,
     linkHint: words.linkHint,
     footer: words.footer,
   });
   // Layout tables leave runs of empty lines in the text; one blank line between blocks reads as intended.
   return { subject: text.subject, html, plainText: toText(html).replace(/\n{3,}/g, '\n\n'), language };
+}
+
+/** The template rendered in full for one recipient, without the cache: what `renderEmail` must equal. */
+export function renderEmailInFull(input: EmailRenderInput): RenderedEmail {
+  return renderFully(recipientOf(input));
+}
+
+interface CachedRender {
+  subject: string;
+  language: string;
+  /** The HTML split at the markers: static text at even indexes, a marker at odd ones. */
+  html: string[];
+  /** The plain text's paragraphs (it has no run of blank lines); those holding a marker are unwrapped onto one line. */
+  paragraphs: { text: string; hasMark: boolean }[];
+}
+
+const cache = new Map<string, CachedRender>();
+
+function cachedRender(recipient: Recipient): CachedRender {
+  const key = `${recipient.template.id}\n${recipient.language}\n${recipient.name === undefined ? '' : 'named'}`;
+  let cached = cache.get(key);
+  if (!cached) {
+    const marked = renderFully({ ...recipient, name: recipient.name === undefined ? undefined : NAME_MARK, clickUrl: URL_MARK });
+    cached = {
+      subject: marked.subject,
+      language: marked.language,
+      html: marked.html.split(/([\uE000\uE001])/),
+      paragraphs: marked.plainText.split('\n\n').map((text) => {
+        const hasMark = /[\uE000\uE001]/.test(text);
+        return { text: hasMark ? text.replaceAll('\n', ' ') : text, hasMark };
+      }),
+    };
+    cache.set(key, cached);
+  }
+  return cached;
+}
+
+/** Words laid out as html-to-text lays them: greedily, a word too long for any line alone on its own. */
+function wrap(words: string[]): string {
+  let text = '';
+  let column = 0;
+  for (const word of words) {
+    if (column === 0) {
+      text += word;
+      column = word.length;
+    } else if (column + 1 + word.length <= WRAP_COLUMNS) {
+      text += ` ${word}`;
+      column += 1 + word.length;
+    } else {
+      text += `\n${word}`;
+      column = word.length;
+    }
+  }
+  return text;
+}
+
+export function renderEmail(input: EmailRenderInput): RenderedEmail {
+  const recipient = recipientOf(input);
+  const cached = cachedRender(recipient);
+  const name = recipient.name ?? '';
+  // Handlebars' escaping is right in both places a value goes: text and double-quoted attributes.
+  const inHtml = { [NAME_MARK]: Handlebars.escapeExpression(name), [URL_MARK]: Handlebars.escapeExpression(recipient.clickUrl) };
+  let html = cached.html[0]!;
+  for (let i = 1; i < cached.html.length; i += 2) html += inHtml[cached.html[i] as keyof typeof inHtml] + cached.html[i + 1]!;
+  const inText = { [NAME_MARK]: name, [URL_MARK]: recipient.clickUrl };
+  const plainText = cached.paragraphs
+    .map(({ text, hasMark }) =>
+      hasMark
+        ? wrap(
+            text
+              .replace(MARKS, (mark) => inText[mark as keyof typeof inText])
+              .split(TEXT_WHITESPACE)
+              .filter(Boolean),
+          )
+        : text,
+    )
+    .join('\n\n');
+  return { subject: cached.subject, html, plainText, language: cached.language };
 }

@@ -8,9 +8,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StandIn, StandInContext } from './standin.js';
-import { CONTROL_PATH, handleControl } from './acsEmail/control.js';
+import { CONTROL_PATH, handleControl, type RequestCounts } from './acsEmail/control.js';
 import { BodyTooLarge, decodeSegment, readBody, sendAcsError, sendJson } from './acsEmail/http.js';
 import { outcomeFor } from './acsEmail/outcome.js';
+import { Processing } from './acsEmail/processing.js';
 import { parseSendRequest } from './acsEmail/request.js';
 import { signatureProblem } from './acsEmail/signature.js';
 import { EmailStore, type ReceivedEmail } from './acsEmail/store.js';
@@ -35,11 +36,24 @@ function accessKey(configured: string | undefined): Buffer {
   return Buffer.from(text, 'base64');
 }
 
+/** How many of the most recent emails keep their html and plain text in memory unless `DEVHOST_ACS_KEEP_BODIES` says. */
+const DEFAULT_KEEP_BODIES = 2000;
+
+function keepBodies(configured: string | undefined): number {
+  if (configured === undefined || configured === '') return DEFAULT_KEEP_BODIES;
+  if (!/^\d+$/.test(configured))
+    throw new Error(
+      `DEVHOST_ACS_KEEP_BODIES must be a whole number ≥ 0 (how many recent emails keep their bodies in memory), not '${configured}'`,
+    );
+  return Number(configured);
+}
+
 export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandIn> {
   const key = accessKey(process.env.DEVHOST_ACS_ACCESS_KEY);
-  const store = EmailStore.open(ctx.stateDir, ctx.log);
+  const store = EmailStore.open(ctx.stateDir, ctx.log, keepBodies(process.env.DEVHOST_ACS_KEEP_BODIES));
   const quota = new SendQuota(() => ctx.clock.now());
-  const polled = new Set<string>();
+  const processing = new Processing();
+  const requests: RequestCounts = { send: 0, poll: 0 };
 
   /** Reads the body and checks the signature and api-version; answers the error and returns undefined when they fail. */
   async function checkedBody(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Buffer | undefined> {
@@ -123,12 +137,7 @@ export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandI
     const id = decodeSegment(url.pathname.slice(OPERATIONS_PATH.length));
     const email = store.get(id);
     if (!email) return sendAcsError(res, 404, 'NotFound', `No email send operation has the id '${id}'.`);
-    // The first poll reads Running, as ACS's does while it processes, so `beginSend` (which polls once) returns a
-    // poller and the outcome arrives through `pollUntilDone`, as it does against the service.
-    if (!polled.has(id)) {
-      polled.add(id);
-      return sendJson(res, 200, { id, status: 'Running' }, { 'Retry-After': '0' });
-    }
+    if (processing.stillRunning(id)) return sendJson(res, 200, { id, status: 'Running' }, { 'Retry-After': '0' });
     sendJson(res, 200, { id, status: email.status, ...(email.error ? { error: email.error } : {}) });
   }
 
@@ -138,17 +147,19 @@ export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandI
       const path = url.pathname;
       const method = req.method ?? 'GET';
       if (path === SEND_PATH) {
+        requests.send++;
         if (method === 'POST') await send(req, res, url);
         else sendAcsError(res, 405, 'MethodNotAllowed', `${method} is not allowed on ${SEND_PATH}.`, { headers: { Allow: 'POST' } });
         return true;
       }
       if (path.startsWith(OPERATIONS_PATH)) {
+        requests.poll++;
         if (method === 'GET') await operation(req, res, url);
         else sendAcsError(res, 405, 'MethodNotAllowed', `${method} is not allowed on an operation.`, { headers: { Allow: 'GET' } });
         return true;
       }
       if (path.startsWith(`${CONTROL_PATH}/`)) {
-        await handleControl(req, res, url, store, quota);
+        await handleControl(req, res, url, { store, quota, processing, requests });
         return true;
       }
       if (method === 'GET' && path === VIEWER_PATH) {
@@ -157,10 +168,13 @@ export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandI
       }
       if (method === 'GET' && path.startsWith(`${VIEWER_PATH}/`)) {
         const id = decodeSegment(path.slice(VIEWER_PATH.length + 1));
-        emailPage(res, store.get(id), id);
+        emailPage(res, store.read(id), id);
         return true;
       }
       return false;
+    },
+    close() {
+      store.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmailClient, type EmailMessage } from '@azure/communication-email';
@@ -103,7 +103,15 @@ describe('ACS Email stand-in', () => {
     });
     expect(email!.time).toBe((await host.clock.now()).toISOString());
     expect(await emailsTo(host, 'nobody@contoso.example')).toEqual([]);
-    expect(await control(host, 'counts')).toEqual({ received: 1, succeeded: 1, failed: 0, throttled: 0, quotaPerMinute: null });
+    expect(await control(host, 'counts')).toEqual({
+      received: 1,
+      succeeded: 1,
+      failed: 0,
+      throttled: 0,
+      quotaPerMinute: null,
+      // The POST, and the one poll `beginSend` makes: the send had ended by then.
+      requests: { send: 1, poll: 1 },
+    });
   });
 
   test('a request signed with another key, or not signed, is refused with 401 in ACS error shape', async () => {
@@ -145,14 +153,35 @@ describe('ACS Email stand-in', () => {
     expect(await emailsTo(host, 'bo@contoso.example')).toHaveLength(1);
   });
 
-  test('recipients named fail… and bounce… make the operation end Failed with ACS codes', async () => {
-    const suppressed = await failure((await client.beginSend(message('fail.carol@contoso.example'))).pollUntilDone());
+  test('recipients named fail… and bounce… make the operation end Failed with ACS codes, told by the first poll', async () => {
+    // The first poll reads Failed, so `beginSend` itself throws, as it does against a quick ACS.
+    const suppressed = await failure(client.beginSend(message('fail.carol@contoso.example')));
     expect(suppressed.message).toMatch(/EmailDroppedAllRecipientsSuppressed/);
-    const bounced = await failure((await client.beginSend(message('bounce-dan@contoso.example'))).pollUntilDone());
+    const bounced = await failure(client.beginSend(message('bounce-dan@contoso.example')));
     expect(bounced.message).toMatch(/EmailDroppedAllRecipientsBounced/);
     const [email] = await emailsTo(host, 'fail.carol@contoso.example');
     expect(email).toMatchObject({ status: 'Failed', error: { code: 'EmailDroppedAllRecipientsSuppressed' } });
-    expect(await control(host, 'counts')).toMatchObject({ received: 2, succeeded: 0, failed: 2 });
+    expect(await control(host, 'counts')).toMatchObject({ received: 2, succeeded: 0, failed: 2, requests: { send: 2, poll: 2 } });
+  });
+
+  test('with runningPolls set, each send reads Running at first, and the poller waits for its end', async () => {
+    await control(host, 'processing', { runningPolls: 1 });
+    const poller = await client.beginSend(message('slow@contoso.example'));
+    expect(poller.isDone()).toBe(false);
+    expect(poller.getOperationState().status).toBe('running');
+    await expect(poller.pollUntilDone()).resolves.toMatchObject({ status: 'Succeeded' });
+    const failed = await client.beginSend(message('fail.slow@contoso.example'));
+    expect((await failure(failed.pollUntilDone())).message).toMatch(/EmailDroppedAllRecipientsSuppressed/);
+    expect(await control(host, 'counts')).toMatchObject({ received: 2, succeeded: 1, failed: 1, requests: { send: 2, poll: 4 } });
+
+    const bad = await host.fetch('/devhost/acs/_control/processing', { method: 'POST', body: JSON.stringify({ runningPolls: 'x' }) });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/runningPolls: must be a whole number/);
+
+    await control(host, 'reset', {});
+    const quick = await client.beginSend(message('quick@contoso.example'));
+    expect(quick.isDone()).toBe(true);
   });
 
   test('a quota set through the control API answers 429 with Retry-After until the minute is over', async () => {
@@ -247,13 +276,97 @@ describe('ACS Email stand-in state', () => {
       await first.kill();
     }
 
-    const second = await startHost({ app: APP, env });
+    // Keeping no body in memory, every read comes from the journal: the old lines and the one written after the cut.
+    const second = await startHost({ app: APP, env: { ...env, DEVHOST_ACS_KEEP_BODIES: '0' } });
     try {
       expect(await emailsTo(second, 'kim@contoso.example')).toMatchObject([{ id: operationId, status: 'Succeeded' }]);
       // The idempotency record survived too: the same send is not stored twice.
       const again = await (await clientFor(second, OTHER_KEY).beginSend(message('kim@contoso.example'), { operationId })).pollUntilDone();
       expect(again).toMatchObject({ id: operationId, status: 'Succeeded' });
       expect(await emailsTo(second, 'kim@contoso.example')).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('ACS Email stand-in memory', () => {
+  const sendTo = async (client: EmailClient, who: string, operationId = randomUUID()) => {
+    const content = { subject: `To ${who}`, html: `<p>Grüße, ${who} 李</p>`, plainText: `Grüße, ${who} 李` };
+    await (await client.beginSend(message(`${who}@contoso.example`, { content }), { operationId })).pollUntilDone();
+    return operationId;
+  };
+  const bodies = (emails: ReceivedEmail[]) => emails.map((e) => [e.subject, e.plainText, e.bodyNotKept]);
+
+  test('only the most recent DEVHOST_ACS_KEEP_BODIES emails keep their bodies; all are still listed, counted and idempotent', async () => {
+    const host = await startHost({ app: APP, clock: 'test', env: { DEVHOST_ACS_KEEP_BODIES: '2' } });
+    try {
+      const client = clientFor(host);
+      const [m1] = [await sendTo(client, 'm1'), await sendTo(client, 'm2'), await sendTo(client, 'm3')];
+      expect(bodies((await control<{ emails: ReceivedEmail[] }>(host, 'emails')).emails)).toEqual([
+        ['To m1', undefined, true],
+        ['To m2', 'Grüße, m2 李', undefined],
+        ['To m3', 'Grüße, m3 李', undefined],
+      ]);
+      const old = await control<ReceivedEmail>(host, `emails/${m1}`);
+      expect(old).toMatchObject({
+        id: m1,
+        to: [{ address: 'm1@contoso.example' }],
+        subject: 'To m1',
+        status: 'Succeeded',
+        bodyNotKept: true,
+      });
+      expect(old).not.toHaveProperty('html');
+      expect(await (await host.fetch(`/devhost/email/${m1}`)).text()).toContain('The body of this email is not kept');
+      expect(await emailsTo(host, 'm1@contoso.example')).toHaveLength(1);
+
+      // Its Operation-Id still guards it: the same email again is the same operation, another one conflicts.
+      expect(await sendTo(client, 'm1', m1)).toBe(m1);
+      const conflict = await failure(client.beginSend(message('m1@contoso.example'), { operationId: m1 }));
+      expect(conflict).toMatchObject({ statusCode: 409, code: 'OperationIdConflict' });
+      expect(await control(host, 'counts')).toMatchObject({ received: 3, succeeded: 3, failed: 0 });
+    } finally {
+      await host.stop();
+    }
+  });
+
+  test('with a stand-ins directory, a body memory dropped is read back whole from the journal, after a crash too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acs-standin-'));
+    const env = { DEVHOST_STANDINS_DIR: dir, DEVHOST_ACS_KEEP_BODIES: '1' };
+    const whole = async (host: TestHost, id: string, who: string) =>
+      expect(await control(host, `emails/${id}`)).toEqual(
+        expect.objectContaining({ id, html: `<p>Grüße, ${who} 李</p>`, plainText: `Grüße, ${who} 李`, status: 'Succeeded' }),
+      );
+
+    const first = await startHost({ app: APP, env });
+    const [j1, j2] = [await sendTo(clientFor(first), 'j1'), await sendTo(clientFor(first), 'j2')];
+    try {
+      expect(bodies((await control<{ emails: ReceivedEmail[] }>(first, 'emails')).emails)).toEqual([
+        ['To j1', undefined, true],
+        ['To j2', 'Grüße, j2 李', undefined],
+      ]);
+      await whole(first, j1!, 'j1');
+      expect(await (await first.fetch(`/devhost/email/${j1}`)).text()).toContain('Grüße, j1 李');
+    } finally {
+      await first.kill();
+    }
+    // A write the crash cut short: the sender never saw it accepted.
+    appendFileSync(join(dir, 'acs', 'emails.jsonl'), '{"id":"cut-short","time":"2025-');
+
+    // Keeping no body in memory, every read comes from the journal: the old lines and the one written after the cut.
+    const second = await startHost({ app: APP, env: { ...env, DEVHOST_ACS_KEEP_BODIES: '0' } });
+    try {
+      expect(second.output()).toMatch(/dropped the unfinished last line/);
+      const j3 = await sendTo(clientFor(second), 'j3');
+      await whole(second, j1!, 'j1');
+      await whole(second, j2!, 'j2');
+      await whole(second, j3, 'j3');
+      expect(await control(second, 'counts')).toMatchObject({ received: 3, succeeded: 3 });
+      expect(bodies((await control<{ emails: ReceivedEmail[] }>(second, 'emails')).emails)).toEqual([
+        ['To j1', undefined, true],
+        ['To j2', undefined, true],
+        ['To j3', undefined, true],
+      ]);
     } finally {
       await second.stop();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { emailTemplateLanguages, renderEmail } from '../../../adapters/emailRender.js';
+import { emailTemplateLanguages, renderEmail, renderEmailInFull } from '../../../adapters/emailRender.js';
 
 const CLICK = 'https://herald.example/c/m-42?u=ann%40contoso.example&sig=a1b2=';
 const render = (language?: string | null, recipientName?: string | null, templateId = 'email-welcome-assistant') =>
@@ -84,4 +84,60 @@ test('every template renders in every language it declares, fr and de included',
     }
     expect(subjects.size, `${templateId} has a distinct subject per language`).toBe(languages.length);
   }
+});
+
+test('a name holding $ patterns is written as given, not read as a replacement pattern', () => {
+  expect(render('en', "Ann $' $& $$ Lee").plainText).toMatch(/^Hello Ann \$' \$& \$\$ Lee,$/m);
+});
+
+describe('each recipient gets exactly the email a full render would make', () => {
+  const names = [
+    null,
+    '   ',
+    'Ann',
+    `Ann <b>Lee</b> & "Co" 'x' \`y\` =z`,
+    '&amp; &lt;not a tag&gt;',
+    'Zoë Ñúñez-Çelik',
+    '李小龙',
+    'محمد عبد الله',
+    'Дмитрий Дмитриевич Шостакович',
+    '👩🏽‍💻 Ada',
+    '  Ann \t\n  Lee  ',
+    '\u200bAnn\u200b Lee',
+    'Ann\u00a0Lee',
+    "Ann $' $& $$ Lee",
+    // Long enough to wrap the greeting, and one word too long for any line.
+    'Maximiliane Alexandra Katharina Friederike von und zu Hohenzollern-Sigmaringen',
+    'X'.repeat(90),
+  ];
+  const urls = [
+    CLICK,
+    'http://a.example/?a=1&b=2',
+    'https://herald.example/c/m-1?q="quoted"&r=<x>&s=\'y\'',
+    'https://herald.example/c/a b?c=d e',
+    `https://herald.example/c/m-42?u=ann%40contoso.example&sig=${'k'.repeat(120)}`,
+  ];
+  // Around each place the call to action and its [URL] stop fitting on one line.
+  const lengths = Array.from({ length: 30 }, (_, i) => `https://h.example/?a=1&b=${'x'.repeat(i + 30)}`);
+
+  test.each([...emailTemplateLanguages()])('%s, in every language', (templateId, languages) => {
+    for (const language of languages) {
+      for (const [recipientName, clickUrl] of [
+        ...names.flatMap((name) => urls.map((url) => [name, url] as const)),
+        ...lengths.map((url) => ['Ann', url] as const),
+      ]) {
+        const input = { templateId, language, recipientName, clickUrl };
+        expect(renderEmail(input), JSON.stringify(input)).toEqual(renderEmailInFull(input));
+      }
+    }
+  });
+
+  test('the click URL and a long name wrap in the text as html-to-text wraps them', () => {
+    const long = `https://h.example/?a=1&b=${'x'.repeat(60)}`;
+    const email = render('en', 'Maximiliane Alexandra Katharina Friederike von und zu Hohenzollern-Sigmaringen');
+    expect(email.plainText).toMatch(/^Hello Maximiliane .* von und zu\nHohenzollern-Sigmaringen,$/m);
+    expect(renderEmail({ templateId: 'email-welcome-assistant', clickUrl: long }).plainText).toContain(`Try your first prompt\n[${long}]`);
+    const short = 'https://h.example/?a=1&b=2';
+    expect(renderEmail({ templateId: 'email-welcome-assistant', clickUrl: short }).plainText).toContain(`Try your first prompt [${short}]`);
+  });
 });

@@ -41,6 +41,11 @@ export function listPage(res: ServerResponse, emails: ReceivedEmail[]): void {
   page(res, 200, 'Emails received', `<h1>Emails received (${emails.length})</h1>${table}`);
 }
 
+const NOT_KEPT =
+  '<p class="not-kept">The body of this email is not kept: the stand-in holds the HTML and plain text of the most recent ' +
+  'emails only (<code>DEVHOST_ACS_KEEP_BODIES</code>), and devhost runs without a stand-ins directory ' +
+  '(<code>DEVHOST_STANDINS_DIR</code>) whose journal would have it.</p>';
+
 export function emailPage(res: ServerResponse, email: ReceivedEmail | undefined, id: string): void {
   if (!email) return page(res, 404, 'Not found', `<h1>No email ${escapeHtml(id)}</h1><p><a href="${VIEWER_PATH}">All emails</a></p>`);
   const fields: [string, string][] = [
@@ -69,6 +74,6 @@ export function emailPage(res: ServerResponse, email: ReceivedEmail | undefined,
     200,
     email.subject,
     `<p><a href="${VIEWER_PATH}">All emails</a></p><h1>${escapeHtml(email.subject)}</h1><table>${headers}</table>` +
-      `<h2>HTML</h2>${html}<h2>Plain text</h2>${text}`,
+      (email.bodyNotKept ? NOT_KEPT : `<h2>HTML</h2>${html}<h2>Plain text</h2>${text}`),
   );
 }
