@@ -3,7 +3,7 @@
  * JWKS named in the app settings, and turns its claims into a Caller. On Azure that is Microsoft Entra;
  * under devhost it is the stand-in issuer — this module cannot tell them apart.
  */
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Caller as RoleCaller } from '../core/roles.js';
 import { now } from './clock.js';
@@ -112,8 +112,21 @@ const keysFor = (uri: string) => {
   return keys;
 };
 
+// A device polls with the same token for up to an hour: its signature is checked once, and the verified
+// caller kept until the token expires (bounded; the oldest entries go first).
+const verified = new Map<string, { caller: Caller; until: number }>();
+const VERIFIED_MAX = 50_000;
+
 /** Verifies a request's Authorization header with the app's settings, at the app clock's time. */
-export function authenticate(authorization: string | null): Promise<Caller> {
+export async function authenticate(authorization: string | null): Promise<Caller> {
+  const at = now();
+  const hit = authorization ? verified.get(authorization) : undefined;
+  if (hit && at < hit.until) return hit.caller;
   const settings = authSettingsFromEnv();
-  return verifyBearer(authorization, settings, keysFor(settings.jwksUri), now());
+  const caller = await verifyBearer(authorization, settings, keysFor(settings.jwksUri), at);
+  const exp = (decodeJwt(authorization!.replace(/^Bearer +/i, '').trim()).exp ?? 0) * 1000;
+  verified.delete(authorization!);
+  verified.set(authorization!, { caller, until: exp });
+  if (verified.size > VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  return caller;
 }
