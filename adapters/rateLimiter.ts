@@ -73,9 +73,9 @@ const setting = (name: string, fallback: number) => {
 export const channelLimiter = new RateLimiter((key) => {
   const channel = key.split(':')[0];
   if (channel === 'teams') {
-    // No burst and 5 % under the limit: Graph counts requests in a sliding second, so evenly spaced
+    // No burst and 2 % under the limit: Graph counts requests in a sliding second, so evenly spaced
     // requests at exactly the limit still trip it now and then.
-    const perSecond = setting('TEAMS_REQUESTS_PER_SECOND', 2) * 0.95;
+    const perSecond = setting('TEAMS_REQUESTS_PER_SECOND', 2) * 0.98;
     return { perSecond, burst: 1 };
   }
   const perSecond = setting('EMAIL_SENDS_PER_SECOND', 0.5);
