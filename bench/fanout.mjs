@@ -367,9 +367,8 @@ async function verifyEmail(org, occ) {
     `delivery API: ${int(occ.sent)} sent of ${int(occ.recipients)} resolved, ${occ.failed} failed`,
     occ.sent === N && occ.recipients === N && occ.failed === 0,
   );
-  const bytes = JSON.stringify(got[0].emails[0] ?? {}).length;
   console.log(
-    `(devhost's RSS includes the stand-ins: the ACS stand-in keeps every email in memory, ~${int(bytes)} characters of JSON each, ~${int((bytes * N) / 1e6)} MB for all)`,
+    "(devhost's RSS includes the stand-ins: the ACS stand-in keeps every email's metadata in memory and the latest bodies; DEVHOST_ACS_KEEP_BODIES)",
   );
 }
 
@@ -498,7 +497,7 @@ async function main() {
     );
     console.log(
       `  accepted bulk requests/s ${fmt(requestsPerSecond, 2)} of 2; ${feedStats.throttled} answered 429; ` +
-        `${fmt(N / feedStats.accepted.bulk, 1)} recipients per accepted request (1000-row batches split 10 × 99 + 10)`,
+        `${fmt(N / feedStats.accepted.bulk, 1)} recipients per accepted request (990-recipient batches, 10 × 99)`,
     );
   } else {
     row(
