@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
+import { AUDIENCE, heraldSettings, loadBuilt } from './lib/herald.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
 import { rssSampler } from './lib/rss.mjs';
@@ -68,7 +69,6 @@ for (const [name, value] of Object.entries({
 }))
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number ≥ 1`);
 
-const AUDIENCE = 'api://herald';
 const TARGETS = { shareOfRaw: 0.5, seconds: 60, devhostRssMb: 512, shareOfAllowed: 0.9 };
 /** The time target is for this many recipients; other sizes are scaled to it. */
 const FULL = 100_000;
@@ -80,12 +80,9 @@ const TX = 100;
 const BASELINE_IN_FLIGHT = [1, 4];
 const SECOND = 1000;
 
-const load = (file) =>
-  import(join(root, 'dist', file)).catch((error) => {
-    throw new Error(`dist/${file} is missing: run \`npm run build\` first (${error.message})`);
-  });
+const load = (file) => loadBuilt(root, file);
+const settings = await heraldSettings(root, 'herald-fanout-bench');
 const { startAzurite, startHost } = await load('devhost/src/testing.js');
-const { acsConnectionString } = await load('devhost/src/standins/acsEmail.js');
 const { generateSampleOrg } = await load('devhost/src/standins/sampleOrg.js');
 
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -196,19 +193,10 @@ async function startProcesses() {
     storage: azurite.connectionString,
     startTimeoutMs: 60_000,
     env: (url) => ({
-      AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
-      AUTH_AUDIENCE: AUDIENCE,
-      AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
-      GRAPH_ENDPOINT: `${url}/devhost/graph`,
-      GRAPH_AUTHORITY: `${url}/devhost/identity`,
-      GRAPH_CLIENT_ID: 'herald-fanout-bench',
-      GRAPH_CLIENT_SECRET: 'not-checked-by-the-stand-in',
-      CLICK_LINK_SECRET: 'fanout-bench-click-link-secret-0123456789',
-      ACS_EMAIL_CONNECTION_STRING: acsConnectionString(url),
+      ...settings(url),
       EMAIL_SENDS_PER_SECOND: '0',
       // With --graph-limits Herald keeps its default Teams pace (2 requests/s per tenant).
       ...(LIMITED ? {} : { TEAMS_REQUESTS_PER_SECOND: '0' }),
-      AzureWebJobs_frequencyResends_Disabled: 'true',
       ...devhostNodeOptions(profileEnv('devhost')),
     }),
   });

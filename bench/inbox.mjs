@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { odata, TableClient } from '@azure/data-tables';
 import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
+import { AUDIENCE, heraldSettings, loadBuilt } from './lib/herald.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 import { httpGetter, latencySummary, paced } from './lib/paced.mjs';
 import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
@@ -72,7 +73,6 @@ const OTHER_BENCHMARKS = opts['wait-for']
 const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
 
 const TARGET_P99_MS = 25;
-const AUDIENCE = 'api://herald';
 const TENANT = '1ab0c0de-1111-4111-8111-111111111111';
 const SURFACES = ['spotlight', 'notificationCenter', 'taskbar'];
 const ORG_SEED = 1;
@@ -83,12 +83,9 @@ const START_LEAD_MS = 20 * SECOND;
 const API_CONCURRENCY = 8;
 const TOKEN_CONCURRENCY = 16;
 
-const load = (file) =>
-  import(join(root, 'dist', file)).catch((error) => {
-    throw new Error(`dist/${file} is missing: run \`npm run build\` first (${error.message})`);
-  });
+const load = (file) => loadBuilt(root, file);
+const settings = await heraldSettings(root, 'herald-inbox-bench');
 const { startAzurite, startHost } = await load('devhost/src/testing.js');
-const { acsConnectionString } = await load('devhost/src/standins/acsEmail.js');
 const { generateSampleOrg } = await load('devhost/src/standins/sampleOrg.js');
 const { MEMBER_TTL_MS } = await load('adapters/inboxCache.js');
 
@@ -201,16 +198,7 @@ async function main() {
     storage: azurite.connectionString,
     startTimeoutMs: 60_000,
     env: (url) => ({
-      AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
-      AUTH_AUDIENCE: AUDIENCE,
-      AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
-      GRAPH_ENDPOINT: `${url}/devhost/graph`,
-      GRAPH_AUTHORITY: `${url}/devhost/identity`,
-      GRAPH_CLIENT_ID: 'herald-bench',
-      GRAPH_CLIENT_SECRET: 'not-checked-by-the-stand-in',
-      CLICK_LINK_SECRET: 'bench-click-link-secret-0123456789-abcdef',
-      ACS_EMAIL_CONNECTION_STRING: acsConnectionString(url),
-      AzureWebJobs_frequencyResends_Disabled: 'true',
+      ...settings(url),
       ...profileEnv('devhost'),
     }),
   });
