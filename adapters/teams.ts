@@ -78,8 +78,3 @@ export async function sendTeamsBulk(tenantId: string, userIds: string[], n: Team
     recipients: userIds.map((userId) => ({ '@odata.type': 'microsoft.graph.aadUserNotificationRecipient', userId })),
   });
 }
-
-/** One user (`users/{id}/teamwork/sendActivityNotification`). */
-export async function sendTeamsToUser(tenantId: string, userId: string, n: TeamsNotification): Promise<SendOutcome> {
-  return post(tenantId, `/users/${encodeURIComponent(userId)}/teamwork/sendActivityNotification`, activity(n));
-}

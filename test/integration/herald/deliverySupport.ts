@@ -90,15 +90,6 @@ export async function crowd(host: TestHost, tenant: string, count: number): Prom
   };
 }
 
-export async function generateDirectory(host: TestHost, tenant: string, users: number) {
-  const res = await host.fetch(`/devhost/graph/_control/tenants/${tenant}/generate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ users, seed: 7 }),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
-}
-
 export interface FeedEntry {
   userId: string;
   chainId?: number;
