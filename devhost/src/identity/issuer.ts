@@ -59,6 +59,7 @@ export const objectId = (tenant: string, user: string) => {
  * they verify Entra's, from the issuer and JWKS URLs in their settings.
  */
 export class IdentityIssuer {
+  readonly #verified = new Map<string, JWTPayload & { tid: string }>();
   private constructor(
     private readonly kid: string,
     private readonly privateKey: CryptoKey,
@@ -151,11 +152,17 @@ export class IdentityIssuer {
    * tokens are minted in real time), and returns its claims. Throws a `jose` error (with its `code`) otherwise.
    */
   async verify(origin: string, token: string): Promise<JWTPayload & { tid: string }> {
+    // An app sends the same token with every call for an hour: its signature is checked once.
+    const known = this.#verified.get(token);
+    if (known && (known.exp ?? 0) * 1000 > Date.now()) return known;
     const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'] });
     const tid = typeof payload.tid === 'string' ? payload.tid : '';
     if (!tid || payload.iss !== this.issuer(origin, tid))
       throw new TokenRejected(`the token's issuer is not ${this.issuer(origin, tid || '{tid}')}`);
-    return { ...payload, tid };
+    const claims = { ...payload, tid };
+    this.#verified.set(token, claims);
+    if (this.#verified.size > 10_000) this.#verified.delete(this.#verified.keys().next().value!);
+    return claims;
   }
 
   /**
