@@ -23,16 +23,15 @@
 //          --timeout-seconds <s> (900)  --cpu-prof <dir>: CPU-profile devhost and Azurite (as in lifecycle.mjs)
 //          --devhost-heap-mb <n>: run devhost with --max-old-space-size=<n> (is its RSS live data or garbage?)
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
-import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
-import { AUDIENCE, heraldSettings, loadBuilt } from './lib/herald.mjs';
-import { summarizeProfile } from './lib/cpuprofile.mjs';
-import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
+import { onCleanup } from './lib/cleanup.mjs';
+import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
+import { azuritePids, cpuMeter } from './lib/proc.mjs';
 import { rssSampler } from './lib/rss.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -512,30 +511,14 @@ async function main() {
   check(`the message reads Delivered afterwards`, Number.isFinite(toDelivered));
 }
 
-let failed = false;
-try {
-  await main();
-} catch (error) {
-  failed = true;
-  console.error(`benchmark failed: ${error.stack ?? error}`);
-  if (host) console.error(`devhost output (last 3000 characters):\n${host.output().slice(-3000)}`);
-} finally {
-  if (checks.length) {
+const failed = await runHeraldBench(main, {
+  host: () => host,
+  started: () => (azurite ? [...startedPids, ...azuritePids(azurite.connectionString)].filter(Boolean) : []),
+  report: () => {
+    if (!checks.length) return;
     console.log('\nChecks');
     for (const [what, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  }
-  await cleanupAll();
-  if (azurite) await checkGone('devhost and Azurite', [...startedPids, ...azuritePids(azurite.connectionString)].filter(Boolean));
-}
-if (PROFILE_DIR) {
-  for (const [name, pid] of [
-    ['devhost', startedPids[1]],
-    ['azurite', startedPids[0]],
-  ]) {
-    const dir = join(PROFILE_DIR, name);
-    const file = readdirSync(dir).find((f) => f === `${pid}.cpuprofile`);
-    if (!file) console.log(`\nno CPU profile for ${name} (pid ${pid}) in ${dir}`);
-    else console.log(`\n${name} CPU profile ${join(dir, file)}:\n${summarizeProfile(join(dir, file), { root })}`);
-  }
-}
+  },
+});
+if (PROFILE_DIR) await printProfiles(root, PROFILE_DIR, startedPids);
 process.exit(failed ? 1 : 0);

@@ -20,17 +20,16 @@
 //          --wait-for <programs, comma-separated> (bench/fanout.mjs): scripts or commands that must not run while measuring
 //          --cpu-prof <dir>: CPU-profile devhost and Azurite during the timed inbox phase only
 //          (lib/profile-window.mjs) and print each one's hottest packages and functions.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { odata, TableClient } from '@azure/data-tables';
-import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
-import { AUDIENCE, heraldSettings, loadBuilt } from './lib/herald.mjs';
-import { summarizeProfile } from './lib/cpuprofile.mjs';
+import { onCleanup } from './lib/cleanup.mjs';
+import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { httpGetter, latencySummary, paced } from './lib/paced.mjs';
-import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
+import { azuritePids, cpuMeter } from './lib/proc.mjs';
 import { loadText, running, waitForQuiet } from './lib/quiet.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -489,25 +488,9 @@ async function main() {
   for (const [what, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (error) {
-  failed = true;
-  console.error(`benchmark failed: ${error.stack ?? error}`);
-  if (host) console.error(`devhost output (last 3000 characters):\n${host.output().slice(-3000)}`);
-} finally {
-  await cleanupAll();
-  if (azurite) await checkGone('devhost and Azurite', [...startedPids, ...azuritePids(azurite.connectionString)].filter(Boolean));
-}
-if (PROFILE_DIR && !failed)
-  for (const [name, pid] of [
-    ['devhost', startedPids[1]],
-    ['azurite', startedPids[0]],
-  ]) {
-    const dir = join(PROFILE_DIR, name);
-    const file = readdirSync(dir).find((f) => f === `${pid}.cpuprofile`);
-    if (!file) console.log(`\nno CPU profile for ${name} (pid ${pid}) in ${dir}`);
-    else console.log(`\n${name} CPU profile of the timed inbox phase ${join(dir, file)}:\n${summarizeProfile(join(dir, file), { root })}`);
-  }
+const failed = await runHeraldBench(main, {
+  host: () => host,
+  started: () => (azurite ? [...startedPids, ...azuritePids(azurite.connectionString)].filter(Boolean) : []),
+});
+if (PROFILE_DIR && !failed) await printProfiles(root, PROFILE_DIR, startedPids, ' of the timed inbox phase');
 process.exit(failed ? 1 : 0);
