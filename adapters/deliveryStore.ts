@@ -273,22 +273,24 @@ export async function commitBatch(ref: BatchRef, state: BatchState, changed: Del
 
 /** Summaries of an occurrence's batches 0…count-1 (missing ones are not written yet). */
 export async function batchSummaries(tenantId: string, messageId: string, occurrence: number, count: number): Promise<BatchSummary[]> {
-  const t = await table('deliveries');
   const out: BatchSummary[] = [];
   for (let from = 0; from < count; from += 32) {
     const part = await Promise.all(
-      Array.from({ length: Math.min(32, count - from) }, async (_, i) => {
-        try {
-          return toSummary(await t.getEntity(batchKey({ tenantId, messageId, occurrence, batch: from + i }), SUMMARY));
-        } catch (error) {
-          if (isStatus(error, 404)) return undefined;
-          throw error;
-        }
-      }),
+      Array.from({ length: Math.min(32, count - from) }, (_, i) => batchSummary({ tenantId, messageId, occurrence, batch: from + i })),
     );
     for (const s of part) if (s) out.push(s);
   }
   return out;
+}
+
+/** One batch's summary; undefined when the batch is not written (yet). */
+export async function batchSummary(ref: BatchRef): Promise<BatchSummary | undefined> {
+  try {
+    return toSummary(await (await table('deliveries')).getEntity(batchKey(ref), SUMMARY));
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
 }
 
 export interface RecipientPage {

@@ -1,6 +1,6 @@
 /** How far an occurrence's delivery has got: counts from the batch summaries, a rate and an ETA. */
 import { now } from '../../adapters/clock.js';
-import { batchSummaries, getOccurrence, pendingOf, type Occurrence } from '../../adapters/deliveryStore.js';
+import { batchSummaries, batchSummary, getOccurrence, pendingOf, type Occurrence } from '../../adapters/deliveryStore.js';
 import type { OccurrenceRef } from './occurrence.js';
 
 export interface OccurrenceProgress {
@@ -54,10 +54,17 @@ export async function occurrenceProgress(occ: Occurrence, tenantId: string, mess
   };
 }
 
-/** Whether every recipient of the occurrence has an outcome (sent, failed or cancelled). */
+/**
+ * Whether every recipient of the occurrence has an outcome (sent, failed or cancelled). Every finished batch
+ * asks; batches finish roughly in the order they were written, so looking from the last one back finds an
+ * unfinished batch after a read or two, and only the very last answer reads them all.
+ */
 export async function isDelivered(ref: OccurrenceRef): Promise<boolean> {
   const occ = await getOccurrence(ref.tenantId, ref.messageId, ref.occurrence);
   if (!occ || occ.state !== 'resolved') return false;
-  const summaries = await batchSummaries(ref.tenantId, ref.messageId, ref.occurrence, occ.batches ?? 0);
-  return summaries.length === (occ.batches ?? 0) && summaries.every((s) => pendingOf(s) === 0);
+  for (let batch = (occ.batches ?? 0) - 1; batch >= 0; batch--) {
+    const summary = await batchSummary({ ...ref, batch });
+    if (!summary || pendingOf(summary) > 0) return false;
+  }
+  return true;
 }
