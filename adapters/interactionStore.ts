@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Channel } from '../core/delivery.js';
 import { applyInteraction, INTERACTION_TYPES, type InteractionSummary, type InteractionType } from '../core/inbox.js';
 import { now } from './clock.js';
-import { MESSAGE_ID } from './messageStore.js';
+import { MESSAGE_ID, tenantKey } from './messageStore.js';
 import { isStatus, table } from './tables.js';
 
 export interface RecordedEvent {
@@ -44,7 +44,7 @@ const messagePart = (id: string) => {
   if (!MESSAGE_ID.test(id)) throw new Error(`not a message id: ${JSON.stringify(id)}`);
   return id;
 };
-const userPartition = (tenantId: string, userId: string) => `${part('tenant id', tenantId)}:${part('user id', userId)}`;
+const userPartition = (tenantId: string, userId: string) => `${tenantKey(tenantId)}:${part('user id', userId)}`;
 const markerKey = (messageId: string, clientEventId: string) =>
   `~evt|${messageId}|${Buffer.from(clientEventId, 'utf8').toString('base64url')}`;
 
@@ -113,7 +113,7 @@ export async function recordInteraction(
     await (
       await clicks()
     ).upsertEntity(
-      { partitionKey: `${part('tenant id', tenantId)}:${messageId}`, rowKey: userId, lastClickedAt: recordedAt, channel: event.channel },
+      { partitionKey: `${tenantKey(tenantId)}:${messageId}`, rowKey: userId, lastClickedAt: recordedAt, channel: event.channel },
       'Merge',
     );
 
@@ -163,7 +163,7 @@ export async function interactionsOf(tenantId: string, userId: string, from: str
 
 /** Users who clicked the message (any channel, any occurrence): resends skip them. */
 export async function clickedRecipients(tenantId: string, messageId: string): Promise<Set<string>> {
-  const filter = odata`PartitionKey eq ${`${part('tenant id', tenantId)}:${messagePart(messageId)}`}`;
+  const filter = odata`PartitionKey eq ${`${tenantKey(tenantId)}:${messagePart(messageId)}`}`;
   const users = new Set<string>();
   for await (const entity of (await clicks()).listEntities({ queryOptions: { filter, select: ['RowKey'] } })) users.add(entity.rowKey!);
   return users;

@@ -28,7 +28,7 @@ import { renderEmail } from '../../adapters/emailRender.js';
 import { messageStore, type MessageRecord } from '../../adapters/messageStore.js';
 import { channelLimiter } from '../../adapters/rateLimiter.js';
 import { enqueue } from '../../adapters/tables.js';
-import { sendTeamsBulk } from '../../adapters/teams.js';
+import { sendTeamsBulk, type TeamsNotification } from '../../adapters/teams.js';
 import { deliverQueue } from './occurrence.js';
 import { isDelivered } from './progress.js';
 
@@ -51,11 +51,6 @@ export interface BatchMessage extends BatchRef {
 const hashNumber = (...parts: (string | number)[]) =>
   parseInt(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12), 16);
 
-const hashGuid = (...parts: (string | number)[]) => {
-  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
-
 /** The message's status, re-read at most once a second so a cancel stops a send within a chunk or two. */
 const statusCache = new Map<string, { at: number; message: MessageRecord | undefined }>();
 async function current(tenantId: string, messageId: string): Promise<MessageRecord | undefined> {
@@ -70,7 +65,8 @@ async function current(tenantId: string, messageId: string): Promise<MessageReco
 
 type Outcomes = Map<string, SendOutcome>;
 
-async function sendTeams(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes> {
+/** The occurrence's Teams notification: the same for every chunk (an Active message cannot be edited). */
+async function teamsNotification(ref: BatchRef, message: MessageRecord): Promise<TeamsNotification> {
   const content = message.draft.content ?? {};
   // Bulk requests carry one link for everyone, so a Teams click is attributed to the message, not a person.
   const webUrl = await clickUrl({
@@ -81,17 +77,12 @@ async function sendTeams(ref: BatchRef, message: MessageRecord, chunk: Delivery[
     channel: 'teams',
     url: content.callToAction?.url ?? DEFAULT_LINK,
   });
-  const outcome = await sendTeamsBulk(
-    ref.tenantId,
-    chunk.map((d) => d.userId),
-    {
-      chainId: hashNumber(ref.tenantId, ref.messageId, ref.occurrence),
-      previewText: (content.body ?? '').slice(0, 150),
-      topic: content.title ?? message.draft.name ?? 'Message',
-      webUrl,
-    },
-  );
-  return new Map(chunk.map((d) => [d.userId, outcome]));
+  return {
+    chainId: hashNumber(ref.tenantId, ref.messageId, ref.occurrence),
+    previewText: (content.body ?? '').slice(0, 150),
+    topic: content.title ?? message.draft.name ?? 'Message',
+    webUrl,
+  };
 }
 
 async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes> {
@@ -119,7 +110,7 @@ async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery
         subject: email.subject,
         html: email.html,
         plainText: email.plainText,
-        operationId: hashGuid(ref.tenantId, ref.messageId, ref.occurrence, d.userId),
+        operationId: `${ref.messageId}:${ref.occurrence}:${d.userId}`,
       }).catch((error: unknown): SendOutcome => ({ status: 'failed', reason: (error as Error).message, permanent: false }));
       outcomes.set(d.userId, outcome);
       if (outcome.status === 'throttled') channelLimiter.pause(key, outcome.retryAfterMs);
@@ -179,12 +170,17 @@ export async function deliverBatch(channel: PushChannel, job: BatchMessage, log:
  * whole channel pauses with it); a long one — or a long wait for the limiter — gives the worker back: the
  * time to resume at is returned instead of outcomes.
  */
-async function sendTeamsPaced(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes | number> {
+async function sendTeamsPaced(ref: BatchRef, notification: TeamsNotification, chunk: Delivery[]): Promise<Outcomes | number> {
   const key = `teams:${ref.tenantId}`;
   for (let attempt = 0; ; attempt++) {
     const wait = await channelLimiter.acquire(key, MAX_LIMITER_WAIT_MS);
     if (wait > 0) return Date.now() + wait;
-    const outcomes = await sendTeams(ref, message, chunk).catch(
+    const outcomes = await sendTeamsBulk(
+      ref.tenantId,
+      chunk.map((d) => d.userId),
+      notification,
+    ).then(
+      (outcome) => new Map(chunk.map((d) => [d.userId, outcome])),
       (error: unknown) =>
         new Map(chunk.map((d) => [d.userId, { status: 'failed', reason: (error as Error).message, permanent: false } as SendOutcome])),
     );
@@ -199,6 +195,7 @@ async function sendTeamsPaced(ref: BatchRef, message: MessageRecord, chunk: Deli
 async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log: (message: string) => void): Promise<number | undefined> {
   const open = (d: Delivery) => d.status === 'pending' || d.status === 'throttled';
   let retryAt: number | undefined;
+  let notification: TeamsNotification | undefined;
   const rows = [...state.rows.values()].filter(open);
   for (let i = 0; i < rows.length; i += CHUNK_SIZE) {
     const chunk = rows.slice(i, i + CHUNK_SIZE);
@@ -213,7 +210,8 @@ async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log:
     }
     let outcomes: Outcomes;
     if (channel === 'teams') {
-      const sent = await sendTeamsPaced(ref, message, chunk);
+      notification ??= await teamsNotification(ref, message);
+      const sent = await sendTeamsPaced(ref, notification, chunk);
       if (typeof sent === 'number') return sent;
       outcomes = sent;
     } else outcomes = await sendEmails(ref, message, chunk);

@@ -25,7 +25,9 @@ export interface OccurrenceProgress {
 }
 
 export async function occurrenceProgress(occ: Occurrence, tenantId: string, messageId: string): Promise<OccurrenceProgress> {
-  const count = occ.batches ?? occ.batchesWritten + 50;
+  // While resolving, `batchesWritten` is recorded every tenth batch and a few more are in flight: look a
+  // little past it (a batch not written yet is simply absent).
+  const count = occ.batches ?? occ.batchesWritten + 20;
   const summaries = await batchSummaries(tenantId, messageId, occ.occurrence, count);
   const p = { recipients: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, pending: 0 };
   for (const s of summaries) {

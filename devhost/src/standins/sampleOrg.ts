@@ -5,6 +5,7 @@
  * (the generator has its own PRNG), and user ids are the issuer's `objectId(tenant, upn)`, so a token
  * minted for a UPN carries the `oid` of that directory user.
  */
+import { prng } from '../random.js';
 import { objectId } from '../identity/issuer.js';
 import {
   COPILOT_APPS,
@@ -21,18 +22,6 @@ export interface SampleOrgOptions {
   tenantId?: string;
   users?: number;
   seed?: number;
-}
-
-/** mulberry32: tiny, fast, and good enough to make an organisation look random. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Weighted<T> {

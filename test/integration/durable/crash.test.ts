@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { partitionOf } from '../../../devhost/src/durable/names.js';
 import { startAzurite, startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { prng } from '../../../devhost/src/random.js';
 
 const APP = 'test/fixtures/durable/crash';
 const INSTANCES = ['crash-0', 'crash-1', 'crash-2', 'crash-3', 'crash-4'];
@@ -33,18 +34,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A small seeded PRNG (mulberry32), so a failing run can be repeated with CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectedOutput(id: string) {
   const seq: string[] = [];
