@@ -13,12 +13,19 @@
  * Table `clicks`, PartitionKey `tenant:message`, RowKey user id: who clicked, for resends to skip. Written
  * before the transaction, so a crash between the two leaves a click recorded there and retried here, never
  * a counted click missing there.
+ *
+ * The summary also keeps the days (tenant's time zone) on which the person saw, clicked or dismissed the
+ * message, so the transaction knows exactly whether they are new for the day and for the message; what the
+ * event adds to the message's counters is stored on its marker and then counted (adapters/counterStore),
+ * once — also when a replay finds the marker written but the counting cut short by a crash.
  */
 import { odata, TableClient, TableTransaction, type TableEntityResult } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Channel } from '../core/delivery.js';
 import { applyInteraction, INTERACTION_TYPES, type InteractionSummary, type InteractionType } from '../core/inbox.js';
+import { dayOf, eventContribution, type ActiveDays, type Contribution } from '../core/reports.js';
 import { now } from './clock.js';
+import { count } from './counterStore.js';
 import { MESSAGE_ID, tenantKey } from './messageStore.js';
 import { isStatus, table } from './tables.js';
 
@@ -30,6 +37,8 @@ export interface RecordedEvent {
   at: number;
   channel: Channel;
   occurrence: number;
+  /** The tenant's time zone: the day the event is counted in. */
+  timeZone: string;
 }
 
 const CHANNELS = ['inbox', 'teams', 'email'] as const satisfies readonly Channel[];
@@ -45,8 +54,8 @@ const messagePart = (id: string) => {
   return id;
 };
 const userPartition = (tenantId: string, userId: string) => `${tenantKey(tenantId)}:${part('user id', userId)}`;
-const markerKey = (messageId: string, clientEventId: string) =>
-  `~evt|${messageId}|${Buffer.from(clientEventId, 'utf8').toString('base64url')}`;
+const eventKey = (clientEventId: string) => Buffer.from(clientEventId, 'utf8').toString('base64url');
+const markerKey = (messageId: string, clientEventId: string) => `~evt|${messageId}|${eventKey(clientEventId)}`;
 
 const SummaryRow = z.object({
   rowKey: z.string(),
@@ -74,19 +83,21 @@ const clicks = () => table('clicks');
 async function readSummary(client: TableClient, partition: string, messageId: string) {
   try {
     const entity = await client.getEntity<Record<string, unknown>>(partition, messageId);
-    return { summary: summaryOf(entity), etag: entity.etag };
+    const days = typeof entity.days === 'string' ? (JSON.parse(entity.days) as ActiveDays) : undefined;
+    return { summary: summaryOf(entity), etag: entity.etag, days };
   } catch (error) {
     if (isStatus(error, 404)) return undefined;
     throw error;
   }
 }
 
-async function markerExists(client: TableClient, partition: string, rowKey: string): Promise<boolean> {
+/** What the recorded event added, from its marker (null: recorded before counting existed); undefined when there is no marker. */
+async function recordedContribution(client: TableClient, partition: string, rowKey: string): Promise<Contribution | null | undefined> {
   try {
-    await client.getEntity(partition, rowKey, { queryOptions: { select: ['RowKey'] } });
-    return true;
+    const marker = await client.getEntity<Record<string, unknown>>(partition, rowKey, { queryOptions: { select: ['contribution'] } });
+    return typeof marker.contribution === 'string' ? (JSON.parse(marker.contribution) as Contribution) : null;
   } catch (error) {
-    if (isStatus(error, 404)) return false;
+    if (isStatus(error, 404)) return undefined;
     throw error;
   }
 }
@@ -95,8 +106,8 @@ async function markerExists(client: TableClient, partition: string, rowKey: stri
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + attempt * 2)));
 
 /**
- * Records what `userId` did with `messageId`, exactly once per `clientEventId`: `duplicate` is true when
- * that event was recorded before (nothing changes then).
+ * Records what `userId` did with `messageId`, exactly once per `clientEventId`, and counts it in the
+ * message's counters: `duplicate` is true when that event was recorded before (nothing changes then).
  */
 export async function recordInteraction(
   tenantId: string,
@@ -118,9 +129,13 @@ export async function recordInteraction(
     );
 
   const client = await interactions();
+  const day = dayOf(event.at, event.timeZone);
+  const counted = (contribution: Contribution) =>
+    count(tenantId, messageId, { kind: 'event', userId, eventKey: eventKey(event.clientEventId), type: event.type, at: event.at, contribution });
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await readSummary(client, partition, messageId);
     const next = applyInteraction(current?.summary, event);
+    const { contribution, after } = eventContribution(event.type, event.channel, day, current?.days);
     const transaction = new TableTransaction();
     transaction.createEntity({
       partitionKey: partition,
@@ -132,19 +147,26 @@ export async function recordInteraction(
       recordedAt,
       channel: event.channel,
       occurrence: event.occurrence,
+      contribution: JSON.stringify(contribution),
     });
-    const row = { partitionKey: partition, rowKey: messageId, ...next };
+    const row = { partitionKey: partition, rowKey: messageId, ...next, days: JSON.stringify(after) };
     if (current) transaction.updateEntity(row, 'Replace', { etag: current.etag });
     else transaction.createEntity(row);
     try {
       await client.submitTransaction(transaction.actions);
-      return { duplicate: false };
     } catch (error) {
       // 409 is the marker (recorded before) or the summary (created meanwhile); 412 the summary changed meanwhile.
-      if (isStatus(error, 409) && (await markerExists(client, partition, marker))) return { duplicate: true };
+      const recorded = isStatus(error, 409) ? await recordedContribution(client, partition, marker) : undefined;
+      if (recorded !== undefined) {
+        if (recorded) await counted(recorded);
+        return { duplicate: true };
+      }
       if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
       await pause(attempt);
+      continue;
     }
+    await counted(contribution);
+    return { duplicate: false };
   }
   throw new Error(`could not record ${event.type} of message ${messageId}: the summary kept changing (${MAX_ATTEMPTS} attempts)`);
 }

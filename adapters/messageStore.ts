@@ -86,6 +86,15 @@ export interface ListQuery {
   continuation?: string;
 }
 
+/** What reports need of a message: who it is and the columns they filter on. */
+export interface MessageIndexEntry {
+  id: string;
+  name: string;
+  status: MessageStatus;
+  location: string;
+  objective: string;
+}
+
 export interface MessagePage {
   items: MessageRecord[];
   /** Opaque; present when there may be more. */
@@ -105,6 +114,8 @@ export interface MessageStore {
   modify(tenant: string, current: MessageRecord, draft: DraftInput, by: Actor, fields: string[]): Promise<MessageRecord>;
   /** Deletes `current`; throws StaleMessage when the row moved on since it was read. */
   delete(tenant: string, current: MessageRecord, by: Actor): Promise<void>;
+  /** Every message of the tenant matching the filters, newest first, without drafts (one lean query). */
+  index(tenant: string, filter: Pick<ListQuery, 'status' | 'location' | 'objective'>): AsyncIterable<MessageIndexEntry>;
   /** The audit trail, newest first. */
   audit(tenant: string, id: string): Promise<AuditEntry[]>;
   /**
@@ -224,6 +235,14 @@ function decodeContinuation(token: string): string {
   return match[1]!;
 }
 
+function filterConditions(tenant: string, filter: Pick<ListQuery, 'status' | 'location' | 'objective'>): string[] {
+  const conditions = [odata`PartitionKey eq ${tenantKey(tenant)}`];
+  if (filter.status) conditions.push(odata`status eq ${filter.status}`);
+  if (filter.location) conditions.push(odata`location eq ${filter.location}`);
+  if (filter.objective) conditions.push(odata`objective eq ${filter.objective}`);
+  return conditions;
+}
+
 export function tableMessageStore(connectionString: string): MessageStore {
   const options = { allowInsecureConnection: isPlainHttp(connectionString) };
   const table = (name: string) => {
@@ -286,11 +305,8 @@ export function tableMessageStore(connectionString: string): MessageStore {
     },
 
     async list(tenant, query) {
-      const conditions = [odata`PartitionKey eq ${tenantKey(tenant)}`];
+      const conditions = filterConditions(tenant, query);
       if (query.continuation) conditions.push(odata`RowKey gt ${decodeContinuation(query.continuation)}`);
-      if (query.status) conditions.push(odata`status eq ${query.status}`);
-      if (query.location) conditions.push(odata`location eq ${query.location}`);
-      if (query.objective) conditions.push(odata`objective eq ${query.objective}`);
       if (query.name) {
         // Prefix range: every string that starts with `prefix` sorts in [prefix, prefix + U+FFFF).
         const prefix = query.name.toLowerCase();
@@ -309,6 +325,21 @@ export function tableMessageStore(connectionString: string): MessageStore {
       if (items.length <= query.pageSize) return { items };
       const shown = items.slice(0, query.pageSize);
       return { items: shown, continuation: encodeContinuation(shown[shown.length - 1]!.id) };
+    },
+
+    async *index(tenant, filter) {
+      const conditions = filterConditions(tenant, filter);
+      const rows = (await messages()).listEntities<Record<string, unknown>>({
+        queryOptions: { filter: conditions.join(' and '), select: ['RowKey', 'name', 'status', 'location', 'objective'] },
+      });
+      for await (const e of rows)
+        yield {
+          id: String(e.rowKey),
+          name: String(e.name ?? ''),
+          status: e.status as MessageStatus,
+          location: String(e.location ?? ''),
+          objective: String(e.objective ?? ''),
+        };
     },
 
     async modify(tenant, current, draft, by, fields) {

@@ -9,5 +9,6 @@ import './http/openapi.js';
 import './http/inbox.js';
 import './http/clicks.js';
 import './http/delivery.js';
+import './http/reports.js';
 import './queues/delivery.js';
 import './timers/resends.js';

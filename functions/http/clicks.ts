@@ -7,6 +7,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { clickEventId, CLICK_ROUTE, InvalidClickLink, readClickToken, type ClickLink } from '../../adapters/clickLinks.js';
 import { now } from '../../adapters/clock.js';
+import { tenantInbox } from '../../adapters/inboxCache.js';
 import { recordInteraction } from '../../adapters/interactionStore.js';
 import { handle, Problem } from './problem.js';
 
@@ -25,12 +26,14 @@ async function follow(request: HttpRequest, context: InvocationContext): Promise
     return redirect(link.url);
   }
   try {
+    const { settings } = await tenantInbox(link.tenantId);
     await recordInteraction(link.tenantId, link.userId, link.messageId, {
       type: 'clicked',
       clientEventId: clickEventId(token),
       at: now(),
       channel: link.channel,
       occurrence: link.occurrence,
+      timeZone: settings.timeZone,
     });
   } catch (error) {
     // The person asked to go somewhere: a storage hiccup must not strand them on an error page.

@@ -159,6 +159,7 @@ async function recordEvent(request: HttpRequest): Promise<HttpResponseInit> {
     at,
     channel: 'inbox',
     occurrence: occurrenceIndexAt(message, at, tenant.settings.timeZone),
+    timeZone: tenant.settings.timeZone,
   });
   const body: z.output<typeof InteractionReceipt> = { recorded: !duplicate, duplicate };
   return { status: duplicate ? 200 : 201, jsonBody: body };

@@ -14,8 +14,10 @@ import {
   type Actor,
   type MessageRecord,
 } from '../../adapters/messageStore.js';
+import { messageTotals } from '../../adapters/reportStore.js';
 import { isDeletable, isEditable, MESSAGE_STATUSES } from '../../core/lifecycle.js';
 import { DraftInput, LIMITS, LOCATIONS, OBJECTIVES } from '../../core/message.js';
+import { figures } from '../../core/reports.js';
 import { handle, Problem, validationProblem } from './problem.js';
 import { authorize, jsonBody } from './request.js';
 
@@ -40,6 +42,18 @@ export const actor = (caller: Caller): Actor => ({ id: caller.userId, upn: calle
 
 const ActorView = z.object({ id: z.string(), upn: z.string(), name: z.string() });
 
+/** A message's engagement so far, all channels: what the message list shows beside each message. */
+export const MessageActivity = z.object({
+  seen: z.number().int().describe('Impressions: seen on Windows surfaces plus Teams notifications and emails delivered.'),
+  viewers: z.number().int().describe('Distinct people who saw it on a Windows surface.'),
+  clicks: z.number().int(),
+  clickers: z.number().int().describe('Distinct people who clicked.'),
+  clickThroughRate: z.number().describe('clicks ÷ seen; 0 when nothing was seen.'),
+  dismissed: z.number().int(),
+  delivered: z.number().int(),
+  failed: z.number().int(),
+});
+
 /** What a client sees of a message: its draft fields at the top level, so a GET can be edited and PATCHed back. */
 export const MessageView = DraftInput.extend({
   id: z.string(),
@@ -47,6 +61,8 @@ export const MessageView = DraftInput.extend({
   createdBy: ActorView,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** In `GET /api/messages` and `GET /api/messages/{id}`. */
+  activity: MessageActivity.optional(),
 });
 export type MessageView = z.output<typeof MessageView>;
 
@@ -77,6 +93,21 @@ export const messageView = (m: MessageRecord): MessageView => ({
   createdAt: m.createdAt,
   updatedAt: m.updatedAt,
 });
+
+function withActivity(view: MessageView, counts: Parameters<typeof figures>[0]): MessageView {
+  const f = figures(counts);
+  const activity = {
+    seen: f.impressions,
+    viewers: f.viewers,
+    clicks: f.clicks,
+    clickers: f.clickers,
+    clickThroughRate: f.clickThroughRate,
+    dismissed: f.dismissed,
+    delivered: f.delivered,
+    failed: f.failed,
+  };
+  return { ...view, activity };
+}
 
 const messageUrl = (request: HttpRequest, id: string) => new URL(`/api/messages/${id}`, request.url).toString();
 
@@ -133,8 +164,12 @@ async function list(request: HttpRequest): Promise<HttpResponseInit> {
   if (!params.success) throw validationProblem(params.error.issues);
   try {
     const page = await messageStore().list(caller.tenantId, params.data);
+    const totals = await messageTotals(
+      caller.tenantId,
+      page.items.map((m) => m.id),
+    );
     const body: z.output<typeof MessagePage> = {
-      items: page.items.map(messageView),
+      items: page.items.map((m) => withActivity(messageView(m), totals.get(m.id))),
       ...(page.continuation ? { continuation: page.continuation } : {}),
     };
     return { jsonBody: body };
@@ -148,7 +183,8 @@ async function list(request: HttpRequest): Promise<HttpResponseInit> {
 async function read(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.read');
   const message = await existing(caller, request.params.id!);
-  return { headers: { etag: message.etag }, jsonBody: messageView(message) };
+  const totals = await messageTotals(caller.tenantId, [message.id]);
+  return { headers: { etag: message.etag }, jsonBody: withActivity(messageView(message), totals.get(message.id)) };
 }
 
 async function modify(request: HttpRequest): Promise<HttpResponseInit> {

@@ -14,6 +14,7 @@ import { ACTIONS, ROLES, type Action } from '../../core/roles.js';
 import { Health } from './health.js';
 import { InboxParams, InboxView, InteractionInput, InteractionReceipt } from './inbox.js';
 import { DeliveryReport, RecipientPage, RecipientParams } from './delivery.js';
+import { ActivityParams, ActivityReport, ExportLink } from './reports.js';
 import { Comment, RequiredComment } from './messageActions.js';
 import { AuditTrail, DraftPatch, ListParams, MessagePage, MessageView } from './messages.js';
 import { KINDS, ProblemDetails, type ProblemKind } from './problem.js';
@@ -39,6 +40,8 @@ const RESPONSES = {
   InteractionReceipt,
   DeliveryReport,
   RecipientPage,
+  ActivityReport,
+  ExportLink,
   Problem: ProblemDetails,
 } as const;
 type RequestSchema = keyof typeof REQUESTS;
@@ -102,7 +105,7 @@ const HEADERS = {
     schema: { type: 'string' },
   },
   Location: { description: 'The URL of the new message.', schema: { type: 'string', format: 'uri' } },
-  Destination: { description: 'Where the link goes: the message’s call to action.', schema: { type: 'string', format: 'uri' } },
+  Destination: { description: 'Where to go: a click link’s call to action, or an export’s file.', schema: { type: 'string', format: 'uri' } },
   'WWW-Authenticate': {
     description: 'RFC 6750 challenge: `Bearer`, with `error="invalid_token"` and a description when a token was sent but refused.',
     schema: { type: 'string' },
@@ -142,7 +145,7 @@ interface Operation {
   body?: { schema: RequestSchema } | { content: Record<string, unknown>; description: string };
   ifMatch?: 'required' | 'optional';
   success: {
-    status: 200 | 201 | 204 | 302;
+    status: 200 | 201 | 204 | 302 | 303;
     description: string;
     schema?: ResponseSchema;
     content?: Record<string, unknown>;
@@ -411,6 +414,51 @@ const OPERATIONS: Operation[] = [
     query: RecipientParams,
     success: { status: 200, description: 'One page of recipients.', schema: 'RecipientPage' },
     problems: [400, 404],
+  },
+  {
+    method: 'get',
+    route: 'reports/activity',
+    operationId: 'getActivityReport',
+    tag: 'reports',
+    summary: 'Impressions, clicks and click-through rate, in total and day by day',
+    description:
+      'Over `from`…`to` (days in the tenant’s time zone, at most 366; default the last 30), for the messages the filters ' +
+      'allow: the totals and one entry per day, days without events included as zeros. Impressions ("messages seen") are ' +
+      '`seen` on Windows surfaces plus Teams notifications and emails delivered; click-through rate is clicks ÷ impressions.',
+    action: 'report.read',
+    query: ActivityParams,
+    success: { status: 200, description: 'The activity report.', schema: 'ActivityReport' },
+    problems: [400, 404],
+  },
+  {
+    method: 'get',
+    route: 'reports/activity.csv',
+    operationId: 'exportActivityReport',
+    tag: 'reports',
+    summary: 'The activity report as CSV: one row per message and day with activity',
+    description:
+      'The same filters as the report. The file (RFC 4180, UTF-8, one header row; text that a spreadsheet would run as a ' +
+      'formula starts with an apostrophe) is written to storage as it is produced; the answer redirects to a read-only link ' +
+      'that works for 15 minutes and also gives it in the body.',
+    action: 'report.read',
+    query: ActivityParams,
+    success: { status: 303, description: 'See the file at Location.', schema: 'ExportLink', redirect: true },
+    problems: [400, 404],
+  },
+  {
+    method: 'get',
+    route: 'messages/{id}/recipients.csv',
+    operationId: 'exportMessageRecipients',
+    tag: 'reports',
+    summary: 'Each recipient of a message: delivery status and what they did, as CSV',
+    description:
+      'Teams and email: everyone in the delivery snapshots (a person resent to appears once, with the latest round), with ' +
+      'status, reason and time, and when they first saw, clicked or dismissed it. Windows surfaces: everyone who saw, ' +
+      'clicked or dismissed it. Events older than the tenant’s `retentionDays` are purged. 403 when the tenant setting ' +
+      '`recipientReports` is off.',
+    action: 'report.read',
+    success: { status: 303, description: 'See the file at Location.', schema: 'ExportLink', redirect: true },
+    problems: [404],
   },
   {
     method: 'get',

@@ -65,7 +65,7 @@ for (const channel of ['teams', 'email'] as const satisfies PushChannel[]) {
     connection: 'AzureWebJobsStorage',
     handler: async (body: unknown, client, context) => {
       const job = Batch.parse(body);
-      const result = await failBatch(job, 'delivery kept failing and was given up (poison queue)', (m) => context.log(m));
+      const result = await failBatch(channel, job, 'delivery kept failing and was given up (poison queue)', (m) => context.log(m));
       if (result.occurrenceDelivered) await announceDelivered(client, job, context);
     },
   });

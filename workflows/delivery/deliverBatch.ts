@@ -12,7 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import { afterOutcome, retryDelayMs, type DeliveryStatus, type SendOutcome } from '../../core/delivery.js';
+import { dayOf } from '../../core/reports.js';
 import { now } from '../../adapters/clock.js';
+import { count } from '../../adapters/counterStore.js';
 import { clickUrl } from '../../adapters/clickLinks.js';
 import {
   commitBatch,
@@ -28,6 +30,7 @@ import { renderEmail } from '../../adapters/emailRender.js';
 import { messageStore, type MessageRecord } from '../../adapters/messageStore.js';
 import { channelLimiter } from '../../adapters/rateLimiter.js';
 import { enqueue } from '../../adapters/tables.js';
+import { getTenantSettings } from '../../adapters/tenantSettings.js';
 import { sendTeamsBulk, type TeamsNotification } from '../../adapters/teams.js';
 import { deliverQueue } from './occurrence.js';
 import { isDelivered } from './progress.js';
@@ -142,12 +145,17 @@ export async function deliverBatch(channel: PushChannel, job: BatchMessage, log:
     return { occurrenceDelivered: false };
   };
   if (state.summary.leaseUntil > Date.now()) return comeBack('another worker holds it');
-  if (![...state.rows.values()].some((d) => d.status === 'pending' || d.status === 'throttled'))
+  const tally = outcomeCounter(channel, ref, state);
+  if (![...state.rows.values()].some((d) => d.status === 'pending' || d.status === 'throttled')) {
+    // Finished — perhaps by a worker that died before counting its last outcomes.
+    await tally();
     return { occurrenceDelivered: await isDelivered(ref) };
+  }
   try {
     await commitBatch(ref, state, [], Date.now() + leaseMs(), now());
-    const requeueAt = await work(channel, ref, state, log);
+    const requeueAt = await work(channel, ref, state, log, tally);
     await commitBatch(ref, state, [], 0, now());
+    await tally();
     if (requeueAt !== undefined) {
       await enqueue(deliverQueue(channel), { ...ref, notBefore: requeueAt } satisfies BatchMessage, Math.max(0, requeueAt - Date.now()));
       log(
@@ -192,7 +200,27 @@ async function sendTeamsPaced(ref: BatchRef, notification: TeamsNotification, ch
 }
 
 /** Sends chunk by chunk; returns when the rest must wait (real ms), or undefined when every row has an outcome. */
-async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log: (message: string) => void): Promise<number | undefined> {
+/**
+ * Brings the message's delivered and failed counters level with the batch's outcomes (exactly: the counter
+ * store keeps what it counted of each batch, so a crash between the two is made good by the next call).
+ */
+function outcomeCounter(channel: PushChannel, ref: BatchRef, state: BatchState) {
+  let timeZone: Promise<string> | undefined;
+  return async () => {
+    timeZone ??= getTenantSettings(ref.tenantId).then((s) => s.timeZone);
+    const { sent, failed } = state.summary;
+    const day = dayOf(now(), await timeZone);
+    await count(ref.tenantId, ref.messageId, { kind: 'batch', occurrence: ref.occurrence, batch: ref.batch, channel, day, sent, failed });
+  };
+}
+
+async function work(
+  channel: PushChannel,
+  ref: BatchRef,
+  state: BatchState,
+  log: (message: string) => void,
+  tally: () => Promise<void>,
+): Promise<number | undefined> {
   const open = (d: Delivery) => d.status === 'pending' || d.status === 'throttled';
   let retryAt: number | undefined;
   let notification: TeamsNotification | undefined;
@@ -219,6 +247,7 @@ async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log:
     const at = now();
     const changed = chunk.map((d) => ({ ...d, ...afterOutcome(d, outcomes.get(d.userId)!, at) }));
     await commitBatch(ref, state, changed, Date.now() + leaseMs(), at);
+    await tally();
     for (const o of outcomes.values()) {
       if (o.status === 'throttled') retryAt = Math.max(retryAt ?? 0, Date.now() + o.retryAfterMs);
     }
@@ -230,7 +259,12 @@ async function work(channel: PushChannel, ref: BatchRef, state: BatchState, log:
 }
 
 /** The poison queue's end of a batch: whatever is still open is recorded as failed, never dropped silently. */
-export async function failBatch(job: BatchMessage, reason: string, log: (message: string) => void): Promise<BatchResult> {
+export async function failBatch(
+  channel: PushChannel,
+  job: BatchMessage,
+  reason: string,
+  log: (message: string) => void,
+): Promise<BatchResult> {
   const ref: BatchRef = { tenantId: job.tenantId, messageId: job.messageId, occurrence: job.occurrence, batch: job.batch };
   const state = await readBatch(ref);
   if (!state) return { occurrenceDelivered: false };
@@ -241,6 +275,7 @@ export async function failBatch(job: BatchMessage, reason: string, log: (message
     reason: d.reason ? `${reason}; last error: ${d.reason}` : reason,
   }));
   for (let i = 0; i < failed.length || i === 0; i += CHUNK_SIZE) await commitBatch(ref, state, failed.slice(i, i + CHUNK_SIZE), 0, now());
+  await outcomeCounter(channel, ref, state)();
   log(`message ${ref.messageId} occurrence ${ref.occurrence} batch ${ref.batch}: ${failed.length} recorded as failed (${reason})`);
   return { occurrenceDelivered: await isDelivered(ref) };
 }

@@ -154,7 +154,7 @@ describe('GET /api/openapi.json', () => {
         expect(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], where).toEqual(pathParams);
         const statuses = Object.keys(op.responses).map(Number);
         expect(statuses.filter((s) => s < 400).length, where).toBe(1);
-        expect([200, 201, 204, 302], where).toContain(statuses.find((s) => s < 400));
+        expect([200, 201, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
         for (const status of statuses.filter((s) => s >= 400)) {
           expect([400, 401, 403, 404, 409, 412, 428], where).toContain(status);
           expect(Object.keys(resolve(op.responses[status]!).content as object), where).toEqual(['application/problem+json']);
