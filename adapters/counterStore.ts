@@ -146,7 +146,8 @@ function takeGroup(state: PartitionState): Waiter[] {
   return group;
 }
 
-const rowKeyOf = (item: CounterItem) => (item.kind === 'event' ? eventRowKey(item.userId, item.eventKey) : batchRowKey(item.occurrence, item.batch));
+const rowKeyOf = (item: CounterItem) =>
+  item.kind === 'event' ? eventRowKey(item.userId, item.eventKey) : batchRowKey(item.occurrence, item.batch);
 
 function evictIdle() {
   if (partitions.size <= MAX_IDLE_PARTITIONS) return;
@@ -168,7 +169,11 @@ async function commitGroup(state: PartitionState, group: Waiter[]) {
     }
     try {
       const result = await client.submitTransaction(plan.actions);
-      applyPlan(state, plan, result.subResponses.map((r) => r.etag));
+      applyPlan(
+        state,
+        plan,
+        result.subResponses.map((r) => r.etag),
+      );
       for (const w of pending) w.resolve(plan.counted.has(w));
       publish(state, plan.months);
       return;
@@ -232,7 +237,9 @@ async function load(client: TableClient, state: PartitionState, waiters: Waiter[
         readRow(client, state.pk, m).then((e) => {
           state.months.set(
             m,
-            e ? { value: JSON.parse(String(e.days)) as Record<string, Counts>, version: Number(e.version), etag: e.etag } : { value: {}, version: 0 },
+            e
+              ? { value: JSON.parse(String(e.days)) as Record<string, Counts>, version: Number(e.version), etag: e.etag }
+              : { value: {}, version: 0 },
           );
         }),
       );
@@ -242,7 +249,12 @@ async function load(client: TableClient, state: PartitionState, waiters: Waiter[
     if (!state.batches.has(key))
       reads.push(
         readRow(client, state.pk, key).then((e) => {
-          state.batches.set(key, e ? { value: { sent: Number(e.sent), failed: Number(e.failed) }, version: 0, etag: e.etag } : { value: { sent: 0, failed: 0 }, version: 0 });
+          state.batches.set(
+            key,
+            e
+              ? { value: { sent: Number(e.sent), failed: Number(e.failed) }, version: 0, etag: e.etag }
+              : { value: { sent: 0, failed: 0 }, version: 0 },
+          );
         }),
       );
   }
@@ -267,7 +279,13 @@ function planCommit(state: PartitionState, waiters: Waiter[]): Plan {
   let totals = state.totals!.value;
   const months = new Map<string, Record<string, Counts>>();
   const batches = new Map<string, { sent: number; failed: number }>();
-  const add = (day: string, channel: Channel, tally: Contribution['tally'], dayPeople: Contribution['dayPeople'], messagePeople: Contribution['messagePeople']) => {
+  const add = (
+    day: string,
+    channel: Channel,
+    tally: Contribution['tally'],
+    dayPeople: Contribution['dayPeople'],
+    messagePeople: Contribution['messagePeople'],
+  ) => {
     const m = monthKey(day);
     const days = months.get(m) ?? { ...state.months.get(m)!.value };
     days[day] = addTo(days[day], channel, tally, dayPeople);
@@ -313,7 +331,12 @@ function planCommit(state: PartitionState, waiters: Waiter[]): Plan {
     counted,
     totals: { value: totals, version: state.totals!.version + 1, ...(state.totals!.etag ? { etag: state.totals!.etag } : {}) },
     months: new Map(),
-    batches: new Map([...batches].map(([k, v]) => [k, { value: v, version: 0, ...(state.batches.get(k)!.etag ? { etag: state.batches.get(k)!.etag } : {}) }])),
+    batches: new Map(
+      [...batches].map(([k, v]) => [
+        k,
+        { value: v, version: 0, ...(state.batches.get(k)!.etag ? { etag: state.batches.get(k)!.etag } : {}) },
+      ]),
+    ),
   };
   if (counted.size === 0) return plan;
   const put = (rowKey: string, row: { etag?: string }, columns: Record<string, unknown>) => {

@@ -131,7 +131,14 @@ export async function recordInteraction(
   const client = await interactions();
   const day = dayOf(event.at, event.timeZone);
   const counted = (contribution: Contribution) =>
-    count(tenantId, messageId, { kind: 'event', userId, eventKey: eventKey(event.clientEventId), type: event.type, at: event.at, contribution });
+    count(tenantId, messageId, {
+      kind: 'event',
+      userId,
+      eventKey: eventKey(event.clientEventId),
+      type: event.type,
+      at: event.at,
+      contribution,
+    });
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await readSummary(client, partition, messageId);
     const next = applyInteraction(current?.summary, event);

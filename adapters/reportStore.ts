@@ -111,7 +111,8 @@ async function dropOlder(client: TableClient, c: CommittedCounts): Promise<strin
     if (isStatus(error, 404)) return undefined;
     throw error;
   }
-  if (Number(stored.tv ?? -1) >= c.totals.version) c.totals = { counts: JSON.parse(String(stored.totals)) as Counts, version: Number(stored.tv) };
+  if (Number(stored.tv ?? -1) >= c.totals.version)
+    c.totals = { counts: JSON.parse(String(stored.totals)) as Counts, version: Number(stored.tv) };
   for (const [m, row] of [...c.months]) if (Number(stored[versionColumn(m)] ?? -1) >= row.version) c.months.delete(m);
   return stored.etag;
 }
@@ -136,7 +137,8 @@ const toReport = (e: Record<string, unknown>, months: readonly string[]): Messag
   const days = new Map<string, Counts>();
   for (const m of months) {
     const json = e[monthColumn(m)];
-    if (typeof json === 'string') for (const [day, counts] of Object.entries(JSON.parse(json) as Record<string, Counts>)) days.set(day, counts);
+    if (typeof json === 'string')
+      for (const [day, counts] of Object.entries(JSON.parse(json) as Record<string, Counts>)) days.set(day, counts);
   }
   return { messageId: String(e.rowKey), totals: JSON.parse(String(e.totals)) as Counts, days };
 };

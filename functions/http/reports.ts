@@ -86,7 +86,11 @@ async function rangeOf(caller: Caller, params: ActivityParams): Promise<Range> {
   const { timeZone } = await getTenantSettings(caller.tenantId);
   const today = DateTime.fromMillis(now(), { zone: timeZone });
   const to = params.to ?? today.toISODate()!;
-  const from = params.from ?? DateTime.fromISO(to, { zone: 'UTC' }).minus({ days: DEFAULT_REPORT_DAYS - 1 }).toISODate()!;
+  const from =
+    params.from ??
+    DateTime.fromISO(to, { zone: 'UTC' })
+      .minus({ days: DEFAULT_REPORT_DAYS - 1 })
+      .toISODate()!;
   if (from > to) throw new Problem('validation', 'from must not be after to', [{ path: 'from', message: 'must not be after to' }]);
   const span = DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days + 1;
   if (span > MAX_REPORT_DAYS) {
@@ -214,7 +218,8 @@ const engagementCells = (e: Engagement | undefined): Cell[] => [
  */
 async function* recipientRows(tenantId: string, messageId: string, channel: ReturnType<typeof channelOf>): AsyncIterable<Cell[]> {
   if (!isPushChannel(channel)) {
-    for await (const e of engagements(tenantId, messageId)) yield [e.userId, '', '', e.channels.join(' '), '', '', '', '', ...engagementCells(e)];
+    for await (const e of engagements(tenantId, messageId))
+      yield [e.userId, '', '', e.channels.join(' '), '', '', '', '', ...engagementCells(e)];
     return;
   }
   const acted = new Map<string, Engagement>();

@@ -31,7 +31,10 @@ export const startHerald = (options: { clock?: 'test' | string; storage?: string
   });
 
 export interface Client {
-  (path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  (
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string>; redirect?: RequestRedirect },
+  ): Promise<Response>;
 }
 
 /** Calls the API as a user of `tenant` holding `roles`. */
@@ -41,6 +44,7 @@ export async function as(host: TestHost, tenant: string, user: string, roles: st
     host.fetch(path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+      ...(init.redirect ? { redirect: init.redirect } : {}),
       ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
     });
 }
