@@ -47,7 +47,14 @@ export interface Export {
 export async function exportCsv(tenantId: string, fileName: string, header: string[], rows: AsyncIterable<Cell[]>): Promise<Export> {
   const blob = (await exports()).getBlockBlobClient(`${tenantKey(tenantId)}/${randomUUID()}/${fileName}`);
   let count = 0;
-  const csv = stringify({ bom: true, header: true, columns: header, record_delimiter: 'windows' });
+  const csv = stringify({
+    bom: true,
+    header: true,
+    columns: header,
+    record_delimiter: 'windows',
+    // csv-stringify quotes a field holding the record delimiter (CRLF) but not a bare LF or CR; RFC 4180 wants both quoted.
+    quoted_match: /[\r\n]/,
+  });
   const body = new PassThrough();
   const source = Readable.from(
     (async function* () {

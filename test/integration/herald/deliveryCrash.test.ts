@@ -102,5 +102,8 @@ test(
     expect(new Set(feed.entries.map((e) => e.chainId)).size).toBe(1);
     // A chunk sent but not yet recorded when the host died is sent again, and Teams replaces it (same chainId).
     expect(feed.stats.notifications - feed.stats.replaced).toBe(RECIPIENTS);
+    // The report counters went through the same kills: every delivery counted, none twice.
+    const { activity } = (await (await writer(`/api/messages/${id}`)).json()) as { activity: Record<string, number> };
+    expect(activity).toMatchObject({ seen: RECIPIENTS, delivered: RECIPIENTS, failed: 0 });
   },
 );
