@@ -189,6 +189,31 @@ describe('counting, by day in the tenant’s time zone', () => {
   });
 });
 
+test('a tenant in another zone counts in its own days: 20:00 UTC is already tomorrow in Kolkata', async () => {
+  const writers = {
+    writer: await as(host, TENANT_B, 'bea@fabrikam.test', ['Messages.Write'], LONG),
+    approver: await as(host, TENANT_B, 'bert@fabrikam.test', ['Messages.Approve'], LONG),
+  };
+  const adminB = await as(host, TENANT_B, 'bo@fabrikam.test', ['Tenant.Admin'], LONG);
+  expect((await adminB('/api/tenant/settings', { method: 'PUT', body: { licence: 'E5', timeZone: 'Asia/Kolkata' } })).status).toBe(200);
+  await putDirectory(host, TENANT_B, [{ userPrincipalName: 'kim@fabrikam.test' }], [{ id: GROUP, members: ['kim@fabrikam.test'] }]);
+  const kim = await as(host, TENANT_B, 'kim@fabrikam.test', [], LONG);
+  const id = await activeMessage(host, writers, {});
+  const t = await now();
+  const utcEvening = Date.parse(`${new Date(t + DAY).toISOString().slice(0, 10)}T20:00:00Z`);
+  await host.clock.set(utcEvening);
+  await ok(sendEvent(kim, id, 'seen', { clientEventId: 'kim-1' }));
+  const utcDay = new Date(utcEvening).toISOString().slice(0, 10);
+  const kolkataDay = dayIn(utcEvening, 'Asia/Kolkata');
+  expect(kolkataDay > utcDay).toBe(true);
+  const report = await activity(readerB, { from: utcDay, to: kolkataDay });
+  expect(report.timeZone).toBe('Asia/Kolkata');
+  expect(report.days.map((d) => [d.date, d.seen])).toEqual([
+    [utcDay, 0],
+    [kolkataDay, 1],
+  ]);
+});
+
 describe('bad requests change nothing and say why', () => {
   test.each([
     ['from=2026-13-01', 'from'],
