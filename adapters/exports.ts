@@ -80,9 +80,11 @@ export async function exportCsv(tenantId: string, fileName: string, header: stri
 }
 
 /** Deletes exports older than EXPORT_KEEP_MS; returns how many. */
-export async function sweepExports(now: number): Promise<number> {
+export async function sweepExports(): Promise<number> {
   let deleted = 0;
   const c = await exports();
+  // Blob times are storage's real time, whatever the app clock says (the test clock runs ahead of it).
+  const now = Date.now();
   for await (const b of c.listBlobsFlat()) {
     if ((b.properties.createdOn?.getTime() ?? now) > now - EXPORT_KEEP_MS) continue;
     await c.deleteBlob(b.name, { deleteSnapshots: 'include' }).catch(() => undefined);

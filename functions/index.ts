@@ -12,3 +12,4 @@ import './http/delivery.js';
 import './http/reports.js';
 import './queues/delivery.js';
 import './timers/resends.js';
+import './timers/retention.js';
