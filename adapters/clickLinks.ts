@@ -15,7 +15,8 @@ export interface ClickLink {
   messageId: string;
   occurrence: number;
   userId: string;
-  channel: Channel;
+  /** Message channels only: a push notification's open is reported by the app, not through a link. */
+  channel: Exclude<Channel, 'push'>;
   /** Where the click goes (the message's call to action). */
   url: string;
 }

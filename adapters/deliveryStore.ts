@@ -21,11 +21,14 @@ export const CHUNK_SIZE = 99;
 export const BATCH_SIZE = 10 * CHUNK_SIZE;
 
 export interface Recipient {
+  /** The delivery row's key: the user — or, for mobile push, the device. */
   userId: string;
   upn: string;
   name?: string;
   mail?: string;
   language?: string;
+  /** Mobile push: the device's owner, platform and push token. */
+  device?: { owner: string; platform: string; token: string };
 }
 
 export interface Delivery extends Recipient {
@@ -133,14 +136,28 @@ const outcomeColumns = (d: Delivery) => ({
   sentAt: d.sentAt ?? '',
 });
 
-type Packed = [userId: string, upn: string, name?: string, mail?: string, language?: string];
-const pack = (r: Recipient): Packed => [r.userId, r.upn, r.name ?? '', r.mail === r.upn ? '=' : (r.mail ?? ''), r.language ?? ''];
-const unpack = ([userId, upn, name, mail, language]: Packed): Recipient => ({
+type Packed = [
+  userId: string,
+  upn: string,
+  name?: string,
+  mail?: string,
+  language?: string,
+  owner?: string,
+  platform?: string,
+  token?: string,
+];
+const pack = (r: Recipient): Packed => {
+  const packed: Packed = [r.userId, r.upn, r.name ?? '', r.mail === r.upn ? '=' : (r.mail ?? ''), r.language ?? ''];
+  if (r.device) packed.push(r.device.owner, r.device.platform, r.device.token);
+  return packed;
+};
+const unpack = ([userId, upn, name, mail, language, owner, platform, token]: Packed): Recipient => ({
   userId,
   upn,
   ...(name ? { name } : {}),
   ...(mail ? { mail: mail === '=' ? upn : mail } : {}),
   ...(language ? { language } : {}),
+  ...(owner && platform && token ? { device: { owner, platform, token } } : {}),
 });
 
 function chunkEntity(pk: string, index: number, recipients: Recipient[]) {

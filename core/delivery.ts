@@ -4,7 +4,8 @@
  */
 import type { Location } from './message.js';
 
-export type Channel = 'inbox' | 'teams' | 'email';
+/** `push`: custom notifications to mobile devices (FCM, APNs); the others carry messages. */
+export type Channel = 'inbox' | 'teams' | 'email' | 'push';
 export const CHANNEL_OF: Record<Location, Channel> = {
   spotlight: 'inbox',
   notificationCenter: 'inbox',
@@ -12,7 +13,7 @@ export const CHANNEL_OF: Record<Location, Channel> = {
   teams: 'teams',
   email: 'email',
 };
-export const isPushChannel = (c: Channel): c is 'teams' | 'email' => c !== 'inbox';
+export const isPushChannel = (c: Channel): c is 'teams' | 'email' | 'push' => c !== 'inbox';
 
 export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'throttled', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

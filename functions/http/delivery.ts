@@ -33,13 +33,13 @@ const Counts = {
 export const DeliveryReport = z.object({
   messageId: z.string(),
   status: z.string(),
-  channel: z.enum(['inbox', 'teams', 'email']).nullable(),
+  channel: z.enum(['inbox', 'teams', 'email', 'push']).nullable(),
   pulled: z.boolean().describe('true for inbox locations: devices fetch the message, nothing is pushed.'),
   detail: z.string().optional(),
   occurrences: z.array(
     z.object({
       occurrence: z.number().int(),
-      channel: z.enum(['inbox', 'teams', 'email']),
+      channel: z.enum(['inbox', 'teams', 'email', 'push']),
       state: z.enum(['resolving', 'sending', 'done', 'failed']),
       reason: z.string().optional(),
       startedAt: z.string(),

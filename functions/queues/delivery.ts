@@ -7,7 +7,7 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { messageStore } from '../../adapters/messageStore.js';
-import { deliverBatch, failBatch, type PushChannel } from '../../workflows/delivery/deliverBatch.js';
+import { batchRef, deliverBatch, failBatch, messageSender, type PushChannel } from '../../workflows/delivery/deliverBatch.js';
 import { deliverQueue, RESOLVE_QUEUE, type OccurrenceRef } from '../../workflows/delivery/occurrence.js';
 import { failResolution, resolveAudience } from '../../workflows/delivery/resolveAudience.js';
 import { OCCURRENCE_DELIVERED_EVENT } from '../../workflows/messageLifecycle.js';
@@ -56,7 +56,7 @@ for (const channel of ['teams', 'email'] as const satisfies PushChannel[]) {
     connection: 'AzureWebJobsStorage',
     handler: async (body: unknown, client, context) => {
       const job = Batch.parse(body);
-      const result = await deliverBatch(channel, job, (m) => context.log(m));
+      const result = await deliverBatch(job, messageSender(channel, batchRef(job)), (m) => context.log(m));
       if (result.occurrenceDelivered) await announceDelivered(client, job, context);
     },
   });

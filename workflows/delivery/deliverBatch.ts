@@ -44,7 +44,17 @@ const STATUS_TTL_MS = 1_000;
 /** Where a message with no call to action sends a click. */
 const DEFAULT_LINK = 'https://www.microsoft365.com/';
 
-export type PushChannel = 'teams' | 'email';
+/** The channels whose batches this delivers: messages on Teams and email, custom notifications to devices. */
+export type PushChannel = 'teams' | 'email' | 'push';
+
+/** How a channel sends a batch's chunks. */
+export interface ChunkSender {
+  channel: PushChannel;
+  /** Why the rest of the batch must not go (the message was cancelled or ended); checked before each chunk. */
+  stopReason(): Promise<string | undefined>;
+  /** Sends a chunk: each recipient's outcome, or when (real ms) to resume because the channel must wait. */
+  send(chunk: Delivery[]): Promise<Outcomes | number>;
+}
 
 export interface BatchMessage extends BatchRef {
   /** Set on a re-queued continuation: the rest of the batch is not due before this (ms). */
@@ -66,7 +76,7 @@ async function current(tenantId: string, messageId: string): Promise<MessageReco
   return message;
 }
 
-type Outcomes = Map<string, SendOutcome>;
+export type Outcomes = Map<string, SendOutcome>;
 
 /** The occurrence's Teams notification: the same for every chunk (an Active message cannot be edited). */
 async function teamsNotification(ref: BatchRef, message: MessageRecord): Promise<TeamsNotification> {
@@ -123,13 +133,39 @@ async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery
   return outcomes;
 }
 
+/** A message's Teams or email sender: stops when the message is no longer Active. */
+export function messageSender(channel: 'teams' | 'email', ref: BatchRef): ChunkSender {
+  let message: MessageRecord | undefined;
+  let notification: TeamsNotification | undefined;
+  return {
+    channel,
+    async stopReason() {
+      message = await current(ref.tenantId, ref.messageId);
+      return message?.status === 'Active' ? undefined : `message ${message ? message.status.toLowerCase() : 'deleted'} before delivery`;
+    },
+    async send(chunk) {
+      if (channel === 'email') return sendEmails(ref, message!, chunk);
+      notification ??= await teamsNotification(ref, message!);
+      return sendTeamsPaced(ref, notification, chunk);
+    },
+  };
+}
+
 export interface BatchResult {
   /** The occurrence has an outcome for every recipient now. */
   occurrenceDelivered: boolean;
 }
 
-export async function deliverBatch(channel: PushChannel, job: BatchMessage, log: (message: string) => void): Promise<BatchResult> {
-  const ref: BatchRef = { tenantId: job.tenantId, messageId: job.messageId, occurrence: job.occurrence, batch: job.batch };
+export const batchRef = (job: BatchMessage): BatchRef => ({
+  tenantId: job.tenantId,
+  messageId: job.messageId,
+  occurrence: job.occurrence,
+  batch: job.batch,
+});
+
+export async function deliverBatch(job: BatchMessage, sender: ChunkSender, log: (message: string) => void): Promise<BatchResult> {
+  const { channel } = sender;
+  const ref = batchRef(job);
   const where = `message ${ref.messageId} occurrence ${ref.occurrence} batch ${ref.batch}`;
   const state = await readBatch(ref);
   if (!state) {
@@ -153,7 +189,7 @@ export async function deliverBatch(channel: PushChannel, job: BatchMessage, log:
   }
   try {
     await commitBatch(ref, state, [], Date.now() + leaseMs(), now());
-    const requeueAt = await work(channel, ref, state, log, tally);
+    const requeueAt = await work(sender, ref, state, log, tally);
     await commitBatch(ref, state, [], 0, now());
     await tally();
     if (requeueAt !== undefined) {
@@ -215,7 +251,7 @@ function outcomeCounter(channel: PushChannel, ref: BatchRef, state: BatchState) 
 }
 
 async function work(
-  channel: PushChannel,
+  sender: ChunkSender,
   ref: BatchRef,
   state: BatchState,
   log: (message: string) => void,
@@ -223,26 +259,19 @@ async function work(
 ): Promise<number | undefined> {
   const open = (d: Delivery) => d.status === 'pending' || d.status === 'throttled';
   let retryAt: number | undefined;
-  let notification: TeamsNotification | undefined;
   const rows = [...state.rows.values()].filter(open);
   for (let i = 0; i < rows.length; i += CHUNK_SIZE) {
     const chunk = rows.slice(i, i + CHUNK_SIZE);
-    const message = await current(ref.tenantId, ref.messageId);
-    if (!message || message.status !== 'Active') {
-      const reason = `message ${message ? message.status.toLowerCase() : 'deleted'} before delivery`;
+    const reason = await sender.stopReason();
+    if (reason) {
       const rest = rows.slice(i).map((d) => ({ ...d, status: 'cancelled' as DeliveryStatus, reason }));
       for (let j = 0; j < rest.length; j += CHUNK_SIZE)
         await commitBatch(ref, state, rest.slice(j, j + CHUNK_SIZE), Date.now() + leaseMs(), now());
       log(`message ${ref.messageId} batch ${ref.batch}: ${rest.length} not sent, ${reason}`);
       return undefined;
     }
-    let outcomes: Outcomes;
-    if (channel === 'teams') {
-      notification ??= await teamsNotification(ref, message);
-      const sent = await sendTeamsPaced(ref, notification, chunk);
-      if (typeof sent === 'number') return sent;
-      outcomes = sent;
-    } else outcomes = await sendEmails(ref, message, chunk);
+    const outcomes = await sender.send(chunk);
+    if (typeof outcomes === 'number') return outcomes;
 
     const at = now();
     const changed = chunk.map((d) => ({ ...d, ...afterOutcome(d, outcomes.get(d.userId)!, at) }));
@@ -265,7 +294,7 @@ export async function failBatch(
   reason: string,
   log: (message: string) => void,
 ): Promise<BatchResult> {
-  const ref: BatchRef = { tenantId: job.tenantId, messageId: job.messageId, occurrence: job.occurrence, batch: job.batch };
+  const ref = batchRef(job);
   const state = await readBatch(ref);
   if (!state) return { occurrenceDelivered: false };
   const open = [...state.rows.values()].filter((d) => d.status === 'pending' || d.status === 'throttled');

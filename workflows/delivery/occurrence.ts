@@ -12,7 +12,7 @@ import { enqueue } from '../../adapters/tables.js';
 import { getTenantSettings } from '../../adapters/tenantSettings.js';
 
 export const RESOLVE_QUEUE = 'resolve-audience';
-export const deliverQueue = (channel: 'teams' | 'email') => `deliver-${channel}`;
+export const deliverQueue = (channel: 'teams' | 'email' | 'push') => `deliver-${channel}`;
 
 export interface OccurrenceRef {
   tenantId: string;
