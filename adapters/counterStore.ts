@@ -373,6 +373,11 @@ function publish(state: PartitionState, months: Map<string, Row<Record<string, C
   });
 }
 
+/** Whether the event `eventKey` of `userId` was counted for the message. */
+export async function counted(tenantId: string, messageId: string, userId: string, eventKey: string): Promise<boolean> {
+  return exists(await counters(), counterPartition(tenantId, messageId), eventRowKey(userId, eventKey));
+}
+
 /** What one recipient did with a message, from the counted events that retention has not purged. */
 export interface Engagement {
   userId: string;

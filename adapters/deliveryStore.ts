@@ -316,6 +316,19 @@ export interface RecipientPage {
   continuation?: string;
 }
 
+/** One recipient's delivery row in a batch: undefined while pending (or when not in the batch). */
+export async function deliveryRow(ref: BatchRef, key: string): Promise<{ status: DeliveryStatus; sentAt?: string } | undefined> {
+  try {
+    const e = await (
+      await table('deliveries')
+    ).getEntity<Record<string, unknown>>(batchKey(ref), key, { queryOptions: { select: ['status', 'sentAt'] } });
+    return { status: e.status as DeliveryStatus, ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}) };
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
 /** One page of an occurrence's deliveries, batch by batch in snapshot order, optionally only those with `status`. */
 export async function listDeliveries(
   tenantId: string,

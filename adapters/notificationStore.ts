@@ -19,8 +19,9 @@ export interface NotificationRecord {
   createdAt: string;
   /** The notification this one repeats, when sent with `resend`. */
   resendOf?: string;
-  /** How many delivery batches its devices were spread over (known once resolved). */
+  /** How many delivery batches its devices were spread over, and how many devices (known once resolved). */
   batches?: number;
+  devices?: number;
 }
 
 const notifications = () => table('notifications');
@@ -35,13 +36,13 @@ function toRecord(e: TableEntityResult<Record<string, unknown>>): NotificationRe
     sender: { id: String(e.senderId), upn: String(e.senderUpn), name: String(e.senderName ?? '') },
     createdAt: String(e.createdAt),
     ...(e.resendOf ? { resendOf: String(e.resendOf) } : {}),
-    ...(e.batches !== undefined ? { batches: Number(e.batches) } : {}),
+    ...(e.batches !== undefined ? { batches: Number(e.batches), devices: Number(e.devices ?? 0) } : {}),
   };
 }
 
 export async function createNotification(
   tenantId: string,
-  n: Omit<NotificationRecord, 'id' | 'createdAt' | 'batches'>,
+  n: Omit<NotificationRecord, 'id' | 'createdAt' | 'batches' | 'devices'>,
   at: number,
 ): Promise<NotificationRecord> {
   const record: NotificationRecord = { ...n, id: messageId(at), createdAt: new Date(at).toISOString() };
@@ -73,8 +74,8 @@ export async function getNotification(tenantId: string, id: string): Promise<Not
   }
 }
 
-export async function setBatches(tenantId: string, id: string, batches: number): Promise<void> {
-  await (await notifications()).updateEntity({ partitionKey: tenantKey(tenantId), rowKey: id, batches }, 'Merge');
+export async function setBatches(tenantId: string, id: string, batches: number, devices: number): Promise<void> {
+  await (await notifications()).updateEntity({ partitionKey: tenantKey(tenantId), rowKey: id, batches, devices }, 'Merge');
 }
 
 /** Newest first, from after `afterId` (exclusive), at most `limit`. */

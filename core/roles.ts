@@ -22,6 +22,8 @@ export const ACTIONS = {
   'tenant.read': ROLES,
   'notification.sendGroups': ['Notifications.Send.Groups'],
   'notification.sendDevice': ['Notifications.Send.Device'],
+  /** The notification history and per-device status: whoever may send. */
+  'notification.read': ['Notifications.Send.Groups', 'Notifications.Send.Device'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Action = keyof typeof ACTIONS;
 

@@ -16,6 +16,7 @@ import {
 import { installCoreModule, Registry } from './coreApi.js';
 import { IDENTITY_PATH, IdentityIssuer } from './identity/issuer.js';
 import { createStandIns } from './standins/index.js';
+import { isPushStandIn, pushPortSetting } from './standins/push.js';
 import type { StandIn } from './standins/standin.js';
 import { DURABLE_INPUTS, DURABLE_TRIGGERS, DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
 import { catalog, type CatalogEntry } from './functionsCatalog.js';
@@ -70,6 +71,8 @@ export class Host {
   identity!: IdentityIssuer;
   /** Stand-ins for cloud services (Graph, ACS Email) on this host's port. */
   standIns: StandIn[] = [];
+  /** The push stand-in's own TLS port (FCM and APNs), once it listens. */
+  pushPort: number | undefined;
   url = '';
   #azurite: AzuriteInstance | undefined;
   #server: Server | undefined;
@@ -146,6 +149,7 @@ export class Host {
     this.durable = this.#durableEngine(clients);
     this.#admin = new AdminApi(this);
     await this.#listen();
+    await this.#listenPush();
     // getClient() rewrites management URLs to localhost:7071 unless it knows the host's real address.
     process.env.WEBSITE_HOSTNAME = new URL(this.url).host;
     await this.durable?.start(this.url);
@@ -259,6 +263,24 @@ export class Host {
     });
     const address = server.address();
     this.url = `http://localhost:${typeof address === 'object' && address ? address.port : port}`;
+  }
+
+  /** FCM and APNs clients speak TLS to their real host names, so that stand-in needs a TLS port of its own. */
+  async #listenPush(): Promise<void> {
+    const push = this.standIns.find(isPushStandIn);
+    if (!push) return;
+    let port: number;
+    try {
+      port = pushPortSetting(process.env.DEVHOST_PUSH_PORT, this.options.port === 0);
+    } catch (error) {
+      throw new DevhostError((error as Error).message);
+    }
+    try {
+      this.pushPort = await push.listen(port);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      throw new DevhostError(`the push stand-in's port ${port} is in use: set DEVHOST_PUSH_PORT to another (0 picks a free one)`);
+    }
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

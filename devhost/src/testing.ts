@@ -4,12 +4,13 @@
  * and `stop()`. It drives the host through its admin API only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { Keys } from './http/keys.js';
+import { ensurePushMaterial, pushConnection, type PushConnection, type PushMaterial } from './standins/push.js';
 import { freePort, type AzuriteInstance } from './storage/azurite.js';
 
 export interface StartHostOptions {
@@ -19,8 +20,11 @@ export interface StartHostOptions {
   /** `memory` (default: a fresh Azurite), `disk`, or a connection string (share storage across restarts). */
   storage?: string;
   keys?: Keys;
-  /** Extra environment; as a function it gets the host's URL, for settings that name the host itself. */
-  env?: Record<string, string> | ((url: string) => Record<string, string>);
+  /**
+   * Extra environment; as a function it gets the host's URL and the push stand-in's connection facts, for
+   * settings that name the host itself or the push stand-in's port and files.
+   */
+  env?: Record<string, string> | ((url: string, push: PushConnection) => Record<string, string>);
   /** Default: a free port, picked before the host starts so its URL is known in advance. */
   port?: number;
   verbose?: boolean;
@@ -49,6 +53,8 @@ export interface QueueHelpers {
 export interface TestHost {
   url: string;
   storage: string;
+  /** How to reach the push stand-in (FCM and APNs): its TLS port, CA, service account and APNs key. */
+  push: PushConnection;
   process: ChildProcess;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The master key when keys are configured, so admin calls work. */
@@ -101,6 +107,35 @@ export async function startAzurite(options: { location?: string } = {}): Promise
   return launch(options);
 }
 
+/**
+ * Key material for hosts without a stand-ins state dir: made once per test process and shared by its hosts
+ * (nothing else is kept there). One promise, so hosts started at once do not each make (and overwrite) it.
+ */
+let sharedPushMaterial: Promise<PushMaterial> | undefined;
+
+function ensureSharedPushMaterial(): Promise<PushMaterial> {
+  const dir = mkdtempSync(join(tmpdir(), 'devhost-push-'));
+  // Hosts read their material at start, so the files can go with the test process.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return ensurePushMaterial(dir);
+}
+
+/**
+ * The push stand-in's port and key material, settled before devhost starts so that `env` can name them: a
+ * free port, and the material in the directory devhost will use (`<stand-ins dir>/push`, else a temporary
+ * one), made here if it is not there yet. Given to devhost as DEVHOST_PUSH_PORT and DEVHOST_PUSH_DIR unless
+ * the environment already names them.
+ */
+async function pushEnvironment(options: StartHostOptions): Promise<{ push: PushConnection; env: Record<string, string> }> {
+  const fixed = { ...process.env, ...(typeof options.env === 'object' ? options.env : {}) };
+  const standInsDir =
+    fixed.DEVHOST_STANDINS_DIR ?? (options.storage === 'disk' ? join(resolve(options.app), '.devhost', 'standins') : undefined);
+  const dir = fixed.DEVHOST_PUSH_DIR || (standInsDir ? join(standInsDir, 'push') : undefined);
+  const material = await (dir ? ensurePushMaterial(dir) : (sharedPushMaterial ??= ensureSharedPushMaterial()));
+  const port = fixed.DEVHOST_PUSH_PORT && fixed.DEVHOST_PUSH_PORT !== '0' ? Number(fixed.DEVHOST_PUSH_PORT) : await freePort();
+  return { push: pushConnection(material, port), env: { DEVHOST_PUSH_PORT: String(port), DEVHOST_PUSH_DIR: material.dir } };
+}
+
 /** Runs a devhost process and resolves once it serves requests. */
 export async function startHost(options: StartHostOptions): Promise<TestHost> {
   const port = options.port ?? (await freePort());
@@ -117,8 +152,9 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
     writeFileSync(file, JSON.stringify(options.keys));
     args.push('--keys', file);
   }
-  const env = typeof options.env === 'function' ? options.env(`http://localhost:${port}`) : options.env;
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const pushEnv = await pushEnvironment(options);
+  const env = typeof options.env === 'function' ? options.env(`http://localhost:${port}`, pushEnv.push) : options.env;
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...pushEnv.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {
@@ -185,6 +221,7 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
   return {
     url,
     storage,
+    push: pushEnv.push,
     process: child,
     fetch: (path, init) => fetch(url + path, init),
     adminFetch,

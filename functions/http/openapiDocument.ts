@@ -15,6 +15,10 @@ import { Health } from './health.js';
 import { InboxParams, InboxView, InteractionInput, InteractionReceipt } from './inbox.js';
 import { DeliveryReport, RecipientPage, RecipientParams } from './delivery.js';
 import { ActivityParams, ActivityReport, ExportLink } from './reports.js';
+import { DeviceList, DeviceView } from './devices.js';
+import { DeviceHistory, NotificationView } from './notificationHistory.js';
+import { DeviceStatusPage, DeviceStatusParams, HistoryParams, NotificationPage, OpenedInput, OpenedReceipt } from './notifications.js';
+import { DeviceInput, NotificationInput } from '../../core/notifications.js';
 import { Comment, RequiredComment } from './messageActions.js';
 import { AuditTrail, DraftPatch, ListParams, MessagePage, MessageView } from './messages.js';
 import { KINDS, ProblemDetails, type ProblemKind } from './problem.js';
@@ -29,7 +33,17 @@ type ProblemStatus = (typeof KINDS)[ProblemKind]['status'];
 const ref = (schema: string) => ({ $ref: `#/components/schemas/${schema}` });
 
 /** Schemas clients send (read as zod's input: defaults make fields optional) and the ones they receive. */
-const REQUESTS = { DraftInput, DraftPatch, Comment, RequiredComment, TenantSettings, InteractionInput } as const;
+const REQUESTS = {
+  DraftInput,
+  DraftPatch,
+  Comment,
+  RequiredComment,
+  TenantSettings,
+  InteractionInput,
+  DeviceInput,
+  NotificationInput,
+  OpenedInput,
+} as const;
 const RESPONSES = {
   MessageView,
   MessagePage,
@@ -42,6 +56,13 @@ const RESPONSES = {
   RecipientPage,
   ActivityReport,
   ExportLink,
+  DeviceView,
+  DeviceList,
+  DeviceHistory,
+  NotificationView,
+  NotificationPage,
+  DeviceStatusPage,
+  OpenedReceipt,
   Problem: ProblemDetails,
 } as const;
 type RequestSchema = keyof typeof REQUESTS;
@@ -97,6 +118,7 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, string> = {
   409: 'StatusConflict',
   412: 'PreconditionFailed',
   428: 'PreconditionRequired',
+  429: 'TooManyRequests',
 };
 
 const HEADERS = {
@@ -105,7 +127,11 @@ const HEADERS = {
     schema: { type: 'string' },
   },
   Location: { description: 'The URL of the new message.', schema: { type: 'string', format: 'uri' } },
-  Destination: { description: 'Where to go: a click link’s call to action, or an export’s file.', schema: { type: 'string', format: 'uri' } },
+  Destination: {
+    description: 'Where to go: a click link’s call to action, or an export’s file.',
+    schema: { type: 'string', format: 'uri' },
+  },
+  'Retry-After': { description: 'Seconds until the next send is allowed.', schema: { type: 'integer' } },
   'WWW-Authenticate': {
     description: 'RFC 6750 challenge: `Bearer`, with `error="invalid_token"` and a description when a token was sent but refused.',
     schema: { type: 'string' },
@@ -123,6 +149,7 @@ function problemResponses() {
         description: `Problem: ${kinds.join('; ')}.`,
         ...(status === 401 ? { headers: { 'WWW-Authenticate': { $ref: '#/components/headers/WWW-Authenticate' } } } : {}),
         ...(status === 412 ? { headers: { ETag: { $ref: '#/components/headers/ETag' } } } : {}),
+        ...(status === 429 ? { headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } } : {}),
         content: { 'application/problem+json': { schema: ref('Problem') } },
       },
     ]),
@@ -145,7 +172,7 @@ interface Operation {
   body?: { schema: RequestSchema } | { content: Record<string, unknown>; description: string };
   ifMatch?: 'required' | 'optional';
   success: {
-    status: 200 | 201 | 204 | 302 | 303;
+    status: 200 | 201 | 202 | 204 | 302 | 303;
     description: string;
     schema?: ResponseSchema;
     content?: Record<string, unknown>;
@@ -461,6 +488,144 @@ const OPERATIONS: Operation[] = [
     problems: [404],
   },
   {
+    method: 'post',
+    route: 'devices',
+    operationId: 'registerDevice',
+    tag: 'devices',
+    summary: 'Register the device the app runs on, for the signed-in user',
+    description:
+      'The organisation’s mobile app calls this with its platform, push token, version and MDM enrolment. Registering the same ' +
+      'token again updates the device (200) and revives one the push service had called dead. Only enrolled iOS and Android ' +
+      'devices receive custom notifications.',
+    action: 'signedIn',
+    body: { schema: 'DeviceInput' },
+    success: { status: 201, description: 'Registered (200 when the token was registered before).', schema: 'DeviceView', location: true },
+    problems: [400],
+  },
+  {
+    method: 'get',
+    route: 'devices',
+    operationId: 'listMyDevices',
+    tag: 'devices',
+    summary: 'The signed-in user’s devices',
+    action: 'signedIn',
+    success: { status: 200, description: 'The devices.', schema: 'DeviceList' },
+    problems: [],
+  },
+  {
+    method: 'get',
+    route: 'devices/{id}',
+    operationId: 'getDevice',
+    tag: 'devices',
+    summary: 'One of the caller’s devices (any device of the tenant for a Tenant.Admin)',
+    action: 'signedIn',
+    success: { status: 200, description: 'The device.', schema: 'DeviceView' },
+    problems: [404],
+  },
+  {
+    method: 'delete',
+    route: 'devices/{id}',
+    operationId: 'unregisterDevice',
+    tag: 'devices',
+    summary: 'Unregister a device (the owner, or a Tenant.Admin)',
+    action: 'signedIn',
+    success: { status: 204, description: 'Unregistered: nothing more is sent to it.' },
+    problems: [404],
+  },
+  {
+    method: 'get',
+    route: 'devices/{id}/notifications',
+    operationId: 'getDeviceNotifications',
+    tag: 'devices',
+    summary: 'What reached the device, newest first (the app’s Notifications tab)',
+    description: 'Notifications of the last 30 days (at most the organisation’s latest 200) delivered to this device.',
+    action: 'signedIn',
+    success: { status: 200, description: 'The device’s notifications.', schema: 'DeviceHistory' },
+    problems: [404],
+  },
+  {
+    method: 'get',
+    route: 'users/{userId}/devices',
+    operationId: 'listUserDevices',
+    tag: 'devices',
+    summary: 'A user’s devices',
+    action: 'tenant.configure',
+    success: { status: 200, description: 'The devices.', schema: 'DeviceList' },
+    problems: [],
+  },
+  {
+    method: 'post',
+    route: 'notifications',
+    operationId: 'sendNotification',
+    tag: 'notifications',
+    summary: 'Send a custom notification to groups or to one device',
+    description:
+      'A title (≤ 50 characters) and body (≤ 500) to 1–25 groups (role Notifications.Send.Groups; nested groups are followed ' +
+      'and do not count) — every enrolled iOS/Android device their users registered — or to one device (role ' +
+      'Notifications.Send.Device; a Windows or macOS, unenrolled or dead device is refused with 400). At most 25 group ' +
+      'notifications an hour per organisation and 10 an hour to one device: past that, 429 with Retry-After. Delivery ' +
+      'follows on queues; the answer is the notification as recorded.',
+    action: 'notification.read',
+    body: { schema: 'NotificationInput' },
+    success: { status: 202, description: 'Accepted and recorded; delivery has started.', schema: 'NotificationView', location: true },
+    problems: [400, 404, 429],
+  },
+  {
+    method: 'get',
+    route: 'notifications',
+    operationId: 'listNotifications',
+    tag: 'notifications',
+    summary: 'Every notification sent, newest first, with delivery counts',
+    action: 'notification.read',
+    query: HistoryParams,
+    success: { status: 200, description: 'One page; follow `continuation` for the next.', schema: 'NotificationPage' },
+    problems: [400],
+  },
+  {
+    method: 'get',
+    route: 'notifications/{id}',
+    operationId: 'getNotification',
+    tag: 'notifications',
+    summary: 'One notification: text, sender, targets, time, state and counts',
+    action: 'notification.read',
+    success: { status: 200, description: 'The notification.', schema: 'NotificationView' },
+    problems: [404],
+  },
+  {
+    method: 'get',
+    route: 'notifications/{id}/devices',
+    operationId: 'listNotificationDevices',
+    tag: 'notifications',
+    summary: 'Each targeted device’s status (sent, failed with the reason, pending), paged',
+    action: 'notification.read',
+    query: DeviceStatusParams,
+    success: { status: 200, description: 'One page of devices.', schema: 'DeviceStatusPage' },
+    problems: [400, 404],
+  },
+  {
+    method: 'post',
+    route: 'notifications/{id}/resend',
+    operationId: 'resendNotification',
+    tag: 'notifications',
+    summary: 'Send the same text to the same targets again, as a new notification',
+    description: 'The limits apply as to any send; the new notification names the one it repeats in `resendOf`.',
+    action: 'notification.read',
+    success: { status: 202, description: 'The new notification.', schema: 'NotificationView', location: true },
+    problems: [400, 404, 429],
+  },
+  {
+    method: 'post',
+    route: 'notifications/{id}/opened',
+    operationId: 'reportNotificationOpened',
+    tag: 'notifications',
+    summary: 'The app reports that the user opened the notification on their device',
+    description: 'Counted once per device: a repeat answers 200 `{recorded: false, duplicate: true}`.',
+    action: 'signedIn',
+    body: { schema: 'OpenedInput' },
+    success: { status: 201, description: 'Recorded (200 when it had been before).', schema: 'OpenedReceipt' },
+    problems: [400, 404],
+  },
+  {
     method: 'get',
     route: 'inbox',
     operationId: 'getInbox',
@@ -508,6 +673,7 @@ const PATH_PARAMETERS: Record<string, string> = {
   id: 'The message id.',
   messageId: 'The message id.',
   token: 'The signed token of a click link.',
+  userId: 'The user’s Entra object id.',
 };
 
 function operation(op: Operation) {

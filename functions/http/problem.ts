@@ -15,6 +15,7 @@ export const KINDS = {
   'status-conflict': { status: 409, title: 'The message is not in a status that allows this' },
   'precondition-failed': { status: 412, title: 'The message has changed since you read it' },
   'precondition-required': { status: 428, title: 'An If-Match header is required' },
+  'rate-limited': { status: 429, title: 'Too many sends: wait for the time in Retry-After' },
 } as const;
 export type ProblemKind = keyof typeof KINDS;
 

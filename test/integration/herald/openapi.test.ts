@@ -120,7 +120,14 @@ function errors(schema: Schema, value: unknown, at = '$'): string[] {
 /** Open to anyone: the service's own endpoints, and the click redirect (its signed token is the credential). */
 const ANONYMOUS = ['/api/health', '/api/openapi.json', '/api/r/{token}'];
 /** Any signed-in user, no role: what recipients' devices call. */
-const SIGNED_IN = ['/api/inbox', '/api/inbox/{messageId}/events'];
+const SIGNED_IN = [
+  '/api/inbox',
+  '/api/inbox/{messageId}/events',
+  '/api/devices',
+  '/api/devices/{id}',
+  '/api/devices/{id}/notifications',
+  '/api/notifications/{id}/opened',
+];
 
 describe('GET /api/openapi.json', () => {
   test('is an OpenAPI 3.1 document with the Entra bearer scheme', () => {
@@ -154,9 +161,9 @@ describe('GET /api/openapi.json', () => {
         expect(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], where).toEqual(pathParams);
         const statuses = Object.keys(op.responses).map(Number);
         expect(statuses.filter((s) => s < 400).length, where).toBe(1);
-        expect([200, 201, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
+        expect([200, 201, 202, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
         for (const status of statuses.filter((s) => s >= 400)) {
-          expect([400, 401, 403, 404, 409, 412, 428], where).toContain(status);
+          expect([400, 401, 403, 404, 409, 412, 428, 429], where).toContain(status);
           expect(Object.keys(resolve(op.responses[status]!).content as object), where).toEqual(['application/problem+json']);
           const { schema } = (resolve(op.responses[status]!).content as Record<string, { schema: Schema }>)['application/problem+json']!;
           expect(schema, where).toEqual({ $ref: '#/components/schemas/Problem' });

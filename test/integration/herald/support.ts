@@ -13,7 +13,7 @@ export const startHerald = (options: { clock?: 'test' | string; storage?: string
   startHost({
     app: '.',
     ...options,
-    env: (url) => ({
+    env: (url, push) => ({
       AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
       AUTH_AUDIENCE: AUDIENCE,
       AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
@@ -24,6 +24,13 @@ export const startHerald = (options: { clock?: 'test' | string; storage?: string
       CLICK_LINK_SECRET: CLICK_SECRET,
       ACS_EMAIL_CONNECTION_STRING: acsConnectionString(url),
       EMAIL_SENDS_PER_SECOND: '0',
+      PUSH_CONNECT_TO: `127.0.0.1:${push.port}`,
+      PUSH_CA_FILE: push.caFile,
+      FCM_SERVICE_ACCOUNT_FILE: push.fcm.serviceAccountFile,
+      APNS_KEY_FILE: push.apns.keyFile,
+      APNS_KEY_ID: push.apns.keyId,
+      APNS_TEAM_ID: push.apns.teamId,
+      APNS_TOPIC: 'com.contoso.herald',
       // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
       AzureWebJobs_frequencyResends_Disabled: 'true',
       ...options.env,

@@ -1,0 +1,98 @@
+/**
+ * What Herald keeps of custom notifications, shaped for the API: a notification with its delivery counts
+ * (from the counters: sent, failed, opened) and state, and a device's own history for the app's
+ * Notifications tab.
+ */
+import { z } from 'zod';
+import { counted } from '../../adapters/counterStore.js';
+import { deliveryRow, getOccurrence } from '../../adapters/deliveryStore.js';
+import type { Device } from '../../adapters/deviceStore.js';
+import { listNotifications, type NotificationRecord } from '../../adapters/notificationStore.js';
+import { messageTotals } from '../../adapters/reportStore.js';
+import { batchOf } from '../../core/notifications.js';
+import type { Counts } from '../../core/reports.js';
+import { now } from '../../adapters/clock.js';
+
+/** The event key of a device's open: one per device and notification. */
+export const OPENED = 'opened';
+
+export const NotificationView = z.object({
+  id: z.string(),
+  title: z.string(),
+  body: z.string(),
+  groups: z.array(z.string()).optional(),
+  deviceId: z.string().optional(),
+  sentBy: z.object({ id: z.string(), upn: z.string(), name: z.string() }),
+  sentAt: z.iso.datetime(),
+  resendOf: z.string().optional(),
+  status: z.enum(['resolving', 'sending', 'done', 'failed']),
+  reason: z.string().optional(),
+  devices: z.number().int().describe('Devices targeted (known once resolved).'),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+  opened: z.number().int().describe('Devices on which the notification was opened (the app reports it).'),
+});
+export type NotificationView = z.output<typeof NotificationView>;
+
+export async function notificationViews(tenantId: string, records: readonly NotificationRecord[]): Promise<NotificationView[]> {
+  const totals = await messageTotals(
+    tenantId,
+    records.map((r) => r.id),
+  );
+  return Promise.all(records.map(async (r) => view(r, totals.get(r.id), await getOccurrence(tenantId, r.id, 0))));
+}
+
+function view(r: NotificationRecord, counts: Counts | undefined, occ: Awaited<ReturnType<typeof getOccurrence>>): NotificationView {
+  const push = counts?.channels.push;
+  const sent = push?.delivered ?? 0;
+  const failed = push?.failed ?? 0;
+  const devices = r.devices ?? 0;
+  const pending = Math.max(0, devices - sent - failed);
+  const status = occ?.state === 'failed' ? 'failed' : r.batches === undefined ? 'resolving' : pending > 0 ? 'sending' : 'done';
+  return {
+    id: r.id,
+    title: r.title,
+    body: r.body,
+    ...(r.groups ? { groups: r.groups } : {}),
+    ...(r.deviceId ? { deviceId: r.deviceId } : {}),
+    sentBy: r.sender,
+    sentAt: r.createdAt,
+    ...(r.resendOf ? { resendOf: r.resendOf } : {}),
+    status,
+    ...(occ?.reason ? { reason: occ.reason } : {}),
+    devices,
+    sent,
+    failed,
+    pending,
+    opened: push?.clicks ?? 0,
+  };
+}
+
+export const DeviceHistory = z.object({
+  items: z.array(z.object({ id: z.string(), title: z.string(), body: z.string(), sentAt: z.iso.datetime(), opened: z.boolean() })),
+});
+
+/** How far back the Notifications tab looks, and through how many of the tenant's notifications. */
+const HISTORY_DAYS = 30;
+const HISTORY_SCAN = 200;
+
+/**
+ * What reached the device, newest first: of the tenant's recent notifications, those with a `sent` delivery
+ * row for it — found in the batch its id hashes to, one point read each.
+ */
+export async function deviceHistory(tenantId: string, device: Device): Promise<z.output<typeof DeviceHistory>> {
+  const since = now() - HISTORY_DAYS * 24 * 3_600_000;
+  const recent = (await listNotifications(tenantId, HISTORY_SCAN)).filter((n) => Date.parse(n.createdAt) >= since);
+  const candidates = recent.filter((n) => n.batches !== undefined && (n.deviceId === undefined || n.deviceId === device.id));
+  const rows = await Promise.all(
+    candidates.map(async (n) => {
+      const ref = { tenantId, messageId: n.id, occurrence: 0, batch: batchOf(device.id, n.batches!) };
+      const row = await deliveryRow(ref, device.id);
+      if (row?.status !== 'sent') return undefined;
+      const opened = await counted(tenantId, n.id, device.id, OPENED);
+      return { id: n.id, title: n.title, body: n.body, sentAt: row.sentAt ?? n.createdAt, opened };
+    }),
+  );
+  return { items: rows.filter((r) => r !== undefined) };
+}
