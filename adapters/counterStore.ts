@@ -16,12 +16,12 @@
  * to the 100 operations a transaction allows, so a burst of events costs a few transactions, not one each.
  * Each caller's promise settles only when its part is stored.
  */
-import { odata, TableTransaction, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { odata, TableTransaction, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Channel } from '../core/delivery.js';
 import { addTo, type Contribution, type Counts } from '../core/reports.js';
 import { MESSAGE_ID, tenantKey } from './messageStore.js';
 import { project } from './reportStore.js';
-import { isStatus, table } from './tables.js';
+import { findEntity, isStatus, table } from './tables.js';
 
 export interface EventItem {
   kind: 'event';
@@ -199,24 +199,8 @@ async function withoutCounted(client: TableClient, state: PartitionState, waiter
   return rest;
 }
 
-async function exists(client: TableClient, pk: string, rowKey: string) {
-  try {
-    await client.getEntity(pk, rowKey, { queryOptions: { select: ['RowKey'] } });
-    return true;
-  } catch (error) {
-    if (isStatus(error, 404)) return false;
-    throw error;
-  }
-}
-
-async function readRow(client: TableClient, pk: string, rowKey: string): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
-  try {
-    return await client.getEntity<Record<string, unknown>>(pk, rowKey);
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
-}
+const exists = async (client: TableClient, pk: string, rowKey: string) => (await findEntity(client, pk, rowKey, ['RowKey'])) !== undefined;
+const readRow = (client: TableClient, pk: string, rowKey: string) => findEntity(client, pk, rowKey);
 
 /** Reads the counter rows the waiters touch that this process does not hold. */
 async function load(client: TableClient, state: PartitionState, waiters: Waiter[]) {

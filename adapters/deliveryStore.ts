@@ -13,7 +13,7 @@
 import { odata, TableTransaction, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { Channel, DeliveryStatus } from '../core/delivery.js';
 import { tenantKey } from './messageStore.js';
-import { isStatus, table } from './tables.js';
+import { findEntity, isStatus, table } from './tables.js';
 
 /** Recipients per chunk: one Teams bulk request (≤ 100) and one transaction with the summary (≤ 100 operations). */
 export const CHUNK_SIZE = 99;
@@ -194,12 +194,8 @@ export async function startOccurrence(tenantId: string, messageId: string, occur
 }
 
 export async function getOccurrence(tenantId: string, messageId: string, occurrence: number): Promise<Occurrence | undefined> {
-  try {
-    return toOccurrence(await (await table('occurrences')).getEntity(messageKey(tenantId, messageId), pad(occurrence)));
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const e = await findEntity(await table('occurrences'), messageKey(tenantId, messageId), pad(occurrence));
+  return e && toOccurrence(e);
 }
 
 export async function listOccurrences(tenantId: string, messageId: string): Promise<Occurrence[]> {
@@ -302,12 +298,8 @@ export async function batchSummaries(tenantId: string, messageId: string, occurr
 
 /** One batch's summary; undefined when the batch is not written (yet). */
 export async function batchSummary(ref: BatchRef): Promise<BatchSummary | undefined> {
-  try {
-    return toSummary(await (await table('deliveries')).getEntity(batchKey(ref), SUMMARY));
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const e = await findEntity(await table('deliveries'), batchKey(ref), SUMMARY);
+  return e && toSummary(e);
 }
 
 export interface RecipientPage {
@@ -318,15 +310,8 @@ export interface RecipientPage {
 
 /** One recipient's delivery row in a batch: undefined while pending (or when not in the batch). */
 export async function deliveryRow(ref: BatchRef, key: string): Promise<{ status: DeliveryStatus; sentAt?: string } | undefined> {
-  try {
-    const e = await (
-      await table('deliveries')
-    ).getEntity<Record<string, unknown>>(batchKey(ref), key, { queryOptions: { select: ['status', 'sentAt'] } });
-    return { status: e.status as DeliveryStatus, ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}) };
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const e = await findEntity(await table('deliveries'), batchKey(ref), key, ['status', 'sentAt']);
+  return e && { status: e.status as DeliveryStatus, ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}) };
 }
 
 /** One page of an occurrence's deliveries, batch by batch in snapshot order, optionally only those with `status`. */

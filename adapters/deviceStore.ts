@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import { DEVICE_ID, type DeviceInput, type Platform } from '../core/notifications.js';
 import { tenantKey } from './messageStore.js';
-import { isStatus, table } from './tables.js';
+import { findEntity, isStatus, table } from './tables.js';
 
 export interface Device {
   id: string;
@@ -47,7 +47,9 @@ function toDevice(e: TableEntityResult<Record<string, unknown>>): Device {
 
 /**
  * Registers (or refreshes) the device for the user. Returns it and whether it is new. Registering a token
- * again clears a stale mark: the app only re-registers a token the push service handed it.
+ * again clears a stale mark: the app only re-registers a token the push service handed it. A token another
+ * user registered before (a phone handed on) starts a new registration: `registeredAt` moves, and what was
+ * sent to the device before it is not the new owner's.
  */
 export async function registerDevice(
   tenantId: string,
@@ -65,22 +67,18 @@ export async function registerDevice(
     pushToken: input.pushToken,
     appVersion: input.appVersion,
     enrolled: input.enrolled,
-    registeredAt: existing?.registeredAt ?? at,
+    registeredAt: existing && existing.userId === owner.userId ? existing.registeredAt : at,
     updatedAt: at,
   };
   const { id: _id, ...columns } = device;
   await (await devices()).upsertEntity({ partitionKey: tenantKey(tenantId), rowKey: id, ...columns }, 'Replace');
-  return { device, created: !existing };
+  return { device, created: !existing || existing.userId !== owner.userId };
 }
 
 export async function getDevice(tenantId: string, id: string): Promise<Device | undefined> {
   if (!DEVICE_ID.test(id)) return undefined;
-  try {
-    return toDevice(await (await devices()).getEntity(tenantKey(tenantId), id));
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const e = await findEntity(await devices(), tenantKey(tenantId), id);
+  return e && toDevice(e);
 }
 
 export async function removeDevice(tenantId: string, id: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser, type UsageRecord } from '../core/audience.js';
-import type { Directory } from '../core/directory.js';
+import { UnknownGroup, type Directory } from '../core/directory.js';
 import { graphClient } from './graph.js';
 
 const SELECT = DIRECTORY_USER_FIELDS.join(',');
@@ -51,13 +51,18 @@ const notFound = (error: unknown) => error instanceof GraphError && error.status
 const date = (value: string | null | undefined) => (value ? value.slice(0, 10) : null);
 
 class GraphDirectory implements Directory {
-  groupMembers(tenantId: string, groupId: string): AsyncIterable<DirectoryUser[]> {
-    // The OData cast is an advanced query: it wants ConsistencyLevel: eventual with $count.
-    return pages<DirectoryUser>(
-      graphClient(tenantId),
-      `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${SELECT}&$top=${PAGE}&$count=true`,
-      { headers: { ConsistencyLevel: 'eventual' } },
-    );
+  async *groupMembers(tenantId: string, groupId: string): AsyncIterable<DirectoryUser[]> {
+    try {
+      // The OData cast is an advanced query: it wants ConsistencyLevel: eventual with $count.
+      yield* pages<DirectoryUser>(
+        graphClient(tenantId),
+        `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${SELECT}&$top=${PAGE}&$count=true`,
+        { headers: { ConsistencyLevel: 'eventual' } },
+      );
+    } catch (error) {
+      if (notFound(error)) throw new UnknownGroup(groupId);
+      throw error;
+    }
   }
 
   allUsers(tenantId: string): AsyncIterable<DirectoryUser[]> {

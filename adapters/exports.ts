@@ -7,10 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable } from 'node:stream';
-import { BlobSASPermissions, BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { BlobSASPermissions } from '@azure/storage-blob';
 import { stringify } from 'csv-stringify';
 import { safeCell, type Cell } from '../core/spreadsheet.js';
 import { tenantKey } from './messageStore.js';
+import { container } from './tables.js';
 
 /** How long an export link works. */
 export const EXPORT_LINK_MINUTES = 15;
@@ -18,20 +19,7 @@ export const EXPORT_LINK_MINUTES = 15;
 export const EXPORT_KEEP_MS = 24 * 3_600_000;
 const BLOCK_BYTES = 4 * 1024 * 1024;
 
-let container: ContainerClient | undefined;
-let created: Promise<unknown> | undefined;
-
-async function exports(): Promise<ContainerClient> {
-  const connection = process.env.AzureWebJobsStorage;
-  if (!connection) throw new Error('AzureWebJobsStorage is not set: exports need a storage connection string');
-  container ??= BlobServiceClient.fromConnectionString(connection).getContainerClient('exports');
-  created ??= container.createIfNotExists().catch((error: unknown) => {
-    created = undefined;
-    throw error;
-  });
-  await created;
-  return container;
-}
+const exports = () => container('exports');
 
 export interface Export {
   /** Where to download it (expires after EXPORT_LINK_MINUTES). */

@@ -3,7 +3,7 @@
  * checked for type and size before they are stored: the bytes must be the image type they claim to be.
  */
 import { randomUUID } from 'node:crypto';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { container } from './tables.js';
 
 export const MAX_IMAGE_BYTES = 1024 * 1024;
 
@@ -32,20 +32,7 @@ export function imageProblem(bytes: Buffer, contentType: string): string | undef
   return undefined;
 }
 
-let container: ContainerClient | undefined;
-let created: Promise<unknown> | undefined;
-
-async function images(): Promise<ContainerClient> {
-  const connection = process.env.AzureWebJobsStorage;
-  if (!connection) throw new Error('AzureWebJobsStorage is not set: images need a storage connection string');
-  container ??= BlobServiceClient.fromConnectionString(connection).getContainerClient('message-images');
-  created ??= container.createIfNotExists().catch((error: unknown) => {
-    created = undefined;
-    throw error;
-  });
-  await created;
-  return container;
-}
+const images = () => container('message-images');
 
 const blobName = (tenant: string, messageId: string) => `${tenant}/${messageId}/${randomUUID()}`;
 /** A blob belongs to a tenant's message only if its name says so: a stored name is never trusted across tenants. */

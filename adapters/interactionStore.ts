@@ -27,7 +27,7 @@ import { dayOf, eventContribution, type ActiveDays, type Contribution } from '..
 import { now } from './clock.js';
 import { count } from './counterStore.js';
 import { MESSAGE_ID, tenantKey } from './messageStore.js';
-import { isStatus, table } from './tables.js';
+import { findEntity, isStatus, table } from './tables.js';
 
 export interface RecordedEvent {
   type: InteractionType;
@@ -81,25 +81,17 @@ const interactions = () => table('interactions');
 const clicks = () => table('clicks');
 
 async function readSummary(client: TableClient, partition: string, messageId: string) {
-  try {
-    const entity = await client.getEntity<Record<string, unknown>>(partition, messageId);
-    const days = typeof entity.days === 'string' ? (JSON.parse(entity.days) as ActiveDays) : undefined;
-    return { summary: summaryOf(entity), etag: entity.etag, days };
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const entity = await findEntity(client, partition, messageId);
+  if (!entity) return undefined;
+  const days = typeof entity.days === 'string' ? (JSON.parse(entity.days) as ActiveDays) : undefined;
+  return { summary: summaryOf(entity), etag: entity.etag, days };
 }
 
 /** What the recorded event added, from its marker (null: recorded before counting existed); undefined when there is no marker. */
 async function recordedContribution(client: TableClient, partition: string, rowKey: string): Promise<Contribution | null | undefined> {
-  try {
-    const marker = await client.getEntity<Record<string, unknown>>(partition, rowKey, { queryOptions: { select: ['contribution'] } });
-    return typeof marker.contribution === 'string' ? (JSON.parse(marker.contribution) as Contribution) : null;
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const marker = await findEntity(client, partition, rowKey, ['contribution']);
+  if (!marker) return undefined;
+  return typeof marker.contribution === 'string' ? (JSON.parse(marker.contribution) as Contribution) : null;
 }
 
 // Many events for one summary at once (a burst from one device) all retry; a random pause spreads them out.

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/lifecycle.js';
 import { DraftInput } from '../core/message.js';
 import { now } from './clock.js';
-import { isPlainHttp, isStatus } from './tables.js';
+import { findEntity, isPlainHttp, isStatus } from './tables.js';
 
 export interface Actor {
   id: string;
@@ -296,12 +296,8 @@ export function tableMessageStore(connectionString: string): MessageStore {
 
     async get(tenant, id) {
       if (!MESSAGE_ID.test(id)) return undefined;
-      try {
-        return toRecord(await (await messages()).getEntity(tenantKey(tenant), id));
-      } catch (error) {
-        if (isStatus(error, 404)) return undefined;
-        throw error;
-      }
+      const e = await findEntity(await messages(), tenantKey(tenant), id);
+      return e && toRecord(e);
     },
 
     async list(tenant, query) {

@@ -6,7 +6,7 @@
  */
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import { messageId, MESSAGE_ID, tenantKey, type Actor } from './messageStore.js';
-import { isStatus, table } from './tables.js';
+import { findEntity, table } from './tables.js';
 
 export interface NotificationRecord {
   id: string;
@@ -66,12 +66,8 @@ export async function createNotification(
 
 export async function getNotification(tenantId: string, id: string): Promise<NotificationRecord | undefined> {
   if (!MESSAGE_ID.test(id)) return undefined;
-  try {
-    return toRecord(await (await notifications()).getEntity(tenantKey(tenantId), id));
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const e = await findEntity(await notifications(), tenantKey(tenantId), id);
+  return e && toRecord(e);
 }
 
 export async function setBatches(tenantId: string, id: string, batches: number, devices: number): Promise<void> {

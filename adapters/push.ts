@@ -37,8 +37,12 @@ export type PushOutcome = SendOutcome & { dead?: boolean };
 
 /** How long a provider keeps trying a device that is offline. */
 const EXPIRY_SECONDS = 24 * 3600;
-/** When a provider throttles without saying for how long. */
-const DEFAULT_RETRY_AFTER_MS = 30_000;
+/**
+ * How long a throttled device waits: neither library shows the provider's Retry-After, so it is a setting,
+ * `PUSH_THROTTLE_PAUSE_SECONDS` (default 30).
+ */
+const throttlePauseMs = () =>
+  (Number(process.env.PUSH_THROTTLE_PAUSE_SECONDS) > 0 ? Number(process.env.PUSH_THROTTLE_PAUSE_SECONDS) : 30) * 1000;
 const FCM_MULTICAST = 500;
 
 const required = (name: string) => {
@@ -139,7 +143,7 @@ function fcmFailure(error: { code?: string; message?: string } | undefined): Pus
     case 'messaging/message-rate-exceeded':
     case 'messaging/device-message-rate-exceeded':
     case 'messaging/quota-exceeded':
-      return { status: 'throttled', retryAfterMs: DEFAULT_RETRY_AFTER_MS, reason };
+      return { status: 'throttled', retryAfterMs: throttlePauseMs(), reason };
     case 'messaging/invalid-argument':
     case 'messaging/mismatched-credential':
     case 'messaging/third-party-auth-error':
@@ -172,7 +176,7 @@ function apnsFailure(f: apn.ResponseFailure): PushOutcome {
   const reason = `APNs ${f.status ?? 'error'} ${f.response?.reason ?? f.error?.message ?? ''}`.trim();
   if (f.status === 410 || f.response?.reason === 'BadDeviceToken' || f.response?.reason === 'Unregistered')
     return { status: 'failed', reason, permanent: true, dead: true };
-  if (f.status === 429) return { status: 'throttled', retryAfterMs: DEFAULT_RETRY_AFTER_MS, reason };
+  if (f.status === 429) return { status: 'throttled', retryAfterMs: throttlePauseMs(), reason };
   if (f.status !== undefined && f.status >= 400 && f.status < 500) return { status: 'failed', reason, permanent: true };
   return { status: 'failed', reason, permanent: false };
 }

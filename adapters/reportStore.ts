@@ -9,10 +9,10 @@
  * instances writing at once cannot move it back. A read on this instance first waits for its own pending
  * writes, so what was just counted here is in the answer.
  */
-import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { Counts } from '../core/reports.js';
 import { MESSAGE_ID, tenantKey } from './messageStore.js';
-import { isStatus, table } from './tables.js';
+import { findEntity, isStatus, table } from './tables.js';
 
 /** A message's counter rows as a commit left them (what adapters/counterStore hands over). */
 export interface CommittedCounts {
@@ -104,13 +104,8 @@ async function write(client: TableClient, c: CommittedCounts, etag: string | und
 
 /** After a conflict: reads the stored copy and leaves out of `c` whatever it already has in a newer version. */
 async function dropOlder(client: TableClient, c: CommittedCounts): Promise<string | undefined> {
-  let stored: TableEntityResult<Record<string, unknown>>;
-  try {
-    stored = await client.getEntity<Record<string, unknown>>(tenantKey(c.tenantId), c.messageId);
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw error;
-  }
+  const stored = await findEntity(client, tenantKey(c.tenantId), c.messageId);
+  if (!stored) return undefined;
   if (Number(stored.tv ?? -1) >= c.totals.version)
     c.totals = { counts: JSON.parse(String(stored.totals)) as Counts, version: Number(stored.tv) };
   for (const [m, row] of [...c.months]) if (Number(stored[versionColumn(m)] ?? -1) >= row.version) c.months.delete(m);

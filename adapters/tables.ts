@@ -1,8 +1,9 @@
 /**
- * Table and queue clients on the app's storage account (`AzureWebJobsStorage`), each table created on first
- * use (once per process; a failed attempt is retried by the next call).
+ * Table, queue and blob container clients on the app's storage account (`AzureWebJobsStorage`), each table,
+ * queue and container created on first use (once per process; a failed attempt is retried by the next call).
  */
-import { RestError, TableClient } from '@azure/data-tables';
+import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 
 const connection = () => {
@@ -33,6 +34,23 @@ export async function table(name: string): Promise<TableClient> {
   return e.client;
 }
 
+const containers = new Map<string, { client: ContainerClient; created?: Promise<unknown> }>();
+
+export async function container(name: string): Promise<ContainerClient> {
+  let entry = containers.get(name);
+  if (!entry) {
+    entry = { client: BlobServiceClient.fromConnectionString(connection()).getContainerClient(name) };
+    containers.set(name, entry);
+  }
+  const e = entry;
+  e.created ??= e.client.createIfNotExists().catch((error: unknown) => {
+    e.created = undefined;
+    throw error;
+  });
+  await e.created;
+  return e.client;
+}
+
 const queues = new Map<string, { client: QueueClient; created?: Promise<unknown> }>();
 
 /**
@@ -56,3 +74,18 @@ export async function enqueue(name: string, body: unknown, delayMs = 0): Promise
 }
 
 export const isStatus = (error: unknown, status: number) => error instanceof RestError && error.statusCode === status;
+
+/** The entity, or undefined when there is none (404); `select` reads only those columns. */
+export async function findEntity(
+  client: TableClient,
+  partitionKey: string,
+  rowKey: string,
+  select?: string[],
+): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
+  try {
+    return await client.getEntity<Record<string, unknown>>(partitionKey, rowKey, select ? { queryOptions: { select } } : {});
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+}

@@ -4,8 +4,18 @@
  */
 import type { DirectoryUser, UsageRecord } from './audience.js';
 
+/** A group the directory does not have (deleted, or never there). */
+export class UnknownGroup extends Error {
+  constructor(readonly groupId: string) {
+    super(`group ${groupId} is not in the organisation's directory`);
+  }
+}
+
 export interface Directory {
-  /** The users among a group's transitive members (nested groups followed), page by page, in a stable order. */
+  /**
+   * The users among a group's transitive members (nested groups followed), page by page, in a stable order.
+   * Throws UnknownGroup when the directory has no such group.
+   */
   groupMembers(tenantId: string, groupId: string): AsyncIterable<DirectoryUser[]>;
   /** Every user of the tenant, page by page, in a stable order (audiences that name no group). */
   allUsers(tenantId: string): AsyncIterable<DirectoryUser[]>;

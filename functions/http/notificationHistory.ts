@@ -77,12 +77,16 @@ export const DeviceHistory = z.object({
 const HISTORY_DAYS = 30;
 const HISTORY_SCAN = 200;
 
+/** Whether the notification was sent to the device while its current owner had it registered. */
+export const sentToOwner = (n: NotificationRecord, device: Device) => Date.parse(n.createdAt) >= Date.parse(device.registeredAt);
+
 /**
  * What reached the device, newest first: of the tenant's recent notifications, those with a `sent` delivery
  * row for it — found in the batch its id hashes to, one point read each.
  */
 export async function deviceHistory(tenantId: string, device: Device): Promise<z.output<typeof DeviceHistory>> {
-  const since = now() - HISTORY_DAYS * 24 * 3_600_000;
+  // Nothing from before the device was registered to its current owner: a phone handed on keeps its token.
+  const since = Math.max(now() - HISTORY_DAYS * 24 * 3_600_000, Date.parse(device.registeredAt));
   const recent = (await listNotifications(tenantId, HISTORY_SCAN)).filter((n) => Date.parse(n.createdAt) >= since);
   const candidates = recent.filter((n) => n.batches !== undefined && (n.deviceId === undefined || n.deviceId === device.id));
   const rows = await Promise.all(

@@ -21,7 +21,7 @@ import { ACTIONS, can } from '../../core/roles.js';
 import { sendNotification, SendLimited, SendRefused } from '../../workflows/push/sendNotification.js';
 import { deviceFor } from './devices.js';
 import { actor } from './messages.js';
-import { notificationViews, NotificationView, OPENED } from './notificationHistory.js';
+import { notificationViews, NotificationView, OPENED, sentToOwner } from './notificationHistory.js';
 import { handle, Problem, validationProblem } from './problem.js';
 import { authorize, jsonBody, signedIn } from './request.js';
 
@@ -172,7 +172,7 @@ async function opened(request: HttpRequest): Promise<HttpResponseInit> {
   const n = await getNotification(caller.tenantId, request.params.id!);
   const device = await deviceFor(caller, deviceId);
   const notFound = new Problem('not-found', `notification ${request.params.id} did not reach device ${deviceId}`);
-  if (!n || n.batches === undefined || device.userId !== caller.userId) throw notFound;
+  if (!n || n.batches === undefined || device.userId !== caller.userId || !sentToOwner(n, device)) throw notFound;
   const row = await deliveryRow(
     { tenantId: caller.tenantId, messageId: n.id, occurrence: 0, batch: batchOf(device.id, n.batches) },
     device.id,

@@ -13,6 +13,7 @@ import { getDevice, pushableDevices, type Device } from '../../adapters/deviceSt
 import { directory } from '../../adapters/directory.js';
 import { getNotification, setBatches } from '../../adapters/notificationStore.js';
 import { enqueue } from '../../adapters/tables.js';
+import { UnknownGroup } from '../../core/directory.js';
 import { batchCount, batchOf, isPushPlatform } from '../../core/notifications.js';
 import { deliverQueue } from '../delivery/occurrence.js';
 import { isDelivered } from '../delivery/progress.js';
@@ -41,9 +42,16 @@ export async function resolveNotification(ref: NotificationRef, log: (message: s
     if (qualifies(device)) devices = [device];
   } else {
     const users = new Set<string>();
-    for (const group of notification.groups ?? [])
-      for await (const page of directory().groupMembers(tenantId, group))
-        for (const u of page) if (u.accountEnabled !== false) users.add(u.id);
+    try {
+      for (const group of notification.groups ?? [])
+        for await (const page of directory().groupMembers(tenantId, group))
+          for (const u of page) if (u.accountEnabled !== false) users.add(u.id);
+    } catch (error) {
+      // Retrying cannot make a missing group appear: the notification fails now, saying which.
+      if (!(error instanceof UnknownGroup)) throw error;
+      await failNotification(ref, error.message, log);
+      return false;
+    }
     for await (const d of pushableDevices(tenantId)) if (users.has(d.userId)) devices.push(d);
   }
 

@@ -245,6 +245,54 @@ describe('Graph stand-in', () => {
     expect(direct.value.map((o) => o.id)).toEqual([gid('middle'), uid(0)]);
   });
 
+  test('groups may hold Entra devices: listed as devices, left out of the user cast (nested too), served by the device cast', async () => {
+    const other = randomUUID();
+    const id = (name: string) => objectId(other, `object:${name}`);
+    const res = await control(host, `/tenants/${other}/directory`, 'PUT', {
+      users: [{ userPrincipalName: 'ann@org.test' }, { userPrincipalName: 'bob@org.test' }],
+      devices: [
+        { id: id('ann-phone'), displayName: 'Ann’s iPhone', operatingSystem: 'iOS', deviceId: id('ann-phone-reg') },
+        { id: id('kiosk'), displayName: 'Lobby kiosk', operatingSystem: 'Windows', accountEnabled: false },
+      ],
+      groups: [
+        { id: id('all'), displayName: 'All', members: ['ann@org.test', id('ann-phone'), id('inner')] },
+        { id: id('inner'), displayName: 'Inner', members: [id('kiosk'), 'bob@org.test'] },
+        { id: id('phones'), displayName: 'Phones only', members: [id('ann-phone')] },
+      ],
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const client = graphClient(host, await appToken(host, other));
+    const ann = objectId(other, 'ann@org.test');
+    const bob = objectId(other, 'bob@org.test');
+
+    const direct = await client.json(`/v1.0/groups/${id('all')}/members?$select=id,displayName`);
+    expect(direct.value).toEqual([
+      { '@odata.type': '#microsoft.graph.user', id: ann, displayName: null },
+      { '@odata.type': '#microsoft.graph.device', id: id('ann-phone'), displayName: 'Ann’s iPhone' },
+      { '@odata.type': '#microsoft.graph.group', id: id('inner'), displayName: 'Inner' },
+    ]);
+    const users = await client.json(`/v1.0/groups/${id('all')}/transitiveMembers/microsoft.graph.user?$select=id&$count=true`);
+    expect(users.value.map((u) => u.id)).toEqual([ann, bob]);
+    expect(users['@odata.count']).toBe(2);
+    const devices = await client.json(`/v1.0/groups/${id('all')}/transitiveMembers/microsoft.graph.device`);
+    expect(devices.value).toEqual([
+      expect.objectContaining({ id: id('ann-phone'), deviceId: id('ann-phone-reg'), operatingSystem: 'iOS', accountEnabled: true }),
+      expect.objectContaining({ id: id('kiosk'), deviceId: null, operatingSystem: 'Windows', accountEnabled: false }),
+    ]);
+    expect(devices.value[0]).not.toHaveProperty('@odata.type');
+    const onlyDevices = await client.json(`/v1.0/groups/${id('phones')}/transitiveMembers/microsoft.graph.user?$select=id`);
+    expect(onlyDevices.value).toEqual([]);
+    const userProperty = await client.call(`/v1.0/groups/${id('all')}/transitiveMembers/microsoft.graph.device?$select=userPrincipalName`);
+    expect(userProperty.status).toBe(400);
+
+    const clash = await control(host, `/tenants/${other}/directory`, 'PUT', {
+      users: [{ userPrincipalName: 'ann@org.test' }],
+      devices: [{ id: ann, displayName: 'Not a user' }],
+    });
+    expect(clash.status).toBe(400);
+    expect(((await clash.json()) as { detail: string }).detail).toMatch(/devices\.0\.id: .* appears twice/);
+  });
+
   test("a user's groups through nesting, and the group cast", async () => {
     const groups = await graph.json(`/v1.0/users/${uid(2)}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName`);
     expect(groups.value.map((g) => g.displayName)).toEqual(['Bottom', 'Middle', 'Top']);
@@ -424,7 +472,7 @@ describe('Graph stand-in', () => {
       groups: [{ id: randomUUID(), displayName: 'G', members: ['nobody@org.test'] }],
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { detail: string }).detail).toMatch(/groups\.0\.members\.0: no user or group "nobody@org\.test"/);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/groups\.0\.members\.0: no user, group or device "nobody@org\.test"/);
   });
 
   test('a generated organisation can be served for any tenant', async () => {

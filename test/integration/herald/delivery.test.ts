@@ -20,6 +20,7 @@ import {
   teamsFeed,
   type Team,
   emailsTo,
+  trackedLink,
   resetEmails,
 } from './deliverySupport.js';
 
@@ -142,7 +143,7 @@ test('email: department and location filters over every user, no mailbox no emai
   expect((await emailsTo(host, 'gail@contoso.test')).length).toBe(0); // guest
   expect((await emailsTo(host, 'dan@contoso.test')).length).toBe(0); // disabled
 
-  const link = /href="([^"]*\/api\/r\/[^"]+)"/.exec(amelie!.html!)?.[1]?.replaceAll('&amp;', '&');
+  const link = trackedLink(amelie!);
   expect(link).toBeDefined();
   expect(amelie!.plainText).toContain(link);
   const click = await fetch(link!, { redirect: 'manual' });

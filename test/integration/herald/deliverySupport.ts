@@ -197,6 +197,9 @@ export async function emailsTo(host: TestHost, address: string): Promise<Receive
   return ((await res.json()) as { emails: ReceivedEmail[] }).emails;
 }
 
+/** The tracked call-to-action link in an email's html (the same one its plain text carries). */
+export const trackedLink = (email: ReceivedEmail) => /href="([^"]*\/api\/r\/[^"]+)"/.exec(email.html ?? '')?.[1]?.replaceAll('&amp;', '&');
+
 export async function resetEmails(host: TestHost) {
   expect((await host.fetch('/devhost/acs/_control/reset', { method: 'POST' })).status).toBeLessThan(300);
 }

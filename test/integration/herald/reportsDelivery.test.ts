@@ -3,7 +3,18 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TestHost } from '../../../devhost/src/testing.js';
-import { crowd, delivered, emailsTo, newTenant, publish, putDirectory, resetEmails, ORG, type Team } from './deliverySupport.js';
+import {
+  crowd,
+  delivered,
+  emailsTo,
+  newTenant,
+  publish,
+  putDirectory,
+  resetEmails,
+  trackedLink,
+  ORG,
+  type Team,
+} from './deliverySupport.js';
 import { activity, csvExport, dayIn, messageActivity } from './reportsSupport.js';
 import { as, startHerald, type Client } from './support.js';
 
@@ -58,7 +69,7 @@ test('email: delivered and failed counted, each person’s click counted once on
   });
   expect(await delivered(t.writer, id)).toMatchObject({ recipients: 3, sent: 2, failed: 1 });
   const [amelie] = await emailsTo(host, 'amelie@contoso.test');
-  const link = /href="([^"]*\/api\/r\/[^"]+)"/.exec(amelie!.html!)![1]!.replaceAll('&amp;', '&');
+  const link = trackedLink(amelie!)!;
   for (let i = 0; i < 3; i++) expect((await fetch(link, { redirect: 'manual' })).status).toBe(302);
 
   const day = dayIn(await now(), 'UTC');

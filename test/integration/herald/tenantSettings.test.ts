@@ -19,7 +19,13 @@ afterAll(async () => {
 });
 
 test('defaults, admin-only changes, validation and isolation', async () => {
-  expect(await (await ann('/api/tenant/settings')).json()).toEqual({ licence: 'E5', timeZone: 'UTC', includeGuests: false, retentionDays: 365, recipientReports: true });
+  expect(await (await ann('/api/tenant/settings')).json()).toEqual({
+    licence: 'E5',
+    timeZone: 'UTC',
+    includeGuests: false,
+    retentionDays: 365,
+    recipientReports: true,
+  });
   expect((await ann('/api/tenant/settings', { method: 'PUT', body: { licence: 'basic', timeZone: 'UTC' } })).status).toBe(403);
   const bad = await admin('/api/tenant/settings', {
     method: 'PUT',
@@ -32,8 +38,20 @@ test('defaults, admin-only changes, validation and isolation', async () => {
     'timeZone',
   ]);
   const ok = await admin('/api/tenant/settings', { method: 'PUT', body: { licence: 'basic', timeZone: 'Europe/Paris' } });
-  expect(await ok.json()).toEqual({ licence: 'basic', timeZone: 'Europe/Paris', includeGuests: false, retentionDays: 365, recipientReports: true });
-  expect(await (await otherAdmin('/api/tenant/settings')).json()).toEqual({ licence: 'E5', timeZone: 'UTC', includeGuests: false, retentionDays: 365, recipientReports: true });
+  expect(await ok.json()).toEqual({
+    licence: 'basic',
+    timeZone: 'Europe/Paris',
+    includeGuests: false,
+    retentionDays: 365,
+    recipientReports: true,
+  });
+  expect(await (await otherAdmin('/api/tenant/settings')).json()).toEqual({
+    licence: 'E5',
+    timeZone: 'UTC',
+    includeGuests: false,
+    retentionDays: 365,
+    recipientReports: true,
+  });
 });
 
 test('without E3/E5 only pre-made messages targeted at groups can be submitted', async () => {

@@ -6,8 +6,9 @@
  * journal, read back at start (so what a test sent survives a crashed host) and, for one email whose body
  * memory no longer holds, read at the offset recorded for it.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Journal } from '../journal.js';
 
 export interface Address {
   address: string;
@@ -48,79 +49,6 @@ interface Entry {
   length: number;
 }
 
-/** The journal, an append-only file of one JSON email per line. */
-class Journal {
-  readonly #fd: number;
-  /** Where the next line goes: after the last whole line. */
-  #size = 0;
-
-  constructor(readonly path: string) {
-    this.#fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
-  }
-
-  /** Reads every whole line back, each with where it is; new lines go after the last whole one. */
-  replay(log: (message: string) => void, onEmail: (email: ReceivedEmail, offset: number, length: number) => void): void {
-    const size = fstatSync(this.#fd).size;
-    // Read in chunks: a journal of a large fan-out is larger than one string may be.
-    const chunk = Buffer.alloc(1 << 20);
-    let pending: Buffer[] = [];
-    let lineStart = 0;
-    let line = 0;
-    for (let position = 0; position < size;) {
-      const read = readSync(this.#fd, chunk, 0, chunk.length, position);
-      let from = 0;
-      for (let newline = chunk.indexOf(10, from); newline !== -1 && newline < read; newline = chunk.indexOf(10, from)) {
-        pending.push(chunk.subarray(from, newline));
-        const text = Buffer.concat(pending).toString('utf8');
-        pending = [];
-        line++;
-        const lineEnd = position + newline + 1;
-        if (text.trim()) {
-          try {
-            onEmail(JSON.parse(text) as ReceivedEmail, lineStart, lineEnd - lineStart);
-          } catch {
-            log(`ACS Email stand-in: skipped unreadable line ${line} of ${this.path}`);
-          }
-        }
-        lineStart = lineEnd;
-        from = newline + 1;
-      }
-      pending.push(Buffer.from(chunk.subarray(from, read)));
-      position += read;
-    }
-    if (lineStart < size) {
-      // A host killed in the middle of a write leaves a line without its newline; the sender saw no 202 for it.
-      log(`ACS Email stand-in: dropped the unfinished last line of ${this.path}`);
-      ftruncateSync(this.#fd, lineStart);
-    }
-    this.#size = lineStart;
-  }
-
-  /** Appends the email; returns where its line is. */
-  append(email: ReceivedEmail): { offset: number; length: number } {
-    const bytes = Buffer.from(JSON.stringify(email) + '\n', 'utf8');
-    const offset = this.#size;
-    for (let written = 0; written < bytes.length;) written += writeSync(this.#fd, bytes, written, bytes.length - written, offset + written);
-    this.#size += bytes.length;
-    return { offset, length: bytes.length };
-  }
-
-  read(offset: number, length: number): ReceivedEmail {
-    const bytes = Buffer.alloc(length);
-    for (let read = 0; read < length;) read += readSync(this.#fd, bytes, read, length - read, offset + read);
-    return JSON.parse(bytes.toString('utf8')) as ReceivedEmail;
-  }
-
-  clear(): void {
-    ftruncateSync(this.#fd, 0);
-    this.#size = 0;
-  }
-
-  close(): void {
-    closeSync(this.#fd);
-  }
-}
-
 /** One empty list and record for every email that has none, since most emails have no cc, bcc, headers… */
 const NONE: never[] = Object.freeze([]) as never[];
 const NO_HEADERS: Record<string, string> = Object.freeze({});
@@ -153,10 +81,10 @@ export class EmailStore {
   /** In arrival order: the last `keepBodies` of them hold their bodies. */
   readonly #entries: Entry[] = [];
   readonly #keepBodies: number;
-  readonly #journal: Journal | undefined;
+  readonly #journal: Journal<ReceivedEmail> | undefined;
   #succeeded = 0;
 
-  private constructor(keepBodies: number, journal: Journal | undefined) {
+  private constructor(keepBodies: number, journal: Journal<ReceivedEmail> | undefined) {
     this.#keepBodies = keepBodies;
     this.#journal = journal;
   }
@@ -169,9 +97,12 @@ export class EmailStore {
     if (!stateDir) return new EmailStore(keepBodies, undefined);
     const dir = join(stateDir, 'acs');
     mkdirSync(dir, { recursive: true });
-    const journal = new Journal(join(dir, 'emails.jsonl'));
+    const journal = new Journal<ReceivedEmail>(join(dir, 'emails.jsonl'));
     const store = new EmailStore(keepBodies, journal);
-    journal.replay(log, (email, offset, length) => store.#keep({ email, offset, length }));
+    journal.replay(
+      (m) => log(`ACS Email stand-in: ${m}`),
+      (email, offset, length) => store.#keep({ email, offset, length }),
+    );
     return store;
   }
 

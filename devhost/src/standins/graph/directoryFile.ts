@@ -1,7 +1,7 @@
 /**
- * The file a Graph stand-in directory is loaded from (and saved to): one tenant's users, groups and group
- * memberships, plus each licensed user's Copilot activity as "days ago", so the usage report reads the same
- * relative to whatever time the host clock says. Hand-written files may leave ids out (users get
+ * The file a Graph stand-in directory is loaded from (and saved to): one tenant's users, groups, devices and
+ * group memberships, plus each licensed user's Copilot activity as "days ago", so the usage report reads the
+ * same relative to whatever time the host clock says. Hand-written files may leave ids out (users get
  * `objectId(tenant, upn)`, as tokens do) and name member users by UPN.
  */
 import { z } from 'zod';
@@ -35,6 +35,24 @@ export const DirectoryFileUser = z.object({
 });
 export type DirectoryFileUser = z.infer<typeof DirectoryFileUser>;
 
+/**
+ * An Entra device object. Groups may hold devices (for Intune targeting) beside users and groups; Graph's
+ * user cast leaves them out, which is what apps resolving a group to people rely on.
+ */
+export const DirectoryFileDevice = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  /** The device's own id (from its registration), not the directory object id. */
+  deviceId: guid.optional(),
+  operatingSystem: text,
+  operatingSystemVersion: text,
+  accountEnabled: z.boolean().default(true),
+  trustType: z.enum(['Workplace', 'AzureAd', 'ServerAd']).nullable().optional(),
+  isCompliant: z.boolean().nullable().optional(),
+  isManaged: z.boolean().nullable().optional(),
+});
+export type DirectoryFileDevice = z.input<typeof DirectoryFileDevice>;
+
 export const DirectoryFileGroup = z.object({
   id: guid,
   displayName: z.string().min(1),
@@ -45,7 +63,7 @@ export const DirectoryFileGroup = z.object({
   securityEnabled: z.boolean().default(true),
   /** `['Unified']` for a Microsoft 365 group; empty for a security group. */
   groupTypes: z.array(z.string()).default([]),
-  /** Ids of member users and groups (a user may also be named by its userPrincipalName). */
+  /** Ids of member users, groups and devices (a user may also be named by its userPrincipalName). */
   members: z.array(z.string().min(1)).default([]),
 });
 export type DirectoryFileGroup = z.input<typeof DirectoryFileGroup>;
@@ -54,5 +72,6 @@ export const DirectoryFile = z.object({
   tenantId: guid.optional(),
   users: z.array(DirectoryFileUser),
   groups: z.array(DirectoryFileGroup).default([]),
+  devices: z.array(DirectoryFileDevice).default([]),
 });
 export type DirectoryFile = z.input<typeof DirectoryFile>;

@@ -7,7 +7,7 @@ import { errorResponse, GraphFault, type GraphResponse } from './graphErrors.js'
 import { filterConditions, GRAPH_ORIGIN, matches, page, pageSize, project, selection, type GraphRequest } from './odata.js';
 import { sendToRecipients, sendToUser } from './teamsActivity.js';
 import type { TeamsFeed } from './teamsFeed.js';
-import type { GraphGroup, GraphUser, DirectoryObject, TenantDirectory } from './tenantDirectory.js';
+import type { GraphDevice, GraphGroup, GraphUser, DirectoryObject, TenantDirectory } from './tenantDirectory.js';
 import type { TeamsSend, Throttle } from './throttle.js';
 import { copilotUsageReport, USAGE_REPORT } from './usageReport.js';
 
@@ -66,10 +66,30 @@ const GROUP_DEFAULTS = [
   'visibility',
 ] satisfies (keyof GraphGroup)[];
 const GROUP_PROPERTIES = new Set<string>(GROUP_DEFAULTS);
-const OBJECT_PROPERTIES = new Set([...USER_PROPERTIES, ...GROUP_PROPERTIES]);
+const DEVICE_DEFAULTS = [
+  'id',
+  'deviceId',
+  'displayName',
+  'operatingSystem',
+  'operatingSystemVersion',
+  'accountEnabled',
+  'trustType',
+  'isCompliant',
+  'isManaged',
+] satisfies (keyof GraphDevice)[];
+const DEVICE_PROPERTIES = new Set<string>(DEVICE_DEFAULTS);
+const OBJECT_PROPERTIES = new Set([...USER_PROPERTIES, ...GROUP_PROPERTIES, ...DEVICE_PROPERTIES]);
 
 const USER_CAST = 'microsoft.graph.user';
 const GROUP_CAST = 'microsoft.graph.group';
+const DEVICE_CAST = 'microsoft.graph.device';
+const KINDS = {
+  user: { properties: USER_PROPERTIES, defaults: USER_DEFAULTS, collection: 'users' },
+  group: { properties: GROUP_PROPERTIES, defaults: GROUP_DEFAULTS, collection: 'groups' },
+  device: { properties: DEVICE_PROPERTIES, defaults: DEVICE_DEFAULTS, collection: 'devices' },
+} as const;
+const castKind = (cast: string | undefined) =>
+  cast === USER_CAST ? KINDS.user : cast === GROUP_CAST ? KINDS.group : cast === DEVICE_CAST ? KINDS.device : undefined;
 const MAX_BATCH = 20;
 
 interface Route {
@@ -157,7 +177,7 @@ export class GraphApi {
       const group = directory.group(key);
       if (relation === undefined) return get(() => this.#oneGroup(req, group, key));
       if (relation === 'members' || relation === 'transitiveMembers') {
-        if (cast !== undefined && cast !== USER_CAST && cast !== GROUP_CAST) throw unknown(cast);
+        if (cast !== undefined && castKind(cast) === undefined) throw unknown(cast);
         return get(() => {
           if (!group) throw notFound(key);
           if (cast === GROUP_CAST && group.groupTypes.includes('Unified'))
@@ -230,23 +250,23 @@ export class GraphApi {
     };
   }
 
-  /** A directoryObject collection; cast to users or groups when the path ends in `microsoft.graph.user|group`. */
+  /** A directoryObject collection; cast to one kind when the path ends in `microsoft.graph.user|group|device`. */
   #objects(req: GraphRequest, objects: DirectoryObject[], cast: string | undefined, context: string) {
-    const known = cast === USER_CAST ? USER_PROPERTIES : cast === GROUP_CAST ? GROUP_PROPERTIES : OBJECT_PROPERTIES;
+    const known = castKind(cast)?.properties ?? OBJECT_PROPERTIES;
     const select = selection(req, known, cast ?? 'microsoft.graph.directoryObject');
     let items = cast ? objects.filter((o) => `microsoft.graph.${o.kind}` === cast) : objects;
     const conditions = filterConditions(req, known, cast ?? 'microsoft.graph.directoryObject');
     if (conditions.length > 0) items = items.filter((o) => matches(o.value, conditions));
     const render = (o: DirectoryObject) => {
-      const props = o.kind === 'user' ? USER_PROPERTIES : GROUP_PROPERTIES;
+      const kind = KINDS[o.kind];
       const body = project(
         o.value,
-        select?.filter((p) => props.has(p)),
-        o.kind === 'user' ? USER_DEFAULTS : GROUP_DEFAULTS,
+        select?.filter((p) => kind.properties.has(p)),
+        kind.defaults,
       );
       return cast ? body : { '@odata.type': `#microsoft.graph.${o.kind}`, ...body };
     };
-    return page(req, items, pageSize(req, 100, 999), render, cast ? `${cast === USER_CAST ? 'users' : 'groups'}` : context);
+    return page(req, items, pageSize(req, 100, 999), render, castKind(cast)?.collection ?? context);
   }
 
   /** `POST /$batch`: up to 20 requests, each answered on its own (its own 404, 429 and so on) inside a 200. */

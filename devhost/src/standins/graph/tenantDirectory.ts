@@ -1,5 +1,5 @@
 /**
- * One tenant's directory as the Graph stand-in serves it: users and groups in a stable order (the file's),
+ * One tenant's directory as the Graph stand-in serves it: users, groups and devices in a stable order (the file's),
  * looked up by id or UPN case-insensitively, and group membership followed through nesting. Nested
  * memberships are computed once per group or user and kept, because a directory only changes by being
  * replaced as a whole.
@@ -41,18 +41,34 @@ export interface GraphGroup {
   visibility: string | null;
 }
 
-export type DirectoryObject = { kind: 'user'; value: GraphUser } | { kind: 'group'; value: GraphGroup };
+/** An Entra device object: a group member that is neither a user nor a group. */
+export interface GraphDevice {
+  id: string;
+  deviceId: string | null;
+  displayName: string;
+  operatingSystem: string | null;
+  operatingSystemVersion: string | null;
+  accountEnabled: boolean;
+  trustType: string | null;
+  isCompliant: boolean | null;
+  isManaged: boolean | null;
+}
+
+export type DirectoryObject =
+  { kind: 'user'; value: GraphUser } | { kind: 'group'; value: GraphGroup } | { kind: 'device'; value: GraphDevice };
 
 export class DirectoryError extends Error {}
 
 export class TenantDirectory {
   readonly users: GraphUser[] = [];
   readonly groups: GraphGroup[] = [];
+  readonly devices: GraphDevice[] = [];
   /** Days since last Copilot use per app, for licensed users only (by user id). */
   readonly copilotActivity = new Map<string, Partial<Record<CopilotApp, number>>>();
   #usersById = new Map<string, GraphUser>();
   #usersByUpn = new Map<string, GraphUser>();
   #groupsById = new Map<string, GraphGroup>();
+  #devicesById = new Map<string, GraphDevice>();
   #members = new Map<string, string[]>();
   #memberOf = new Map<string, string[]>();
   #transitiveMembers = new Map<string, DirectoryObject[]>();
@@ -117,11 +133,29 @@ export class TenantDirectory {
       this.groups.push(group);
       this.#groupsById.set(id, group);
     }
+    for (const [i, d] of file.devices.entries()) {
+      const id = d.id.toLowerCase();
+      if (this.#usersById.has(id) || this.#groupsById.has(id) || this.#devicesById.has(id))
+        throw new DirectoryError(`devices.${i}.id: ${id} appears twice`);
+      const device: GraphDevice = {
+        id,
+        deviceId: d.deviceId?.toLowerCase() ?? null,
+        displayName: d.displayName,
+        operatingSystem: d.operatingSystem ?? null,
+        operatingSystemVersion: d.operatingSystemVersion ?? null,
+        accountEnabled: d.accountEnabled,
+        trustType: d.trustType ?? null,
+        isCompliant: d.isCompliant ?? null,
+        isManaged: d.isManaged ?? null,
+      };
+      this.devices.push(device);
+      this.#devicesById.set(id, device);
+    }
     for (const [i, g] of file.groups.entries()) {
       const members = g.members.map((ref, j) => {
         const id = ref.includes('@') ? this.#usersByUpn.get(ref.toLowerCase())?.id : ref.toLowerCase();
-        if (!id || !(this.#usersById.has(id) || this.#groupsById.has(id)))
-          throw new DirectoryError(`groups.${i}.members.${j}: no user or group "${ref}" in this directory`);
+        if (!id || !(this.#usersById.has(id) || this.#groupsById.has(id) || this.#devicesById.has(id)))
+          throw new DirectoryError(`groups.${i}.members.${j}: no user, group or device "${ref}" in this directory`);
         return id;
       });
       const groupId = g.id.toLowerCase();
@@ -145,7 +179,7 @@ export class TenantDirectory {
     return this.#groupsById.get(id.toLowerCase());
   }
 
-  /** Direct members, users and groups, in the file's order. */
+  /** Direct members, users, groups and devices, in the file's order. */
   members(groupId: string): DirectoryObject[] {
     return (this.#members.get(groupId.toLowerCase()) ?? []).map((id) => this.#object(id));
   }
@@ -202,6 +236,8 @@ export class TenantDirectory {
 
   #object(id: string): DirectoryObject {
     const user = this.#usersById.get(id);
-    return user ? { kind: 'user', value: user } : { kind: 'group', value: this.#groupsById.get(id)! };
+    if (user) return { kind: 'user', value: user };
+    const device = this.#devicesById.get(id);
+    return device ? { kind: 'device', value: device } : { kind: 'group', value: this.#groupsById.get(id)! };
   }
 }

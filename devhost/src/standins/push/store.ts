@@ -3,21 +3,9 @@
  * accepted notification is appended to `<dir>/received.jsonl` before its 200 goes out (so one the sender
  * saw accepted survives a SIGKILL) and read back at start; dead tokens are kept in `<dir>/dead.json`.
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Journal } from '../journal.js';
 
 export type Platform = 'fcm' | 'apns';
 export const PLATFORMS: readonly Platform[] = ['fcm', 'apns'];
@@ -53,64 +41,15 @@ export interface DeadToken {
   since: number;
 }
 
-/** An append-only file of one JSON notification per line. */
-class Journal {
-  readonly #fd: number;
-  #size = 0;
-
-  constructor(readonly path: string) {
-    this.#fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
-  }
-
-  /** Reads every whole line back; a last line without its newline (a host killed mid-write) is dropped. */
-  replay(log: (message: string) => void, onLine: (n: ReceivedNotification) => void): void {
-    const size = fstatSync(this.#fd).size;
-    const bytes = Buffer.alloc(size);
-    for (let read = 0; read < size;) read += readSync(this.#fd, bytes, read, size - read, read);
-    let start = 0;
-    for (let newline = bytes.indexOf(10); newline !== -1; newline = bytes.indexOf(10, start)) {
-      const text = bytes.subarray(start, newline).toString('utf8');
-      start = newline + 1;
-      if (!text.trim()) continue;
-      try {
-        onLine(JSON.parse(text) as ReceivedNotification);
-      } catch {
-        log(`Push stand-in: skipped an unreadable line of ${this.path}`);
-      }
-    }
-    if (start < size) {
-      log(`Push stand-in: dropped the unfinished last line of ${this.path}`);
-      ftruncateSync(this.#fd, start);
-    }
-    this.#size = start;
-  }
-
-  append(n: ReceivedNotification): void {
-    const bytes = Buffer.from(JSON.stringify(n) + '\n', 'utf8');
-    for (let written = 0; written < bytes.length;)
-      written += writeSync(this.#fd, bytes, written, bytes.length - written, this.#size + written);
-    this.#size += bytes.length;
-  }
-
-  clear(): void {
-    ftruncateSync(this.#fd, 0);
-    this.#size = 0;
-  }
-
-  close(): void {
-    closeSync(this.#fd);
-  }
-}
-
 const deadKey = (platform: Platform, token: string) => `${platform}\n${token}`;
 
 export class PushStore {
   readonly #received: ReceivedNotification[] = [];
   readonly #dead = new Map<string, DeadToken>();
-  readonly #journal: Journal | undefined;
+  readonly #journal: Journal<ReceivedNotification> | undefined;
   readonly #deadFile: string | undefined;
 
-  private constructor(journal: Journal | undefined, deadFile: string | undefined) {
+  private constructor(journal: Journal<ReceivedNotification> | undefined, deadFile: string | undefined) {
     this.#journal = journal;
     this.#deadFile = deadFile;
   }
@@ -119,8 +58,11 @@ export class PushStore {
   static open(dir: string | undefined, log: (message: string) => void): PushStore {
     if (!dir) return new PushStore(undefined, undefined);
     mkdirSync(dir, { recursive: true });
-    const store = new PushStore(new Journal(join(dir, 'received.jsonl')), join(dir, 'dead.json'));
-    store.#journal!.replay(log, (n) => store.#received.push(n));
+    const store = new PushStore(new Journal<ReceivedNotification>(join(dir, 'received.jsonl')), join(dir, 'dead.json'));
+    store.#journal!.replay(
+      (m) => log(`Push stand-in: ${m}`),
+      (n) => store.#received.push(n),
+    );
     if (existsSync(store.#deadFile!)) {
       try {
         for (const d of JSON.parse(readFileSync(store.#deadFile!, 'utf8')) as DeadToken[]) store.#dead.set(deadKey(d.platform, d.token), d);
