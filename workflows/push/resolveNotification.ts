@@ -52,7 +52,7 @@ export async function resolveNotification(ref: NotificationRef, log: (message: s
       await failNotification(ref, error.message, log);
       return false;
     }
-    for await (const d of pushableDevices(tenantId)) if (users.has(d.userId)) devices.push(d);
+    devices = (await pushableDevices(tenantId)).filter((d) => users.has(d.userId));
   }
 
   const count = batchCount(

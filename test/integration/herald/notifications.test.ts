@@ -204,6 +204,8 @@ test('opens count once per device and only from a device of the caller’s that 
   const olaPhone = await register(ola, 'android', fcmToken());
   const toStaff = await groupSend(o.sender, [o.group('staff')]);
   await settled(o.sender, toStaff.id);
+  // The test clock stands still: move it on so "newest first" has a newest.
+  await host.clock.advance(1000);
   const toUna = await deviceSend(o.sender, unaPhone.id);
   await settled(o.sender, toUna.id);
 
