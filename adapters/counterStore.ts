@@ -13,7 +13,7 @@
  * that moved means re-read and retry (412). So nothing is counted twice and no increment is lost.
  *
  * Group commit: everything waiting for one message while a commit is in flight goes into the next one, up
- * to the 100 operations a transaction allows, so a burst of events costs a few transactions, not one each.
+ * to the 100 operations a transaction allows (its rows, the month rows they touch and the totals), so a burst of events costs a few transactions, not one each.
  * Each caller's promise settles only when its part is stored.
  */
 import { odata, TableTransaction, type TableClient, type TransactionAction } from '@azure/data-tables';
@@ -56,8 +56,8 @@ export const counterPartition = (tenantId: string, messageId: string) => {
   return `${tenantKey(tenantId)}:${messageId}`;
 };
 
-/** Operations left for markers once totals and up to two months (an event near midnight at month end) are in. */
-const MAX_ITEMS = 96;
+/** Operations one entity-group transaction may hold: each item's row, each month row it touches, and the totals. */
+const MAX_OPERATIONS = 100;
 const MAX_ATTEMPTS = 100;
 
 interface Row<T> {
@@ -133,18 +133,24 @@ async function drain(state: PartitionState) {
 function takeGroup(state: PartitionState): Waiter[] {
   const group: Waiter[] = [];
   const rows = new Set<string>();
+  const months = new Set<string>();
   const rest: Waiter[] = [];
   for (const w of state.queue) {
     const key = rowKeyOf(w.item);
-    if (group.length >= MAX_ITEMS || rows.has(key)) rest.push(w);
+    const month = monthKey(dayOf(w.item));
+    const operations = group.length + 1 + months.size + (months.has(month) ? 0 : 1) + 1;
+    if (operations > MAX_OPERATIONS || rows.has(key)) rest.push(w);
     else {
       rows.add(key);
+      months.add(month);
       group.push(w);
     }
   }
   state.queue = rest;
   return group;
 }
+
+const dayOf = (item: CounterItem) => (item.kind === 'event' ? item.contribution.day : item.day);
 
 const rowKeyOf = (item: CounterItem) =>
   item.kind === 'event' ? eventRowKey(item.userId, item.eventKey) : batchRowKey(item.occurrence, item.batch);
@@ -214,7 +220,7 @@ async function load(client: TableClient, state: PartitionState, waiters: Waiter[
       }),
     );
   const months = new Set<string>();
-  for (const w of waiters) months.add(monthKey(w.item.kind === 'event' ? w.item.contribution.day : w.item.day));
+  for (const w of waiters) months.add(monthKey(dayOf(w.item)));
   for (const m of months)
     if (!state.months.has(m))
       reads.push(

@@ -1,0 +1,44 @@
+// The counter store's group commit straight against Azurite: whatever waits for one message goes into as few
+// transactions as Azure allows (100 operations: the items, the month rows they touch, the totals).
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { count, type CounterItem } from '../../../adapters/counterStore.js';
+import { messageId } from '../../../adapters/messageStore.js';
+import { eventContribution } from '../../../core/reports.js';
+import type { TestHost } from '../../../devhost/src/testing.js';
+import { startHerald, TENANT_A } from './support.js';
+import { TableClient } from '@azure/data-tables';
+
+let host: TestHost;
+const saved = process.env.AzureWebJobsStorage;
+
+beforeAll(async () => {
+  host = await startHerald();
+  process.env.AzureWebJobsStorage = host.storage;
+});
+afterAll(async () => {
+  process.env.AzureWebJobsStorage = saved;
+  await host?.stop();
+});
+
+const seen = (user: string, day: string): CounterItem => ({
+  kind: 'event',
+  userId: user,
+  eventKey: 'e1',
+  type: 'seen',
+  at: Date.parse(`${day}T12:00:00Z`),
+  contribution: eventContribution('seen', 'inbox', day, undefined).contribution,
+});
+
+test('97 events of four months queued behind a commit are all counted, in transactions Azure accepts', async () => {
+  const id = messageId(Date.now());
+  const months = ['2026-08-03', '2026-09-03', '2026-10-03', '2026-11-03'];
+  const first = count(TENANT_A, id, seen('u-first', months[3]!));
+  const rest = Array.from({ length: 97 }, (_, i) => count(TENANT_A, id, seen(`u-${i}`, months[i % 4]!)));
+  expect(await Promise.all([first, ...rest])).toEqual(Array(98).fill(true));
+  // A replay of one of them counts nothing.
+  expect(await count(TENANT_A, id, seen('u-5', months[1]!))).toBe(false);
+
+  const table = TableClient.fromConnectionString(host.storage, 'counters', { allowInsecureConnection: true });
+  const totals = await table.getEntity<{ counts: string }>(`${TENANT_A}:${id}`, 'totals');
+  expect(JSON.parse(totals.counts)).toMatchObject({ channels: { inbox: { seen: 98 } }, people: { viewers: 98 } });
+});
