@@ -4,8 +4,8 @@
  * days of November 2026) with their versions (`tv`, `v202611`). A report over a tenant's messages is one
  * partition read, however many events and markers the counters table holds.
  *
- * The copy is written after each counter commit (adapters/counterStore), one write in flight per message
- * with later commits folded in; a column is only ever replaced by a newer version of itself, so two
+ * The copy is written shortly after a counter commit (adapters/counterStore), one write in flight per
+ * message with the commits of the meantime folded in; a column is only ever replaced by a newer version of itself, so two
  * instances writing at once cannot move it back. A read on this instance first waits for its own pending
  * writes, so what was just counted here is in the answer.
  */
@@ -33,6 +33,12 @@ const pending = new Map<string, Pending>();
 /** The last ETag this instance saw of each copy, so the next write needs no read first. */
 const etags = new Map<string, string>();
 const MAX_ETAGS = 5000;
+/**
+ * How long a copy waits for more commits of its message to fold in: under a steady stream of events one
+ * write per message and half second instead of one per commit. `settled` waits it out.
+ */
+const COPY_DELAY_MS = 500;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const reports = () => table('reports');
 const monthColumn = (month: string) => `m${month.replace('-', '')}`;
 const versionColumn = (month: string) => `v${month.replace('-', '')}`;
@@ -53,10 +59,12 @@ export function project(committed: CommittedCounts): void {
     entry.dirty = true;
   } else pending.set(key, { committed, dirty: true });
   const e = pending.get(key)!;
-  e.running ??= writeCopies(key, e).finally(() => {
-    e.running = undefined;
-    if (!e.dirty) pending.delete(key);
-  });
+  e.running ??= delay(COPY_DELAY_MS)
+    .then(() => writeCopies(key, e))
+    .finally(() => {
+      e.running = undefined;
+      if (!e.dirty) pending.delete(key);
+    });
 }
 
 async function writeCopies(key: string, entry: Pending) {

@@ -143,14 +143,14 @@ async function recordEvent(request: HttpRequest): Promise<HttpResponseInit> {
   }
   const id = request.params.messageId!;
   const notFound = new Problem('not-found', `there is no message ${id} for you`);
-  const [message, tenant, who] = await Promise.all([
-    messageStore().get(caller.tenantId, id),
-    tenantInbox(caller.tenantId),
-    member(caller.tenantId, caller.userId),
-  ]);
+  const [tenant, who] = await Promise.all([tenantInbox(caller.tenantId), member(caller.tenantId, caller.userId)]);
+  // A message on devices now is in the tenant's cache, its audience rule and occurrence worked out already;
+  // one shown earlier (an event sent late) is read.
+  const cached = tenant.candidates.find((c) => c.source.id === id);
+  const message = cached?.source ?? (await messageStore().get(caller.tenantId, id));
   // Only messages that reached devices, and only from people they were for: anything else is not theirs to see.
   if (!message || !message.activatedAt || !isSurface(message.draft.location) || !who) throw notFound;
-  const rule = audienceRule(message);
+  const rule = cached?.rule ?? audienceRule(message);
   if (!inAudience(rule, await viewerOf(caller.tenantId, who, tenant.settings, rule.segments.length > 0), t)) throw notFound;
 
   const { duplicate } = await recordInteraction(caller.tenantId, caller.userId, id, {
@@ -158,7 +158,7 @@ async function recordEvent(request: HttpRequest): Promise<HttpResponseInit> {
     clientEventId: input.clientEventId,
     at,
     channel: 'inbox',
-    occurrence: occurrenceIndexAt(message, at, tenant.settings.timeZone),
+    occurrence: cached?.occurrenceAt(at)?.index ?? occurrenceIndexAt(message, at, tenant.settings.timeZone),
     timeZone: tenant.settings.timeZone,
   });
   const body: z.output<typeof InteractionReceipt> = { recorded: !duplicate, duplicate };
