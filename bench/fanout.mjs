@@ -29,6 +29,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
+import { BASELINE_IN_FLIGHT, BATCH, rawBatchWrites } from './lib/raw-batch-writes.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
 import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { azuritePids, cpuMeter } from './lib/proc.mjs';
@@ -73,10 +74,6 @@ const TARGETS = { shareOfRaw: 0.5, seconds: 60, devhostRssMb: 512, shareOfAllowe
 const FULL = 100_000;
 /** Teams' published bulk limit per app per tenant, and the recipients one bulk request carries. */
 const TEAMS_BULK = { requestsPerSecond: 2, recipientsPerRequest: 99 };
-/** As adapters/deliveryStore.ts writes them: 1000-recipient partitions, 100 operations per transaction. */
-const BATCH = 1000;
-const TX = 100;
-const BASELINE_IN_FLIGHT = [1, 4];
 const SECOND = 1000;
 
 const load = (file) => loadBuilt(root, file);
@@ -88,15 +85,6 @@ const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const verdict = (ok) => (ok ? 'PASS' : 'MISS');
-
-async function pool(n, concurrency, worker) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await worker(next++);
-    }),
-  );
-}
 
 // ---- the organisation ----------------------------------------------------------------------------------------
 
@@ -120,43 +108,6 @@ function organisation(tenantId, users) {
     groupId: everyone.id,
     companies: [...new Set(people.map((u) => u.companyName))],
   };
-}
-
-// ---- the raw baseline ----------------------------------------------------------------------------------------
-
-/** Rows shaped like adapters/deliveryStore.ts writes them (same columns and types), 1000 to a partition. */
-function deliveryRows(count) {
-  const occurrence = `${randomUUID()}:${'0'.repeat(21)}:000000`;
-  const languages = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'es-ES', 'ja-JP'];
-  return Array.from({ length: count }, (_, i) => ({
-    partitionKey: `${occurrence}:${String(Math.floor(i / BATCH)).padStart(6, '0')}`,
-    rowKey: randomUUID(),
-    channel: 'teams',
-    upn: `person.${i}@contoso.test`,
-    name: `Person ${i}`,
-    mail: `person.${i}@contoso.test`,
-    language: languages[i % languages.length],
-    status: 'pending',
-    attempts: 0,
-    reason: '',
-    sentAt: '',
-  }));
-}
-
-/** Entities/s of 100-row upsert transactions into a fresh table, `inFlight` transactions at a time. */
-async function rawBatchWrites(connectionString, count, inFlight) {
-  const table = TableClient.fromConnectionString(connectionString, `fanoutraw${inFlight}${Date.now() % 1e6}`, {
-    allowInsecureConnection: true,
-  });
-  await table.createTable();
-  const rows = deliveryRows(count);
-  const transactions = [];
-  for (let i = 0; i < rows.length; i += TX) transactions.push(rows.slice(i, i + TX).map((r) => ['upsert', r, 'Replace']));
-  const t = performance.now();
-  await pool(transactions.length, inFlight, (i) => table.submitTransaction(transactions[i]));
-  const ms = performance.now() - t;
-  await table.deleteTable();
-  return { inFlight, ms, perSecond: (count / ms) * SECOND };
 }
 
 // ---- the run ----------------------------------------------------------------------------------------------------

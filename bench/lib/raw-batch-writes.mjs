@@ -1,6 +1,5 @@
-// The raw Azurite batch-write rate the push benchmarks compare against, measured exactly as bench/fanout.mjs
-// measures it (same row shape, partitions, transaction size and in-flight counts), so the baselines of the two
-// benchmarks are one figure.
+// The raw Azurite batch-write rate the fan-out and push benchmarks compare against (the same row shape,
+// partitions, transaction size and in-flight counts for both), so their baselines are one figure.
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 
@@ -19,7 +18,7 @@ async function pool(n, concurrency, worker) {
   );
 }
 
-/** Rows shaped like the delivery rows fanout.mjs writes for its baseline (same columns and types), 1000 to a partition. */
+/** Rows shaped like adapters/deliveryStore.ts delivery rows (same columns and types), 1000 to a partition. */
 function deliveryRows(count) {
   const occurrence = `${randomUUID()}:${'0'.repeat(21)}:000000`;
   const languages = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'es-ES', 'ja-JP'];
