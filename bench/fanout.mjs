@@ -31,7 +31,8 @@ import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import { BASELINE_IN_FLIGHT, BATCH, rawBatchWrites } from './lib/raw-batch-writes.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
-import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
+import { hostCalls, stopAtCleanup } from './lib/host-calls.mjs';
+import { heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { azuritePids, cpuMeter } from './lib/proc.mjs';
 import { rssSampler } from './lib/rss.mjs';
 
@@ -151,41 +152,11 @@ async function startProcesses() {
     }),
   });
   startedPids.push(host.process.pid);
-  onCleanup(async () => {
-    const timer = setTimeout(() => host.kill(), 15_000);
-    const code = await host.stop();
-    clearTimeout(timer);
-    if (code !== 0) console.warn(`devhost exited with code ${code}`);
-  });
+  stopAtCleanup(host);
   return { devhost: host.process.pid, azurite: startedPids[0] };
 }
 
-async function json(res, what) {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text.slice(0, 500)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const control = (path, method = 'GET', body) =>
-  host
-    .fetch(path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    .then((res) => json(res, `${method} ${path}`));
-
-async function client(tenant, user, roles) {
-  const token = await host.token({ tenant, user, roles, audience: AUDIENCE, expiresIn: '4h' });
-  return (path, body) =>
-    host
-      .fetch(path, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      .then((res) => json(res, path));
-}
+const { control, client } = hostCalls(() => host);
 
 /** The draft for the channel; its start is `start` (ms), far enough ahead for submit and approve. */
 function draft(org, start) {

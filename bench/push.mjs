@@ -34,8 +34,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { onCleanup } from './lib/cleanup.mjs';
+import { hostCalls, stopAtCleanup } from './lib/host-calls.mjs';
 import { profileByComponent } from './lib/cpuprofile-owners.mjs';
-import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
+import { heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { othersMeter, waitForIdle } from './lib/idle.mjs';
 import { azuritePids, cpuMeter } from './lib/proc.mjs';
 import { planDevices, registerAll } from './lib/push-devices.mjs';
@@ -163,41 +164,11 @@ async function startProcesses(seedFlag) {
     }),
   });
   startedPids.push(host.process.pid);
-  onCleanup(async () => {
-    const timer = setTimeout(() => host.kill(), 15_000);
-    const code = await host.stop();
-    clearTimeout(timer);
-    if (code !== 0) console.warn(`devhost exited with code ${code}`);
-  });
+  stopAtCleanup(host);
   return { devhost: host.process.pid, azurite: startedPids[0] };
 }
 
-async function json(res, what) {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text.slice(0, 500)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const control = (path, method = 'GET', body) =>
-  host
-    .fetch(path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    .then((res) => json(res, `${method} ${path}`));
-
-async function client(tenant, user, roles) {
-  const token = await host.token({ tenant, user, roles, audience: AUDIENCE, expiresIn: '4h' });
-  return (path, body) =>
-    host
-      .fetch(path, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      .then((res) => json(res, `${body === undefined ? 'GET' : 'POST'} ${path}`));
-}
+const { control, client } = hostCalls(() => host);
 
 // ---- a quiet machine -----------------------------------------------------------------------------------------
 

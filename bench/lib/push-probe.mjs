@@ -94,8 +94,7 @@ export async function probeGraph(directory, { tenantId, groupId, devhostPid }) {
 /** Reads every pushable device of the tenant as resolveNotification does; wall time and CPU per side. */
 export async function probeDeviceScan(pushableDevices, { tenantId, azuritePid }) {
   const stop = meter({ client: process.pid, azurite: azuritePid });
-  let devices = 0;
-  for await (const _ of pushableDevices(tenantId)) devices++;
+  const devices = (await pushableDevices(tenantId)).length;
   return { devices, ...stop() };
 }
 
