@@ -86,7 +86,7 @@ const load = (file) => loadBuilt(root, file);
 const settings = await heraldSettings(root, 'herald-inbox-bench');
 const { startAzurite, startHost } = await load('devhost/src/testing.js');
 const { generateSampleOrg } = await load('devhost/src/standins/sampleOrg.js');
-const { MEMBER_TTL_MS } = await load('adapters/inboxCache.js');
+const { MEMBER_TTL_MS } = await load('adapters/runtime/inboxCache.js');
 
 /** A user who asks for the inbox this often is seen cold (not in the member cache) once per cache lifetime. */
 const steadyColdShare = Math.min(1, N.users / (N.rate * (MEMBER_TTL_MS / SECOND)));
@@ -296,7 +296,7 @@ async function main() {
 
   // ---- 4. interactions, written by the app's own store (no HTTP: that would warm the users' caches) --------
   process.env.AzureWebJobsStorage = azurite.connectionString;
-  const { recordInteraction } = await load('adapters/interactionStore.js');
+  const { recordInteraction } = await load('adapters/stores/interactionStore.js');
   const byUser = Math.round(sampled.length * N.interactionShare);
   const kinds = ['seen', 'seen', 'dismissed', 'clicked'];
   t = performance.now();

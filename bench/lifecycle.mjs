@@ -69,7 +69,7 @@ const load = (file) =>
     throw new Error(`dist/${file} is missing: run \`npm run build\` first (${error.message})`);
   });
 const { startAzurite, startHost } = await load('devhost/src/testing.js');
-const { messageId } = await load('adapters/messageStore.js');
+const { messageId } = await load('adapters/stores/keys.js');
 
 // ---- small helpers ----------------------------------------------------------------------------------------
 

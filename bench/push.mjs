@@ -282,9 +282,9 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
   console.log('\nWhere the time goes (each piece measured alone, after the run)');
   const diagnosisDone = await quietPhase('diagnosis', ours);
   Object.assign(process.env, pushSettings(host.push), settings(host.url));
-  const { sendPush, closePush } = await load('adapters/push.js');
-  const { directory } = await load('adapters/directory.js');
-  const { pushableDevices } = await load('adapters/deviceStore.js');
+  const { sendPush, closePush } = await load('adapters/services/pushProviders.js');
+  const { directory } = await load('adapters/services/graphDirectory.js');
+  const { pushableDevices } = await load('adapters/stores/deviceStore.js');
 
   const graph = await probeGraph(directory, { tenantId: tenant, groupId, devhostPid: pids.devhost });
   const scan = await probeDeviceScan(pushableDevices, { tenantId: tenant, azuritePid: pids.azurite });
@@ -302,7 +302,7 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
         `the rest is the ${run.batches} batch snapshots written (all at once) and queued`,
     );
 
-  const storage = await probeBatchStorage(await load('adapters/deliveryStore.js'), await load('adapters/counterStore.js'), {
+  const storage = await probeBatchStorage(await load('adapters/stores/deliveryStore.js'), await load('adapters/stores/counterStore.js'), {
     tenantId: tenant,
     batches: 10,
     size: 800,
@@ -367,7 +367,7 @@ async function main() {
   );
   // The app's adapters read the storage account from the environment.
   process.env.AzureWebJobsStorage = azurite.connectionString;
-  const { registerDevice } = await load('adapters/deviceStore.js');
+  const { registerDevice } = await load('adapters/stores/deviceStore.js');
   const plan = planDevices(org.directory.users, { salt: tenant, androidShare: ANDROID_SHARE });
   const android = plan.filter((d) => d.platform === 'android').length;
   console.log(
@@ -421,7 +421,7 @@ async function main() {
   const seconds = (doneAt - t0) / SECOND;
   const rate = N / seconds;
 
-  const { getOccurrence } = await load('adapters/deliveryStore.js');
+  const { getOccurrence } = await load('adapters/stores/deliveryStore.js');
   const occ = await getOccurrence(tenant, created.id, 0);
   const resolveSeconds = occ?.resolvedAt ? (Date.parse(occ.resolvedAt) - Date.parse(occ.startedAt)) / SECOND : NaN;
   // devhost runs on the real clock of this machine: its times compare with the bench's.

@@ -114,7 +114,7 @@ const EVENT_TYPES = [
   ['dismissed', 0.2],
   ['clicked', 0.1],
 ];
-/** Events a counter commit can carry (adapters/counterStore MAX_ITEMS): the export seeding keeps two commits' worth queued. */
+/** Events a counter commit can carry (adapters/stores/counterStore MAX_ITEMS): the export seeding keeps two commits' worth queued. */
 const GROUP_COMMIT = 96;
 const QUERY_SEED_CONCURRENCY = 16;
 
@@ -122,7 +122,7 @@ const load = (file) => loadBuilt(root, file);
 const settings = await heraldSettings(root, 'herald-reports-bench');
 const { startAzurite, startHost } = await load('devhost/src/testing.js');
 const { OBJECTIVES } = await load('core/message.js');
-const { daysBetween, eventContribution } = await load('core/reports.js');
+const { daysBetween, eventContribution } = await load('core/reportMath.js');
 
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
@@ -270,7 +270,7 @@ async function apiClient(tenant, user, roles) {
 
 // ---- 1. ingestion -------------------------------------------------------------------------------------------------
 
-/** Rows shaped like the marker adapters/interactionStore writes per event, for the raw baseline. */
+/** Rows shaped like the marker adapters/stores/interactionStore writes per event, for the raw baseline. */
 function markerLike(userIds, i) {
   const userId = userIds[i % userIds.length];
   const clientEventId = `raw-${i}`;
@@ -604,9 +604,9 @@ function printExport(name, r, expectedRows) {
 async function recipientsExport(pids, seedFlag) {
   console.log(`\n== 2. Export: recipients.csv of an inbox message ${int(N.rows)} people acted on ==`);
   const tenant = TENANT.export;
-  const { messageStore } = await load('adapters/messageStore.js');
-  const { count } = await load('adapters/counterStore.js');
-  const { settled } = await load('adapters/reportStore.js');
+  const { messageStore } = await load('adapters/stores/messageStore.js');
+  const { count } = await load('adapters/stores/counterStore.js');
+  const { settled } = await load('adapters/stores/reportStore.js');
   const message = await messageStore().create(
     tenant,
     {
@@ -669,9 +669,9 @@ async function recipientsExport(pids, seedFlag) {
 async function activityQuery(pids) {
   console.log(`\n== 3. Query: GET /api/reports/activity over ${N.days} days of ${int(N.messages)} messages ==`);
   const tenant = TENANT.query;
-  const { messageStore } = await load('adapters/messageStore.js');
-  const { count } = await load('adapters/counterStore.js');
-  const { settled } = await load('adapters/reportStore.js');
+  const { messageStore } = await load('adapters/stores/messageStore.js');
+  const { count } = await load('adapters/stores/counterStore.js');
+  const { settled } = await load('adapters/stores/reportStore.js');
   const to = isoDay(Date.now());
   const from = isoDay(Date.now() - (N.days - 1) * DAY);
   const days = daysBetween(from, to);
@@ -698,7 +698,7 @@ async function activityQuery(pids) {
   const created = (performance.now() - t) / SECOND;
 
   // One event per message and day, by one of 30 people per message: seen, every fourth day a click, every fifth a
-  // dismissal; what each adds (new people per day and per message) is what core/reports says it adds.
+  // dismissal; what each adds (new people per day and per message) is what core/reportMath says it adds.
   t = performance.now();
   const expected = { seen: 0, clicks: 0, dismissed: 0, viewers: 0, clickers: 0, dismissers: 0 };
   const TALLY = { seen: 'seen', clicked: 'clicks', dismissed: 'dismissed' };
@@ -745,7 +745,7 @@ async function activityQuery(pids) {
     }
     return { latency: latencySummary(ms), body: JSON.parse(last.body), bytes: Buffer.byteLength(last.body) };
   };
-  // The same partition read straight from Azurite (as adapters/reportStore asks for it), for comparison.
+  // The same partition read straight from Azurite (as adapters/stores/reportStore asks for it), for comparison.
   const reports = TableClient.fromConnectionString(azurite.connectionString, 'reports', { allowInsecureConnection: true });
   const months = [...new Set(days.map((d) => d.slice(0, 7)))];
   const select = ['RowKey', 'totals', ...months.map((m) => `m${m.replace('-', '')}`)];

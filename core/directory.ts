@@ -1,6 +1,6 @@
 /**
  * The organisation's directory as Herald needs it (Microsoft Graph in production). An interface only:
- * `adapters/directory` implements it; delivery and the inbox depend on this shape, not on Graph.
+ * `adapters/services/graphDirectory` implements it; delivery and the inbox depend on this shape, not on Graph.
  */
 import type { DirectoryUser, UsageRecord } from './audience.js';
 

@@ -8,11 +8,11 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import type { MessageStatus } from '../core/lifecycle.js';
 import { isPushChannel, type Channel } from '../core/delivery.js';
-import type { Actor, TransitionAction, TransitionResult } from '../adapters/messageStore.js';
-import { messageStore } from '../adapters/messageStore.js';
-import { announceChange } from '../adapters/messageChanges.js';
-import { now } from '../adapters/clock.js';
-import { startPushOccurrence } from './delivery/occurrence.js';
+import type { Actor, TransitionAction, TransitionResult } from '../adapters/stores/messageStore.js';
+import { messageStore } from '../adapters/stores/messageStore.js';
+import { announceChange } from '../adapters/runtime/messageChanges.js';
+import { now } from '../adapters/runtime/clock.js';
+import { startPushOccurrence } from '../jobs/delivery/occurrences.js';
 
 export const LIFECYCLE = 'messageLifecycle';
 export const DECISION_EVENT = 'decision';

@@ -1,6 +1,6 @@
 // Devices for the push benchmark: one per user, Android or iOS in a fixed proportion, with push tokens shaped
 // like the providers' (an FCM registration token; an APNs device token of 64 hex digits), registered through
-// the app's own adapters/deviceStore.js `registerDevice` from the bench process, as `POST /api/devices`
+// the app's own adapters/stores/deviceStore.js `registerDevice` from the bench process, as `POST /api/devices`
 // would register them but without N HTTP requests.
 import { createHash } from 'node:crypto';
 

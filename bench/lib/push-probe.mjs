@@ -1,14 +1,14 @@
 // Where a push send's time goes, measured piece by piece from the bench process with the app's own built
 // modules, so that each piece's client half runs here and its server half in devhost or Azurite, and the CPU
 // of each process can be read apart:
-// - one provider send: adapters/push.js `sendPush` (the real firebase-admin and node-apn, configured as Herald
+// - one provider send: adapters/services/pushProviders.js `sendPush` (the real firebase-admin and node-apn, configured as Herald
 //   configures them) against devhost's FCM/APNs stand-in, in 99-device chunks as the batch worker sends them;
 // - the two halves of resolving a group send: paging the group's members out of the Graph stand-in
-//   (adapters/directory.js) and scanning the tenant's devices (adapters/deviceStore.js `pushableDevices`).
+//   (adapters/services/graphDirectory.js) and scanning the tenant's devices (adapters/stores/deviceStore.js `pushableDevices`).
 import { cpuSeconds, waitSeconds } from './proc.mjs';
 import { pushToken } from './push-devices.mjs';
 
-/** The environment adapters/push.ts reads, as test/integration/herald/support.ts `startHerald` sets it. */
+/** The environment adapters/services/pushProviders.ts reads, as test/integration/herald/support.ts `startHerald` sets it. */
 export const pushSettings = (push) => ({
   PUSH_CONNECT_TO: `127.0.0.1:${push.port}`,
   PUSH_CA_FILE: push.caFile,
@@ -100,7 +100,7 @@ export async function probeDeviceScan(pushableDevices, { tenantId, azuritePid })
 
 /**
  * What the batch worker asks of storage for `batches` batches of `size` devices, without sending anything: the
- * snapshot written (resolution's share), then as workflows/delivery/deliverBatch does it — the batch read, the
+ * snapshot written (resolution's share), then as jobs/delivery/deliverBatch does it — the batch read, the
  * lease taken, each 99-device chunk's outcomes committed with the summary and counted, the lease given back —
  * `concurrency` batches at a time. Wall time and CPU per device on each side.
  */

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 
-/** As adapters/deliveryStore.ts partitions them: 1000-recipient partitions, 100 operations per transaction. */
+/** As adapters/stores/deliveryStore.ts partitions them: 1000-recipient partitions, 100 operations per transaction. */
 export const BATCH = 1000;
 const TX = 100;
 /** The better of one and four transactions in flight is the baseline. */
@@ -18,7 +18,7 @@ async function pool(n, concurrency, worker) {
   );
 }
 
-/** Rows shaped like adapters/deliveryStore.ts delivery rows (same columns and types), 1000 to a partition. */
+/** Rows shaped like adapters/stores/deliveryStore.ts delivery rows (same columns and types), 1000 to a partition. */
 function deliveryRows(count) {
   const occurrence = `${randomUUID()}:${'0'.repeat(21)}:000000`;
   const languages = ['en-US', 'en-GB', 'fr-FR', 'de-DE', 'es-ES', 'ja-JP'];

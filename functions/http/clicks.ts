@@ -1,14 +1,14 @@
 /**
  * `GET /api/r/{token}`, anonymous: the signed click link every channel puts behind a call to action
- * (adapters/clickLinks). It records a `clicked` interaction for the recipient, message, occurrence and
+ * (adapters/runtime/clickLinks). It records a `clicked` interaction for the recipient, message, occurrence and
  * channel the token names — once per token, however often the link is followed — and redirects to the
  * destination. A token that does not verify records nothing and redirects nowhere.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { clickEventId, CLICK_ROUTE, InvalidClickLink, readClickToken, type ClickLink } from '../../adapters/clickLinks.js';
-import { now } from '../../adapters/clock.js';
-import { tenantInbox } from '../../adapters/inboxCache.js';
-import { recordInteraction } from '../../adapters/interactionStore.js';
+import { clickEventId, CLICK_ROUTE, InvalidClickLink, readClickToken, type ClickLink } from '../../adapters/runtime/clickLinks.js';
+import { now } from '../../adapters/runtime/clock.js';
+import { tenantInbox } from '../../adapters/runtime/inboxCache.js';
+import { recordInteraction } from '../../adapters/stores/interactionStore.js';
 import { handle, Problem } from './problem.js';
 
 async function follow(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

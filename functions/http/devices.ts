@@ -6,10 +6,10 @@
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import type { Caller } from '../../adapters/auth.js';
-import { now } from '../../adapters/clock.js';
-import { devicesOf, getDevice, registerDevice, removeDevice, type Device } from '../../adapters/deviceStore.js';
-import { DeviceInput, PLATFORMS } from '../../core/notifications.js';
+import type { Caller } from '../../adapters/runtime/auth.js';
+import { now } from '../../adapters/runtime/clock.js';
+import { devicesOf, getDevice, registerDevice, removeDevice, type Device } from '../../adapters/stores/deviceStore.js';
+import { DeviceInput, PLATFORMS } from '../../core/notification.js';
 import { can } from '../../core/roles.js';
 import { deviceHistory } from './notificationHistory.js';
 import { handle, Problem } from './problem.js';

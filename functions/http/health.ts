@@ -1,6 +1,6 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { now } from '../../adapters/clock.js';
+import { now } from '../../adapters/runtime/clock.js';
 
 /** `GET /api/health`: the app is up, and the time it runs on. */
 export const Health = z.object({ status: z.literal('ok'), service: z.literal('herald'), time: z.iso.datetime() });

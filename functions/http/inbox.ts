@@ -3,17 +3,17 @@
  * - `GET /api/inbox?surface=spotlight|notificationCenter|taskbar`: what the device shows now.
  * - `POST /api/inbox/{messageId}/events`: what the user did with it (seen, clicked, dismissed), recorded once
  *   per `clientEventId` so a device may resend an event it is unsure about.
- * The rules are core/inbox; this file reads the caches and the user's interactions and shapes the answer.
+ * The rules are core/eligibility; this file reads the caches and the user's interactions and shapes the answer.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import type { Caller } from '../../adapters/auth.js';
-import { clickUrl } from '../../adapters/clickLinks.js';
-import { now } from '../../adapters/clock.js';
-import { member, tenantInbox, usage, type Member } from '../../adapters/inboxCache.js';
-import { interactionsOf, recordInteraction } from '../../adapters/interactionStore.js';
-import { messageStore } from '../../adapters/messageStore.js';
-import type { TenantSettings } from '../../adapters/tenantSettings.js';
+import type { Caller } from '../../adapters/runtime/auth.js';
+import { clickUrl } from '../../adapters/runtime/clickLinks.js';
+import { now } from '../../adapters/runtime/clock.js';
+import { member, tenantInbox, usage, type Member } from '../../adapters/runtime/inboxCache.js';
+import { interactionsOf, recordInteraction } from '../../adapters/stores/interactionStore.js';
+import { messageStore } from '../../adapters/stores/messageStore.js';
+import type { TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import {
   audienceRule,
   forViewer,
@@ -28,7 +28,7 @@ import {
   type InboxEntry,
   type Surface,
   type Viewer,
-} from '../../core/inbox.js';
+} from '../../core/eligibility.js';
 import { handle, Problem, validationProblem } from './problem.js';
 import { jsonBody, signedIn } from './request.js';
 

@@ -4,8 +4,8 @@
  * Changing it changes the draft, so it needs the message's ETag in If-Match like any other edit.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { deleteImage, getImage, imageProblem, putImage } from '../../adapters/images.js';
-import { messageStore, StaleMessage } from '../../adapters/messageStore.js';
+import { deleteImage, getImage, imageProblem, putImage } from '../../adapters/stores/imageStore.js';
+import { messageStore, StaleMessage } from '../../adapters/stores/messageStore.js';
 import { isEditable } from '../../core/lifecycle.js';
 import { actor, checkIfMatch, existing, messageView, stale } from './messages.js';
 import { handle, Problem } from './problem.js';

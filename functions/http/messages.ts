@@ -5,7 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import type { Caller } from '../../adapters/auth.js';
+import type { Caller } from '../../adapters/runtime/auth.js';
 import {
   InvalidContinuation,
   messageStore,
@@ -13,11 +13,11 @@ import {
   TRANSITION_ACTIONS,
   type Actor,
   type MessageRecord,
-} from '../../adapters/messageStore.js';
-import { messageTotals } from '../../adapters/reportStore.js';
+} from '../../adapters/stores/messageStore.js';
+import { messageTotals } from '../../adapters/stores/reportStore.js';
 import { isDeletable, isEditable, MESSAGE_STATUSES } from '../../core/lifecycle.js';
 import { DraftInput, LIMITS, LOCATIONS, OBJECTIVES } from '../../core/message.js';
-import { figures } from '../../core/reports.js';
+import { figures } from '../../core/reportMath.js';
 import { handle, Problem, validationProblem } from './problem.js';
 import { authorize, jsonBody } from './request.js';
 

@@ -4,14 +4,14 @@
  * Notifications tab.
  */
 import { z } from 'zod';
-import { counted } from '../../adapters/counterStore.js';
-import { deliveryRow, getOccurrence } from '../../adapters/deliveryStore.js';
-import type { Device } from '../../adapters/deviceStore.js';
-import { listNotifications, type NotificationRecord } from '../../adapters/notificationStore.js';
-import { messageTotals } from '../../adapters/reportStore.js';
-import { batchOf } from '../../core/notifications.js';
-import type { Counts } from '../../core/reports.js';
-import { now } from '../../adapters/clock.js';
+import { counted } from '../../adapters/stores/counterStore.js';
+import { deliveryRow, getOccurrence } from '../../adapters/stores/deliveryStore.js';
+import type { Device } from '../../adapters/stores/deviceStore.js';
+import { listNotifications, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
+import { messageTotals } from '../../adapters/stores/reportStore.js';
+import { batchOf } from '../../core/notification.js';
+import type { Counts } from '../../core/reportMath.js';
+import { now } from '../../adapters/runtime/clock.js';
 
 /** The event key of a device's open: one per device and notification. */
 export const OPENED = 'opened';

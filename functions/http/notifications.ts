@@ -8,17 +8,17 @@
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import type { Caller } from '../../adapters/auth.js';
-import { now } from '../../adapters/clock.js';
-import { count } from '../../adapters/counterStore.js';
-import { decodeRecipientContinuation, deliveryRow, listDeliveries } from '../../adapters/deliveryStore.js';
-import { getNotification, listNotifications, type NotificationRecord } from '../../adapters/notificationStore.js';
-import { getTenantSettings } from '../../adapters/tenantSettings.js';
+import type { Caller } from '../../adapters/runtime/auth.js';
+import { now } from '../../adapters/runtime/clock.js';
+import { count } from '../../adapters/stores/counterStore.js';
+import { decodeRecipientContinuation, deliveryRow, listDeliveries } from '../../adapters/stores/deliveryStore.js';
+import { getNotification, listNotifications, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
+import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { DELIVERY_STATUSES } from '../../core/delivery.js';
-import { batchOf, DEVICE_ID, NotificationInput } from '../../core/notifications.js';
-import { dayOf, eventContribution } from '../../core/reports.js';
+import { batchOf, DEVICE_ID, NotificationInput } from '../../core/notification.js';
+import { dayOf, eventContribution } from '../../core/reportMath.js';
 import { ACTIONS, can } from '../../core/roles.js';
-import { sendNotification, SendLimited, SendRefused } from '../../workflows/push/sendNotification.js';
+import { sendNotification, SendLimited, SendRefused } from '../../jobs/push/sendNotification.js';
 import { deviceFor } from './devices.js';
 import { actor } from './messages.js';
 import { notificationViews, NotificationView, OPENED, sentToOwner } from './notificationHistory.js';

@@ -7,18 +7,18 @@
  * integration test compares it with the routes the app registers.
  */
 import { z } from 'zod';
-import { IMAGE_TYPES, MAX_IMAGE_BYTES } from '../../adapters/images.js';
-import { TenantSettings } from '../../adapters/tenantSettings.js';
+import { IMAGE_TYPES, MAX_IMAGE_BYTES } from '../../adapters/stores/imageStore.js';
+import { TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { DraftInput } from '../../core/message.js';
 import { ACTIONS, ROLES, type Action } from '../../core/roles.js';
 import { Health } from './health.js';
 import { InboxParams, InboxView, InteractionInput, InteractionReceipt } from './inbox.js';
-import { DeliveryReport, RecipientPage, RecipientParams } from './delivery.js';
+import { DeliveryReport, RecipientPage, RecipientParams } from './messageDelivery.js';
 import { ActivityParams, ActivityReport, ExportLink } from './reports.js';
 import { DeviceList, DeviceView } from './devices.js';
 import { DeviceHistory, NotificationView } from './notificationHistory.js';
 import { DeviceStatusPage, DeviceStatusParams, HistoryParams, NotificationPage, OpenedInput, OpenedReceipt } from './notifications.js';
-import { DeviceInput, NotificationInput } from '../../core/notifications.js';
+import { DeviceInput, NotificationInput } from '../../core/notification.js';
 import { Comment, RequiredComment } from './messageActions.js';
 import { AuditTrail, DraftPatch, ListParams, MessagePage, MessageView } from './messages.js';
 import { KINDS, ProblemDetails, type ProblemKind } from './problem.js';

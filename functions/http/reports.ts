@@ -6,23 +6,24 @@
  * - `GET /api/reports/activity.csv`: the same filters, one row per message and day with activity.
  * - `GET /api/messages/{id}/recipients.csv`: each recipient's delivery status and what they did, unless
  *   the tenant switched per-recipient reports off.
- * A CSV answer is a 303 to a short-lived link of the finished file (adapters/exports).
+ * A CSV answer is a 303 to a short-lived link of the finished file (adapters/stores/exportStore).
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { Caller } from '../../adapters/auth.js';
-import { engagements, type Engagement } from '../../adapters/counterStore.js';
-import { listOccurrences, readBatch, type Delivery } from '../../adapters/deliveryStore.js';
-import { exportCsv, type Export } from '../../adapters/exports.js';
-import { messageStore, MESSAGE_ID, type MessageIndexEntry } from '../../adapters/messageStore.js';
-import { tenantReports } from '../../adapters/reportStore.js';
-import { getTenantSettings } from '../../adapters/tenantSettings.js';
-import { now } from '../../adapters/clock.js';
+import type { Caller } from '../../adapters/runtime/auth.js';
+import { engagements, type Engagement } from '../../adapters/stores/counterStore.js';
+import { listOccurrences, readBatch, type Delivery } from '../../adapters/stores/deliveryStore.js';
+import { exportCsv, type Export } from '../../adapters/stores/exportStore.js';
+import { MESSAGE_ID } from '../../adapters/stores/keys.js';
+import { messageStore, type MessageIndexEntry } from '../../adapters/stores/messageStore.js';
+import { tenantReports } from '../../adapters/stores/reportStore.js';
+import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
+import { now } from '../../adapters/runtime/clock.js';
 import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
 import { MESSAGE_STATUSES } from '../../core/lifecycle.js';
 import { LOCATIONS, OBJECTIVES } from '../../core/message.js';
-import { activity, daysBetween, figures, type Counts, type DayFigures, type Figures } from '../../core/reports.js';
+import { activity, daysBetween, figures, type Counts, type DayFigures, type Figures } from '../../core/reportMath.js';
 import type { Cell } from '../../core/spreadsheet.js';
 import { existing } from './messages.js';
 import { handle, Problem, validationProblem } from './problem.js';

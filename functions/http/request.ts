@@ -4,7 +4,7 @@
  */
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
-import { authenticate, Unauthenticated, type Caller } from '../../adapters/auth.js';
+import { authenticate, Unauthenticated, type Caller } from '../../adapters/runtime/auth.js';
 import { ACTIONS, can, type Action } from '../../core/roles.js';
 import { Problem, validationProblem } from './problem.js';
 

@@ -1,6 +1,6 @@
 /** `/api/tenant/settings`: any signed-in user of the tenant reads them; only a Tenant.Admin changes them. */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { getTenantSettings, putTenantSettings, TenantSettings } from '../../adapters/tenantSettings.js';
+import { getTenantSettings, putTenantSettings, TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { handle } from './problem.js';
 import { authorize, jsonBody } from './request.js';
 

@@ -2,7 +2,7 @@
 // email channels put the same kind of link in what they send; following one records one click and redirects.
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { clickUrl } from '../../../adapters/clickLinks.js';
+import { clickUrl } from '../../../adapters/runtime/clickLinks.js';
 import type { TestHost } from '../../../devhost/src/testing.js';
 import {
   CLICK_SECRET,

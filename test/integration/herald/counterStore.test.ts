@@ -1,9 +1,9 @@
 // The counter store's group commit straight against Azurite: whatever waits for one message goes into as few
 // transactions as Azure allows (100 operations: the items, the month rows they touch, the totals).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { count, type CounterItem } from '../../../adapters/counterStore.js';
-import { messageId } from '../../../adapters/messageStore.js';
-import { eventContribution } from '../../../core/reports.js';
+import { count, type CounterItem } from '../../../adapters/stores/counterStore.js';
+import { messageId } from '../../../adapters/stores/keys.js';
+import { eventContribution } from '../../../core/reportMath.js';
 import type { TestHost } from '../../../devhost/src/testing.js';
 import { startHerald, TENANT_A } from './support.js';
 import { TableClient } from '@azure/data-tables';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { emailOperationId, sendEmail, type OutgoingEmail } from '../../../adapters/email.js';
-import { renderEmail } from '../../../adapters/emailRender.js';
+import { emailOperationId, sendEmail, type OutgoingEmail } from '../../../adapters/services/acsEmailSender.js';
+import { renderEmail } from '../../../adapters/rendering/emailRenderer.js';
 import { acsConnectionString } from '../../../devhost/src/standins/acsEmail.js';
 import type { ReceivedEmail } from '../../../devhost/src/standins/acsEmail/store.js';
 import { freePort } from '../../../devhost/src/storage/azurite.js';

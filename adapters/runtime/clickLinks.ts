@@ -1,0 +1,103 @@
+/**
+ * Signed click-tracking links: `<base>/api/r/<token>`, where the token is a compact JWS (HS256, key from the
+ * `CLICK_LINK_SECRET` setting) naming the tenant, message, occurrence, recipient, channel and destination.
+ * The signature is the credential, so the redirect needs no sign-in and a link cannot be forged or
+ * pointed somewhere else. The token carries no issue time: the same click target always gives the same
+ * link, so following it twice counts once.
+ */
+import { createHash, webcrypto } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import type { Channel } from '../../core/delivery.js';
+
+export interface ClickLink {
+  tenantId: string;
+  messageId: string;
+  occurrence: number;
+  userId: string;
+  /** Message channels only: a push notification's open is reported by the app, not through a link. */
+  channel: Exclude<Channel, 'push'>;
+  /** Where the click goes (the message's call to action). */
+  url: string;
+}
+
+const CHANNELS = ['inbox', 'teams', 'email'] as const satisfies readonly Channel[];
+/** Shortest secret accepted: HS256 is only as strong as its key (RFC 7518 §3.2 asks for 256 bits or more). */
+export const MIN_SECRET_LENGTH = 32;
+export const CLICK_ROUTE = 'r';
+
+// Short claim names keep links short: they end up in emails and Teams cards.
+const Claims = z
+  .object({
+    t: z.string().min(1),
+    m: z.string().min(1),
+    o: z.number().int().min(0),
+    /** Empty only for Teams: a bulk notification carries one link for all its recipients. */
+    u: z.string(),
+    c: z.enum(CHANNELS),
+    l: z.url({ protocol: /^https?$/ }),
+  })
+  .refine((c) => c.u !== '' || c.c === 'teams');
+
+/** A token that is not one of ours: malformed, forged, or signed with another key. */
+export class InvalidClickLink extends Error {}
+
+// The inbox signs a link per call to action on every request: importing the key once per secret, rather
+// than on every signature, halves the cost of signing.
+let key: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined;
+
+function secret(): Promise<webcrypto.CryptoKey> {
+  const value = process.env.CLICK_LINK_SECRET;
+  if (!value || value.length < MIN_SECRET_LENGTH)
+    throw new Error(
+      `CLICK_LINK_SECRET is ${value ? `shorter than ${MIN_SECRET_LENGTH} characters` : 'not set'}: ` +
+        'click-tracking links are signed with it (use a long random string, the same on every instance)',
+    );
+  if (key?.secret !== value)
+    key = {
+      secret: value,
+      key: webcrypto.subtle.importKey('raw', new TextEncoder().encode(value), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
+    };
+  return key.key;
+}
+
+/** Where Herald is reached from outside: `PUBLIC_BASE_URL`, else the Functions host name (http only for localhost). */
+export function publicBaseUrl(): string {
+  const configured = process.env.PUBLIC_BASE_URL;
+  if (configured) return configured.replace(/\/+$/, '');
+  const host = process.env.WEBSITE_HOSTNAME;
+  if (!host) throw new Error('neither PUBLIC_BASE_URL nor WEBSITE_HOSTNAME is set: click links need Herald’s public address');
+  return `${/^(localhost|127\.0\.0\.1)(:\d+)?$/i.test(host) ? 'http' : 'https'}://${host}`;
+}
+
+/** An absolute URL of Herald's click redirect that records the click and forwards to `link.url`. */
+export async function clickUrl(link: ClickLink): Promise<string> {
+  const claims: z.input<typeof Claims> = {
+    t: link.tenantId,
+    m: link.messageId,
+    o: link.occurrence,
+    u: link.userId,
+    c: link.channel,
+    l: link.url,
+  };
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(await secret());
+  return `${publicBaseUrl()}/api/${CLICK_ROUTE}/${token}`;
+}
+
+/** The link a token stands for; throws InvalidClickLink when it is not a token this app signed. */
+export async function readClickToken(token: string): Promise<ClickLink> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, await secret(), { algorithms: ['HS256'] }));
+  } catch (error) {
+    if (error instanceof errors.JOSEError) throw new InvalidClickLink('the link is not valid: its signature does not verify');
+    throw error;
+  }
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) throw new InvalidClickLink('the link is not valid: it does not name a message, a recipient and a destination');
+  const { t, m, o, u, c, l } = claims.data;
+  return { tenantId: t, messageId: m, occurrence: o, userId: u, channel: c, url: l };
+}
+
+/** The idempotency key of following a link: the same token is the same click, however often it is followed. */
+export const clickEventId = (token: string) => `link-${createHash('sha256').update(token).digest('base64url')}`;

@@ -1,0 +1,114 @@
+/**
+ * The organisation's directory from Microsoft Graph: transitive group members (users only, only the
+ * attributes audiences use), all users, one user, a user's groups through nesting, and the Copilot usage
+ * report. Reads page by page with `@odata.nextLink`; the client retries 429/503 itself, honouring Retry-After.
+ */
+import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
+import { DIRECTORY_USER_FIELDS, type DirectoryUser, type UsageRecord } from '../../core/audience.js';
+import { UnknownGroup, type Directory } from '../../core/directory.js';
+import { graphClient } from './graphClient.js';
+
+const SELECT = DIRECTORY_USER_FIELDS.join(',');
+/** Graph's largest page for directory objects: fewest round trips for big audiences. */
+const PAGE = 999;
+/** Long enough to tell who used Copilot in the last 28 days (the usage segments' window). */
+const USAGE_PERIOD = 'D30';
+
+interface Page<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+}
+
+interface CopilotUsageRow {
+  userPrincipalName: string;
+  lastActivityDate?: string | null;
+  microsoftTeamsCopilotLastActivityDate?: string | null;
+}
+
+async function* pages<T>(
+  client: Client,
+  path: string,
+  options: { version?: string; headers?: Record<string, string> } = {},
+): AsyncIterable<T[]> {
+  let page = (await client
+    .api(path)
+    .version(options.version ?? 'v1.0')
+    .headers(options.headers ?? {})
+    .get()) as Page<T>;
+  for (;;) {
+    if (page.value.length > 0) yield page.value;
+    const next = page['@odata.nextLink'];
+    if (!next) return;
+    page = (await client
+      .api(next)
+      .headers(options.headers ?? {})
+      .get()) as Page<T>;
+  }
+}
+
+const notFound = (error: unknown) => error instanceof GraphError && error.statusCode === 404;
+/** The report has an empty string (CSV heritage) or null for "never". */
+const date = (value: string | null | undefined) => (value ? value.slice(0, 10) : null);
+
+class GraphDirectory implements Directory {
+  async *groupMembers(tenantId: string, groupId: string): AsyncIterable<DirectoryUser[]> {
+    try {
+      // The OData cast is an advanced query: it wants ConsistencyLevel: eventual with $count.
+      yield* pages<DirectoryUser>(
+        graphClient(tenantId),
+        `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=${SELECT}&$top=${PAGE}&$count=true`,
+        { headers: { ConsistencyLevel: 'eventual' } },
+      );
+    } catch (error) {
+      if (notFound(error)) throw new UnknownGroup(groupId);
+      throw error;
+    }
+  }
+
+  allUsers(tenantId: string): AsyncIterable<DirectoryUser[]> {
+    return pages<DirectoryUser>(graphClient(tenantId), `/users?$select=${SELECT}&$top=${PAGE}`);
+  }
+
+  async user(tenantId: string, userId: string): Promise<DirectoryUser | undefined> {
+    try {
+      return (await graphClient(tenantId)
+        .api(`/users/${encodeURIComponent(userId)}`)
+        .select(SELECT)
+        .get()) as DirectoryUser;
+    } catch (error) {
+      if (notFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async memberOf(tenantId: string, userId: string): Promise<string[]> {
+    const ids: string[] = [];
+    try {
+      const path = `/users/${encodeURIComponent(userId)}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=${PAGE}`;
+      for await (const page of pages<{ id: string }>(graphClient(tenantId), path)) ids.push(...page.map((g) => g.id.toLowerCase()));
+    } catch (error) {
+      if (notFound(error)) return [];
+      throw error;
+    }
+    return ids;
+  }
+
+  async usage(tenantId: string): Promise<Map<string, UsageRecord>> {
+    const usage = new Map<string, UsageRecord>();
+    const path = `/reports/getMicrosoft365CopilotUsageUserDetail(period='${USAGE_PERIOD}')?$format=application/json`;
+    for await (const page of pages<CopilotUsageRow>(graphClient(tenantId), path, { version: 'beta' }))
+      for (const row of page)
+        usage.set(row.userPrincipalName.toLowerCase(), {
+          copilot: date(row.lastActivityDate),
+          teamsCopilot: date(row.microsoftTeamsCopilotLastActivityDate),
+        });
+    return usage;
+  }
+}
+
+let instance: Directory | undefined;
+
+/** Herald's directory (one instance: Graph clients and tokens are cached per tenant). */
+export function directory(): Directory {
+  return (instance ??= new GraphDirectory());
+}

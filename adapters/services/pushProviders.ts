@@ -1,0 +1,189 @@
+/**
+ * Mobile push through the providers' own libraries: Android through FCM HTTP v1 (`firebase-admin`,
+ * multicast of up to 500 tokens) and iOS through APNs over HTTP/2 with token auth (`@parse/node-apn`).
+ * Each device's result comes back as a SendOutcome; a token the provider calls dead is marked `dead` so the
+ * caller stops using it.
+ *
+ * Settings: `FCM_SERVICE_ACCOUNT_FILE` (the service-account JSON); `APNS_KEY_FILE` (.p8), `APNS_KEY_ID`,
+ * `APNS_TEAM_ID`, `APNS_TOPIC` (the app's bundle id), `APNS_PRODUCTION` (default true). For local development
+ * `PUSH_CONNECT_TO` (host:port) sends both providers' connections there instead — TLS kept, the provider's
+ * host name still checked — and `PUSH_CA_FILE` names the certificate authority to trust for it.
+ */
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import tls from 'node:tls';
+import apn from '@parse/node-apn';
+import { cert, initializeApp, type App } from 'firebase-admin/app';
+import { getMessaging, type Messaging } from 'firebase-admin/messaging';
+import type { SendOutcome } from '../../core/delivery.js';
+import type { PushPlatform } from '../../core/notification.js';
+
+export interface PushTarget {
+  /** The caller's key for the result (a device id). */
+  id: string;
+  platform: PushPlatform;
+  token: string;
+}
+
+export interface PushContent {
+  /** Also the collapse key: a repeat of the same notification replaces the first on the device. */
+  notificationId: string;
+  title: string;
+  body: string;
+}
+
+/** What a send came to for one device; `dead`: the provider says the token will never work again. */
+export type PushOutcome = SendOutcome & { dead?: boolean };
+
+/** How long a provider keeps trying a device that is offline. */
+const EXPIRY_SECONDS = 24 * 3600;
+/**
+ * How long a throttled device waits: neither library shows the provider's Retry-After, so it is a setting,
+ * `PUSH_THROTTLE_PAUSE_SECONDS` (default 30).
+ */
+const throttlePauseMs = () =>
+  (Number(process.env.PUSH_THROTTLE_PAUSE_SECONDS) > 0 ? Number(process.env.PUSH_THROTTLE_PAUSE_SECONDS) : 30) * 1000;
+const FCM_MULTICAST = 500;
+
+const required = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: mobile push needs it (see adapters/services/pushProviders.ts)`);
+  return value;
+};
+
+function redirect(): { host: string; port: number; ca?: Buffer } | undefined {
+  const target = process.env.PUSH_CONNECT_TO;
+  if (!target) return undefined;
+  const match = /^([^:]+):(\d+)$/.exec(target);
+  if (!match) throw new Error(`PUSH_CONNECT_TO must be host:port, not '${target}'`);
+  const caFile = process.env.PUSH_CA_FILE;
+  return { host: match[1]!, port: Number(match[2]), ...(caFile ? { ca: readFileSync(caFile) } : {}) };
+}
+
+/** An agent whose connections go to PUSH_CONNECT_TO, still speaking TLS to the host name asked for. */
+function redirectingAgent(to: { host: string; port: number; ca?: Buffer }): https.Agent {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+  agent.createConnection = (options: tls.ConnectionOptions & { host?: string }) =>
+    tls.connect({
+      ...options,
+      host: to.host,
+      port: to.port,
+      servername: options.servername || options.host,
+      ...(to.ca ? { ca: to.ca } : {}),
+    });
+  return agent;
+}
+
+let fcm: Messaging | undefined;
+function messaging(): Messaging {
+  if (fcm) return fcm;
+  const file = required('FCM_SERVICE_ACCOUNT_FILE');
+  const { project_id: projectId } = JSON.parse(readFileSync(file, 'utf8')) as { project_id?: string };
+  const to = redirect();
+  const agent = to ? redirectingAgent(to) : undefined;
+  // The path, not the parsed JSON: given an object, firebase-admin 13 builds its token client without the agent.
+  const app: App = initializeApp(
+    { credential: cert(file, agent), ...(projectId ? { projectId } : {}), ...(agent ? { httpAgent: agent } : {}) },
+    `herald-push-${Date.now()}`,
+  );
+  fcm = getMessaging(app);
+  // The HTTP/2 transport ignores httpAgent; a redirected connection needs the HTTP/1.1 one.
+  if (agent) fcm.enableLegacyHttpTransport();
+  return fcm;
+}
+
+let apns: apn.Provider | undefined;
+function apnsProvider(): apn.Provider {
+  if (apns) return apns;
+  const to = redirect();
+  apns = new apn.Provider({
+    token: { key: readFileSync(required('APNS_KEY_FILE')), keyId: required('APNS_KEY_ID'), teamId: required('APNS_TEAM_ID') },
+    production: process.env.APNS_PRODUCTION !== 'false',
+    ...(to ? { address: to.host, port: to.port, ...(to.ca ? { ca: [to.ca] } : {}) } : {}),
+  });
+  return apns;
+}
+
+/** Sends the notification to every target; one outcome per target id. */
+export async function sendPush(content: PushContent, targets: readonly PushTarget[]): Promise<Map<string, PushOutcome>> {
+  const out = new Map<string, PushOutcome>();
+  const android = targets.filter((t) => t.platform === 'android');
+  const ios = targets.filter((t) => t.platform === 'ios');
+  await Promise.all([
+    ...chunks(android, FCM_MULTICAST).map((part) => sendFcm(content, part, out)),
+    ios.length > 0 ? sendApns(content, ios, out) : Promise.resolve(),
+  ]);
+  return out;
+}
+
+const chunks = <T>(items: readonly T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+async function sendFcm(content: PushContent, targets: readonly PushTarget[], out: Map<string, PushOutcome>) {
+  try {
+    const result = await messaging().sendEachForMulticast({
+      tokens: targets.map((t) => t.token),
+      notification: { title: content.title, body: content.body },
+      data: { notificationId: content.notificationId },
+      android: { priority: 'high', collapseKey: content.notificationId, ttl: EXPIRY_SECONDS * 1000 },
+    });
+    result.responses.forEach((r, i) => out.set(targets[i]!.id, r.success ? { status: 'sent' } : fcmFailure(r.error)));
+  } catch (error) {
+    for (const t of targets) out.set(t.id, { status: 'failed', reason: `FCM: ${(error as Error).message}`, permanent: false });
+  }
+}
+
+function fcmFailure(error: { code?: string; message?: string } | undefined): PushOutcome {
+  const code = error?.code ?? 'messaging/unknown-error';
+  const reason = `FCM ${code}: ${error?.message ?? ''}`.trim();
+  switch (code) {
+    case 'messaging/registration-token-not-registered':
+    case 'messaging/invalid-registration-token':
+      return { status: 'failed', reason, permanent: true, dead: true };
+    case 'messaging/message-rate-exceeded':
+    case 'messaging/device-message-rate-exceeded':
+    case 'messaging/quota-exceeded':
+      return { status: 'throttled', retryAfterMs: throttlePauseMs(), reason };
+    case 'messaging/invalid-argument':
+    case 'messaging/mismatched-credential':
+    case 'messaging/third-party-auth-error':
+      return { status: 'failed', reason, permanent: true };
+    default:
+      return { status: 'failed', reason, permanent: false };
+  }
+}
+
+async function sendApns(content: PushContent, targets: readonly PushTarget[], out: Map<string, PushOutcome>) {
+  const note = new apn.Notification();
+  note.alert = { title: content.title, body: content.body };
+  note.topic = required('APNS_TOPIC');
+  note.payload = { notificationId: content.notificationId };
+  note.collapseId = content.notificationId;
+  note.pushType = 'alert';
+  note.priority = 10;
+  note.expiry = Math.floor(Date.now() / 1000) + EXPIRY_SECONDS;
+  const byToken = new Map(targets.map((t) => [t.token, t.id]));
+  try {
+    const result = await apnsProvider().send(note, [...byToken.keys()]);
+    for (const s of result.sent) out.set(byToken.get(s.device)!, { status: 'sent' });
+    for (const f of result.failed) out.set(byToken.get(f.device)!, apnsFailure(f));
+  } catch (error) {
+    for (const t of targets) out.set(t.id, { status: 'failed', reason: `APNs: ${(error as Error).message}`, permanent: false });
+  }
+}
+
+function apnsFailure(f: apn.ResponseFailure): PushOutcome {
+  const reason = `APNs ${f.status ?? 'error'} ${f.response?.reason ?? f.error?.message ?? ''}`.trim();
+  if (f.status === 410 || f.response?.reason === 'BadDeviceToken' || f.response?.reason === 'Unregistered')
+    return { status: 'failed', reason, permanent: true, dead: true };
+  if (f.status === 429) return { status: 'throttled', retryAfterMs: throttlePauseMs(), reason };
+  if (f.status !== undefined && f.status >= 400 && f.status < 500) return { status: 'failed', reason, permanent: true };
+  return { status: 'failed', reason, permanent: false };
+}
+
+/** Closes the providers' connections (tests, shutdown). */
+export async function closePush(): Promise<void> {
+  apns?.shutdown();
+  apns = undefined;
+  fcm = undefined;
+}

@@ -1,0 +1,349 @@
+/**
+ * Push-channel delivery state (DESIGN §8): per occurrence, a row saying how far audience resolution got;
+ * per batch of ≤ 990 recipients, one partition holding
+ * - the resolved audience snapshot, as ≤ 10 chunk rows of 99 recipients (written in one transaction with
+ *   the summary, so a batch is either wholly there or not at all),
+ * - a delivery row per recipient, written once the recipient has an outcome (sent, failed, throttled or
+ *   cancelled) — a recipient without one is pending. It is the idempotency gate: nobody with a `sent` row
+ *   is sent to again,
+ * - a summary row kept in step with the delivery rows in the same entity-group transactions, so progress
+ *   is exact and cheap to read.
+ * One write per recipient in all, which is what a 100k send costs in Table operations.
+ */
+import { odata, TableTransaction, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import type { Channel, DeliveryStatus } from '../../core/delivery.js';
+import { messageKey } from './keys.js';
+import { findEntity, isStatus, table } from './storageClients.js';
+
+/** Recipients per chunk: one Teams bulk request (≤ 100) and one transaction with the summary (≤ 100 operations). */
+export const CHUNK_SIZE = 99;
+/** Recipients per batch (one partition, one queue message): ten full chunks. */
+export const BATCH_SIZE = 10 * CHUNK_SIZE;
+
+export interface Recipient {
+  /** The delivery row's key: the user — or, for mobile push, the device. */
+  userId: string;
+  upn: string;
+  name?: string;
+  mail?: string;
+  language?: string;
+  /** Mobile push: the device's owner, platform and push token. */
+  device?: { owner: string; platform: string; token: string };
+}
+
+export interface Delivery extends Recipient {
+  status: DeliveryStatus;
+  attempts: number;
+  reason?: string;
+  sentAt?: string;
+}
+
+export interface BatchRef {
+  tenantId: string;
+  messageId: string;
+  occurrence: number;
+  batch: number;
+}
+
+export interface BatchSummary {
+  total: number;
+  sent: number;
+  failed: number;
+  throttled: number;
+  cancelled: number;
+  /** A worker holds the batch until then (ms); another copy of its queue message stands back. */
+  leaseUntil: number;
+  updatedAt: string;
+}
+
+export interface Occurrence {
+  occurrence: number;
+  channel: Channel;
+  /** failed: the audience could not be resolved (the poison queue's verdict); `reason` says why. */
+  state: 'resolving' | 'resolved' | 'failed';
+  reason?: string;
+  startedAt: string;
+  resolvedAt?: string;
+  /** Known once resolved. */
+  recipients?: number;
+  batches?: number;
+  /** Batches written so far while resolving. */
+  batchesWritten: number;
+}
+
+const pad = (n: number) => String(n).padStart(6, '0');
+const SUMMARY = '~summary';
+const CHUNK_PREFIX = '~chunk:';
+/** Tables keeps a string property to 64 KiB (32K UTF-16 units); a chunk's JSON is cut into parts below that. */
+const PART_CHARS = 30_000;
+const batchKey = (b: BatchRef) => `${messageKey(b.tenantId, b.messageId)}:${pad(b.occurrence)}:${pad(b.batch)}`;
+
+export const pendingOf = (s: BatchSummary) => s.total - s.sent - s.failed - s.cancelled;
+
+function toOccurrence(e: Record<string, unknown>): Occurrence {
+  return {
+    occurrence: Number(e.rowKey),
+    channel: e.channel as Channel,
+    state: e.state as Occurrence['state'],
+    startedAt: String(e.startedAt),
+    ...(e.reason ? { reason: String(e.reason) } : {}),
+    ...(e.resolvedAt ? { resolvedAt: String(e.resolvedAt) } : {}),
+    ...(e.recipients !== undefined ? { recipients: Number(e.recipients) } : {}),
+    ...(e.batches !== undefined ? { batches: Number(e.batches) } : {}),
+    batchesWritten: Number(e.batchesWritten ?? 0),
+  };
+}
+
+function toDelivery(recipient: Recipient, e: Record<string, unknown> | undefined): Delivery {
+  if (!e) return { ...recipient, status: 'pending', attempts: 0 };
+  return {
+    ...recipient,
+    status: e.status as DeliveryStatus,
+    attempts: Number(e.attempts ?? 0),
+    ...(e.reason ? { reason: String(e.reason) } : {}),
+    ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}),
+  };
+}
+
+const toSummary = (e: Record<string, unknown>): BatchSummary => ({
+  total: Number(e.total ?? 0),
+  sent: Number(e.sent ?? 0),
+  failed: Number(e.failed ?? 0),
+  throttled: Number(e.throttled ?? 0),
+  cancelled: Number(e.cancelled ?? 0),
+  leaseUntil: Number(e.leaseUntil ?? 0),
+  updatedAt: String(e.updatedAt ?? ''),
+});
+
+/** Counts a batch's rows by status: the summary is always recomputed from the rows it sits beside. */
+function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
+  const s: BatchSummary = { total: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, leaseUntil, updatedAt: new Date(now).toISOString() };
+  for (const r of rows) {
+    s.total++;
+    if (r.status === 'sent') s.sent++;
+    else if (r.status === 'failed') s.failed++;
+    else if (r.status === 'throttled') s.throttled++;
+    else if (r.status === 'cancelled') s.cancelled++;
+  }
+  return s;
+}
+
+const outcomeColumns = (d: Delivery) => ({
+  status: d.status,
+  attempts: d.attempts,
+  reason: d.reason ?? '',
+  sentAt: d.sentAt ?? '',
+});
+
+type Packed = [
+  userId: string,
+  upn: string,
+  name?: string,
+  mail?: string,
+  language?: string,
+  owner?: string,
+  platform?: string,
+  token?: string,
+];
+const pack = (r: Recipient): Packed => {
+  const packed: Packed = [r.userId, r.upn, r.name ?? '', r.mail === r.upn ? '=' : (r.mail ?? ''), r.language ?? ''];
+  if (r.device) packed.push(r.device.owner, r.device.platform, r.device.token);
+  return packed;
+};
+const unpack = ([userId, upn, name, mail, language, owner, platform, token]: Packed): Recipient => ({
+  userId,
+  upn,
+  ...(name ? { name } : {}),
+  ...(mail ? { mail: mail === '=' ? upn : mail } : {}),
+  ...(language ? { language } : {}),
+  ...(owner && platform && token ? { device: { owner, platform, token } } : {}),
+});
+
+function chunkEntity(pk: string, index: number, recipients: Recipient[]) {
+  const json = JSON.stringify(recipients.map(pack));
+  const parts: Record<string, string> = {};
+  for (let i = 0; i * PART_CHARS < json.length; i++) parts[`p${i}`] = json.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
+  return { partitionKey: pk, rowKey: `${CHUNK_PREFIX}${String(index).padStart(2, '0')}`, parts: Object.keys(parts).length, ...parts };
+}
+
+function chunkRecipients(e: Record<string, unknown>): Recipient[] {
+  let json = '';
+  for (let i = 0; i < Number(e.parts ?? 0); i++) json += String(e[`p${i}`] ?? '');
+  return (JSON.parse(json) as Packed[]).map(unpack);
+}
+
+/** The occurrence's row, created (state resolving) if this is its start. */
+export async function startOccurrence(tenantId: string, messageId: string, occurrence: number, channel: Channel, now: number) {
+  const t = await table('occurrences');
+  const entity = {
+    partitionKey: messageKey(tenantId, messageId),
+    rowKey: pad(occurrence),
+    channel,
+    state: 'resolving',
+    startedAt: new Date(now).toISOString(),
+    batchesWritten: 0,
+  };
+  try {
+    await t.createEntity(entity);
+    return toOccurrence(entity);
+  } catch (error) {
+    if (!isStatus(error, 409)) throw error;
+    return (await getOccurrence(tenantId, messageId, occurrence))!;
+  }
+}
+
+export async function getOccurrence(tenantId: string, messageId: string, occurrence: number): Promise<Occurrence | undefined> {
+  const e = await findEntity(await table('occurrences'), messageKey(tenantId, messageId), pad(occurrence));
+  return e && toOccurrence(e);
+}
+
+export async function listOccurrences(tenantId: string, messageId: string): Promise<Occurrence[]> {
+  const rows = (await table('occurrences')).listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${messageKey(tenantId, messageId)}` },
+  });
+  const out: Occurrence[] = [];
+  for await (const e of rows) out.push(toOccurrence(e));
+  return out;
+}
+
+export async function updateOccurrence(tenantId: string, messageId: string, occurrence: number, change: Partial<Occurrence>) {
+  await (
+    await table('occurrences')
+  ).updateEntity({ partitionKey: messageKey(tenantId, messageId), rowKey: pad(occurrence), ...change }, 'Merge');
+}
+
+/**
+ * Writes a batch's snapshot — its chunks and the summary — in one transaction. Returns false when it was
+ * there already (a resolution run again after a crash).
+ */
+export async function writeBatch(ref: BatchRef, channel: Channel, recipients: Recipient[], now: number): Promise<boolean> {
+  const pk = batchKey(ref);
+  const actions: TransactionAction[] = [];
+  for (let i = 0; i * CHUNK_SIZE < recipients.length; i++)
+    actions.push(['create', chunkEntity(pk, i, recipients.slice(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE))]);
+  const summary = { ...summarize([], 0, now), total: recipients.length };
+  actions.push(['create', { partitionKey: pk, rowKey: SUMMARY, channel, chunks: actions.length, ...summary }]);
+  try {
+    await (await table('deliveries')).submitTransaction(actions);
+    return true;
+  } catch (error) {
+    if (isStatus(error, 409)) return false;
+    throw error;
+  }
+}
+
+export interface BatchState {
+  /** Every recipient of the batch in snapshot order, with their delivery so far. */
+  rows: Map<string, Delivery>;
+  summary: BatchSummary;
+  etag: string;
+}
+
+export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> {
+  const chunks: Recipient[][] = [];
+  const outcomes = new Map<string, Record<string, unknown>>();
+  let summary: BatchSummary | undefined;
+  let etag = '';
+  const entities = (await table('deliveries')).listEntities({ queryOptions: { filter: odata`PartitionKey eq ${batchKey(ref)}` } });
+  for await (const e of entities as AsyncIterable<TableEntityResult<Record<string, unknown>>>) {
+    const key = String(e.rowKey);
+    if (key === SUMMARY) {
+      summary = toSummary(e);
+      etag = e.etag;
+    } else if (key.startsWith(CHUNK_PREFIX)) chunks[Number(key.slice(CHUNK_PREFIX.length))] = chunkRecipients(e);
+    else outcomes.set(key, e);
+  }
+  if (!summary) return undefined;
+  const rows = new Map<string, Delivery>();
+  for (const chunk of chunks) for (const r of chunk ?? []) rows.set(r.userId, toDelivery(r, outcomes.get(r.userId)));
+  return { rows, summary, etag };
+}
+
+export class LostBatchLease extends Error {}
+
+/**
+ * Records changed deliveries with the summary recomputed, in one transaction guarded by the summary's
+ * ETag: a second worker on the same batch finds it moved and stops (LostBatchLease).
+ */
+export async function commitBatch(ref: BatchRef, state: BatchState, changed: Delivery[], leaseUntil: number, now: number): Promise<void> {
+  for (const d of changed) state.rows.set(d.userId, d);
+  const summary = summarize(state.rows.values(), leaseUntil, now);
+  const pk = batchKey(ref);
+  const tx = new TableTransaction();
+  for (const d of changed) tx.upsertEntity({ partitionKey: pk, rowKey: d.userId, ...outcomeColumns(d) }, 'Replace');
+  tx.updateEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary }, 'Replace', { etag: state.etag });
+  try {
+    const result = await (await table('deliveries')).submitTransaction(tx.actions);
+    const last = result.subResponses[result.subResponses.length - 1];
+    state.etag = last?.etag ?? state.etag;
+    state.summary = summary;
+  } catch (error) {
+    if (isStatus(error, 412)) throw new LostBatchLease(`batch ${pk} was taken by another worker`);
+    throw error;
+  }
+}
+
+/** Summaries of an occurrence's batches 0…count-1 (missing ones are not written yet). */
+export async function batchSummaries(tenantId: string, messageId: string, occurrence: number, count: number): Promise<BatchSummary[]> {
+  const out: BatchSummary[] = [];
+  for (let from = 0; from < count; from += 32) {
+    const part = await Promise.all(
+      Array.from({ length: Math.min(32, count - from) }, (_, i) => batchSummary({ tenantId, messageId, occurrence, batch: from + i })),
+    );
+    for (const s of part) if (s) out.push(s);
+  }
+  return out;
+}
+
+/** One batch's summary; undefined when the batch is not written (yet). */
+export async function batchSummary(ref: BatchRef): Promise<BatchSummary | undefined> {
+  const e = await findEntity(await table('deliveries'), batchKey(ref), SUMMARY);
+  return e && toSummary(e);
+}
+
+export interface RecipientPage {
+  items: Delivery[];
+  /** Opaque; absent on the last page. */
+  continuation?: string;
+}
+
+/** One recipient's delivery row in a batch: undefined while pending (or when not in the batch). */
+export async function deliveryRow(ref: BatchRef, key: string): Promise<{ status: DeliveryStatus; sentAt?: string } | undefined> {
+  const e = await findEntity(await table('deliveries'), batchKey(ref), key, ['status', 'sentAt']);
+  return e && { status: e.status as DeliveryStatus, ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}) };
+}
+
+/** One page of an occurrence's deliveries, batch by batch in snapshot order, optionally only those with `status`. */
+export async function listDeliveries(
+  tenantId: string,
+  messageId: string,
+  occurrence: number,
+  batches: number,
+  options: { status?: DeliveryStatus; pageSize: number; after?: { batch: number; userId: string } },
+): Promise<RecipientPage> {
+  const items: Delivery[] = [];
+  for (let batch = options.after?.batch ?? 0; batch < batches; batch++) {
+    const state = await readBatch({ tenantId, messageId, occurrence, batch });
+    if (!state) continue;
+    let rows = [...state.rows.values()];
+    if (options.after && batch === options.after.batch) rows = rows.slice(rows.findIndex((d) => d.userId === options.after!.userId) + 1);
+    for (const d of rows) {
+      if (options.status && d.status !== options.status) continue;
+      items.push(d);
+      if (items.length === options.pageSize) {
+        return { items, continuation: Buffer.from(JSON.stringify({ b: batch, u: d.userId })).toString('base64url') };
+      }
+    }
+  }
+  return { items };
+}
+
+export function decodeRecipientContinuation(token: string): { batch: number; userId: string } | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { b: unknown; u: unknown };
+    if (Number.isInteger(v.b) && typeof v.u === 'string') return { batch: v.b as number, userId: v.u };
+  } catch {
+    // not ours
+  }
+  return undefined;
+}

@@ -1,0 +1,131 @@
+/**
+ * Registered mobile devices (DESIGN.md §8 `devices`), over Azure Tables: PartitionKey tenant, RowKey device
+ * id. A device's id is derived from its platform and push token, so the app registering the same token again
+ * updates the one device instead of adding another. A group send reads the tenant's devices in one
+ * partition scan and keeps those of the targeted users.
+ */
+import { createHash } from 'node:crypto';
+import { odata, type TableEntityResult } from '@azure/data-tables';
+import { DEVICE_ID, type DeviceInput, type Platform } from '../../core/notification.js';
+import { tenantKey } from './keys.js';
+import { findEntity, isStatus, table } from './storageClients.js';
+
+export interface Device {
+  id: string;
+  userId: string;
+  upn: string;
+  platform: Platform;
+  pushToken: string;
+  appVersion: string;
+  enrolled: boolean;
+  registeredAt: string;
+  updatedAt: string;
+  /** Set when the push service said the token is dead: nothing is sent to it any more. */
+  staleSince?: string;
+  staleReason?: string;
+}
+
+const devices = () => table('devices');
+
+export const deviceIdOf = (tenantId: string, platform: string, pushToken: string) =>
+  createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${pushToken}`).digest('hex').slice(0, 32);
+
+function toDevice(e: TableEntityResult<Record<string, unknown>>): Device {
+  return {
+    id: String(e.rowKey),
+    userId: String(e.userId),
+    upn: String(e.upn ?? ''),
+    platform: e.platform as Platform,
+    pushToken: String(e.pushToken),
+    appVersion: String(e.appVersion ?? ''),
+    enrolled: e.enrolled === true,
+    registeredAt: String(e.registeredAt),
+    updatedAt: String(e.updatedAt),
+    ...(e.staleSince ? { staleSince: String(e.staleSince), staleReason: String(e.staleReason ?? '') } : {}),
+  };
+}
+
+/**
+ * Registers (or refreshes) the device for the user. Returns it and whether it is new. Registering a token
+ * again clears a stale mark: the app only re-registers a token the push service handed it. A token another
+ * user registered before (a phone handed on) starts a new registration: `registeredAt` moves, and what was
+ * sent to the device before it is not the new owner's.
+ */
+export async function registerDevice(
+  tenantId: string,
+  owner: { userId: string; upn: string },
+  input: DeviceInput,
+  at: string,
+): Promise<{ device: Device; created: boolean }> {
+  const id = deviceIdOf(tenantId, input.platform, input.pushToken);
+  const existing = await getDevice(tenantId, id);
+  const device: Device = {
+    id,
+    userId: owner.userId,
+    upn: owner.upn,
+    platform: input.platform,
+    pushToken: input.pushToken,
+    appVersion: input.appVersion,
+    enrolled: input.enrolled,
+    registeredAt: existing && existing.userId === owner.userId ? existing.registeredAt : at,
+    updatedAt: at,
+  };
+  const { id: _id, ...columns } = device;
+  await (await devices()).upsertEntity({ partitionKey: tenantKey(tenantId), rowKey: id, ...columns }, 'Replace');
+  return { device, created: !existing || existing.userId !== owner.userId };
+}
+
+export async function getDevice(tenantId: string, id: string): Promise<Device | undefined> {
+  if (!DEVICE_ID.test(id)) return undefined;
+  const e = await findEntity(await devices(), tenantKey(tenantId), id);
+  return e && toDevice(e);
+}
+
+export async function removeDevice(tenantId: string, id: string): Promise<void> {
+  try {
+    await (await devices()).deleteEntity(tenantKey(tenantId), id);
+  } catch (error) {
+    if (!isStatus(error, 404)) throw error;
+  }
+}
+
+export async function devicesOf(tenantId: string, userId: string): Promise<Device[]> {
+  const filter = odata`PartitionKey eq ${tenantKey(tenantId)} and userId eq ${userId}`;
+  const out: Device[] = [];
+  for await (const e of (await devices()).listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
+    out.push(toDevice(e as TableEntityResult<Record<string, unknown>>));
+  return out.sort((a, b) => a.registeredAt.localeCompare(b.registeredAt));
+}
+
+/** Device ids are hex: sixteen ranges by first digit cover the partition, read at once. */
+const ID_RANGES = Array.from({ length: 16 }, (_, i) => [i.toString(16), i === 15 ? 'g' : (i + 1).toString(16)] as const);
+
+/**
+ * Every device of the tenant that can receive a custom notification: enrolled, iOS or Android, not stale.
+ * The partition is read as sixteen id ranges at once rather than one long scan (4× faster on Azurite at
+ * 100,000 devices, measured by bench/push; on Azure, sixteen short scans instead of one of a hundred pages).
+ */
+export async function pushableDevices(tenantId: string): Promise<Device[]> {
+  const client = await devices();
+  const parts = await Promise.all(
+    ID_RANGES.map(async ([from, to]) => {
+      const filter = odata`PartitionKey eq ${tenantKey(tenantId)} and RowKey ge ${from} and RowKey lt ${to} and enrolled eq ${true} and (platform eq ${'ios'} or platform eq ${'android'})`;
+      const found: Device[] = [];
+      for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        const device = toDevice(e as TableEntityResult<Record<string, unknown>>);
+        if (!device.staleSince) found.push(device);
+      }
+      return found;
+    }),
+  );
+  return parts.flat();
+}
+
+/** The push service said the token is dead: the device gets nothing more until the app registers it again. */
+export async function markStale(tenantId: string, id: string, reason: string, at: string): Promise<void> {
+  try {
+    await (await devices()).updateEntity({ partitionKey: tenantKey(tenantId), rowKey: id, staleSince: at, staleReason: reason }, 'Merge');
+  } catch (error) {
+    if (!isStatus(error, 404)) throw error;
+  }
+}

@@ -1,0 +1,441 @@
+/**
+ * The message store over Azure Tables (DESIGN.md §8): table `messages` (PartitionKey tenant, RowKey
+ * message id, ETag-guarded) and table `audit` (PartitionKey `tenant:message`, RowKey inverted time, so
+ * newest first). Every method takes the tenant and builds the keys from it, so no query can be written
+ * that reaches across tenants; a message of another tenant simply does not exist here.
+ */
+import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { z } from 'zod';
+import { MESSAGE_STATUSES, type MessageStatus } from '../../core/lifecycle.js';
+import { DraftInput } from '../../core/message.js';
+import { now } from '../runtime/clock.js';
+import { findEntity, isPlainHttp, isStatus } from './storageClients.js';
+import { inverted, MAX_TIME, MESSAGE_ID, messageId, messageKey, tenantKey } from './keys.js';
+
+export interface Actor {
+  id: string;
+  upn: string;
+  name: string;
+}
+
+export interface MessageRecord {
+  id: string;
+  status: MessageStatus;
+  draft: DraftInput;
+  author: Actor;
+  createdAt: string;
+  updatedAt: string;
+  /** Counts changes; orders audit rows written in the same millisecond. */
+  version: number;
+  /** The row's ETag: a change succeeds only against the version it was read at. */
+  etag: string;
+  /** The last status change and who made it (a decision's author, for "already decided by …"). */
+  lastAction?: TransitionAction;
+  lastActor?: Actor;
+  /** The lifecycle orchestration's instance id, from the latest submission. */
+  lifecycle?: string;
+  /** When the message last became Active (its delivery began). */
+  activatedAt?: string;
+}
+
+export const TRANSITION_ACTIONS = [
+  'submitted',
+  'sent',
+  'withdrawn',
+  'approved',
+  'rejected',
+  'autoRejected',
+  'started',
+  'expired',
+  'delivered',
+  'cancelled',
+] as const;
+export type TransitionAction = (typeof TRANSITION_ACTIONS)[number];
+export type AuditAction = 'created' | 'modified' | 'deleted' | TransitionAction;
+
+export interface TransitionRequest {
+  /** The statuses the change may start from; anything else means someone got there first. */
+  from: readonly MessageStatus[];
+  to: MessageStatus;
+  action: TransitionAction;
+  by: Actor;
+  comment?: string;
+  lifecycle?: string;
+}
+
+export type TransitionResult = { ok: true; message: MessageRecord } | { ok: false; message: MessageRecord | undefined };
+
+export interface AuditEntry {
+  at: string;
+  action: AuditAction;
+  by: Actor;
+  /** The status after the change. */
+  status: MessageStatus;
+  /** For `modified`: the top-level fields that changed. */
+  fields?: string[];
+  comment?: string;
+}
+
+export interface ListQuery {
+  status?: MessageStatus;
+  location?: string;
+  objective?: string;
+  /** A case-insensitive prefix of the name (Tables can range over a prefix, not search inside a string). */
+  name?: string;
+  pageSize: number;
+  continuation?: string;
+}
+
+/** What reports need of a message: who it is and the columns they filter on. */
+export interface MessageIndexEntry {
+  id: string;
+  name: string;
+  status: MessageStatus;
+  location: string;
+  objective: string;
+}
+
+export interface MessagePage {
+  items: MessageRecord[];
+  /** Opaque; present when there may be more. */
+  continuation?: string;
+}
+
+/** The message changed since the caller read it (its ETag no longer matches). */
+export class StaleMessage extends Error {}
+/** A continuation token that this store did not hand out. */
+export class InvalidContinuation extends Error {}
+
+export interface MessageStore {
+  create(tenant: string, draft: DraftInput, by: Actor): Promise<MessageRecord>;
+  get(tenant: string, id: string): Promise<MessageRecord | undefined>;
+  list(tenant: string, query: ListQuery): Promise<MessagePage>;
+  /** Replaces the draft of `current`; throws StaleMessage when the row moved on since `current` was read. */
+  modify(tenant: string, current: MessageRecord, draft: DraftInput, by: Actor, fields: string[]): Promise<MessageRecord>;
+  /** Deletes `current`; throws StaleMessage when the row moved on since it was read. */
+  delete(tenant: string, current: MessageRecord, by: Actor): Promise<void>;
+  /** Every message of the tenant matching the filters, newest first, without drafts (one lean query). */
+  index(tenant: string, filter: Pick<ListQuery, 'status' | 'location' | 'objective'>): AsyncIterable<MessageIndexEntry>;
+  /** The audit trail, newest first. */
+  audit(tenant: string, id: string): Promise<AuditEntry[]>;
+  /**
+   * A status change, conditional on the current status (and guarded by the ETag against a concurrent one).
+   * Repeating the change that was made last is a no-op that succeeds, so an activity may run twice.
+   */
+  transition(tenant: string, id: string, change: TransitionRequest): Promise<TransitionResult>;
+  /** Records the occurrence now being delivered and when the next one is due (none: no resend). */
+  setOccurrence(tenant: string, id: string, occurrence: number, nextAt: string | undefined): Promise<void>;
+  /** Active messages of every tenant whose next occurrence is due at `at` (the resend timer's query). */
+  dueOccurrences(at: string): AsyncIterable<{ tenant: string; id: string; occurrence: number }>;
+}
+
+const auditRowKey = (time: number, version: number) => `${inverted(time, MAX_TIME, 11)}-${inverted(version, 0xffff_ffff, 8)}`;
+
+const auditKey = messageKey;
+
+const MessageRow = z.object({
+  rowKey: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  draft: z.string(),
+  authorId: z.string(),
+  authorUpn: z.string(),
+  authorName: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+  etag: z.string(),
+  lastAction: z.enum(TRANSITION_ACTIONS).optional(),
+  lastActorId: z.string().optional(),
+  lastActorUpn: z.string().optional(),
+  lastActorName: z.string().optional(),
+  lifecycle: z.string().optional(),
+  activatedAt: z.string().optional(),
+});
+type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
+  name?: string;
+  nameKey?: string;
+  objective?: string;
+  location?: string;
+};
+
+const AuditRow = z.object({
+  at: z.string(),
+  action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_ACTIONS]),
+  byId: z.string(),
+  byUpn: z.string(),
+  byName: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  fields: z.string().optional(),
+  comment: z.string().optional(),
+});
+type AuditRow = z.infer<typeof AuditRow>;
+
+function toRecord(entity: TableEntityResult<Record<string, unknown>>): MessageRecord {
+  const row = MessageRow.parse(entity);
+  return {
+    id: row.rowKey,
+    status: row.status,
+    // Written by this module from a validated DraftInput; parsing it again keeps defaults of newer schemas.
+    draft: DraftInput.parse(JSON.parse(row.draft)),
+    author: { id: row.authorId, upn: row.authorUpn, name: row.authorName },
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    version: row.version,
+    etag: row.etag,
+    ...(row.lastAction ? { lastAction: row.lastAction } : {}),
+    ...(row.lastActorId ? { lastActor: { id: row.lastActorId, upn: row.lastActorUpn ?? '', name: row.lastActorName ?? '' } } : {}),
+    ...(row.lifecycle ? { lifecycle: row.lifecycle } : {}),
+    ...(row.activatedAt ? { activatedAt: row.activatedAt } : {}),
+  };
+}
+
+/** A message as its row. The columns lists filter on are copied out of the draft, as Tables cannot filter inside JSON. */
+const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
+  status: m.status,
+  draft: JSON.stringify(m.draft),
+  name: m.draft.name,
+  nameKey: m.draft.name?.toLowerCase(),
+  objective: m.draft.objective,
+  location: m.draft.location,
+  authorId: m.author.id,
+  authorUpn: m.author.upn,
+  authorName: m.author.name,
+  createdAt: m.createdAt,
+  updatedAt: m.updatedAt,
+  version: m.version,
+  lastAction: m.lastAction,
+  lastActorId: m.lastActor?.id,
+  lastActorUpn: m.lastActor?.upn,
+  lastActorName: m.lastActor?.name,
+  lifecycle: m.lifecycle,
+  activatedAt: m.activatedAt,
+});
+
+// The continuation is the last id of the page: the next page is the rows after it. Encoded so clients
+// treat it as opaque and so a hand-made one is recognisably foreign.
+const encodeContinuation = (lastId: string) => Buffer.from(`after:${lastId}`).toString('base64url');
+function decodeContinuation(token: string): string {
+  const match = /^after:([0-9a-f]{21})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidContinuation('the continuation token is not one this API handed out');
+  return match[1]!;
+}
+
+function filterConditions(tenant: string, filter: Pick<ListQuery, 'status' | 'location' | 'objective'>): string[] {
+  const conditions = [odata`PartitionKey eq ${tenantKey(tenant)}`];
+  if (filter.status) conditions.push(odata`status eq ${filter.status}`);
+  if (filter.location) conditions.push(odata`location eq ${filter.location}`);
+  if (filter.objective) conditions.push(odata`objective eq ${filter.objective}`);
+  return conditions;
+}
+
+export function tableMessageStore(connectionString: string): MessageStore {
+  const options = { allowInsecureConnection: isPlainHttp(connectionString) };
+  const table = (name: string) => {
+    const client = TableClient.fromConnectionString(connectionString, name, options);
+    let created: Promise<void> | undefined;
+    // Created on first use (once per process); a failed attempt is retried by the next call.
+    return async () => {
+      created ??= client.createTable().catch((error: unknown) => {
+        created = undefined;
+        throw error;
+      });
+      await created;
+      return client;
+    };
+  };
+  const messages = table('messages');
+  const audit = table('audit');
+
+  const appendAudit = async (
+    tenant: string,
+    id: string,
+    version: number,
+    entry: Omit<AuditRow, 'at'>,
+    time: number,
+    idempotent = false,
+  ) => {
+    const row: AuditRow = { ...entry, at: new Date(time).toISOString() };
+    const entity = { partitionKey: auditKey(tenant, id), rowKey: auditRowKey(time, version), ...row };
+    // A transition's row is keyed by the change's own time and version, so writing it again is harmless.
+    if (idempotent) await (await audit()).upsertEntity(entity, 'Replace');
+    else await (await audit()).createEntity(entity);
+  };
+  const actorColumns = (by: Actor) => ({ byId: by.id, byUpn: by.upn, byName: by.name });
+  const auditEntry = (change: TransitionRequest): Omit<AuditRow, 'at'> => ({
+    action: change.action,
+    status: change.to,
+    ...actorColumns(change.by),
+    ...(change.comment ? { comment: change.comment } : {}),
+  });
+
+  return {
+    async create(tenant, draft, by) {
+      const time = now();
+      const id = messageId(time);
+      const at = new Date(time).toISOString();
+      const row = rowFor({ status: 'Draft', draft, author: by, createdAt: at, updatedAt: at, version: 1 });
+      const { etag } = await (await messages()).createEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...row });
+      await appendAudit(tenant, id, 1, { action: 'created', status: 'Draft', ...actorColumns(by) }, time);
+      return toRecord({ ...row, partitionKey: tenant, rowKey: id, etag: etag! });
+    },
+
+    async get(tenant, id) {
+      if (!MESSAGE_ID.test(id)) return undefined;
+      const e = await findEntity(await messages(), tenantKey(tenant), id);
+      return e && toRecord(e);
+    },
+
+    async list(tenant, query) {
+      const conditions = filterConditions(tenant, query);
+      if (query.continuation) conditions.push(odata`RowKey gt ${decodeContinuation(query.continuation)}`);
+      if (query.name) {
+        // Prefix range: every string that starts with `prefix` sorts in [prefix, prefix + U+FFFF).
+        const prefix = query.name.toLowerCase();
+        conditions.push(odata`nameKey ge ${prefix} and nameKey lt ${prefix + '\uffff'}`);
+      }
+      const items: MessageRecord[] = [];
+      // One row more than the page shows whether another page exists. Tables may answer a filtered query
+      // with short pages, so keep reading until the page is full or the partition ends.
+      const pages = (await messages())
+        .listEntities({ queryOptions: { filter: conditions.join(' and ') } })
+        .byPage({ maxPageSize: query.pageSize + 1 });
+      for await (const page of pages) {
+        items.push(...page.map((e) => toRecord(e as TableEntityResult<Record<string, unknown>>)));
+        if (items.length > query.pageSize) break;
+      }
+      if (items.length <= query.pageSize) return { items };
+      const shown = items.slice(0, query.pageSize);
+      return { items: shown, continuation: encodeContinuation(shown[shown.length - 1]!.id) };
+    },
+
+    async *index(tenant, filter) {
+      const conditions = filterConditions(tenant, filter);
+      const rows = (await messages()).listEntities<Record<string, unknown>>({
+        queryOptions: { filter: conditions.join(' and '), select: ['RowKey', 'name', 'status', 'location', 'objective'] },
+      });
+      for await (const e of rows)
+        yield {
+          id: String(e.rowKey),
+          name: String(e.name ?? ''),
+          status: e.status as MessageStatus,
+          location: String(e.location ?? ''),
+          objective: String(e.objective ?? ''),
+        };
+    },
+
+    async modify(tenant, current, draft, by, fields) {
+      const time = now();
+      const next = { ...current, draft, updatedAt: new Date(time).toISOString(), version: current.version + 1 };
+      let etag: string | undefined;
+      try {
+        // Replace, so a field the patch cleared leaves no stale filter column; the ETag makes it fail if
+        // anyone changed the row since `current` was read.
+        ({ etag } = await (
+          await messages()
+        ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: current.id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
+      } catch (error) {
+        if (isStatus(error, 412) || isStatus(error, 404)) throw new StaleMessage();
+        throw error;
+      }
+      await appendAudit(
+        tenant,
+        current.id,
+        next.version,
+        { action: 'modified', status: current.status, fields: fields.join(','), ...actorColumns(by) },
+        time,
+      );
+      return { ...next, etag: etag! };
+    },
+
+    async delete(tenant, current, by) {
+      const time = now();
+      try {
+        await (await messages()).deleteEntity(tenantKey(tenant), current.id, { etag: current.etag });
+      } catch (error) {
+        if (isStatus(error, 412) || isStatus(error, 404)) throw new StaleMessage();
+        throw error;
+      }
+      // Kept after the message is gone: the trail of who deleted what outlives the message.
+      await appendAudit(tenant, current.id, current.version + 1, { action: 'deleted', status: current.status, ...actorColumns(by) }, time);
+    },
+
+    async transition(tenant, id, change) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await this.get(tenant, id);
+        if (!current) return { ok: false, message: undefined };
+        if (current.status === change.to && current.lastAction === change.action) {
+          // Done before (an activity retried after a crash): make sure its audit row exists too.
+          await appendAudit(tenant, id, current.version, auditEntry(change), Date.parse(current.updatedAt), true);
+          return { ok: true, message: current };
+        }
+        if (!change.from.includes(current.status)) return { ok: false, message: current };
+        const time = now();
+        const next: Omit<MessageRecord, 'id' | 'etag'> = {
+          ...current,
+          status: change.to,
+          updatedAt: new Date(time).toISOString(),
+          version: current.version + 1,
+          lastAction: change.action,
+          lastActor: change.by,
+          lifecycle: change.lifecycle ?? current.lifecycle,
+          activatedAt: change.to === 'Active' ? new Date(time).toISOString() : current.activatedAt,
+        };
+        let etag: string | undefined;
+        try {
+          ({ etag } = await (
+            await messages()
+          ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
+        } catch (error) {
+          if (isStatus(error, 412)) continue; // changed meanwhile: look again
+          if (isStatus(error, 404)) return { ok: false, message: undefined };
+          throw error;
+        }
+        await appendAudit(tenant, id, next.version, auditEntry(change), time, true);
+        return { ok: true, message: { ...next, id, etag: etag! } };
+      }
+      return { ok: false, message: await this.get(tenant, id) };
+    },
+
+    async setOccurrence(tenant, id, occurrence, nextAt) {
+      await (
+        await messages()
+      ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, occurrence, nextOccurrenceAt: nextAt ?? '' }, 'Merge');
+    },
+
+    async *dueOccurrences(at) {
+      const rows = (await messages()).listEntities<{ occurrence?: number }>({
+        queryOptions: {
+          filter: odata`status eq 'Active' and nextOccurrenceAt gt '' and nextOccurrenceAt le ${at}`,
+          select: ['PartitionKey', 'RowKey', 'occurrence'],
+        },
+      });
+      for await (const row of rows) yield { tenant: row.partitionKey!, id: row.rowKey!, occurrence: Number(row.occurrence ?? 0) };
+    },
+
+    async audit(tenant, id) {
+      if (!MESSAGE_ID.test(id)) return [];
+      const entries: AuditEntry[] = [];
+      const rows = (await audit()).listEntities({ queryOptions: { filter: odata`PartitionKey eq ${auditKey(tenant, id)}` } });
+      for await (const entity of rows) {
+        const row = AuditRow.parse(entity);
+        entries.push({
+          at: row.at,
+          action: row.action,
+          by: { id: row.byId, upn: row.byUpn, name: row.byName },
+          status: row.status,
+          ...(row.fields !== undefined ? { fields: row.fields ? row.fields.split(',') : [] } : {}),
+          ...(row.comment ? { comment: row.comment } : {}),
+        });
+      }
+      return entries;
+    },
+  };
+}
+
+let shared: MessageStore | undefined;
+/** The app's store, on the storage account in `AzureWebJobsStorage` (devhost sets it explicitly). */
+export function messageStore(): MessageStore {
+  const connection = process.env.AzureWebJobsStorage;
+  if (!connection) throw new Error('AzureWebJobsStorage is not set: the message store needs a storage connection string');
+  return (shared ??= tableMessageStore(connection));
+}

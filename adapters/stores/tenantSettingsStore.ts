@@ -1,0 +1,46 @@
+/**
+ * Per-tenant settings (DESIGN.md §8 `tenants`: PartitionKey tenant, RowKey `settings`): the licence tier,
+ * which gates custom messages and advanced targeting; the default time zone for schedules and the day
+ * reports count in; who audiences include; and what per-recipient data is kept and for how long.
+ */
+import { isStatus, table } from './storageClients.js';
+import { z } from 'zod';
+import { isTimeZone, LICENCE_TIERS } from '../../core/message.js';
+
+export const TenantSettings = z
+  .object({
+    licence: z.enum(LICENCE_TIERS),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
+    /** Guests (B2B users) are left out of every audience unless this is on. */
+    includeGuests: z.boolean().default(false),
+    /** Days per-recipient events are kept; a daily timer purges older ones (the daily counters stay). */
+    retentionDays: z
+      .number({ error: 'must be a whole number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be 1 to 3650 days')
+      .max(3650, 'must be 1 to 3650 days')
+      .default(365),
+    /** Off: per-recipient engagement is not exported (reports keep the totals). */
+    recipientReports: z.boolean().default(true),
+  })
+  .strict();
+export type TenantSettings = z.output<typeof TenantSettings>;
+
+/** A tenant nobody has configured: full features (E5) in UTC, so a new organisation can try everything. */
+export const DEFAULT_SETTINGS: TenantSettings = TenantSettings.parse({ licence: 'E5', timeZone: 'UTC' });
+
+export async function getTenantSettings(tenant: string): Promise<TenantSettings> {
+  try {
+    const row = await (await table('tenants')).getEntity<Record<string, unknown>>(tenant, 'settings');
+    const { licence, timeZone, includeGuests, retentionDays, recipientReports } = row;
+    return TenantSettings.parse({ licence, timeZone, includeGuests, retentionDays, recipientReports });
+  } catch (error) {
+    if (isStatus(error, 404)) return DEFAULT_SETTINGS;
+    throw error;
+  }
+}
+
+export async function putTenantSettings(tenant: string, settings: TenantSettings): Promise<TenantSettings> {
+  await (await table('tenants')).upsertEntity({ partitionKey: tenant, rowKey: 'settings', ...settings }, 'Replace');
+  return settings;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'vitest';
+import { SingleFlightCache } from '../../../../adapters/runtime/inboxCache.js';
+
+describe('SingleFlightCache', () => {
+  test('concurrent misses share one load; a fresh entry is not loaded again; a stale one is', async () => {
+    let time = 1_000;
+    const cache = new SingleFlightCache<string, number>(5_000, Infinity, () => time);
+    let loads = 0;
+    const load = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return ++loads;
+    };
+    expect(await Promise.all([cache.get('a', load), cache.get('a', load), cache.get('a', load)])).toEqual([1, 1, 1]);
+    time += 4_999;
+    expect(await cache.get('a', load)).toBe(1);
+    time += 1;
+    expect(await cache.get('a', load)).toBe(2);
+    expect(loads).toBe(2);
+  });
+
+  test('a failed load is not kept: the next request tries again', async () => {
+    const cache = new SingleFlightCache<string, string>(5_000, Infinity, () => 0);
+    await expect(cache.get('a', () => Promise.reject(new Error('directory down')))).rejects.toThrow('directory down');
+    expect(await cache.get('a', async () => 'back')).toBe('back');
+  });
+
+  test('past its bound it forgets the least recently used entry', async () => {
+    const cache = new SingleFlightCache<string, string>(60_000, 2, () => 0);
+    const loaded: string[] = [];
+    const load = (key: string) => async () => (loaded.push(key), key);
+    await cache.get('a', load('a'));
+    await cache.get('b', load('b'));
+    await cache.get('a', load('a')); // a is now more recent than b
+    await cache.get('c', load('c')); // evicts b
+    await cache.get('a', load('a'));
+    await cache.get('b', load('b'));
+    expect(loaded).toEqual(['a', 'b', 'c', 'b']);
+  });
+});
