@@ -1,6 +1,8 @@
 /**
- * A message's status machine (DESIGN.md §3). Pure: which transition may happen from which status, and
- * where it leads. Who may ask for it is `roles.ts`; when it happens is the lifecycle orchestration.
+ * A message's status machine, the only place a status change is decided (docs/lifecycle.md). Pure: which
+ * transition may happen from which status, where it leads, and the past-tense word the audit trail keeps
+ * for it. Who may ask for it is `roles.ts`; when it happens is the lifecycle orchestration
+ * (`workflows/messageLifecycle.ts`); the HTTP pre-checks and the store's conditional write both ask here.
  */
 
 export const MESSAGE_STATUSES = [
@@ -15,19 +17,36 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/** What is asked for (imperative); the audit trail records what happened (PAST_TENSE). */
 export const TRANSITIONS = [
   'submit',
+  'send',
   'approve',
   'reject',
   'autoReject',
   'withdraw',
   'start',
-  'end',
+  'expire',
   'deliver',
   'cancel',
-  'sendUrgent',
 ] as const;
 export type Transition = (typeof TRANSITIONS)[number];
+
+export const PAST_TENSE = {
+  submit: 'submitted',
+  send: 'sent',
+  approve: 'approved',
+  reject: 'rejected',
+  autoReject: 'autoRejected',
+  withdraw: 'withdrawn',
+  start: 'started',
+  expire: 'expired',
+  deliver: 'delivered',
+  cancel: 'cancelled',
+} as const satisfies Record<Transition, string>;
+/** A transition as the audit trail and `lastAction` name it. */
+export type TransitionRecord = (typeof PAST_TENSE)[Transition];
+export const TRANSITION_RECORDS = Object.values(PAST_TENSE) as TransitionRecord[];
 
 export interface TransitionContext {
   /** Pre-made (template) messages need no approval. */
@@ -35,24 +54,30 @@ export interface TransitionContext {
   urgent: boolean;
 }
 
-export type TransitionResult = { ok: true; status: MessageStatus } | { ok: false; reason: string };
+/** The context a message's own draft gives its transitions. */
+export const transitionContext = (draft: { template?: { kind: string }; urgent?: boolean }): TransitionContext => ({
+  premade: draft.template?.kind === 'premade',
+  urgent: draft.urgent ?? false,
+});
+
+export type TransitionCheck = { ok: true; status: MessageStatus } | { ok: false; reason: string };
 
 const TERMINAL: ReadonlySet<MessageStatus> = new Set(['Delivered', 'Expired', 'Cancelled']);
 
 export const isTerminal = (s: MessageStatus) => TERMINAL.has(s);
 
 /** Where `transition` takes a message in `status`, or why it cannot. */
-export function transition(status: MessageStatus, t: Transition, ctx: TransitionContext): TransitionResult {
-  const to = (next: MessageStatus): TransitionResult => ({ ok: true, status: next });
-  const no = (why: string): TransitionResult => ({ ok: false, reason: why });
+export function transition(status: MessageStatus, t: Transition, ctx: TransitionContext): TransitionCheck {
+  const to = (next: MessageStatus): TransitionCheck => ({ ok: true, status: next });
+  const no = (why: string): TransitionCheck => ({ ok: false, reason: why });
   switch (t) {
     case 'submit':
       if (status !== 'Draft') return no(`only a Draft can be submitted; the message is ${status}`);
-      if (ctx.urgent) return no('an urgent message is sent, not submitted');
+      if (ctx.urgent) return no('an urgent message is sent at once, not submitted: send it instead');
       return to(ctx.premade ? 'Scheduled' : 'PendingApproval');
-    case 'sendUrgent':
+    case 'send':
       if (status !== 'Draft') return no(`only a Draft can be sent; the message is ${status}`);
-      if (!ctx.urgent) return no('only an urgent message can be sent at once; submit it instead');
+      if (!ctx.urgent) return no('only an urgent message is sent at once; submit this one instead');
       return to('Active');
     case 'approve':
     case 'reject':
@@ -66,7 +91,7 @@ export function transition(status: MessageStatus, t: Transition, ctx: Transition
     case 'start':
       if (status !== 'Scheduled') return no(`only a Scheduled message can start; the message is ${status}`);
       return to('Active');
-    case 'end':
+    case 'expire':
       if (status !== 'Active') return no(`only an Active message can expire; the message is ${status}`);
       return to('Expired');
     case 'deliver':

@@ -5,7 +5,7 @@ import type { Location } from '../../core/message.js';
 
 /** `templates/` at the app's root, seen from this file whether it runs from source or from `dist/`. */
 export function templatesDir(): URL {
-  const candidates = [new URL('../templates/', import.meta.url), new URL('../../templates/', import.meta.url)];
+  const candidates = [new URL('../../templates/', import.meta.url), new URL('../../../templates/', import.meta.url)];
   const found = candidates.find((dir) => existsSync(new URL('email-templates.json', dir)));
   if (!found) throw new Error(`templates not found in ${candidates.map((c) => c.pathname).join(' or ')}`);
   return found;

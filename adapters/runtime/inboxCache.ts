@@ -13,7 +13,8 @@ import { candidate, URGENT_WINDOW_MS, type Candidate } from '../../core/eligibil
 import type { MessageStatus } from '../../core/lifecycle.js';
 import { now } from './clock.js';
 import { directory } from '../services/graphDirectory.js';
-import { messageStore, type MessageRecord } from '../stores/messageStore.js';
+import type { MessageRecord } from '../../core/records.js';
+import { messageStore } from '../stores/messageStore.js';
 import { getTenantSettings, type TenantSettings } from '../stores/tenantSettingsStore.js';
 
 export const MESSAGES_TTL_MS = 5_000;

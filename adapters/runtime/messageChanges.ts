@@ -4,7 +4,7 @@
  * runs in another instance (scaled out on Azure), the waiter's slow poll still finds the change.
  */
 import { EventEmitter } from 'node:events';
-import type { MessageRecord } from '../stores/messageStore.js';
+import type { MessageRecord } from '../../core/records.js';
 
 const changes = new EventEmitter();
 changes.setMaxListeners(0);

@@ -14,6 +14,7 @@ import { odata, TableTransaction, type TableEntityResult, type TransactionAction
 import type { Channel, DeliveryStatus } from '../../core/delivery.js';
 import { messageKey } from './keys.js';
 import { findEntity, isStatus, table } from './storageClients.js';
+import type { BatchRef } from '../../core/hops.js';
 
 /** Recipients per chunk: one Teams bulk request (≤ 100) and one transaction with the summary (≤ 100 operations). */
 export const CHUNK_SIZE = 99;
@@ -36,13 +37,6 @@ export interface Delivery extends Recipient {
   attempts: number;
   reason?: string;
   sentAt?: string;
-}
-
-export interface BatchRef {
-  tenantId: string;
-  messageId: string;
-  occurrence: number;
-  batch: number;
 }
 
 export interface BatchSummary {

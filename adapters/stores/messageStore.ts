@@ -6,75 +6,19 @@
  */
 import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
 import { z } from 'zod';
-import { MESSAGE_STATUSES, type MessageStatus } from '../../core/lifecycle.js';
+import {
+  MESSAGE_STATUSES,
+  PAST_TENSE,
+  transition,
+  transitionContext,
+  TRANSITION_RECORDS,
+  type MessageStatus,
+} from '../../core/lifecycle.js';
+import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../core/records.js';
 import { DraftInput } from '../../core/message.js';
 import { now } from '../runtime/clock.js';
 import { findEntity, isPlainHttp, isStatus } from './storageClients.js';
 import { inverted, MAX_TIME, MESSAGE_ID, messageId, messageKey, tenantKey } from './keys.js';
-
-export interface Actor {
-  id: string;
-  upn: string;
-  name: string;
-}
-
-export interface MessageRecord {
-  id: string;
-  status: MessageStatus;
-  draft: DraftInput;
-  author: Actor;
-  createdAt: string;
-  updatedAt: string;
-  /** Counts changes; orders audit rows written in the same millisecond. */
-  version: number;
-  /** The row's ETag: a change succeeds only against the version it was read at. */
-  etag: string;
-  /** The last status change and who made it (a decision's author, for "already decided by …"). */
-  lastAction?: TransitionAction;
-  lastActor?: Actor;
-  /** The lifecycle orchestration's instance id, from the latest submission. */
-  lifecycle?: string;
-  /** When the message last became Active (its delivery began). */
-  activatedAt?: string;
-}
-
-export const TRANSITION_ACTIONS = [
-  'submitted',
-  'sent',
-  'withdrawn',
-  'approved',
-  'rejected',
-  'autoRejected',
-  'started',
-  'expired',
-  'delivered',
-  'cancelled',
-] as const;
-export type TransitionAction = (typeof TRANSITION_ACTIONS)[number];
-export type AuditAction = 'created' | 'modified' | 'deleted' | TransitionAction;
-
-export interface TransitionRequest {
-  /** The statuses the change may start from; anything else means someone got there first. */
-  from: readonly MessageStatus[];
-  to: MessageStatus;
-  action: TransitionAction;
-  by: Actor;
-  comment?: string;
-  lifecycle?: string;
-}
-
-export type TransitionResult = { ok: true; message: MessageRecord } | { ok: false; message: MessageRecord | undefined };
-
-export interface AuditEntry {
-  at: string;
-  action: AuditAction;
-  by: Actor;
-  /** The status after the change. */
-  status: MessageStatus;
-  /** For `modified`: the top-level fields that changed. */
-  fields?: string[];
-  comment?: string;
-}
 
 export interface ListQuery {
   status?: MessageStatus;
@@ -119,10 +63,11 @@ export interface MessageStore {
   /** The audit trail, newest first. */
   audit(tenant: string, id: string): Promise<AuditEntry[]>;
   /**
-   * A status change, conditional on the current status (and guarded by the ETag against a concurrent one).
-   * Repeating the change that was made last is a no-op that succeeds, so an activity may run twice.
+   * A status change as the status machine (`core/lifecycle.ts`) decides it from the current row, written
+   * against the row's ETag so a concurrent change wins or loses whole. Repeating the change that was made
+   * last is a no-op that succeeds, so an activity may run twice.
    */
-  transition(tenant: string, id: string, change: TransitionRequest): Promise<TransitionResult>;
+  transition(tenant: string, id: string, change: TransitionRequest): Promise<AppliedTransition>;
   /** Records the occurrence now being delivered and when the next one is due (none: no resend). */
   setOccurrence(tenant: string, id: string, occurrence: number, nextAt: string | undefined): Promise<void>;
   /** Active messages of every tenant whose next occurrence is due at `at` (the resend timer's query). */
@@ -144,7 +89,7 @@ const MessageRow = z.object({
   updatedAt: z.string(),
   version: z.number().int(),
   etag: z.string(),
-  lastAction: z.enum(TRANSITION_ACTIONS).optional(),
+  lastAction: z.enum(TRANSITION_RECORDS).optional(),
   lastActorId: z.string().optional(),
   lastActorUpn: z.string().optional(),
   lastActorName: z.string().optional(),
@@ -160,7 +105,7 @@ type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
 
 const AuditRow = z.object({
   at: z.string(),
-  action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_ACTIONS]),
+  action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_RECORDS]),
   byId: z.string(),
   byUpn: z.string(),
   byName: z.string(),
@@ -261,9 +206,9 @@ export function tableMessageStore(connectionString: string): MessageStore {
     else await (await audit()).createEntity(entity);
   };
   const actorColumns = (by: Actor) => ({ byId: by.id, byUpn: by.upn, byName: by.name });
-  const auditEntry = (change: TransitionRequest): Omit<AuditRow, 'at'> => ({
-    action: change.action,
-    status: change.to,
+  const auditEntry = (change: TransitionRequest, status: MessageStatus): Omit<AuditRow, 'at'> => ({
+    action: PAST_TENSE[change.transition],
+    status,
     ...actorColumns(change.by),
     ...(change.comment ? { comment: change.comment } : {}),
   });
@@ -360,25 +305,27 @@ export function tableMessageStore(connectionString: string): MessageStore {
     },
 
     async transition(tenant, id, change) {
+      const action = PAST_TENSE[change.transition];
       for (let attempt = 0; attempt < 5; attempt++) {
         const current = await this.get(tenant, id);
-        if (!current) return { ok: false, message: undefined };
-        if (current.status === change.to && current.lastAction === change.action) {
+        if (!current) return { ok: false, message: undefined, reason: 'the message no longer exists' };
+        if (current.lastAction === action) {
           // Done before (an activity retried after a crash): make sure its audit row exists too.
-          await appendAudit(tenant, id, current.version, auditEntry(change), Date.parse(current.updatedAt), true);
+          await appendAudit(tenant, id, current.version, auditEntry(change, current.status), Date.parse(current.updatedAt), true);
           return { ok: true, message: current };
         }
-        if (!change.from.includes(current.status)) return { ok: false, message: current };
+        const check = transition(current.status, change.transition, transitionContext(current.draft));
+        if (!check.ok) return { ok: false, message: current, reason: check.reason };
         const time = now();
         const next: Omit<MessageRecord, 'id' | 'etag'> = {
           ...current,
-          status: change.to,
+          status: check.status,
           updatedAt: new Date(time).toISOString(),
           version: current.version + 1,
-          lastAction: change.action,
+          lastAction: action,
           lastActor: change.by,
           lifecycle: change.lifecycle ?? current.lifecycle,
-          activatedAt: change.to === 'Active' ? new Date(time).toISOString() : current.activatedAt,
+          activatedAt: check.status === 'Active' ? new Date(time).toISOString() : current.activatedAt,
         };
         let etag: string | undefined;
         try {
@@ -387,13 +334,14 @@ export function tableMessageStore(connectionString: string): MessageStore {
           ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
         } catch (error) {
           if (isStatus(error, 412)) continue; // changed meanwhile: look again
-          if (isStatus(error, 404)) return { ok: false, message: undefined };
+          if (isStatus(error, 404)) return { ok: false, message: undefined, reason: 'the message no longer exists' };
           throw error;
         }
-        await appendAudit(tenant, id, next.version, auditEntry(change), time, true);
+        await appendAudit(tenant, id, next.version, auditEntry(change, check.status), time, true);
         return { ok: true, message: { ...next, id, etag: etag! } };
       }
-      return { ok: false, message: await this.get(tenant, id) };
+      const message = await this.get(tenant, id);
+      return { ok: false, message, reason: `the message kept changing while it was being ${action}` };
     },
 
     async setOccurrence(tenant, id, occurrence, nextAt) {

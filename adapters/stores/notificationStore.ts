@@ -6,7 +6,7 @@
  */
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import { messageId, MESSAGE_ID, tenantKey } from './keys.js';
-import type { Actor } from './messageStore.js';
+import type { Actor } from '../../core/records.js';
 import { findEntity, table } from './storageClients.js';
 
 export interface NotificationRecord {

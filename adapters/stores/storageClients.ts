@@ -5,6 +5,7 @@
 import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
+import type { QueueHop } from '../../core/hops.js';
 
 const connection = () => {
   const value = process.env.AzureWebJobsStorage;
@@ -57,7 +58,8 @@ const queues = new Map<string, { client: QueueClient; created?: Promise<unknown>
  * Sends a JSON message to a queue the app's queue triggers read. Base64, as the Functions host expects by
  * default (host.json `extensions.queues.messageEncoding`). `delayMs` keeps it invisible that long.
  */
-export async function enqueue(name: string, body: unknown, delayMs = 0): Promise<void> {
+export async function enqueue<T>(hop: QueueHop<T>, body: T, delayMs = 0): Promise<void> {
+  const name = hop.name;
   let entry = queues.get(name);
   if (!entry) {
     entry = { client: new QueueClient(connection(), name) };

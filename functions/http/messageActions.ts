@@ -8,23 +8,17 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
-import { messageStore, type MessageRecord } from '../../adapters/stores/messageStore.js';
+import { messageStore } from '../../adapters/stores/messageStore.js';
+import type { MessageRecord } from '../../core/records.js';
 import { premadeIdsFor } from '../../adapters/rendering/templateCatalog.js';
 import { nextChange } from '../../adapters/runtime/messageChanges.js';
 import { copyImage } from '../../adapters/stores/imageStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { mayDecide } from '../../core/roles.js';
 import { LIMITS, submitProblems } from '../../core/message.js';
-import { CHANNEL_OF } from '../../core/delivery.js';
-import type { MessageStatus } from '../../core/lifecycle.js';
-import {
-  CANCEL_EVENT,
-  DECISION_EVENT,
-  LIFECYCLE,
-  lifecycleInstanceId,
-  type Decision,
-  type LifecycleInput,
-} from '../../workflows/messageLifecycle.js';
+import { transition, transitionContext, type Transition } from '../../core/lifecycle.js';
+import type { Decision } from '../../core/hops.js';
+import { sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
 import { Problem } from './problem.js';
 import { authorize, jsonBody } from './request.js';
 import { actor, existing, messageView } from './messages.js';
@@ -61,9 +55,10 @@ const answer = (message: MessageRecord | undefined, expectedBy?: string): HttpRe
   return { headers: { etag: message.etag }, jsonBody: messageView(message) };
 };
 
-const requireStatus = (message: MessageRecord, allowed: MessageStatus[], what: string) => {
-  if (!allowed.includes(message.status))
-    throw new Problem('status-conflict', `only a message that is ${allowed.join(' or ')} can be ${what}; the message is ${message.status}`);
+/** The status machine's answer before anything is started: a 409 with its reason when `t` cannot happen now. */
+const requireTransition = (message: MessageRecord, t: Transition) => {
+  const check = transition(message.status, t, transitionContext(message.draft));
+  if (!check.ok) throw new Problem('status-conflict', check.reason);
 };
 
 /** A message must be complete and follow the location rules before it leaves Draft. */
@@ -77,36 +72,14 @@ async function checkSubmittable(tenant: string, message: MessageRecord): Promise
 async function submit(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
-  requireStatus(message, ['Draft'], 'submitted');
-  if (message.draft.urgent) throw new Problem('status-conflict', 'an urgent message is sent, not submitted: POST …/send');
+  requireTransition(message, 'submit');
   await checkSubmittable(caller.tenantId, message);
-  return startLifecycle(client, caller, message);
+  return submitted(client, caller, message);
 }
 
 /** Starts the submission's orchestration and answers with the status it moves the message to. */
-async function startLifecycle(client: df.DurableClient, caller: Caller, message: MessageRecord): Promise<HttpResponseInit> {
-  const draft = message.draft;
-  const input: LifecycleInput = {
-    tenantId: caller.tenantId,
-    messageId: message.id,
-    premade: draft.template?.kind === 'premade',
-    urgent: draft.urgent ?? false,
-    start: draft.schedule?.start,
-    end: draft.schedule?.end,
-    frequency: draft.schedule?.frequency ?? 'once',
-    channel: CHANNEL_OF[draft.location!],
-    submittedBy: actor(caller),
-  };
-  const instanceId = lifecycleInstanceId(caller.tenantId, message.id, message.version);
-  const start = async () => {
-    try {
-      await client.startNew(LIFECYCLE, { instanceId, input });
-    } catch (error) {
-      // The same submission asked for again (say, after a crash before it took effect): it is under way already.
-      const status = await client.getStatus(instanceId).catch(() => undefined);
-      if (!status) throw error;
-    }
-  };
+async function submitted(client: df.DurableClient, caller: Caller, message: MessageRecord): Promise<HttpResponseInit> {
+  const start = () => startLifecycle(client, caller.tenantId, message, actor(caller));
   return answer(await settled(caller.tenantId, message.id, message.version, start));
 }
 
@@ -114,24 +87,18 @@ async function startLifecycle(client: df.DurableClient, caller: Caller, message:
 async function send(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
-  requireStatus(message, ['Draft'], 'sent');
-  if (!message.draft.urgent) throw new Problem('status-conflict', 'only an urgent message is sent at once; submit this one instead');
+  requireTransition(message, 'send');
   await checkSubmittable(caller.tenantId, message);
-  return startLifecycle(client, caller, message);
+  return submitted(client, caller, message);
 }
 
 /** Rejected → Draft, so the writer can address the approver's concerns and submit again. */
 async function withdraw(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
-  requireStatus(message, ['Rejected'], 'withdrawn');
-  const result = await messageStore().transition(caller.tenantId, message.id, {
-    from: ['Rejected'],
-    to: 'Draft',
-    action: 'withdrawn',
-    by: actor(caller),
-  });
-  if (!result.ok) throw new Problem('status-conflict', `the message is ${result.message?.status ?? 'gone'}; it can no longer be withdrawn`);
+  requireTransition(message, 'withdraw');
+  const result = await messageStore().transition(caller.tenantId, message.id, { transition: 'withdraw', by: actor(caller) });
+  if (!result.ok) throw new Problem('status-conflict', result.reason);
   return answer(result.message);
 }
 
@@ -166,17 +133,17 @@ async function decide(request: HttpRequest, client: df.DurableClient, approve: b
   const body = await jsonBody(request, approve ? Comment : RequiredComment);
   const message = await existing(caller, request.params.id!);
   if (!mayDecide(caller, message.author.id)) throw new Problem('forbidden', 'an approver cannot approve or reject their own message');
-  requireStatus(message, ['PendingApproval'], approve ? 'approved' : 'rejected');
+  requireTransition(message, approve ? 'approve' : 'reject');
   const decision: Decision = { approve, by: actor(caller), ...(body.comment ? { comment: body.comment } : {}) };
-  const raise = () => client.raiseEvent(message.lifecycle!, DECISION_EVENT, decision);
+  const raise = () => sendDecision(client, message, decision);
   return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
 async function cancel(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const caller = await authorize(request, 'message.write');
   const message = await existing(caller, request.params.id!);
-  requireStatus(message, ['PendingApproval', 'Scheduled', 'Active'], 'cancelled');
-  const raise = () => client.raiseEvent(message.lifecycle!, CANCEL_EVENT, { by: actor(caller) });
+  requireTransition(message, 'cancel');
+  const raise = () => sendCancel(client, message, actor(caller));
   return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 

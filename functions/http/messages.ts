@@ -6,16 +6,10 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
-import {
-  InvalidContinuation,
-  messageStore,
-  StaleMessage,
-  TRANSITION_ACTIONS,
-  type Actor,
-  type MessageRecord,
-} from '../../adapters/stores/messageStore.js';
+import { InvalidContinuation, messageStore, StaleMessage } from '../../adapters/stores/messageStore.js';
+import type { Actor, MessageRecord } from '../../core/records.js';
 import { messageTotals } from '../../adapters/stores/reportStore.js';
-import { isDeletable, isEditable, MESSAGE_STATUSES } from '../../core/lifecycle.js';
+import { isDeletable, isEditable, MESSAGE_STATUSES, TRANSITION_RECORDS } from '../../core/lifecycle.js';
 import { DraftInput, LIMITS, LOCATIONS, OBJECTIVES } from '../../core/message.js';
 import { figures } from '../../core/reportMath.js';
 import { handle, Problem, validationProblem } from './problem.js';
@@ -74,7 +68,7 @@ export const AuditTrail = z.object({
   items: z.array(
     z.object({
       at: z.iso.datetime(),
-      action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_ACTIONS]),
+      action: z.enum(['created', 'modified', 'deleted', ...TRANSITION_RECORDS]),
       by: ActorView,
       /** The status after the change. */
       status: z.enum(MESSAGE_STATUSES),

@@ -1,72 +1,47 @@
 /**
- * Delivery queues (DESIGN §4): `resolve-audience` turns an occurrence into batches; `deliver-teams` and
- * `deliver-email` each deliver one batch; their poison queues record what could not be delivered as
- * failed. When an occurrence has an outcome for every recipient, the message's lifecycle hears of it.
+ * Message delivery on queues (docs/delivery.md): `resolve-audience` turns an occurrence into batches;
+ * `deliver-teams` and `deliver-email` each deliver one batch; their poison queues record what could not
+ * be delivered as failed. When an occurrence has an outcome for every recipient, the message's lifecycle
+ * hears of it.
  */
-import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
-import { z } from 'zod';
+import { DELIVER_EMAIL, DELIVER_TEAMS, RESOLVE_AUDIENCE, type OccurrenceRef } from '../../core/hops.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
-import { batchRef, deliverBatch, failBatch, messageSender, type PushChannel } from '../../jobs/delivery/deliverBatch.js';
-import { deliverQueue, RESOLVE_QUEUE, type OccurrenceRef } from '../../jobs/delivery/occurrences.js';
+import { batchRef, deliverBatch, failBatch, messageSender } from '../../jobs/delivery/deliverBatch.js';
 import { failResolution, resolveAudience } from '../../jobs/delivery/resolveAudience.js';
-import { OCCURRENCE_DELIVERED_EVENT } from '../../workflows/messageLifecycle.js';
+import { announceDelivered } from '../../workflows/lifecycleClient.js';
+import type { DurableClient } from 'durable-functions';
+import { onQueueWithClient } from './queueTriggers.js';
 
-const Ref = z.object({
-  tenantId: z.string().min(1),
-  messageId: z.string().min(1),
-  occurrence: z.number().int().min(0),
-});
-const Batch = Ref.extend({ batch: z.number().int().min(0), notBefore: z.number().optional() });
+const delivered = async (client: DurableClient, ref: OccurrenceRef, log: (line: string) => void) =>
+  announceDelivered(client, await messageStore().get(ref.tenantId, ref.messageId), ref, log);
 
-async function announceDelivered(client: df.DurableClient, ref: OccurrenceRef, context: InvocationContext) {
-  const message = await messageStore().get(ref.tenantId, ref.messageId);
-  if (!message?.lifecycle) return;
-  try {
-    await client.raiseEvent(message.lifecycle, OCCURRENCE_DELIVERED_EVENT, { occurrence: ref.occurrence });
-  } catch (error) {
-    // The lifecycle has ended (cancelled, expired): nobody waits for this any more.
-    context.log(`message ${ref.messageId}: lifecycle ${message.lifecycle} did not take the delivered event: ${(error as Error).message}`);
-  }
-}
-
-df.app.client.storageQueue('resolveAudience', {
-  queueName: RESOLVE_QUEUE,
-  connection: 'AzureWebJobsStorage',
-  handler: async (body: unknown, client, context) => {
-    const ref = Ref.parse(body);
-    if (await resolveAudience(ref, (m) => context.log(m))) await announceDelivered(client, ref, context);
-  },
+onQueueWithClient('resolveAudience', RESOLVE_AUDIENCE, async (ref, client, log) => {
+  if (await resolveAudience(ref, log)) await delivered(client, ref, log);
 });
 
-df.app.client.storageQueue('resolveAudiencePoison', {
-  queueName: `${RESOLVE_QUEUE}-poison`,
-  connection: 'AzureWebJobsStorage',
-  handler: async (body: unknown, _client, context) => {
-    const ref = Ref.parse(body);
-    await failResolution(ref, 'the audience could not be resolved after repeated attempts (poison queue); see the logs', (m) =>
-      context.log(m),
-    );
-  },
-});
+onQueueWithClient(
+  'resolveAudiencePoison',
+  RESOLVE_AUDIENCE,
+  (ref, _client, log) =>
+    failResolution(ref, 'the audience could not be resolved after repeated attempts (poison queue); see the logs', log),
+  true,
+);
 
-for (const channel of ['teams', 'email'] as const satisfies PushChannel[]) {
-  df.app.client.storageQueue(`deliver${channel === 'teams' ? 'Teams' : 'Email'}`, {
-    queueName: deliverQueue(channel),
-    connection: 'AzureWebJobsStorage',
-    handler: async (body: unknown, client, context) => {
-      const job = Batch.parse(body);
-      const result = await deliverBatch(job, messageSender(channel, batchRef(job)), (m) => context.log(m));
-      if (result.occurrenceDelivered) await announceDelivered(client, job, context);
-    },
+for (const [channel, hop, name] of [
+  ['teams', DELIVER_TEAMS, 'deliverTeams'],
+  ['email', DELIVER_EMAIL, 'deliverEmail'],
+] as const) {
+  onQueueWithClient(name, hop, async (job, client, log) => {
+    const result = await deliverBatch(job, messageSender(channel, batchRef(job)), log);
+    if (result.occurrenceDelivered) await delivered(client, job, log);
   });
-  df.app.client.storageQueue(`deliver${channel === 'teams' ? 'Teams' : 'Email'}Poison`, {
-    queueName: `${deliverQueue(channel)}-poison`,
-    connection: 'AzureWebJobsStorage',
-    handler: async (body: unknown, client, context) => {
-      const job = Batch.parse(body);
-      const result = await failBatch(channel, job, 'delivery kept failing and was given up (poison queue)', (m) => context.log(m));
-      if (result.occurrenceDelivered) await announceDelivered(client, job, context);
+  onQueueWithClient(
+    `${name}Poison`,
+    hop,
+    async (job, client, log) => {
+      const result = await failBatch(channel, job, 'delivery kept failing and was given up (poison queue)', log);
+      if (result.occurrenceDelivered) await delivered(client, job, log);
     },
-  });
+    true,
+  );
 }

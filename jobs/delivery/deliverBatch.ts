@@ -16,23 +16,16 @@ import { dayOf } from '../../core/reportMath.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { count } from '../../adapters/stores/counterStore.js';
 import { clickUrl } from '../../adapters/runtime/clickLinks.js';
-import {
-  commitBatch,
-  CHUNK_SIZE,
-  LostBatchLease,
-  readBatch,
-  type BatchRef,
-  type BatchState,
-  type Delivery,
-} from '../../adapters/stores/deliveryStore.js';
+import { commitBatch, CHUNK_SIZE, LostBatchLease, readBatch, type BatchState, type Delivery } from '../../adapters/stores/deliveryStore.js';
 import { sendEmail } from '../../adapters/services/acsEmailSender.js';
 import { renderEmail } from '../../adapters/rendering/emailRenderer.js';
-import { messageStore, type MessageRecord } from '../../adapters/stores/messageStore.js';
+import type { MessageRecord } from '../../core/records.js';
+import { messageStore } from '../../adapters/stores/messageStore.js';
 import { channelLimiter } from '../../adapters/runtime/rateLimiter.js';
 import { enqueue } from '../../adapters/stores/storageClients.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { sendTeamsBulk, type TeamsNotification } from '../../adapters/services/teamsNotifier.js';
-import { deliverQueue } from './occurrences.js';
+import { DELIVER, type BatchMessage, type BatchRef, type DeliveryChannel } from '../../core/hops.js';
 import { isDelivered } from './deliveryProgress.js';
 
 /** Real time, not the app clock: it is about a worker being alive. DELIVERY_LEASE_SECONDS shortens it in crash tests. */
@@ -44,21 +37,13 @@ const STATUS_TTL_MS = 1_000;
 /** Where a message with no call to action sends a click. */
 const DEFAULT_LINK = 'https://www.microsoft365.com/';
 
-/** The channels whose batches this delivers: messages on Teams and email, custom notifications to devices. */
-export type PushChannel = 'teams' | 'email' | 'push';
-
 /** How a channel sends a batch's chunks. */
 export interface ChunkSender {
-  channel: PushChannel;
+  channel: DeliveryChannel;
   /** Why the rest of the batch must not go (the message was cancelled or ended); checked before each chunk. */
   stopReason(): Promise<string | undefined>;
   /** Sends a chunk: each recipient's outcome, or when (real ms) to resume because the channel must wait. */
   send(chunk: Delivery[]): Promise<Outcomes | number>;
-}
-
-export interface BatchMessage extends BatchRef {
-  /** Set on a re-queued continuation: the rest of the batch is not due before this (ms). */
-  notBefore?: number;
 }
 
 const hashNumber = (...parts: (string | number)[]) =>
@@ -176,7 +161,7 @@ export async function deliverBatch(job: BatchMessage, sender: ChunkSender, log: 
   // ends rather than drop the message (a finished batch answers the extra copy at no cost).
   const comeBack = async (why: string) => {
     const at = Math.max(state.summary.leaseUntil, Date.now()) + 1000;
-    await enqueue(deliverQueue(channel), { ...ref, notBefore: at } satisfies BatchMessage, at - Date.now());
+    await enqueue(DELIVER[channel], { ...ref, notBefore: at }, at - Date.now());
     log(`${where}: ${why}; looking again at ${new Date(at).toISOString()}`);
     return { occurrenceDelivered: false };
   };
@@ -193,7 +178,7 @@ export async function deliverBatch(job: BatchMessage, sender: ChunkSender, log: 
     await commitBatch(ref, state, [], 0, now());
     await tally();
     if (requeueAt !== undefined) {
-      await enqueue(deliverQueue(channel), { ...ref, notBefore: requeueAt } satisfies BatchMessage, Math.max(0, requeueAt - Date.now()));
+      await enqueue(DELIVER[channel], { ...ref, notBefore: requeueAt }, Math.max(0, requeueAt - Date.now()));
       log(
         `${where}: ${state.summary.total - state.summary.sent - state.summary.failed - state.summary.cancelled} left; resuming at ${new Date(requeueAt).toISOString()}`,
       );
@@ -240,7 +225,7 @@ async function sendTeamsPaced(ref: BatchRef, notification: TeamsNotification, ch
  * Brings the message's delivered and failed counters level with the batch's outcomes (exactly: the counter
  * store keeps what it counted of each batch, so a crash between the two is made good by the next call).
  */
-function outcomeCounter(channel: PushChannel, ref: BatchRef, state: BatchState) {
+function outcomeCounter(channel: DeliveryChannel, ref: BatchRef, state: BatchState) {
   let timeZone: Promise<string> | undefined;
   return async () => {
     timeZone ??= getTenantSettings(ref.tenantId).then((s) => s.timeZone);
@@ -289,7 +274,7 @@ async function work(
 
 /** The poison queue's end of a batch: whatever is still open is recorded as failed, never dropped silently. */
 export async function failBatch(
-  channel: PushChannel,
+  channel: DeliveryChannel,
   job: BatchMessage,
   reason: string,
   log: (message: string) => void,

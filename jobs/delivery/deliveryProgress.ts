@@ -1,7 +1,7 @@
 /** How far an occurrence's delivery has got: counts from the batch summaries, a rate and an ETA. */
 import { now } from '../../adapters/runtime/clock.js';
 import { batchSummaries, batchSummary, getOccurrence, pendingOf, type Occurrence } from '../../adapters/stores/deliveryStore.js';
-import type { OccurrenceRef } from './occurrences.js';
+import type { OccurrenceRef } from '../../core/hops.js';
 
 export interface OccurrenceProgress {
   occurrence: number;

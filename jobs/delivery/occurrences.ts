@@ -6,25 +6,17 @@
  */
 import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
 import { nextOccurrence } from '../../core/schedule.js';
-import type { MessageRecord } from '../../adapters/stores/messageStore.js';
+import { RESOLVE_AUDIENCE } from '../../core/hops.js';
+import type { MessageRecord } from '../../core/records.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import { enqueue } from '../../adapters/stores/storageClients.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
-
-export const RESOLVE_QUEUE = 'resolve-audience';
-export const deliverQueue = (channel: 'teams' | 'email' | 'push') => `deliver-${channel}`;
-
-export interface OccurrenceRef {
-  tenantId: string;
-  messageId: string;
-  occurrence: number;
-}
 
 /** Queues the occurrence's resolution and records when the next one is due. False for pulled (inbox) messages. */
 export async function startPushOccurrence(message: MessageRecord, tenantId: string, occurrence: number, at: number): Promise<boolean> {
   const location = message.draft.location;
   if (!location || !isPushChannel(CHANNEL_OF[location])) return false;
-  await enqueue(RESOLVE_QUEUE, { tenantId, messageId: message.id, occurrence } satisfies OccurrenceRef);
+  await enqueue(RESOLVE_AUDIENCE, { tenantId, messageId: message.id, occurrence });
   const schedule = message.draft.schedule;
   let nextAt: string | undefined;
   if (!message.draft.urgent && schedule?.start && schedule.end && (schedule.frequency ?? 'once') !== 'once') {

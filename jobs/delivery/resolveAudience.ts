@@ -11,20 +11,13 @@ import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
 import { Audience } from '../../core/message.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { directory } from '../../adapters/services/graphDirectory.js';
-import {
-  BATCH_SIZE,
-  startOccurrence,
-  updateOccurrence,
-  writeBatch,
-  type BatchRef,
-  type Recipient,
-} from '../../adapters/stores/deliveryStore.js';
+import { BATCH_SIZE, startOccurrence, updateOccurrence, writeBatch, type Recipient } from '../../adapters/stores/deliveryStore.js';
 import { clickedRecipients } from '../../adapters/stores/interactionStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import { enqueue } from '../../adapters/stores/storageClients.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { isDelivered } from './deliveryProgress.js';
-import { deliverQueue, type OccurrenceRef } from './occurrences.js';
+import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
 
 const WRITES_IN_FLIGHT = 4;
 
@@ -69,7 +62,7 @@ export async function resolveAudience(ref: OccurrenceRef, log: (message: string)
     if (batch.length === 0) return;
     const ref: BatchRef = { tenantId, messageId, occurrence, batch: index };
     const recipients = batch;
-    const written = writeBatch(ref, channel, recipients, now()).then(() => enqueue(deliverQueue(channel), ref));
+    const written = writeBatch(ref, channel, recipients, now()).then(() => enqueue(DELIVER[channel], ref));
     // Awaited below; until then a failure must not count as unhandled (which would end the process).
     written.catch(() => undefined);
     inFlight.push(written);

@@ -4,7 +4,7 @@
  * marked stale so nothing is sent to it again.
  */
 import { now } from '../../adapters/runtime/clock.js';
-import type { BatchRef } from '../../adapters/stores/deliveryStore.js';
+import type { BatchRef } from '../../core/hops.js';
 import { markStale } from '../../adapters/stores/deviceStore.js';
 import { getNotification, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import { sendPush } from '../../adapters/services/pushProviders.js';

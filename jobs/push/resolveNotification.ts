@@ -8,23 +8,15 @@
  * every send.
  */
 import { now } from '../../adapters/runtime/clock.js';
-import {
-  BATCH_SIZE,
-  startOccurrence,
-  updateOccurrence,
-  writeBatch,
-  type BatchRef,
-  type Recipient,
-} from '../../adapters/stores/deliveryStore.js';
+import { BATCH_SIZE, startOccurrence, updateOccurrence, writeBatch, type Recipient } from '../../adapters/stores/deliveryStore.js';
 import { getDevice, pushableDevices, type Device } from '../../adapters/stores/deviceStore.js';
 import { directory } from '../../adapters/services/graphDirectory.js';
 import { getNotification, setBatches } from '../../adapters/stores/notificationStore.js';
 import { enqueue } from '../../adapters/stores/storageClients.js';
 import { UnknownGroup } from '../../core/directory.js';
 import { batchCount, batchOf, isPushPlatform } from '../../core/notification.js';
-import { deliverQueue } from '../delivery/occurrences.js';
 import { isDelivered } from '../delivery/deliveryProgress.js';
-import type { NotificationRef } from './sendNotification.js';
+import { DELIVER_PUSH, type BatchRef, type NotificationRef } from '../../core/hops.js';
 
 const recipientOf = (d: Device): Recipient => ({
   userId: d.id,
@@ -73,7 +65,7 @@ export async function resolveNotification(ref: NotificationRef, log: (message: s
     batches.map(async (recipients, batch) => {
       const batchRef: BatchRef = { ...occurrenceRef, batch };
       await writeBatch(batchRef, 'push', recipients, now());
-      if (recipients.length > 0) await enqueue(deliverQueue('push'), batchRef);
+      if (recipients.length > 0) await enqueue(DELIVER_PUSH, batchRef);
     }),
   );
   await updateOccurrence(tenantId, notificationId, 0, {

@@ -6,18 +6,12 @@
  */
 import { now } from '../../adapters/runtime/clock.js';
 import { getDevice } from '../../adapters/stores/deviceStore.js';
-import type { Actor } from '../../adapters/stores/messageStore.js';
+import type { Actor } from '../../core/records.js';
 import { createNotification, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import { admitSend } from '../../adapters/stores/sendLimitStore.js';
 import { enqueue } from '../../adapters/stores/storageClients.js';
+import { RESOLVE_NOTIFICATION } from '../../core/hops.js';
 import { isPushPlatform, LIMITS, type NotificationInput } from '../../core/notification.js';
-
-export const RESOLVE_NOTIFICATION_QUEUE = 'resolve-notification';
-
-export interface NotificationRef {
-  tenantId: string;
-  notificationId: string;
-}
 
 /** The send cannot go: `field` says which part of the request, `status` how to answer. */
 export class SendRefused extends Error {
@@ -81,6 +75,6 @@ export async function sendNotification({ tenantId, sender, input, resendOf }: Se
     },
     at,
   );
-  await enqueue(RESOLVE_NOTIFICATION_QUEUE, { tenantId, notificationId: notification.id } satisfies NotificationRef);
+  await enqueue(RESOLVE_NOTIFICATION, { tenantId, notificationId: notification.id });
   return notification;
 }

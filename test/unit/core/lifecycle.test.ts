@@ -9,13 +9,13 @@ const urgent = { premade: false, urgent: true };
 const allowed: [MessageStatus, Transition, MessageStatus, typeof custom][] = [
   ['Draft', 'submit', 'PendingApproval', custom],
   ['Draft', 'submit', 'Scheduled', premade],
-  ['Draft', 'sendUrgent', 'Active', urgent],
+  ['Draft', 'send', 'Active', urgent],
   ['PendingApproval', 'approve', 'Scheduled', custom],
   ['PendingApproval', 'reject', 'Rejected', custom],
   ['PendingApproval', 'autoReject', 'Rejected', custom],
   ['Rejected', 'withdraw', 'Draft', custom],
   ['Scheduled', 'start', 'Active', custom],
-  ['Active', 'end', 'Expired', custom],
+  ['Active', 'expire', 'Expired', custom],
   ['Active', 'deliver', 'Delivered', custom],
   ['PendingApproval', 'cancel', 'Cancelled', custom],
   ['Scheduled', 'cancel', 'Cancelled', custom],
@@ -32,10 +32,10 @@ describe('the status machine', () => {
       for (const t of TRANSITIONS) {
         for (const ctx of [custom, premade, urgent]) {
           if (allowed.some(([f, tt, , c]) => f === from && tt === t && c === ctx)) continue;
-          if (allowed.some(([f, tt]) => f === from && tt === t) && t !== 'submit' && t !== 'sendUrgent') continue;
+          if (allowed.some(([f, tt]) => f === from && tt === t) && t !== 'submit' && t !== 'send') continue;
           const r = transition(from, t, ctx);
           expect(r.ok, `${from} ${t} ${JSON.stringify(ctx)}`).toBe(false);
-          if (!r.ok && t !== 'submit' && t !== 'sendUrgent') expect(r.reason).toContain(from);
+          if (!r.ok && t !== 'submit' && t !== 'send') expect(r.reason).toContain(from);
         }
       }
     }

@@ -1,0 +1,45 @@
+/**
+ * The lifecycle orchestration's activities, built from the ports they need (`createLifecycleActivities`),
+ * so a unit test can run them on fakes and the app runs them on the real stores. Registered beside the
+ * orchestration in `messageLifecycle.ts`.
+ */
+import type { InputOf, OutputOf, APPLY_TRANSITION, DELIVER_MESSAGE } from '../core/hops.js';
+import type { AppliedTransition, MessageRecord, TransitionRequest } from '../core/records.js';
+
+export interface LifecyclePorts {
+  /** The store's conditional status change (`MessageStore.transition`). */
+  transition(tenantId: string, messageId: string, change: TransitionRequest): Promise<AppliedTransition>;
+  getMessage(tenantId: string, messageId: string): Promise<MessageRecord | undefined>;
+  /** Tells waiting HTTP requests in this process that the message changed. */
+  announce(tenantId: string, message: MessageRecord): void;
+  /** Queues the occurrence's delivery (push channels); false when the message is pulled by devices. */
+  startOccurrence(message: MessageRecord, tenantId: string, occurrence: number, at: number): Promise<boolean>;
+  now(): number;
+}
+
+type Log = (line: string) => void;
+
+export function createLifecycleActivities(ports: LifecyclePorts) {
+  return {
+    async applyTransition(input: InputOf<typeof APPLY_TRANSITION>, log: Log): Promise<OutputOf<typeof APPLY_TRANSITION>> {
+      const { tenantId, messageId, ...change } = input;
+      const result = await ports.transition(tenantId, messageId, change);
+      if (result.ok) ports.announce(tenantId, result.message);
+      log(
+        `message ${messageId} (tenant ${tenantId}): ${change.transition} by ${change.by.upn}` +
+          (result.ok ? ` → ${result.message.status}` : `; not applied: ${result.reason}`),
+      );
+      return result;
+    },
+
+    // Push channels: starts occurrence 0 (audience resolution, then batches on the delivery queues). Pulled
+    // (inbox) messages need nothing: devices ask for them while they are Active.
+    async deliverMessage(input: InputOf<typeof DELIVER_MESSAGE>, log: Log): Promise<OutputOf<typeof DELIVER_MESSAGE>> {
+      const message = await ports.getMessage(input.tenantId, input.messageId);
+      if (!message || message.status !== 'Active') return { started: false };
+      const started = await ports.startOccurrence(message, input.tenantId, 0, ports.now());
+      if (started) log(`message ${input.messageId} (tenant ${input.tenantId}): delivery of occurrence 0 queued`);
+      return { started };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * What the rest of the app asks of a message's lifecycle orchestration: start it for a submission, hand it
+ * an approver's decision or a cancel, and tell it an occurrence is delivered. The HTTP handlers and the
+ * delivery queue triggers call these; the orchestration is `messageLifecycle.ts`.
+ */
+import type { DurableClient } from 'durable-functions';
+import { CHANNEL_OF } from '../core/delivery.js';
+import {
+  CANCEL,
+  DECISION,
+  MESSAGE_LIFECYCLE,
+  OCCURRENCE_DELIVERED,
+  type Decision,
+  type LifecycleInput,
+  type OccurrenceRef,
+} from '../core/hops.js';
+import type { Actor, MessageRecord } from '../core/records.js';
+import { transitionContext } from '../core/lifecycle.js';
+import { raiseEvent, startOrchestration } from './durableHops.js';
+
+/** The instance id of a submission: one orchestration per submission of a message version. */
+export const lifecycleInstanceId = (tenantId: string, messageId: string, version: number) => `msg-${tenantId}-${messageId}-v${version}`;
+
+/** Starts the orchestration of this submission of `message`; asking again for the same submission is a no-op. */
+export async function startLifecycle(client: DurableClient, tenantId: string, message: MessageRecord, submittedBy: Actor): Promise<void> {
+  const draft = message.draft;
+  const input: LifecycleInput = {
+    tenantId,
+    messageId: message.id,
+    ...transitionContext(draft),
+    start: draft.schedule?.start,
+    end: draft.schedule?.end,
+    frequency: draft.schedule?.frequency ?? 'once',
+    channel: CHANNEL_OF[draft.location!],
+    submittedBy,
+  };
+  const instanceId = lifecycleInstanceId(tenantId, message.id, message.version);
+  try {
+    await startOrchestration(client, MESSAGE_LIFECYCLE, instanceId, input);
+  } catch (error) {
+    // The same submission asked for again (say, after a crash before it took effect): it is under way already.
+    const status = await client.getStatus(instanceId).catch(() => undefined);
+    if (!status) throw error;
+  }
+}
+
+export const sendDecision = (client: DurableClient, message: MessageRecord, decision: Decision) =>
+  raiseEvent(client, message.lifecycle!, DECISION, decision);
+
+export const sendCancel = (client: DurableClient, message: MessageRecord, by: Actor) =>
+  raiseEvent(client, message.lifecycle!, CANCEL, { by });
+
+/** Tells the message's lifecycle that every recipient of an occurrence has an outcome. */
+export async function announceDelivered(
+  client: DurableClient,
+  message: MessageRecord | undefined,
+  ref: OccurrenceRef,
+  log: (line: string) => void,
+): Promise<void> {
+  if (!message?.lifecycle) return;
+  try {
+    await raiseEvent(client, message.lifecycle, OCCURRENCE_DELIVERED, { occurrence: ref.occurrence });
+  } catch (error) {
+    // The lifecycle has ended (cancelled, expired): nobody waits for this any more.
+    log(`message ${ref.messageId}: lifecycle ${message.lifecycle} did not take the delivered event: ${(error as Error).message}`);
+  }
+}
