@@ -1,6 +1,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Forbids imports of the named folders (and, for core, of SDKs and I/O modules). */
+const layerRule = (folders, modules = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        ...folders.map((f) => ({
+          group: [`**/${f}/**`],
+          message: `imports point down the folder table (docs/architecture.md): this folder may not import ${f}/`,
+        })),
+        ...(modules.length ? [{ group: modules, message: 'core/ is pure: no SDK and no I/O (docs/architecture.md)' }] : []),
+      ],
+    },
+  ],
+});
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.azurite/', 'coverage/'] },
   js.configs.recommended,
@@ -26,6 +42,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The folder table of docs/architecture.md: imports only point down it.
+  {
+    files: ['core/**/*.ts'],
+    rules: layerRule(
+      ['adapters', 'workflows', 'jobs', 'functions', 'devhost'],
+      ['@azure/*', 'durable-functions', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'],
+    ),
+  },
+  { files: ['adapters/**/*.ts'], rules: layerRule(['workflows', 'jobs', 'functions', 'devhost']) },
+  { files: ['jobs/**/*.ts'], rules: layerRule(['workflows', 'functions', 'devhost']) },
+  { files: ['workflows/**/*.ts'], rules: layerRule(['functions', 'devhost']) },
+  { files: ['functions/**/*.ts'], rules: layerRule(['devhost']) },
+  { files: ['devhost/**/*.ts'], rules: layerRule(['core', 'adapters', 'workflows', 'jobs', 'functions']) },
   {
     files: ['**/*.cjs', 'test/fixtures/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,11 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+// Two layers: `unit` (pure code and in-memory fakes, seconds) and `integration` (real devhost processes,
+// Azurite and the stand-ins, minutes). `npm test` runs both; `npm run test:unit` only the first.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration suites start real devhost processes and Azurite; give them room on a 2-core machine.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // Integration suites start real devhost processes and Azurite; give them room on a 2-core machine.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+    ],
   },
 });
