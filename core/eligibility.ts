@@ -1,5 +1,5 @@
 /**
- * The in-product inbox (DESIGN.md §4): what a device's Spotlight, Notification Center or Taskbar shows now,
+ * The in-product inbox (docs/delivery.md): what a device's Spotlight, Notification Center or Taskbar shows now,
  * decided on read from the active messages, the user's memberships and the user's own interactions. Pure:
  * the messages, the user and the time come in as values.
  *
@@ -127,7 +127,7 @@ export const inAudience = (rule: AudienceRule, viewer: Viewer, now: number) =>
 /** The due candidates whose audience the viewer is in. */
 export const forViewer = (due: readonly Due[], viewer: Viewer, now: number) => due.filter((d) => inAudience(d.candidate.rule, viewer, now));
 
-/** What one recipient did with one message (the `interactions` row, DESIGN.md §8). Times are ISO. */
+/** What one recipient did with one message (the `interactions` row, docs/storage.md). Times are ISO. */
 export interface InteractionSummary {
   firstSeenAt?: string;
   lastSeenAt?: string;

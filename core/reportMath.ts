@@ -1,5 +1,5 @@
 /**
- * Report maths (DESIGN.md §8 `counters`): what one recorded event adds to a message's counters, how the
+ * Report maths (docs/storage.md `counters`): what one recorded event adds to a message's counters, how the
  * counters add up into days and totals, and the activity series a report shows. Pure: times come in as
  * epoch ms and the tenant's time zone as a value.
  *

@@ -1,5 +1,5 @@
 /**
- * Retention (issue #6): per-recipient records older than the tenant's `retentionDays` are purged, the daily
+ * Retention (docs/decisions/retention.md): per-recipient records older than the tenant's `retentionDays` are purged, the daily
  * counters stay. Pure: the time comes in as epoch ms. Every per-recipient table stores its times as
  * `toISOString()` text, so the cutoff is that text too and compares in a query filter as it does here.
  */

@@ -46,7 +46,7 @@ export function authSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthS
   return { issuerTemplate: parsed.data.AUTH_ISSUER, audience: parsed.data.AUTH_AUDIENCE, jwksUri: parsed.data.AUTH_JWKS_URI };
 }
 
-// The tenant id becomes part of every storage partition key (DESIGN.md §8), so it must not be able to
+// The tenant id becomes part of every storage partition key (docs/storage.md), so it must not be able to
 // carry a key separator (`:`) or a character Azure Tables refuses in keys.
 const Claims = z.object({
   tid: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a tenant id'),

@@ -1,5 +1,5 @@
 /**
- * Exact per-message counters (DESIGN.md §8 `counters`), over Azure Tables.
+ * Exact per-message counters (docs/storage.md `counters`, docs/decisions/report-folding.md), over Azure Tables.
  *
  * Table `counters`, PartitionKey `tenant:message`:
  * - `totals`: the message's counts (events per channel, distinct people), JSON, with a version;

@@ -1,5 +1,5 @@
 /**
- * Push-channel delivery state (DESIGN §8): per occurrence, a row saying how far audience resolution got;
+ * Push-channel delivery state (docs/storage.md, docs/delivery.md): per occurrence, a row saying how far audience resolution got;
  * per batch of ≤ 990 recipients, one partition holding
  * - the resolved audience snapshot, as ≤ 10 chunk rows of 99 recipients (written in one transaction with
  *   the summary, so a batch is either wholly there or not at all),

@@ -1,5 +1,5 @@
 /**
- * Registered mobile devices (DESIGN.md §8 `devices`), over Azure Tables: PartitionKey tenant, RowKey device
+ * Registered mobile devices (docs/storage.md `devices`), over Azure Tables: PartitionKey tenant, RowKey device
  * id. A device's id is derived from its platform and push token, so the app registering the same token again
  * updates the one device instead of adding another. A group send reads the tenant's devices in one
  * partition scan and keeps those of the targeted users.

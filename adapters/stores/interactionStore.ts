@@ -1,5 +1,5 @@
 /**
- * What recipients did with messages (DESIGN.md §8), over Azure Tables.
+ * What recipients did with messages (docs/storage.md), over Azure Tables.
  *
  * Table `interactions`, PartitionKey `tenant:user`:
  * - RowKey `<messageId>`: the recipient's summary for that message (core/eligibility `InteractionSummary`) —

@@ -1,5 +1,5 @@
 /**
- * The message store over Azure Tables (DESIGN.md §8): table `messages` (PartitionKey tenant, RowKey
+ * The message store over Azure Tables (docs/storage.md): table `messages` (PartitionKey tenant, RowKey
  * message id, ETag-guarded) and table `audit` (PartitionKey `tenant:message`, RowKey inverted time, so
  * newest first). Every method takes the tenant and builds the keys from it, so no query can be written
  * that reaches across tenants; a message of another tenant simply does not exist here.

@@ -1,5 +1,5 @@
 /**
- * Custom notifications as sent (DESIGN.md §8 `notifications`), over Azure Tables: PartitionKey tenant,
+ * Custom notifications as sent (docs/storage.md `notifications`), over Azure Tables: PartitionKey tenant,
  * RowKey notification id — time-ordered like message ids, so a partition scan lists the newest first and
  * the delivery, counter and report tables key them exactly as they key messages. What the seed's original
  * forgets, Herald keeps: the text, who sent it, to which groups or device, and when.

@@ -1,5 +1,5 @@
 /**
- * The report read model (DESIGN.md §8 `reports`): table `reports`, PartitionKey tenant, RowKey message id,
+ * The report read model (docs/storage.md `reports`, docs/decisions/report-folding.md): table `reports`, PartitionKey tenant, RowKey message id,
  * one row per message holding a copy of its counters — `totals` and one column per month (`m202611`, the
  * days of November 2026) with their versions (`tv`, `v202611`). A report over a tenant's messages is one
  * partition read, however many events and markers the counters table holds.

@@ -1,5 +1,5 @@
 /**
- * The seed's sending limits, exact across concurrent requests and instances (DESIGN.md §8 `sendLimits`):
+ * The seed's sending limits, exact across concurrent requests and instances (docs/storage.md `sendLimits`):
  * PartitionKey tenant, RowKey `groups` (the tenant's group notifications) or `device:<id>` (notifications
  * to one device), each holding the admitted send times of the last hour. Admitting a send rewrites the row
  * guarded by its ETag, so of 26 simultaneous group sends exactly one finds the window full.

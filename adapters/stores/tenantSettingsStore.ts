@@ -1,5 +1,5 @@
 /**
- * Per-tenant settings (DESIGN.md §8 `tenants`: PartitionKey tenant, RowKey `settings`): the licence tier,
+ * Per-tenant settings (docs/storage.md `tenants`: PartitionKey tenant, RowKey `settings`): the licence tier,
  * which gates custom messages and advanced targeting; the default time zone for schedules and the day
  * reports count in; who audiences include; and what per-recipient data is kept and for how long.
  */

@@ -107,7 +107,7 @@ let eventSerial = 0;
 export const sendEvent = (client: Client, messageId: string, type: string, extra: Record<string, unknown> = {}) =>
   client(`/api/inbox/${messageId}/events`, { body: { type, clientEventId: `evt-${++eventSerial}`, ...extra } });
 
-/** The recipient's summary row for a message, as stored (DESIGN.md §8 `interactions`). */
+/** The recipient's summary row for a message, as stored (docs/storage.md `interactions`). */
 export async function summaryRow(host: TestHost, tenant: string, userId: string, messageId: string) {
   const table = TableClient.fromConnectionString(host.storage, 'interactions', { allowInsecureConnection: true });
   try {
