@@ -295,6 +295,7 @@ class HttpCall extends Node {
 
 /** Task.all / Task.any: children start together, in array order (which is id order). */
 abstract class Compound extends Node {
+  #starting = false;
   constructor(
     sim: Simulation,
     readonly children: Node[],
@@ -304,22 +305,30 @@ abstract class Compound extends Node {
   }
   start(): void {
     if (this.children.length === 0) return this.finish(true);
+    // The SDK numbers every child before the orchestrator resumes: a child done at once (a buffered event)
+    // must not let the next action take an id ahead of the siblings after it.
+    this.#starting = true;
     for (const c of this.children) c.start();
+    this.#starting = false;
+    for (const c of this.children) if (c.done) this.childDone(c);
   }
+  override childDone(child: Node): void {
+    if (!this.#starting && !this.done) this.settle(child);
+  }
+  protected abstract settle(child: Node): void;
 }
 
 class WhenAll extends Compound {
   // Fails as soon as one child fails, as the SDK's Task.all does (so the orchestrator can go on at once).
-  override childDone(child: Node): void {
-    if (this.done) return;
+  protected override settle(child: Node): void {
     if (!child.ok) return this.finish(false);
     if (this.children.every((c) => c.done)) this.finish(true);
   }
 }
 
 class WhenAny extends Compound {
-  override childDone(): void {
-    if (!this.done) this.finish(true);
+  protected override settle(): void {
+    this.finish(true);
   }
 }
 
