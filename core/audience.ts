@@ -48,7 +48,7 @@ export interface UsageRecord {
 /** A usage segment: people licensed for a product (in its usage report) with no activity in it for this many days. */
 export const SEGMENT_RULES = {
   inactiveCopilotUsers: { product: 'copilot', inactiveDays: 28 },
-  inactiveCopilotUsersInTeams: { product: 'teamsCopilot', inactiveDays: 28 },
+  inactiveCopilotUsersInTeams: { product: 'teamsCopilot', inactiveDays: 30 },
 } as const satisfies Record<AudienceRule['segments'][number], { product: keyof UsageRecord; inactiveDays: number }>;
 
 export interface AudienceContext {

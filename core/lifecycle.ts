@@ -78,13 +78,15 @@ export function transition(status: MessageStatus, t: Transition, ctx: Transition
     case 'send':
       if (status !== 'Draft') return no(`only a Draft can be sent; the message is ${status}`);
       if (!ctx.urgent) return no('only an urgent message is sent at once; submit this one instead');
-      return to('Active');
+      // Urgency waives the schedule, not the review: custom words still need an approver.
+      return to(ctx.premade ? 'Active' : 'PendingApproval');
     case 'approve':
     case 'reject':
     case 'autoReject':
       if (status !== 'PendingApproval')
         return no(`only a message pending approval can be ${t === 'approve' ? 'approved' : 'rejected'}; the message is ${status}`);
-      return to(t === 'approve' ? 'Scheduled' : 'Rejected');
+      if (t !== 'approve') return to('Rejected');
+      return to(ctx.urgent ? 'Active' : 'Scheduled');
     case 'withdraw':
       if (status !== 'Rejected') return no(`only a Rejected message can be withdrawn; the message is ${status}`);
       return to('Draft');
@@ -104,6 +106,12 @@ export function transition(status: MessageStatus, t: Transition, ctx: Transition
       return to('Cancelled');
   }
 }
+
+/**
+ * An urgent message has no end date to be auto-rejected at; one nobody reviews within a day is rejected
+ * automatically, as past that it is no longer urgent.
+ */
+export const URGENT_REVIEW_MS = 24 * 60 * 60 * 1000;
 
 /** Drafts are the only messages whose content may change. */
 export const isEditable = (s: MessageStatus) => s === 'Draft';

@@ -131,7 +131,9 @@ export function submitProblems(m: DraftInput, ctx: SubmitContext): Problem[] {
         message: 'companies, departments, locations and segments need an E3 or E5 licence; target groups',
       });
   }
-  if (m.location === 'teams' && advanced > 0) problems.push({ path: 'audience', message: 'Teams messages target groups only' });
+  // Group-level aggregates (companies, departments, locations) are Windows-only; action segments reach Teams too.
+  if (m.location === 'teams' && advanced - audience.segments.length > 0)
+    problems.push({ path: 'audience', message: 'Teams messages target groups and usage segments only' });
   if (m.location === 'email') {
     if (!premade) problems.push({ path: 'template', message: 'email takes the pre-made email templates only' });
     if (audience.segments.length > 0) problems.push({ path: 'audience.segments', message: 'usage segments cannot be used with email' });

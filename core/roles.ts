@@ -14,7 +14,8 @@ export const ACTIONS = {
   'message.read': ['Messages.Write', 'Messages.Approve'],
   'message.write': ['Messages.Write'],
   'message.decide': ['Messages.Approve'],
-  'report.read': ['Reports.Read'],
+  /** Review activity: part of the writers' experience, and what report-only readers hold Reports.Read for. */
+  'report.read': ['Reports.Read', 'Messages.Write'],
   /** Delivery progress and per-recipient status: the message's writers and approvers, and report readers. */
   'delivery.read': ['Messages.Write', 'Messages.Approve', 'Reports.Read'],
   'tenant.configure': ['Tenant.Admin'],

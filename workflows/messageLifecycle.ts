@@ -19,7 +19,7 @@ import {
   type Decision,
   type LifecycleInput,
 } from '../core/hops.js';
-import type { MessageStatus, Transition } from '../core/lifecycle.js';
+import { URGENT_REVIEW_MS, type MessageStatus, type Transition } from '../core/lifecycle.js';
 import { HERALD, type Actor, type AppliedTransition } from '../core/records.js';
 import { now } from '../adapters/runtime/clock.js';
 import { announceChange } from '../adapters/runtime/messageChanges.js';
@@ -57,9 +57,35 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
   const deliver = () => callActivity(ctx, DELIVER_MESSAGE, { tenantId: input.tenantId, messageId: input.messageId }, DELIVER_RETRY);
   const pushed = isPushChannel(input.channel ?? 'inbox');
 
+  // Custom messages wait for an approver, raced against a cancel and the deadline; true when approved.
+  function* approved(deadline: Date, why: string): Generator<df.Task, MessageStatus | undefined, unknown> {
+    const decision = waitForEvent(ctx, DECISION);
+    const cancel = waitForEvent(ctx, CANCEL);
+    const timer = ctx.df.createTimer(deadline);
+    const first = yield ctx.df.Task.any([decision, cancel, timer]);
+    if (first === timer) {
+      yield change('autoReject', HERALD, why);
+      return 'Rejected';
+    }
+    timer.cancel();
+    if (first === cancel) {
+      yield change('cancel', cancelledBy(cancel));
+      return 'Cancelled';
+    }
+    const d = decision.result as Decision;
+    const decided = (yield change(d.approve ? 'approve' : 'reject', d.by, d.comment)) as AppliedTransition;
+    return decided.ok && d.approve ? undefined : decided.message?.status;
+  }
+
   if (input.urgent) {
+    // Sent at once, once; custom words are reviewed first (and sent the moment they are approved).
     const sent = (yield change('send', input.submittedBy)) as AppliedTransition;
     if (!sent.ok) return sent.message?.status;
+    if (sent.message.status === 'PendingApproval') {
+      const reviewBy = new Date(ctx.df.currentUtcDateTime.getTime() + URGENT_REVIEW_MS);
+      const ended = yield* approved(reviewBy, 'nobody reviewed the urgent message within a day');
+      if (ended) return ended;
+    }
     yield deliver();
     yield change('deliver', HERALD);
     return 'Delivered' satisfies MessageStatus;
@@ -67,24 +93,9 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
   const end = new Date(input.end!);
   const submitted = (yield change('submit', input.submittedBy)) as AppliedTransition;
   if (!submitted.ok) return submitted.message?.status;
-
   if (!input.premade) {
-    const decision = waitForEvent(ctx, DECISION);
-    const cancel = waitForEvent(ctx, CANCEL);
-    const deadline = ctx.df.createTimer(end);
-    const first = yield ctx.df.Task.any([decision, cancel, deadline]);
-    if (first === deadline) {
-      yield change('autoReject', HERALD, 'nobody reviewed the message before its end date');
-      return 'Rejected';
-    }
-    deadline.cancel();
-    if (first === cancel) {
-      yield change('cancel', cancelledBy(cancel));
-      return 'Cancelled';
-    }
-    const d = decision.result as Decision;
-    const decided = (yield change(d.approve ? 'approve' : 'reject', d.by, d.comment)) as AppliedTransition;
-    if (!decided.ok || !d.approve) return decided.message?.status;
+    const ended = yield* approved(end, 'nobody reviewed the message before its end date');
+    if (ended) return ended;
   }
 
   if (yield* cancelledBefore(new Date(input.start!))) return 'Cancelled';

@@ -11,7 +11,7 @@ import { graphClient } from './graphClient.js';
 const SELECT = DIRECTORY_USER_FIELDS.join(',');
 /** Graph's largest page for directory objects: fewest round trips for big audiences. */
 const PAGE = 999;
-/** Long enough to tell who used Copilot in the last 28 days (the usage segments' window). */
+/** Long enough to tell who used Copilot in the last 28 or 30 days (the usage segments' windows). */
 const USAGE_PERIOD = 'D30';
 
 interface Page<T> {

@@ -158,12 +158,30 @@ test('urgent: Taskbar or Notifications, groups only, no dates — sent at once a
   expect(((await refused.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['location']);
   expect((await ann(`/api/messages/${wrong}/submit`, { body: {} })).status).toBe(409);
 
-  const id = await draft({ urgent: true, location: 'taskbar', schedule: undefined });
-  const sent = await ann(`/api/messages/${id}/send`, { body: {} });
+  const premade = await draft({ urgent: true, location: 'taskbar', schedule: undefined, template: { kind: 'premade', id: 'security-lock-screen' } });
+  const sent = await ann(`/api/messages/${premade}/send`, { body: {} });
   expect(sent.status).toBe(200);
   await host.idle();
+  expect(await status(premade)).toBe('Delivered');
+  expect((await audit(premade)).map((a) => a.action)).toEqual(['delivered', 'sent', 'created']);
+});
+
+test('urgent custom content is reviewed first: sent for approval, delivered at once when approved, auto-rejected after a day unreviewed', async () => {
+  const id = await draft({ urgent: true, location: 'taskbar', schedule: undefined });
+  const sent = await ann(`/api/messages/${id}/send`, { body: {} });
+  expect(((await sent.json()) as { status: string }).status).toBe('PendingApproval');
+  const approved = await abe(`/api/messages/${id}/approve`, { body: {} });
+  expect(approved.status).toBe(200);
+  await host.idle();
   expect(await status(id)).toBe('Delivered');
-  expect((await audit(id)).map((a) => a.action)).toEqual(['delivered', 'sent', 'created']);
+  expect((await audit(id)).map((a) => a.action)).toEqual(['delivered', 'approved', 'sent', 'created']);
+
+  const ignored = await draft({ urgent: true, location: 'notificationCenter', schedule: undefined });
+  await ann(`/api/messages/${ignored}/send`, { body: {} });
+  await host.clock.advance(DAY + 60_000);
+  await host.idle();
+  expect(await status(ignored)).toBe('Rejected');
+  expect((await audit(ignored))[0]).toMatchObject({ action: 'autoRejected', by: { id: 'herald' } });
 });
 
 test('cancel at every stage: pending approval, scheduled and active all end Cancelled and stay so', async () => {

@@ -231,8 +231,9 @@ describe('bad requests change nothing and say why', () => {
     expect(problem.errors.map((e) => e.path)).toContain(field);
   });
 
-  test('reports need Reports.Read', async () => {
-    for (const path of ['/api/reports/activity', '/api/reports/activity.csv']) expect((await staff.writer(path)).status).toBe(403);
+  test('the document: writers have the "Review activity" experience; Reports.Read is for report-only readers; nobody else', async () => {
+    for (const path of ['/api/reports/activity', '/api/reports/activity.csv']) expect((await staff.writer(path)).status).not.toBe(403);
+    for (const path of ['/api/reports/activity', '/api/reports/activity.csv']) expect((await staff.approver(path)).status).toBe(403);
     expect((await una('/api/reports/activity')).status).toBe(403);
   });
 });

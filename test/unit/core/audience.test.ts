@@ -56,6 +56,19 @@ describe('matchesFilters', () => {
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-11-20', null) })).toBe(true);
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage(null, '2026-11-22') })).toBe(false);
   });
+  test('"Inactive Copilot users in Teams: … have not used Copilot in Teams in the prior 30 days"', () => {
+    const usage = (teamsCopilot: string) => new Map<string, UsageRecord>([['amelie@contoso.test', { copilot: null, teamsCopilot }]]);
+    const teams = rule({ segments: ['inactiveCopilotUsersInTeams'] });
+    // NOW is 2026-11-23: 29 days ago is still active in the window, 30 days ago is not.
+    expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-10-25') })).toBe(false);
+    expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-10-24') })).toBe(true);
+  });
+  test('"Inactive Copilot users: … have not used Copilot in the prior 28 days"', () => {
+    const usage = (copilot: string) => new Map<string, UsageRecord>([['amelie@contoso.test', { copilot, teamsCopilot: null }]]);
+    const inactive = rule({ segments: ['inactiveCopilotUsers'] });
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-27') })).toBe(false);
+    expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-26') })).toBe(true);
+  });
 });
 
 test('isInAudience: one of the named groups (ids compared in lower case), then the filters', () => {

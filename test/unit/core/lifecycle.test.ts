@@ -5,11 +5,14 @@ import { can, mayDecide } from '../../../core/roles.js';
 const custom = { premade: false, urgent: false };
 const premade = { premade: true, urgent: false };
 const urgent = { premade: false, urgent: true };
+const urgentPremade = { premade: true, urgent: true };
 
 const allowed: [MessageStatus, Transition, MessageStatus, typeof custom][] = [
   ['Draft', 'submit', 'PendingApproval', custom],
   ['Draft', 'submit', 'Scheduled', premade],
-  ['Draft', 'send', 'Active', urgent],
+  ['Draft', 'send', 'Active', urgentPremade],
+  ['Draft', 'send', 'PendingApproval', urgent],
+  ['PendingApproval', 'approve', 'Active', urgent],
   ['PendingApproval', 'approve', 'Scheduled', custom],
   ['PendingApproval', 'reject', 'Rejected', custom],
   ['PendingApproval', 'autoReject', 'Rejected', custom],
@@ -30,7 +33,7 @@ describe('the status machine', () => {
   test('every other pair is refused with a reason naming the current status', () => {
     for (const from of MESSAGE_STATUSES) {
       for (const t of TRANSITIONS) {
-        for (const ctx of [custom, premade, urgent]) {
+        for (const ctx of [custom, premade, urgent, urgentPremade]) {
           if (allowed.some(([f, tt, , c]) => f === from && tt === t && c === ctx)) continue;
           if (allowed.some(([f, tt]) => f === from && tt === t) && t !== 'submit' && t !== 'send') continue;
           const r = transition(from, t, ctx);
@@ -42,6 +45,16 @@ describe('the status machine', () => {
   });
 });
 
+describe('the document: "approvers must approve custom messages before the system delivers them to users"', () => {
+  test('urgent delivery waives the schedule, not the approval: custom urgent content waits for an approver, then goes at once', () => {
+    expect(transition('Draft', 'send', urgent)).toEqual({ ok: true, status: 'PendingApproval' });
+    expect(transition('PendingApproval', 'approve', urgent)).toEqual({ ok: true, status: 'Active' });
+  });
+  test('"selecting a pre-made message doesn\'t require any approval": pre-made urgent content is sent at once', () => {
+    expect(transition('Draft', 'send', urgentPremade)).toEqual({ ok: true, status: 'Active' });
+  });
+});
+
 describe('roles', () => {
   const writer = { tenantId: 't', userId: 'ann', roles: ['Messages.Write'] };
   const approver = { tenantId: 't', userId: 'bob', roles: ['Messages.Write', 'Messages.Approve'] };
@@ -50,6 +63,8 @@ describe('roles', () => {
     expect(mayDecide(writer, 'someone')).toBe(false);
     expect(mayDecide(approver, 'ann')).toBe(true);
     expect(mayDecide(approver, 'bob')).toBe(false);
-    expect(can(writer, 'report.read')).toBe(false);
+    // The document gives the Writer role the organizational-messages experiences, Review activity included.
+    expect(can(writer, 'report.read')).toBe(true);
+    expect(can({ ...approver, roles: ['Messages.Approve'] }, 'report.read')).toBe(false);
   });
 });

@@ -53,8 +53,10 @@ describe('submitting', () => {
       'schedule.end',
     ]);
   });
-  test('Teams takes groups only', () => {
+  test('"Teams notification channels only support recipient selection via Microsoft Entra groups" — and action segments', () => {
     expect(paths({ ...complete, location: 'teams', audience: { groups: [G], departments: ['Sales'] } })).toEqual(['audience']);
+    // "Action Segments are available for … Microsoft Teams notifications", the Teams segment included.
+    expect(paths({ ...complete, location: 'teams', audience: { groups: [G], segments: ['inactiveCopilotUsersInTeams'] } })).toEqual([]);
   });
   test('urgent: Taskbar or Notifications, groups only, no dates', () => {
     expect(paths({ ...complete, urgent: true })).toEqual(['location', 'schedule']);

@@ -1,0 +1,309 @@
+// The lifecycle orchestration, branch by branch, through the real durable-functions SDK and devhost's pure
+// replay (no storage, no host): its activities are the real ones (`createLifecycleActivities`) on an
+// in-memory message store that asks the status machine exactly as the table store does.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { startOrchestration, type OrchestrationRun } from '../../../devhost/src/testing/orchestrationDriver.js';
+import { PAST_TENSE, transition, transitionContext } from '../../../core/lifecycle.js';
+import type { LifecycleInput } from '../../../core/hops.js';
+import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../../core/records.js';
+import type { DraftInput } from '../../../core/message.js';
+import { createLifecycleActivities } from '../../../workflows/lifecycleActivities.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+const ann: Actor = { id: 'ann', upn: 'ann@contoso.test', name: 'Ann' };
+const abe: Actor = { id: 'abe', upn: 'abe@contoso.test', name: 'Abe' };
+const TENANT = 't1';
+
+beforeAll(async () => {
+  // After the driver: the app's registrations must reach the driver's core module (see the driver).
+  await import('../../../workflows/messageLifecycle.js');
+});
+
+/** An in-memory message store's transition: the same decision the table store makes, without a table. */
+function memoryStore(draft: DraftInput) {
+  let record: MessageRecord = {
+    id: 'm1',
+    status: 'Draft',
+    draft,
+    author: ann,
+    createdAt: at(0),
+    updatedAt: at(0),
+    version: 1,
+    etag: '1',
+  };
+  const audit: AuditEntry[] = [{ at: at(0), action: 'created', by: ann, status: 'Draft' }];
+  const deliveries: number[] = [];
+  let clock = T0;
+  const transitionTo = async (_tenant: string, _id: string, change: TransitionRequest): Promise<AppliedTransition> => {
+    const action = PAST_TENSE[change.transition];
+    if (record.lastAction === action) return { ok: true, message: record };
+    const check = transition(record.status, change.transition, transitionContext(record.draft));
+    if (!check.ok) return { ok: false, message: record, reason: check.reason };
+    record = { ...record, status: check.status, version: record.version + 1, lastAction: action, lastActor: change.by };
+    audit.unshift({
+      at: new Date(clock).toISOString(),
+      action,
+      by: change.by,
+      status: check.status,
+      ...(change.comment ? { comment: change.comment } : {}),
+    });
+    return { ok: true, message: record };
+  };
+  const activities = createLifecycleActivities({
+    transition: transitionTo,
+    getMessage: async () => record,
+    announce: () => undefined,
+    startOccurrence: async (message, _tenant, occurrence) => {
+      const pushed = message.draft.location === 'teams' || message.draft.location === 'email';
+      if (pushed) deliveries.push(occurrence);
+      return pushed;
+    },
+    now: () => clock,
+  });
+  return {
+    get status() {
+      return record.status;
+    },
+    actions: () => audit.map((a) => a.action).reverse(),
+    audit,
+    deliveries,
+    transitionTo,
+    /** Answers the orchestration's activities with the real ones, at the orchestration's own time. */
+    answer: (run: () => OrchestrationRun) => async (name: string, input: unknown) => {
+      clock = run().now.getTime();
+      const log = () => undefined;
+      if (name === 'applyTransition') return activities.applyTransition(input as never, log);
+      if (name === 'deliverMessage') return activities.deliverMessage(input as never, log);
+      throw new Error(`unexpected activity ${name}`);
+    },
+  };
+}
+
+const custom: DraftInput = {
+  name: 'Lock your screen',
+  objective: 'security',
+  location: 'spotlight',
+  urgent: false,
+  template: { kind: 'custom' },
+  schedule: { start: at(DAY), end: at(8 * DAY), frequency: 'once' },
+};
+
+const inputOf = (draft: DraftInput): LifecycleInput => ({
+  tenantId: TENANT,
+  messageId: 'm1',
+  ...transitionContext(draft),
+  start: draft.schedule?.start,
+  end: draft.schedule?.end,
+  frequency: draft.schedule?.frequency ?? 'once',
+  channel: draft.location === 'teams' ? 'teams' : draft.location === 'email' ? 'email' : 'inbox',
+  submittedBy: ann,
+});
+
+async function lifecycle(draft: DraftInput, version = 1) {
+  const store = memoryStore(draft);
+  const run = await startOrchestration({
+    name: 'messageLifecycle',
+    input: inputOf(draft),
+    instanceId: `msg-${TENANT}-m1-v${version}`,
+    now: T0,
+  });
+  const answer = store.answer(() => run);
+  // Answers activities and fires the timers due by `until` (by default: no time passes); `finish` skips
+  // time through every timer to the end.
+  const drive = (until?: number) => run.drive(answer, { until: until === undefined ? run.now : at(until) });
+  const finish = () => run.drive(answer);
+  return { run, store, drive, finish };
+}
+
+describe('custom messages wait for an approver', () => {
+  test('approve → Scheduled; Active at the start; a pulled once-only message is Delivered at its end', async () => {
+    const { run, store, drive, finish } = await lifecycle(custom);
+    await drive();
+    expect(store.status).toBe('PendingApproval');
+    expect(run.pending().events.sort()).toEqual(['cancel', 'decision']);
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive(DAY - 1);
+    expect(store.status).toBe('Scheduled');
+    await drive(DAY);
+    expect(store.status).toBe('Active');
+    await finish();
+    expect(run.status).toBe('Completed');
+    expect(run.output).toBe('Delivered');
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'delivered']);
+    expect(store.audit[0]).toMatchObject({ by: { id: 'herald' }, at: at(8 * DAY) });
+    expect(store.deliveries).toEqual([]);
+  });
+
+  test('reject, with the comment recorded; nothing else happens', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    await run.raiseEvent('decision', { approve: false, by: abe, comment: 'wrong date' });
+    await drive();
+    expect(run.output).toBe('Rejected');
+    expect(store.audit[0]).toMatchObject({ action: 'rejected', by: abe, comment: 'wrong date' });
+  });
+
+  test('nobody reviews it before the end date: rejected automatically, by Herald, at the end date', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    await drive(8 * DAY - 1);
+    expect(store.status).toBe('PendingApproval');
+    await drive(8 * DAY);
+    expect(run.output).toBe('Rejected');
+    expect(store.audit[0]).toMatchObject({ action: 'autoRejected', by: { id: 'herald' }, at: at(8 * DAY) });
+  });
+
+  test('a rejected message is withdrawn to Draft (an HTTP-side transition) and a new submission starts over', async () => {
+    const first = await lifecycle(custom);
+    await first.drive();
+    await first.run.raiseEvent('decision', { approve: false, by: abe, comment: 'no' });
+    await first.drive();
+    expect(await first.store.transitionTo(TENANT, 'm1', { transition: 'withdraw', by: ann })).toMatchObject({
+      ok: true,
+      message: { status: 'Draft' },
+    });
+    expect(first.store.actions()).toEqual(['created', 'submitted', 'rejected', 'withdrawn']);
+  });
+
+  test('a decision after someone else decided changes nothing: the transition is refused with its reason', async () => {
+    const { store, run, drive } = await lifecycle(custom);
+    await drive();
+    await store.transitionTo(TENANT, 'm1', { transition: 'cancel', by: ann });
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive();
+    expect(run.output).toBe('Cancelled');
+    expect(store.actions()).toEqual(['created', 'submitted', 'cancelled']);
+  });
+});
+
+describe('cancel at each stage', () => {
+  test('pending approval', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    await run.raiseEvent('cancel', { by: ann });
+    await drive();
+    expect(run.output).toBe('Cancelled');
+    expect(store.actions()).toEqual(['created', 'submitted', 'cancelled']);
+  });
+
+  test('scheduled: the start timer is cancelled and the message never starts', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive(HOUR);
+    await run.raiseEvent('cancel', { by: ann });
+    await drive();
+    expect(run.output).toBe('Cancelled');
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'cancelled']);
+    expect(run.pending()).toEqual({ activities: [], timers: [], events: [] });
+  });
+
+  test('active (pulled): ends Cancelled before its end date', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive(2 * DAY);
+    await run.raiseEvent('cancel', { by: ann });
+    await drive();
+    expect(run.output).toBe('Cancelled');
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'cancelled']);
+  });
+
+  test('active (pushed, waiting for every recipient): ends Cancelled', async () => {
+    const { run, store, drive } = await lifecycle({ ...custom, location: 'teams' });
+    await drive();
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive(2 * DAY);
+    expect(run.pending().events.sort()).toEqual(['cancel', 'occurrenceDelivered']);
+    await run.raiseEvent('cancel', { by: ann });
+    await drive();
+    expect(run.output).toBe('Cancelled');
+    expect(store.deliveries).toEqual([0]);
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'cancelled']);
+  });
+});
+
+describe('pushed vs pulled, once vs recurring', () => {
+  test('pushed once: occurrence 0 is queued at the start; Delivered when every recipient has an outcome', async () => {
+    const { run, store, drive } = await lifecycle({ ...custom, location: 'email', template: { kind: 'premade', id: 'email-x' } });
+    await drive(2 * DAY);
+    expect(store.deliveries).toEqual([0]);
+    expect(store.status).toBe('Active');
+    await run.raiseEvent('occurrenceDelivered', { occurrence: 0 });
+    await drive();
+    expect(run.output).toBe('Delivered');
+    expect(store.actions()).toEqual(['created', 'submitted', 'started', 'delivered']);
+  });
+
+  test('pushed once, not every recipient reached by the end date: Expired', async () => {
+    const { run, store, drive, finish } = await lifecycle({ ...custom, location: 'teams' });
+    await drive();
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await finish();
+    expect(run.output).toBe('Expired');
+    expect(store.actions().at(-1)).toBe('expired');
+  });
+
+  test('recurring (pulled or pushed): shown or resent until the end, then Expired', async () => {
+    for (const location of ['spotlight', 'teams'] as const) {
+      const { run, store, drive, finish } = await lifecycle({ ...custom, location, schedule: { ...custom.schedule, frequency: 'weekly' } });
+      await drive();
+      await run.raiseEvent('decision', { approve: true, by: abe });
+      await finish();
+      expect(run.output).toBe('Expired');
+      expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'expired']);
+    }
+  });
+
+  test('pre-made messages need no approval: submitted straight to Scheduled', async () => {
+    const { run, store, finish } = await lifecycle({ ...custom, template: { kind: 'premade', id: 'security-lock-screen' } });
+    await finish();
+    expect(run.output).toBe('Delivered');
+    expect(store.actions()).toEqual(['created', 'submitted', 'started', 'delivered']);
+  });
+});
+
+describe('urgent', () => {
+  const urgent: DraftInput = { ...custom, location: 'taskbar', urgent: true, schedule: {} };
+
+  test('pre-made urgent content is sent at once and delivered, with no schedule and no approval', async () => {
+    const { run, store, drive } = await lifecycle({ ...urgent, template: { kind: 'premade', id: 'security-lock-screen' } });
+    await drive();
+    expect(run.output).toBe('Delivered');
+    expect(store.actions()).toEqual(['created', 'sent', 'delivered']);
+    expect(store.audit[0]!.at).toBe(at(0));
+  });
+
+  test('custom urgent content waits for an approver, then goes at once', async () => {
+    const { run, store, drive } = await lifecycle(urgent);
+    await drive();
+    expect(store.status).toBe('PendingApproval');
+    await run.advanceTo(at(HOUR));
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive();
+    expect(run.output).toBe('Delivered');
+    expect(store.actions()).toEqual(['created', 'sent', 'approved', 'delivered']);
+    expect(store.audit[0]!.at).toBe(at(HOUR));
+  });
+
+  test('custom urgent content nobody reviews within a day is rejected automatically', async () => {
+    const { run, store, drive } = await lifecycle(urgent);
+    await drive();
+    expect(run.pending().timers).toEqual([expect.objectContaining({ fireAt: new Date(T0 + DAY).toISOString() })]);
+    await drive(2 * DAY);
+    expect(run.output).toBe('Rejected');
+    expect(store.audit[0]).toMatchObject({ action: 'autoRejected', at: at(DAY) });
+  });
+});
+
+test('a submission that no longer applies (the message moved on meanwhile) ends the orchestration with the status found', async () => {
+  const { run, store, drive } = await lifecycle(custom);
+  await store.transitionTo(TENANT, 'm1', { transition: 'submit', by: ann });
+  await store.transitionTo(TENANT, 'm1', { transition: 'cancel', by: ann });
+  await drive();
+  expect(run.output).toBe('Cancelled');
+  expect(run.activityCalls.map((c) => c.name)).toEqual(['applyTransition']);
+});
