@@ -4,7 +4,7 @@
  * these rules filter what it returns, and the inbox applies the same rules to one user on read.
  */
 import type { z } from 'zod';
-import type { Audience } from './message.js';
+import type { Audience, UsageFilter, UsageProduct } from './message.js';
 
 export type AudienceRule = z.output<typeof Audience>;
 
@@ -40,16 +40,16 @@ export const DIRECTORY_USER_FIELDS = [
 ] as const satisfies readonly (keyof DirectoryUser)[];
 
 /** Last activity per product, from the usage report; ISO dates (YYYY-MM-DD) or null for never. */
-export interface UsageRecord {
-  copilot: string | null;
-  teamsCopilot: string | null;
-}
+export type UsageRecord = Record<UsageProduct, string | null>;
 
 /** A usage segment: people licensed for a product (in its usage report) with no activity in it for this many days. */
 export const SEGMENT_RULES = {
   inactiveCopilotUsers: { product: 'copilot', inactiveDays: 28 },
   inactiveCopilotUsersInTeams: { product: 'teamsCopilot', inactiveDays: 30 },
-} as const satisfies Record<AudienceRule['segments'][number], { product: keyof UsageRecord; inactiveDays: number }>;
+} as const satisfies Record<AudienceRule['segments'][number], UsageFilter>;
+
+/** Whether resolving the rule needs the usage report (a segment or a usage filter is targeted). */
+export const targetsUsage = (rule: Pick<AudienceRule, 'segments' | 'usage'>) => rule.segments.length > 0 || rule.usage.length > 0;
 
 export interface AudienceContext {
   /** Tenant setting: guests are left out unless the tenant includes them. */
@@ -71,8 +71,8 @@ export function isReachable(user: DirectoryUser, includeGuests: boolean): boolea
   return true;
 }
 
-function inSegment(user: DirectoryUser, segment: keyof typeof SEGMENT_RULES, ctx: AudienceContext): boolean {
-  const { product, inactiveDays } = SEGMENT_RULES[segment];
+/** Licensed for the product (in its usage report) and not active in it for `inactiveDays` days (or never). */
+function isInactive(user: DirectoryUser, { product, inactiveDays }: UsageFilter, ctx: AudienceContext): boolean {
   // Not in the usage report: no licence for the product, so nothing to be inactive in.
   const record = ctx.usage?.get(user.userPrincipalName.toLowerCase());
   if (!record) return false;
@@ -97,7 +97,7 @@ export function matchesFilters(user: DirectoryUser, rule: AudienceRule, ctx: Aud
     !same(user.country, rule.locations)
   )
     return false;
-  return rule.segments.every((s) => inSegment(user, s, ctx));
+  return rule.segments.every((s) => isInactive(user, SEGMENT_RULES[s], ctx)) && rule.usage.every((u) => isInactive(user, u, ctx));
 }
 
 /** For one user on read (the inbox): in one of the groups (or no groups named), and passing the filters. */

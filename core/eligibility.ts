@@ -10,7 +10,7 @@
  *   not) silences it until the next occurrence, so a once-only message is never shown again. An urgent
  *   message is shown until the user has seen, clicked or dismissed it.
  */
-import { isInAudience, type AudienceRule, type DirectoryUser, type UsageRecord } from './audience.js';
+import { isInAudience, targetsUsage, type AudienceRule, type DirectoryUser, type UsageRecord } from './audience.js';
 import type { Channel } from './delivery.js';
 import type { MessageStatus } from './lifecycle.js';
 import { Audience, type DraftInput, type Location } from './message.js';
@@ -115,8 +115,8 @@ export function inForce(candidates: readonly Candidate[], surface: Surface, now:
   return due;
 }
 
-/** Whether deciding the audience of these needs the usage report (a usage segment is targeted). */
-export const needsUsage = (due: readonly Due[]) => due.some((d) => d.candidate.rule.segments.length > 0);
+/** Whether deciding the audience of these needs the usage report (a segment or a usage filter is targeted). */
+export const needsUsage = (due: readonly Due[]) => due.some((d) => targetsUsage(d.candidate.rule));
 
 /** A message's audience rule with its defaults filled in (a draft may leave parts out). */
 export const audienceRule = (source: InboxSource): AudienceRule => Audience.parse(source.draft.audience ?? {});

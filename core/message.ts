@@ -11,6 +11,21 @@ export type Location = (typeof LOCATIONS)[number];
 export const OBJECTIVES = ['announcement', 'onboarding', 'training', 'productivity', 'security', 'wellbeing', 'feedback', 'event'] as const;
 export const FREQUENCIES = ['once', 'daily', 'weekly', 'monthly'] as const;
 export const SEGMENTS = ['inactiveCopilotUsers', 'inactiveCopilotUsersInTeams'] as const;
+/** The products of the Copilot usage report a usage filter can name: Copilot anywhere, or in one app. */
+export const USAGE_PRODUCTS = [
+  'copilot',
+  'teamsCopilot',
+  'wordCopilot',
+  'excelCopilot',
+  'powerPointCopilot',
+  'outlookCopilot',
+  'oneNoteCopilot',
+  'loopCopilot',
+  'copilotChat',
+] as const;
+export type UsageProduct = (typeof USAGE_PRODUCTS)[number];
+/** The longest inactivity a usage filter can ask about: the usage report's longest period. */
+export const MAX_INACTIVE_DAYS = 180;
 export const LICENCE_TIERS = ['basic', 'E3', 'E5'] as const;
 export type LicenceTier = (typeof LICENCE_TIERS)[number];
 
@@ -56,7 +71,17 @@ export const Audience = z.object({
   departments: list(z.string().min(1)).default([]),
   locations: list(z.string().min(1)).default([]),
   segments: list(z.enum(SEGMENTS)).default([]),
+  /** Usage targeting: licensed for a product and inactive in it for at least this many days (or never active). */
+  usage: list(
+    z
+      .object({
+        product: z.enum(USAGE_PRODUCTS),
+        inactiveDays: z.number().int().min(1, 'at least 1 day').max(MAX_INACTIVE_DAYS, `at most ${MAX_INACTIVE_DAYS} days`),
+      })
+      .strict(),
+  ).default([]),
 });
+export type UsageFilter = z.output<typeof Audience>['usage'][number];
 
 export const Schedule = z.object({
   start: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
@@ -114,8 +139,9 @@ export function submitProblems(m: DraftInput, ctx: SubmitContext): Problem[] {
   need('template', m.template);
   need('content.title', m.content?.title);
   need('content.body', m.content?.body);
-  const audience = { groups: [], companies: [], departments: [], locations: [], segments: [], ...m.audience };
-  const advanced = audience.companies.length + audience.departments.length + audience.locations.length + audience.segments.length;
+  const audience = { groups: [], companies: [], departments: [], locations: [], segments: [], usage: [], ...m.audience };
+  const aggregates = audience.companies.length + audience.departments.length + audience.locations.length + audience.usage.length;
+  const advanced = aggregates + audience.segments.length;
   if (audience.groups.length === 0 && advanced === 0)
     problems.push({ path: 'audience', message: 'needs at least one group or audience filter' });
   const premade = m.template?.kind === 'premade';
@@ -128,15 +154,16 @@ export function submitProblems(m: DraftInput, ctx: SubmitContext): Problem[] {
     if (advanced > 0)
       problems.push({
         path: 'audience',
-        message: 'companies, departments, locations and segments need an E3 or E5 licence; target groups',
+        message: 'companies, departments, locations, usage and segments need an E3 or E5 licence; target groups',
       });
   }
-  // Group-level aggregates (companies, departments, locations) are Windows-only; action segments reach Teams too.
-  if (m.location === 'teams' && advanced - audience.segments.length > 0)
+  // Group-level aggregates (companies, departments, locations, usage) are Windows-only; action segments reach Teams too.
+  if (m.location === 'teams' && aggregates > 0)
     problems.push({ path: 'audience', message: 'Teams messages target groups and usage segments only' });
   if (m.location === 'email') {
     if (!premade) problems.push({ path: 'template', message: 'email takes the pre-made email templates only' });
     if (audience.segments.length > 0) problems.push({ path: 'audience.segments', message: 'usage segments cannot be used with email' });
+    if (audience.usage.length > 0) problems.push({ path: 'audience.usage', message: 'usage targeting cannot be used with email' });
   }
   if (m.urgent) {
     if (m.location !== 'taskbar' && m.location !== 'notificationCenter')

@@ -5,25 +5,35 @@
  */
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser, type UsageRecord } from '../../core/audience.js';
+import { USAGE_PRODUCTS, type UsageProduct } from '../../core/message.js';
 import { UnknownGroup, type Directory } from '../../core/directory.js';
 import { graphClient } from './graphClient.js';
 
 const SELECT = DIRECTORY_USER_FIELDS.join(',');
 /** Graph's largest page for directory objects: fewest round trips for big audiences. */
 const PAGE = 999;
-/** Long enough to tell who used Copilot in the last 28 or 30 days (the usage segments' windows). */
-const USAGE_PERIOD = 'D30';
+/** The report's longest period, so a usage filter can ask about up to 180 days (MAX_INACTIVE_DAYS). */
+const USAGE_PERIOD = 'D180';
 
 interface Page<T> {
   value: T[];
   '@odata.nextLink'?: string;
 }
 
-interface CopilotUsageRow {
-  userPrincipalName: string;
-  lastActivityDate?: string | null;
-  microsoftTeamsCopilotLastActivityDate?: string | null;
-}
+type CopilotUsageRow = { userPrincipalName: string } & Record<string, string | null | undefined>;
+
+/** The report's column for each product (Graph's copilotUsageUserDetail). */
+const USAGE_COLUMNS: Record<UsageProduct, string> = {
+  copilot: 'lastActivityDate',
+  teamsCopilot: 'microsoftTeamsCopilotLastActivityDate',
+  wordCopilot: 'wordCopilotLastActivityDate',
+  excelCopilot: 'excelCopilotLastActivityDate',
+  powerPointCopilot: 'powerPointCopilotLastActivityDate',
+  outlookCopilot: 'outlookCopilotLastActivityDate',
+  oneNoteCopilot: 'oneNoteCopilotLastActivityDate',
+  loopCopilot: 'loopCopilotLastActivityDate',
+  copilotChat: 'copilotChatLastActivityDate',
+};
 
 async function* pages<T>(
   client: Client,
@@ -98,10 +108,10 @@ class GraphDirectory implements Directory {
     const path = `/reports/getMicrosoft365CopilotUsageUserDetail(period='${USAGE_PERIOD}')?$format=application/json`;
     for await (const page of pages<CopilotUsageRow>(graphClient(tenantId), path, { version: 'beta' }))
       for (const row of page)
-        usage.set(row.userPrincipalName.toLowerCase(), {
-          copilot: date(row.lastActivityDate),
-          teamsCopilot: date(row.microsoftTeamsCopilotLastActivityDate),
-        });
+        usage.set(
+          row.userPrincipalName.toLowerCase(),
+          Object.fromEntries(USAGE_PRODUCTS.map((p) => [p, date(row[USAGE_COLUMNS[p]])])) as UsageRecord,
+        );
     return usage;
   }
 }

@@ -122,12 +122,14 @@ describe('directory()', () => {
     const day = (daysAgo: number) => new Date(Date.parse(NOW) - daysAgo * 86_400_000).toISOString().slice(0, 10);
     const teamsUser = licensed.find((u) => u.copilotActivity!.microsoftTeams !== undefined)!;
     const days = Object.values(teamsUser.copilotActivity!);
-    expect(usage.get(teamsUser.userPrincipalName.toLowerCase())).toEqual({
+    expect(usage.get(teamsUser.userPrincipalName.toLowerCase())).toMatchObject({
       copilot: day(Math.min(...days)),
       teamsCopilot: day(teamsUser.copilotActivity!.microsoftTeams!),
     });
+    const wordUser = licensed.find((u) => u.copilotActivity!.word !== undefined)!;
+    expect(usage.get(wordUser.userPrincipalName.toLowerCase())).toMatchObject({ wordCopilot: day(wordUser.copilotActivity!.word!) });
     const never = licensed.find((u) => Object.keys(u.copilotActivity!).length === 0)!;
-    expect(usage.get(never.userPrincipalName.toLowerCase())).toEqual({ copilot: null, teamsCopilot: null });
+    expect(Object.values(usage.get(never.userPrincipalName.toLowerCase())!)).toEqual(Array(9).fill(null));
   });
 
   test('reads wait out 429s (Retry-After) and still return everything', async () => {

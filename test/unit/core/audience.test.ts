@@ -8,8 +8,20 @@ const rule = (r: Partial<AudienceRule> = {}): AudienceRule => ({
   departments: [],
   locations: [],
   segments: [],
+  usage: [],
   ...r,
 });
+const NEVER: UsageRecord = {
+  copilot: null,
+  teamsCopilot: null,
+  wordCopilot: null,
+  excelCopilot: null,
+  powerPointCopilot: null,
+  outlookCopilot: null,
+  oneNoteCopilot: null,
+  loopCopilot: null,
+  copilotChat: null,
+};
 const ctx = { includeGuests: false, now: NOW };
 const amelie: DirectoryUser = {
   id: 'a',
@@ -45,7 +57,7 @@ describe('matchesFilters', () => {
   });
   test('usage segments: licensed (in the report) and inactive for 28 days or more, or never active', () => {
     const usage = (copilot: string | null, teamsCopilot: string | null = null) =>
-      new Map<string, UsageRecord>([['amelie@contoso.test', { copilot, teamsCopilot }]]);
+      new Map<string, UsageRecord>([['amelie@contoso.test', { ...NEVER, copilot, teamsCopilot }]]);
     const inactive = rule({ segments: ['inactiveCopilotUsers'] });
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-11-20') })).toBe(false);
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-26') })).toBe(true);
@@ -57,17 +69,30 @@ describe('matchesFilters', () => {
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage(null, '2026-11-22') })).toBe(false);
   });
   test('"Inactive Copilot users in Teams: … have not used Copilot in Teams in the prior 30 days"', () => {
-    const usage = (teamsCopilot: string) => new Map<string, UsageRecord>([['amelie@contoso.test', { copilot: null, teamsCopilot }]]);
+    const usage = (teamsCopilot: string) => new Map<string, UsageRecord>([['amelie@contoso.test', { ...NEVER, teamsCopilot }]]);
     const teams = rule({ segments: ['inactiveCopilotUsersInTeams'] });
     // NOW is 2026-11-23: 29 days ago is still active in the window, 30 days ago is not.
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-10-25') })).toBe(false);
     expect(matchesFilters(amelie, teams, { ...ctx, usage: usage('2026-10-24') })).toBe(true);
   });
   test('"Inactive Copilot users: … have not used Copilot in the prior 28 days"', () => {
-    const usage = (copilot: string) => new Map<string, UsageRecord>([['amelie@contoso.test', { copilot, teamsCopilot: null }]]);
+    const usage = (copilot: string) => new Map<string, UsageRecord>([['amelie@contoso.test', { ...NEVER, copilot }]]);
     const inactive = rule({ segments: ['inactiveCopilotUsers'] });
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-27') })).toBe(false);
     expect(matchesFilters(amelie, inactive, { ...ctx, usage: usage('2026-10-26') })).toBe(true);
+  });
+  test('"target by Companies, Departments, Locations, and Usage": licensed for a product and inactive in it for N days', () => {
+    const usage = (record: Partial<UsageRecord>) => new Map<string, UsageRecord>([['amelie@contoso.test', { ...NEVER, ...record }]]);
+    const word14 = rule({ usage: [{ product: 'wordCopilot', inactiveDays: 14 }] });
+    expect(matchesFilters(amelie, word14, { ...ctx, usage: usage({ wordCopilot: '2026-11-09' }) })).toBe(true);
+    expect(matchesFilters(amelie, word14, { ...ctx, usage: usage({ wordCopilot: '2026-11-10' }) })).toBe(false);
+    expect(matchesFilters(amelie, word14, { ...ctx, usage: usage({}) })).toBe(true);
+    // Not in the report: no Copilot licence, nothing to be inactive in.
+    expect(matchesFilters(amelie, word14, { ...ctx, usage: new Map() })).toBe(false);
+    // Several filters: inactive in each.
+    const both = rule({ usage: [...word14.usage, { product: 'copilotChat', inactiveDays: 7 }] });
+    expect(matchesFilters(amelie, both, { ...ctx, usage: usage({ wordCopilot: '2026-11-01', copilotChat: '2026-11-20' }) })).toBe(false);
+    expect(matchesFilters(amelie, both, { ...ctx, usage: usage({ wordCopilot: '2026-11-01', copilotChat: '2026-11-01' }) })).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { DirectoryUser } from '../../../core/audience.js';
+import type { DirectoryUser, UsageRecord } from '../../../core/audience.js';
 import {
   applyInteraction,
   candidate,
@@ -17,7 +17,7 @@ import {
   type InteractionSummary,
   type Viewer,
 } from '../../../core/eligibility.js';
-import type { DraftInput } from '../../../core/message.js';
+import { USAGE_PRODUCTS, type DraftInput } from '../../../core/message.js';
 
 const ms = (iso: string) => Date.parse(iso);
 const HOUR = 3_600_000;
@@ -191,7 +191,8 @@ describe('forViewer: the audience, judged on read', () => {
     expect(needsUsage(inForce([plain], 'spotlight', now))).toBe(false);
     expect(needsUsage(inForce([plain, segment], 'spotlight', now))).toBe(true);
     expect(needsUsage(inForce([plain, segment], 'spotlight', ms('2030-04-01T00:00:00Z')))).toBe(false);
-    const usage = (copilot: string | null) => new Map([['ann@contoso.test', { copilot, teamsCopilot: null }]]);
+    const never = Object.fromEntries(USAGE_PRODUCTS.map((p) => [p, null])) as UsageRecord;
+    const usage = (copilot: string | null) => new Map([['ann@contoso.test', { ...never, copilot }]]);
     expect(shown([segment], at, undefined, viewer({ usage: usage('2030-03-01') }))).toEqual([]);
     expect(shown([segment], at, undefined, viewer({ usage: usage('2030-01-01') }))).toHaveLength(1);
   });

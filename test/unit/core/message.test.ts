@@ -58,6 +58,13 @@ describe('submitting', () => {
     // "Action Segments are available for … Microsoft Teams notifications", the Teams segment included.
     expect(paths({ ...complete, location: 'teams', audience: { groups: [G], segments: ['inactiveCopilotUsersInTeams'] } })).toEqual([]);
   });
+  test('usage targeting: an advanced option (E3/E5), Windows surfaces only, not with email', () => {
+    const usage = { groups: [G], usage: [{ product: 'copilot' as const, inactiveDays: 60 }] };
+    expect(paths({ ...complete, audience: usage })).toEqual([]);
+    expect(paths({ ...complete, location: 'teams', audience: usage })).toEqual(['audience']);
+    expect(paths({ ...complete, audience: usage }, { ...ctx, licence: 'basic' })).toEqual(['template', 'audience']);
+    expect(DraftInput.safeParse({ audience: { usage: [{ product: 'copilot', inactiveDays: 181 }] } }).success).toBe(false);
+  });
   test('urgent: Taskbar or Notifications, groups only, no dates', () => {
     expect(paths({ ...complete, urgent: true })).toEqual(['location', 'schedule']);
     expect(paths({ ...complete, urgent: true, location: 'taskbar', schedule: undefined })).toEqual([]);
