@@ -26,6 +26,16 @@ test('every email template is translated to French and German, and the layout ha
   }
 });
 
+test('every pre-made message is translated to French and German, and the email layout has words for each of its languages', () => {
+  const { messages } = PremadeMessages.parse(read('premade-messages.json'));
+  const strings = EmailLayoutStrings.parse(read('email/strings.json'));
+  for (const message of messages) {
+    const languages = languagesOf(message);
+    expect(languages, message.id).toEqual(expect.arrayContaining(['en', 'fr', 'de']));
+    for (const language of languages) expect(Object.keys(strings), `${message.id} in ${language}`).toContain(language);
+  }
+});
+
 test('a translation keyed by something that is not a language tag, or missing a field, is refused', () => {
   const { templates } = EmailTemplates.parse(read('email-templates.json'));
   const withTranslation = (translations: unknown) =>
