@@ -52,10 +52,43 @@ export const NotificationInput = z
   });
 export type NotificationInput = z.output<typeof NotificationInput>;
 
+/** The apps that show custom notifications on a device ("from the Company Portal app and from the Microsoft Intune app"). */
+export const DEVICE_APPS = ['companyPortal', 'intune'] as const;
+export type DeviceApp = (typeof DEVICE_APPS)[number];
+
+/**
+ * "For Android devices, users must update to recent versions of the Android Company Portal (version
+ * 5.0.5291.0 …) or Android Intune app (version 2021.09.04 …) to receive custom notifications."
+ */
+export const MIN_ANDROID_APP_VERSION: Record<DeviceApp, string> = { companyPortal: '5.0.5291.0', intune: '2021.09.04' };
+
+/** Dotted versions compared part by part as numbers (`5.0.5291.0` < `5.1`; `2021.09.04` < `2021.10`). */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+/** Whether the device's app is too old to show a custom notification (it gets the update prompt instead). */
+export const needsAppUpdate = (device: { platform: string; app?: DeviceApp; appVersion: string }) =>
+  device.platform === 'android' && compareVersions(device.appVersion, MIN_ANDROID_APP_VERSION[device.app ?? 'companyPortal']) < 0;
+
+/** "…they will instead receive a notification telling them to update their app to view the notification." */
+export const updatePrompt = (app: DeviceApp) => ({
+  title: 'Update your app',
+  body: `Your organisation sent you a notification. Update ${app === 'intune' ? 'the Microsoft Intune app' : 'the Company Portal app'} to read it in its Notifications section.`,
+});
+
 /** `POST /api/devices`: the organisation's app registering the device it runs on for the signed-in user. */
 export const DeviceInput = z
   .object({
     platform: z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` }),
+    /** Which app registers (and shows the notifications); the minimum Android version depends on it. */
+    app: z.enum(DEVICE_APPS, { error: `must be one of ${DEVICE_APPS.join(', ')}` }).default('companyPortal'),
     pushToken: z.string({ error: 'is required' }).trim().min(8, 'must be 8 to 4096 characters').max(4096, 'must be 8 to 4096 characters'),
     appVersion: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
     enrolled: z.boolean({ error: 'is required: whether the device is MDM-enrolled by this user' }),
