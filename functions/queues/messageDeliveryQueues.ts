@@ -6,8 +6,7 @@
  */
 import { DELIVER_EMAIL, DELIVER_TEAMS, RESOLVE_AUDIENCE, type OccurrenceRef } from '../../core/hops.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
-import { batchRef, deliverBatch, failBatch, messageSender } from '../../jobs/delivery/deliverBatch.js';
-import { failResolution, resolveAudience } from '../../jobs/delivery/resolveAudience.js';
+import { deliveryJobs } from '../../jobs/delivery/deliveryWiring.js';
 import { announceDelivered } from '../../workflows/lifecycleClient.js';
 import type { DurableClient } from 'durable-functions';
 import { onQueueWithClient } from './queueTriggers.js';
@@ -16,14 +15,14 @@ const delivered = async (client: DurableClient, ref: OccurrenceRef, log: (line: 
   announceDelivered(client, await messageStore().get(ref.tenantId, ref.messageId), ref, log);
 
 onQueueWithClient('resolveAudience', RESOLVE_AUDIENCE, async (ref, client, log) => {
-  if (await resolveAudience(ref, log)) await delivered(client, ref, log);
+  if (await deliveryJobs.resolveAudience(ref, log)) await delivered(client, ref, log);
 });
 
 onQueueWithClient(
   'resolveAudiencePoison',
   RESOLVE_AUDIENCE,
   (ref, _client, log) =>
-    failResolution(ref, 'the audience could not be resolved after repeated attempts (poison queue); see the logs', log),
+    deliveryJobs.failResolution(ref, 'the audience could not be resolved after repeated attempts (poison queue); see the logs', log),
   true,
 );
 
@@ -32,14 +31,14 @@ for (const [channel, hop, name] of [
   ['email', DELIVER_EMAIL, 'deliverEmail'],
 ] as const) {
   onQueueWithClient(name, hop, async (job, client, log) => {
-    const result = await deliverBatch(job, messageSender(channel, batchRef(job)), log);
+    const result = await deliveryJobs.deliverBatch(channel, job, log);
     if (result.occurrenceDelivered) await delivered(client, job, log);
   });
   onQueueWithClient(
     `${name}Poison`,
     hop,
     async (job, client, log) => {
-      const result = await failBatch(channel, job, 'delivery kept failing and was given up (poison queue)', log);
+      const result = await deliveryJobs.failBatch(channel, job, 'delivery kept failing and was given up (poison queue)', log);
       if (result.occurrenceDelivered) await delivered(client, job, log);
     },
     true,

@@ -4,31 +4,30 @@
  * sender), and each poison queue records what could not be done instead of dropping it.
  */
 import { DELIVER_PUSH, RESOLVE_NOTIFICATION } from '../../core/hops.js';
-import { batchRef, deliverBatch, failBatch } from '../../jobs/delivery/deliverBatch.js';
-import { pushSender } from '../../jobs/push/pushSender.js';
-import { failNotification, resolveNotification } from '../../jobs/push/resolveNotification.js';
+import { pushJobs } from '../../jobs/push/pushWiring.js';
 import { onQueue } from './queueTriggers.js';
 
 onQueue('resolveNotification', RESOLVE_NOTIFICATION, async (ref, log) => {
-  await resolveNotification(ref, log);
+  await pushJobs.resolveNotification(ref, log);
 });
 
 onQueue(
   'resolveNotificationPoison',
   RESOLVE_NOTIFICATION,
-  (ref, log) => failNotification(ref, 'the devices could not be resolved after repeated attempts (poison queue); see the logs', log),
+  (ref, log) =>
+    pushJobs.failNotification(ref, 'the devices could not be resolved after repeated attempts (poison queue); see the logs', log),
   true,
 );
 
 onQueue('deliverPush', DELIVER_PUSH, async (job, log) => {
-  await deliverBatch(job, pushSender(batchRef(job)), log);
+  await pushJobs.deliverBatch(job, log);
 });
 
 onQueue(
   'deliverPushPoison',
   DELIVER_PUSH,
   async (job, log) => {
-    await failBatch('push', job, 'delivery kept failing and was given up (poison queue)', log);
+    await pushJobs.failBatch(job, 'delivery kept failing and was given up (poison queue)', log);
   },
   true,
 );

@@ -1,25 +1,27 @@
 /**
- * Resolves an occurrence's audience into delivery batches (DESIGN §4): pages through the directory (group
- * by group, transitively, or every user), applies the rule's filters, drops duplicates, people without a
- * mailbox (email) and — on resends — people who already clicked, and writes the snapshot in partitions of
- * ≤ 1000 recipients, queuing one delivery message per batch. Run again after a crash it rewrites nothing:
+ * Resolves an occurrence's audience into delivery batches: pages through the directory (group by group,
+ * transitively, or every user), applies the rule's filters, drops duplicates, people without a mailbox
+ * (email) and — on resends — people who already clicked, and writes the snapshot in partitions of ≤ 1000
+ * recipients, queuing one delivery message per batch. Run again after a crash it rewrites nothing:
  * batches already written are skipped (the directory pages in a stable order), and a re-queued batch is
  * harmless because its delivery rows are the gate.
  */
 import { matchesFilters, type DirectoryUser } from '../../core/audience.js';
 import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
-import { Audience } from '../../core/message.js';
-import { now } from '../../adapters/runtime/clock.js';
-import { directory } from '../../adapters/services/graphDirectory.js';
-import { BATCH_SIZE, startOccurrence, updateOccurrence, writeBatch, type Recipient } from '../../adapters/stores/deliveryStore.js';
-import { clickedRecipients } from '../../adapters/stores/interactionStore.js';
-import { messageStore } from '../../adapters/stores/messageStore.js';
-import { enqueue } from '../../adapters/stores/storageClients.js';
-import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
-import { isDelivered } from './deliveryProgress.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
+import { Audience } from '../../core/message.js';
+import { BATCH_SIZE, type Recipient } from '../../adapters/stores/deliveryStore.js';
+import type { DeliveryPorts } from './deliveryPorts.js';
+import { createDeliveredCheck } from './progress.js';
 
 const WRITES_IN_FLIGHT = 4;
+
+type Log = (message: string) => void;
+
+export type ResolutionPorts = Pick<
+  DeliveryPorts,
+  'messages' | 'deliveries' | 'directory' | 'clickedRecipients' | 'tenantSettings' | 'enqueue' | 'clock'
+>;
 
 const recipientOf = (u: DirectoryUser): Recipient => ({
   userId: u.id,
@@ -29,81 +31,87 @@ const recipientOf = (u: DirectoryUser): Recipient => ({
   ...(u.preferredLanguage ? { language: u.preferredLanguage } : {}),
 });
 
-/** Resolves the occurrence; true when that leaves it fully delivered (an empty audience, or a re-run). */
-export async function resolveAudience(ref: OccurrenceRef, log: (message: string) => void): Promise<boolean> {
-  const { tenantId, messageId, occurrence } = ref;
-  const message = await messageStore().get(tenantId, messageId);
-  if (!message || message.status !== 'Active') {
-    log(`message ${messageId}: not resolving occurrence ${occurrence}, the message is ${message?.status ?? 'gone'}`);
-    return false;
-  }
-  const channel = CHANNEL_OF[message.draft.location!];
-  if (!isPushChannel(channel)) return false;
-  const occ = await startOccurrence(tenantId, messageId, occurrence, channel, now());
-  if (occ.state === 'resolved') return isDelivered(ref);
+export function createAudienceResolution(ports: ResolutionPorts) {
+  const { messages, deliveries, directory, enqueue, clock } = ports;
+  const { isDelivered } = createDeliveredCheck(ports);
 
-  const rule = Audience.parse(message.draft.audience ?? {});
-  const settings = await getTenantSettings(tenantId);
-  const dir = directory();
-  const ctx = {
-    includeGuests: settings.includeGuests,
-    now: now(),
-    ...(rule.segments.length > 0 ? { usage: await dir.usage(tenantId) } : {}),
-  };
-  const clicked = occurrence > 0 ? await clickedRecipients(tenantId, messageId) : new Set<string>();
-  const seen = new Set<string>();
-  let batch: Recipient[] = [];
-  let index = 0;
-  let total = 0;
-  // Batches are numbered in directory order (so a re-run finds the same ones) and written a few at a time
-  // while the next directory page is fetched.
-  const inFlight: Promise<void>[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const ref: BatchRef = { tenantId, messageId, occurrence, batch: index };
-    const recipients = batch;
-    const written = writeBatch(ref, channel, recipients, now()).then(() => enqueue(DELIVER[channel], ref));
-    // Awaited below; until then a failure must not count as unhandled (which would end the process).
-    written.catch(() => undefined);
-    inFlight.push(written);
-    index++;
-    total += recipients.length;
-    batch = [];
-    if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
-    if (index % 10 === 0) await updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
-  };
-  const sources = rule.groups.length > 0 ? rule.groups.map((g) => dir.groupMembers(tenantId, g)) : [dir.allUsers(tenantId)];
-  for (const source of sources) {
-    for await (const page of source) {
-      for (const user of page) {
-        if (seen.has(user.id)) continue;
-        seen.add(user.id);
-        if (!matchesFilters(user, rule, ctx) || clicked.has(user.id)) continue;
-        if (channel === 'email' && !user.mail) continue;
-        batch.push(recipientOf(user));
-        if (batch.length === BATCH_SIZE) await flush();
+  return {
+    /** Resolves the occurrence; true when that leaves it fully delivered (an empty audience, or a re-run). */
+    async resolveAudience(ref: OccurrenceRef, log: Log): Promise<boolean> {
+      const { tenantId, messageId, occurrence } = ref;
+      const message = await messages.get(tenantId, messageId);
+      if (!message || message.status !== 'Active') {
+        log(`message ${messageId}: not resolving occurrence ${occurrence}, the message is ${message?.status ?? 'gone'}`);
+        return false;
       }
-    }
-  }
-  await flush();
-  await Promise.all(inFlight);
-  await updateOccurrence(tenantId, messageId, occurrence, {
-    state: 'resolved',
-    resolvedAt: new Date(now()).toISOString(),
-    recipients: total,
-    batches: index,
-    batchesWritten: index,
-  });
-  log(`message ${messageId}: occurrence ${occurrence} resolved to ${total} recipients in ${index} batches`);
-  return isDelivered(ref);
-}
+      const channel = CHANNEL_OF[message.draft.location!];
+      if (!isPushChannel(channel)) return false;
+      const occ = await deliveries.startOccurrence(tenantId, messageId, occurrence, channel, clock.now());
+      if (occ.state === 'resolved') return isDelivered(ref);
 
-/** The poison queue's end of a resolution: the occurrence is recorded as failed, with why, instead of hanging. */
-export async function failResolution(ref: OccurrenceRef, reason: string, log: (message: string) => void): Promise<void> {
-  const message = await messageStore().get(ref.tenantId, ref.messageId);
-  const location = message?.draft.location;
-  if (!location) return;
-  await startOccurrence(ref.tenantId, ref.messageId, ref.occurrence, CHANNEL_OF[location], now());
-  await updateOccurrence(ref.tenantId, ref.messageId, ref.occurrence, { state: 'failed', reason });
-  log(`message ${ref.messageId}: occurrence ${ref.occurrence} failed: ${reason}`);
+      const rule = Audience.parse(message.draft.audience ?? {});
+      const settings = await ports.tenantSettings(tenantId);
+      const ctx = {
+        includeGuests: settings.includeGuests,
+        now: clock.now(),
+        ...(rule.segments.length > 0 ? { usage: await directory.usage(tenantId) } : {}),
+      };
+      const clicked = occurrence > 0 ? await ports.clickedRecipients(tenantId, messageId) : new Set<string>();
+      const seen = new Set<string>();
+      let batch: Recipient[] = [];
+      let index = 0;
+      let total = 0;
+      // Batches are numbered in directory order (so a re-run finds the same ones) and written a few at a
+      // time while the next directory page is fetched.
+      const inFlight: Promise<void>[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        const ref: BatchRef = { tenantId, messageId, occurrence, batch: index };
+        const recipients = batch;
+        const written = deliveries.writeBatch(ref, channel, recipients, clock.now()).then(() => enqueue(DELIVER[channel], ref));
+        // Awaited below; until then a failure must not count as unhandled (which would end the process).
+        written.catch(() => undefined);
+        inFlight.push(written);
+        index++;
+        total += recipients.length;
+        batch = [];
+        if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
+        if (index % 10 === 0) await deliveries.updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
+      };
+      const sources = rule.groups.length > 0 ? rule.groups.map((g) => directory.groupMembers(tenantId, g)) : [directory.allUsers(tenantId)];
+      for (const source of sources) {
+        for await (const page of source) {
+          for (const user of page) {
+            if (seen.has(user.id)) continue;
+            seen.add(user.id);
+            if (!matchesFilters(user, rule, ctx) || clicked.has(user.id)) continue;
+            if (channel === 'email' && !user.mail) continue;
+            batch.push(recipientOf(user));
+            if (batch.length === BATCH_SIZE) await flush();
+          }
+        }
+      }
+      await flush();
+      await Promise.all(inFlight);
+      await deliveries.updateOccurrence(tenantId, messageId, occurrence, {
+        state: 'resolved',
+        resolvedAt: new Date(clock.now()).toISOString(),
+        recipients: total,
+        batches: index,
+        batchesWritten: index,
+      });
+      log(`message ${messageId}: occurrence ${occurrence} resolved to ${total} recipients in ${index} batches`);
+      return isDelivered(ref);
+    },
+
+    /** The poison queue's end of a resolution: the occurrence is recorded as failed, with why, instead of hanging. */
+    async failResolution(ref: OccurrenceRef, reason: string, log: Log): Promise<void> {
+      const message = await messages.get(ref.tenantId, ref.messageId);
+      const location = message?.draft.location;
+      if (!location) return;
+      await deliveries.startOccurrence(ref.tenantId, ref.messageId, ref.occurrence, CHANNEL_OF[location], clock.now());
+      await deliveries.updateOccurrence(ref.tenantId, ref.messageId, ref.occurrence, { state: 'failed', reason });
+      log(`message ${ref.messageId}: occurrence ${ref.occurrence} failed: ${reason}`);
+    },
+  };
 }

@@ -1,0 +1,149 @@
+/**
+ * How a message's Teams or email batch is sent (the batch worker, `deliverBatch.ts`, does the rest): chunks
+ * at the provider's pace through the channel's rate limiter, with a click-tracking link, until the
+ * message is no longer Active.
+ */
+import { createHash } from 'node:crypto';
+import type { SendOutcome } from '../../core/delivery.js';
+import type { BatchRef } from '../../core/hops.js';
+import type { MessageRecord } from '../../core/records.js';
+import type { TeamsNotification } from '../../adapters/services/teamsNotifier.js';
+import type { Delivery } from '../../adapters/stores/deliveryStore.js';
+import type { ChunkSender, Outcomes } from './deliverBatch.js';
+import type { Clock, DeliveryPorts } from './deliveryPorts.js';
+
+/** Waiting longer than this for the rate limiter gives the worker back: the rest is re-queued with a delay. */
+const MAX_LIMITER_WAIT_MS = 10_000;
+const EMAIL_CONCURRENCY = 16;
+const STATUS_TTL_MS = 1_000;
+const STATUS_CACHE_SIZE = 10_000;
+/** Where a message with no call to action sends a click. */
+const DEFAULT_LINK = 'https://www.microsoft365.com/';
+
+export type MessageSenderPorts = Pick<
+  DeliveryPorts,
+  'messages' | 'limiter' | 'clickUrl' | 'renderEmail' | 'sendEmail' | 'sendTeamsBulk'
+> & {
+  clock: Pick<Clock, 'realNow'>;
+};
+
+const hashNumber = (...parts: (string | number)[]) =>
+  parseInt(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12), 16);
+
+const failure = (error: unknown): SendOutcome => ({ status: 'failed', reason: (error as Error).message, permanent: false });
+
+export function createMessageSenders(ports: MessageSenderPorts) {
+  const { limiter, clock } = ports;
+
+  /** The message's status, re-read at most once a second so a cancel stops a send within a chunk or two. */
+  const statusCache = new Map<string, { at: number; message: MessageRecord | undefined }>();
+  async function current(tenantId: string, messageId: string): Promise<MessageRecord | undefined> {
+    const key = `${tenantId}:${messageId}`;
+    const hit = statusCache.get(key);
+    if (hit && clock.realNow() - hit.at < STATUS_TTL_MS) return hit.message;
+    const message = await ports.messages.get(tenantId, messageId);
+    statusCache.set(key, { at: clock.realNow(), message });
+    if (statusCache.size > STATUS_CACHE_SIZE) statusCache.delete(statusCache.keys().next().value!);
+    return message;
+  }
+
+  /** The occurrence's Teams notification: the same for every chunk (an Active message cannot be edited). */
+  async function teamsNotification(ref: BatchRef, message: MessageRecord): Promise<TeamsNotification> {
+    const content = message.draft.content ?? {};
+    // Bulk requests carry one link for everyone, so a Teams click is attributed to the message, not a person.
+    const webUrl = await ports.clickUrl({
+      tenantId: ref.tenantId,
+      messageId: ref.messageId,
+      occurrence: ref.occurrence,
+      userId: '',
+      channel: 'teams',
+      url: content.callToAction?.url ?? DEFAULT_LINK,
+    });
+    return {
+      chainId: hashNumber(ref.tenantId, ref.messageId, ref.occurrence),
+      previewText: (content.body ?? '').slice(0, 150),
+      topic: content.title ?? message.draft.name ?? 'Message',
+      webUrl,
+    };
+  }
+
+  async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes> {
+    const outcomes: Outcomes = new Map();
+    const key = `email:${ref.tenantId}`;
+    const queue = [...chunk];
+    const worker = async () => {
+      for (let d = queue.shift(); d; d = queue.shift()) {
+        const wait = await limiter.acquire(key, MAX_LIMITER_WAIT_MS);
+        if (wait > 0) {
+          outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
+          continue;
+        }
+        const template = message.draft.template;
+        const url = message.draft.content?.callToAction?.url ?? DEFAULT_LINK;
+        const link = await ports.clickUrl({ ...ref, userId: d.userId, channel: 'email', url });
+        const email = ports.renderEmail({
+          templateId: template?.kind === 'premade' ? template.id : '',
+          language: d.language ?? message.draft.content?.language,
+          recipientName: d.name,
+          clickUrl: link,
+        });
+        const outcome = await ports
+          .sendEmail(ref.tenantId, {
+            to: { address: d.mail!, ...(d.name ? { displayName: d.name } : {}) },
+            subject: email.subject,
+            html: email.html,
+            plainText: email.plainText,
+            operationId: `${ref.messageId}:${ref.occurrence}:${d.userId}`,
+          })
+          .catch(failure);
+        outcomes.set(d.userId, outcome);
+        if (outcome.status === 'throttled') limiter.pause(key, outcome.retryAfterMs);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(EMAIL_CONCURRENCY, chunk.length) }, worker));
+    return outcomes;
+  }
+
+  /**
+   * One Teams bulk request for the chunk at the limiter's pace. A short Retry-After is waited out here (the
+   * whole channel pauses with it); a long one — or a long wait for the limiter — gives the worker back: the
+   * time to resume at is returned instead of outcomes.
+   */
+  async function sendTeamsPaced(ref: BatchRef, notification: TeamsNotification, chunk: Delivery[]): Promise<Outcomes | number> {
+    const key = `teams:${ref.tenantId}`;
+    for (let attempt = 0; ; attempt++) {
+      const wait = await limiter.acquire(key, MAX_LIMITER_WAIT_MS);
+      if (wait > 0) return clock.realNow() + wait;
+      const outcome = await ports
+        .sendTeamsBulk(
+          ref.tenantId,
+          chunk.map((d) => d.userId),
+          notification,
+        )
+        .catch(failure);
+      if (outcome.status !== 'throttled') return new Map(chunk.map((d) => [d.userId, outcome]));
+      limiter.pause(key, outcome.retryAfterMs);
+      if (outcome.retryAfterMs > MAX_LIMITER_WAIT_MS || attempt >= 5) return new Map(chunk.map((d) => [d.userId, outcome]));
+    }
+  }
+
+  return {
+    /** A message's Teams or email sender: stops when the message is no longer Active. */
+    messageSender(channel: 'teams' | 'email', ref: BatchRef): ChunkSender {
+      let message: MessageRecord | undefined;
+      let notification: TeamsNotification | undefined;
+      return {
+        channel,
+        async stopReason() {
+          message = await current(ref.tenantId, ref.messageId);
+          return message?.status === 'Active' ? undefined : `message ${message ? message.status.toLowerCase() : 'deleted'} before delivery`;
+        },
+        async send(chunk) {
+          if (channel === 'email') return sendEmails(ref, message!, chunk);
+          notification ??= await teamsNotification(ref, message!);
+          return sendTeamsPaced(ref, notification, chunk);
+        },
+      };
+    },
+  };
+}

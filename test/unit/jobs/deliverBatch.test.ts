@@ -1,0 +1,288 @@
+import { describe, expect, test } from 'vitest';
+import { MAX_ATTEMPTS, retryDelayMs, type SendOutcome } from '../../../core/delivery.js';
+import { DELIVER_EMAIL, DELIVER_TEAMS } from '../../../core/hops.js';
+import { CHUNK_SIZE } from '../../../adapters/stores/deliveryStore.js';
+import { published, recipient } from './fakes/published.js';
+import { TENANT } from './fakes/records.js';
+import { FakeEmail, FakeTeams, SENT } from './fakes/senders.js';
+import { deliveryWorld, LEASE_MS, logger } from './fakes/worlds.js';
+
+const transient = (reason: string): SendOutcome => ({ status: 'failed', reason, permanent: false });
+const throttled = (retryAfterMs: number): SendOutcome => ({ status: 'throttled', retryAfterMs, reason: 'Graph answered 429' });
+const statuses = (rows: { status: string }[]) =>
+  rows.reduce<Record<string, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {});
+
+describe('the batch worker', () => {
+  test('Teams: a batch goes chunk by chunk, each chunk committed before the next is sent', async () => {
+    const sentBefore: number[] = [];
+    const world = deliveryWorld({
+      teams: new FakeTeams(async () => {
+        sentBefore.push((await world.deliveries.batchSummary(job(0)))!.sent);
+        return SENT;
+      }),
+    });
+    const teams = world.teams;
+    const { message, job } = await published(world, 'teams', [250]);
+    const log = logger();
+
+    const result = await world.jobs.deliverBatch('teams', job(0), log);
+
+    expect(teams.calls.map((c) => c.userIds.length)).toEqual([CHUNK_SIZE, CHUNK_SIZE, 250 - 2 * CHUNK_SIZE]);
+    expect(sentBefore).toEqual([0, CHUNK_SIZE, 2 * CHUNK_SIZE]);
+    expect(teams.recipients).toEqual(Array.from({ length: 250 }, (_, i) => `u${i}`));
+    // One notification for the occurrence: a resend of a chunk replaces it rather than adding one.
+    expect(new Set(teams.calls.map((c) => c.notification.chainId)).size).toBe(1);
+    expect(teams.calls[0]!.notification).toMatchObject({ topic: 'Security training', previewText: 'Take the course by Friday.' });
+    expect(teams.calls[0]!.notification.webUrl).toBe(`https://herald.test/api/r/teams.${message.id}.0.`);
+
+    const rows = await world.deliveries.rows(job(0));
+    expect(rows.every((r) => r.status === 'sent' && r.attempts === 1 && r.sentAt === new Date(world.clock.app).toISOString())).toBe(true);
+    expect(await world.deliveries.batchSummary(job(0))).toMatchObject({ total: 250, sent: 250, leaseUntil: 0 });
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 250, failed: 0 });
+    expect(result.occurrenceDelivered).toBe(true);
+    expect(world.queue.sent).toEqual([]);
+    expect(log.lines).toEqual([`message ${message.id} occurrence 0 batch 0: 250 sent, 0 failed, 0 cancelled of 250`]);
+  });
+
+  test('email: one email each, with their own link and language; a permanent failure is recorded, not retried', async () => {
+    const email = new FakeEmail((e) =>
+      e.to.address === 'u3@contoso.test' ? { status: 'failed', reason: 'the address is suppressed', permanent: true } : SENT,
+    );
+    const world = deliveryWorld({ email });
+    const { message, job } = await published(world, 'email', [5], {}, (i) => ({
+      ...recipient(i),
+      ...(i === 2 ? { language: 'fr-FR' } : {}),
+    }));
+
+    const result = await world.jobs.deliverBatch('email', job(0), logger());
+
+    expect(email.sent.map((e) => e.operationId).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${message.id}:0:u${i}`));
+    const toU2 = email.sent.find((e) => e.to.address === 'u2@contoso.test')!;
+    expect(toU2).toMatchObject({ to: { displayName: 'User 2' }, plainText: `https://herald.test/api/r/email.${message.id}.0.u2` });
+    const rows = await world.deliveries.rows(job(0));
+    expect(rows.find((r) => r.userId === 'u3')).toMatchObject({ status: 'failed', attempts: 1, reason: 'the address is suppressed' });
+    expect(statuses(rows)).toEqual({ sent: 4, failed: 1 });
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 4, failed: 1 });
+    expect(world.queue.sent).toEqual([]);
+    expect(result.occurrenceDelivered).toBe(true);
+  });
+
+  test('a message cancelled mid-batch: the rest is marked cancelled and nobody else is sent to', async () => {
+    const world = deliveryWorld({
+      teams: new FakeTeams(() => {
+        world.messages.setStatus(TENANT, message.id, 'Cancelled');
+        // The request took a while: the worker's view of the message is due to be read again.
+        world.clock.advance(1500);
+        return SENT;
+      }),
+    });
+    const teams = world.teams;
+    const { message, job } = await published(world, 'teams', [300]);
+    const log = logger();
+
+    const result = await world.jobs.deliverBatch('teams', job(0), log);
+
+    expect(teams.calls).toHaveLength(1);
+    const rows = await world.deliveries.rows(job(0));
+    expect(statuses(rows)).toEqual({ sent: CHUNK_SIZE, cancelled: 300 - CHUNK_SIZE });
+    expect(rows.filter((r) => r.status === 'cancelled').every((r) => r.reason === 'message cancelled before delivery')).toBe(true);
+    expect(await world.deliveries.batchSummary(job(0))).toMatchObject({ sent: CHUNK_SIZE, cancelled: 300 - CHUNK_SIZE, leaseUntil: 0 });
+    expect(log.lines[0]).toBe(`message ${message.id} batch 0: ${300 - CHUNK_SIZE} not sent, message cancelled before delivery`);
+    expect(result.occurrenceDelivered).toBe(true);
+  });
+
+  test('a message deleted before its batch runs sends nothing', async () => {
+    const teams = new FakeTeams();
+    const world = deliveryWorld({ teams });
+    const { message, job } = await published(world, 'teams', [10]);
+    world.messages.setStatus(TENANT, message.id, 'Expired');
+
+    await world.jobs.deliverBatch('teams', job(0), logger());
+
+    expect(teams.calls).toEqual([]);
+    expect(
+      (await world.deliveries.rows(job(0))).every((r) => r.status === 'cancelled' && r.reason === 'message expired before delivery'),
+    ).toBe(true);
+  });
+
+  test('a long Retry-After gives the worker back: the rest is re-queued with notBefore, and the next run finishes it', async () => {
+    const teams = new FakeTeams((call) => (call === 1 ? throttled(30_000) : SENT));
+    const world = deliveryWorld({ teams });
+    const { message, job } = await published(world, 'teams', [150]);
+    const log = logger();
+    const start = world.clock.real;
+
+    expect((await world.jobs.deliverBatch('teams', job(0), log)).occurrenceDelivered).toBe(false);
+
+    expect(teams.calls).toHaveLength(1);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ throttled: CHUNK_SIZE, pending: 150 - CHUNK_SIZE });
+    expect(await world.deliveries.batchSummary(job(0))).toMatchObject({ throttled: CHUNK_SIZE, leaseUntil: 0 });
+    expect(world.queue.on(DELIVER_TEAMS)).toEqual([
+      { queue: DELIVER_TEAMS.name, body: { ...job(0), notBefore: start + 30_000 }, delayMs: 30_000 },
+    ]);
+    expect(log.lines).toEqual([
+      `message ${message.id} occurrence 0 batch 0: 150 left; resuming at ${new Date(start + 30_000).toISOString()}`,
+    ]);
+
+    world.clock.advance(30_000);
+    const [again] = world.queue.take(DELIVER_TEAMS);
+    expect((await world.jobs.deliverBatch('teams', again!, logger())).occurrenceDelivered).toBe(true);
+
+    expect(teams.calls.map((c) => c.userIds.length)).toEqual([CHUNK_SIZE, CHUNK_SIZE, 150 - CHUNK_SIZE]);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 150 });
+    expect(world.queue.sent).toEqual([]);
+  });
+
+  test('a short Retry-After is waited out in place, the whole channel pausing with it', async () => {
+    const teams = new FakeTeams((call) => (call === 1 ? throttled(2_000) : SENT));
+    const world = deliveryWorld({ teams });
+    const { job } = await published(world, 'teams', [40]);
+    const start = world.clock.real;
+
+    expect((await world.jobs.deliverBatch('teams', job(0), logger())).occurrenceDelivered).toBe(true);
+
+    expect(teams.calls).toHaveLength(2);
+    expect(world.clock.real - start).toBe(2_000);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 40 });
+    expect(world.queue.sent).toEqual([]);
+  });
+
+  test('email over the ACS quota is re-queued for after its Retry-After', async () => {
+    let quotaUntil = 0;
+    const world = deliveryWorld({
+      email: new FakeEmail(() => (world.clock.real < quotaUntil ? throttled(60_000) : SENT)),
+    });
+    const { job } = await published(world, 'email', [6]);
+    quotaUntil = world.clock.real + 60_000;
+
+    await world.jobs.deliverBatch('email', job(0), logger());
+
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ throttled: 6 });
+    const [queued] = world.queue.on(DELIVER_EMAIL);
+    expect(queued).toMatchObject({ body: { notBefore: quotaUntil }, delayMs: 60_000 });
+
+    world.clock.advance(60_000);
+    await world.jobs.deliverBatch('email', world.queue.take(DELIVER_EMAIL)[0]!, logger());
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 6 });
+  });
+
+  test('transient failures are retried with growing back-off, then recorded as failed', async () => {
+    const teams = new FakeTeams(() => transient('Graph answered 500'));
+    const world = deliveryWorld({ teams });
+    const { message, job } = await published(world, 'teams', [10]);
+
+    const delays: number[] = [];
+    let result = await world.jobs.deliverBatch('teams', job(0), logger());
+    for (let next = world.queue.take(DELIVER_TEAMS); next.length > 0; next = world.queue.take(DELIVER_TEAMS)) {
+      const waited = next[0]!.notBefore! - world.clock.real;
+      delays.push(waited);
+      world.clock.advance(waited);
+      result = await world.jobs.deliverBatch('teams', next[0]!, logger());
+    }
+
+    expect(teams.calls).toHaveLength(MAX_ATTEMPTS);
+    expect(delays).toEqual([1, 2, 3, 4].map(retryDelayMs));
+    const rows = await world.deliveries.rows(job(0));
+    expect(rows.every((r) => r.status === 'failed' && r.attempts === MAX_ATTEMPTS)).toBe(true);
+    expect(rows[0]!.reason).toBe(`gave up after ${MAX_ATTEMPTS} attempts: Graph answered 500`);
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 0, failed: 10 });
+    expect(result.occurrenceDelivered).toBe(true);
+  });
+
+  test('a transient failure that clears is sent on the retry', async () => {
+    const teams = new FakeTeams((call) => (call <= 2 ? transient('Graph answered 503') : SENT));
+    const world = deliveryWorld({ teams });
+    const { job } = await published(world, 'teams', [10]);
+
+    await world.jobs.deliverBatch('teams', job(0), logger());
+    for (let next = world.queue.take(DELIVER_TEAMS); next.length > 0; next = world.queue.take(DELIVER_TEAMS)) {
+      world.clock.advance(next[0]!.notBefore! - world.clock.real);
+      await world.jobs.deliverBatch('teams', next[0]!, logger());
+    }
+
+    expect(teams.calls).toHaveLength(3);
+    expect((await world.deliveries.rows(job(0))).every((r) => r.status === 'sent' && r.attempts === 3 && !r.reason)).toBe(true);
+  });
+
+  test('the poison queue records everyone still open as failed, with the last error, and keeps what was sent', async () => {
+    const teams = new FakeTeams((call) => (call === 1 ? SENT : transient('Graph answered 503')));
+    const world = deliveryWorld({ teams });
+    const { message, job } = await published(world, 'teams', [150]);
+    await world.jobs.deliverBatch('teams', job(0), logger());
+    const log = logger();
+
+    const result = await world.jobs.failBatch('teams', job(0), 'delivery kept failing and was given up (poison queue)', log);
+
+    const rows = await world.deliveries.rows(job(0));
+    expect(statuses(rows)).toEqual({ sent: CHUNK_SIZE, failed: 150 - CHUNK_SIZE });
+    expect(rows.at(-1)!.reason).toBe('delivery kept failing and was given up (poison queue); last error: Graph answered 503');
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: CHUNK_SIZE, failed: 150 - CHUNK_SIZE });
+    expect(await world.deliveries.batchSummary(job(0))).toMatchObject({ leaseUntil: 0 });
+    expect(result.occurrenceDelivered).toBe(true);
+    expect(log.lines).toEqual([
+      `message ${message.id} occurrence 0 batch 0: ${150 - CHUNK_SIZE} recorded as failed (delivery kept failing and was given up (poison queue))`,
+    ]);
+  });
+
+  test('a batch another worker holds is looked at again just after its lease ends', async () => {
+    const teams = new FakeTeams();
+    const world = deliveryWorld({ teams });
+    const { job } = await published(world, 'teams', [50]);
+    const other = (await world.deliveries.readBatch(job(0)))!;
+    const theirLease = world.clock.real + 60_000;
+    await world.deliveries.commitBatch(job(0), other, [], theirLease, world.clock.now());
+    const log = logger();
+
+    expect((await world.jobs.deliverBatch('teams', job(0), log)).occurrenceDelivered).toBe(false);
+
+    expect(teams.calls).toEqual([]);
+    expect(world.queue.on(DELIVER_TEAMS)).toEqual([
+      { queue: DELIVER_TEAMS.name, body: { ...job(0), notBefore: theirLease + 1000 }, delayMs: 61_000 },
+    ]);
+    expect(log.lines[0]).toMatch(/another worker holds it; looking again at/);
+  });
+
+  test('a worker whose lease was taken over mid-batch stops and comes back instead of recording over the other', async () => {
+    const world = deliveryWorld({
+      teams: new FakeTeams(async () => {
+        // The request hung past the lease, and a second copy of the queue message took the batch.
+        world.clock.advance(LEASE_MS + 1);
+        const other = (await world.deliveries.readBatch(ref))!;
+        await world.deliveries.commitBatch(ref, other, [], world.clock.real + LEASE_MS, world.clock.now());
+        return SENT;
+      }),
+    });
+    const teams = world.teams;
+    const { job } = await published(world, 'teams', [150]);
+    const ref = job(0);
+    const log = logger();
+
+    expect((await world.jobs.deliverBatch('teams', ref, log)).occurrenceDelivered).toBe(false);
+
+    expect(teams.calls).toHaveLength(1);
+    expect(statuses(await world.deliveries.rows(ref))).toEqual({ pending: 150 });
+    expect(world.queue.on(DELIVER_TEAMS)).toHaveLength(1);
+    expect(log.lines[0]).toMatch(/was taken by another worker; looking again at/);
+  });
+
+  test('a repeated queue message for a finished batch sends nothing and counts nothing twice', async () => {
+    const teams = new FakeTeams();
+    const world = deliveryWorld({ teams });
+    const { message, job } = await published(world, 'teams', [20]);
+    await world.jobs.deliverBatch('teams', job(0), logger());
+
+    expect((await world.jobs.deliverBatch('teams', job(0), logger())).occurrenceDelivered).toBe(true);
+
+    expect(teams.calls).toHaveLength(1);
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 20, failed: 0 });
+  });
+
+  test('a batch that does not exist is logged and left', async () => {
+    const world = deliveryWorld();
+    const { message, job } = await published(world, 'teams', [1]);
+    const log = logger();
+
+    expect(await world.jobs.deliverBatch('teams', job(7), log)).toEqual({ occurrenceDelivered: false });
+    expect(log.lines).toEqual([`message ${message.id} occurrence 0 batch 7: no such batch; nothing to deliver`]);
+  });
+});
