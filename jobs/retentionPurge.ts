@@ -174,5 +174,3 @@ export function createRetentionJob(ports: RetentionPorts) {
     },
   };
 }
-
-export type RetentionJob = ReturnType<typeof createRetentionJob>;

@@ -25,5 +25,3 @@ export function createDeliveryJobs(ports: DeliveryPorts) {
     failBatch: (channel: 'teams' | 'email', job: BatchMessage, reason: string, log: Log) => worker.failBatch(channel, job, reason, log),
   };
 }
-
-export type DeliveryJobs = ReturnType<typeof createDeliveryJobs>;

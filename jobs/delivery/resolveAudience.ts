@@ -11,7 +11,7 @@ import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
 import { Audience } from '../../core/message.js';
 import { BATCH_SIZE, type Recipient } from '../../adapters/stores/deliveryStore.js';
-import type { DeliveryPorts } from './deliveryPorts.js';
+import type { Clock, DeliveryPorts } from './deliveryPorts.js';
 import { createDeliveredCheck } from './progress.js';
 
 const WRITES_IN_FLIGHT = 4;
@@ -20,8 +20,10 @@ type Log = (message: string) => void;
 
 export type ResolutionPorts = Pick<
   DeliveryPorts,
-  'messages' | 'deliveries' | 'directory' | 'clickedRecipients' | 'tenantSettings' | 'enqueue' | 'clock'
->;
+  'messages' | 'deliveries' | 'directory' | 'clickedRecipients' | 'tenantSettings' | 'enqueue'
+> & {
+  clock: Pick<Clock, 'now'>;
+};
 
 const recipientOf = (u: DirectoryUser): Recipient => ({
   userId: u.id,

@@ -8,6 +8,7 @@ import { RESOLVE_NOTIFICATION } from '../../core/hops.js';
 import { isPushPlatform, LIMITS, type NotificationInput } from '../../core/notification.js';
 import type { Actor } from '../../core/records.js';
 import type { NotificationRecord } from '../../adapters/stores/notificationStore.js';
+import type { Clock } from '../delivery/deliveryPorts.js';
 import type { PushPorts } from './pushJobs.js';
 
 /** The send cannot go: `field` says which part of the request, `status` how to answer. */
@@ -38,7 +39,8 @@ export interface SendCommand {
   resendOf?: string;
 }
 
-export type NotificationSendPorts = Pick<PushPorts, 'admitSend' | 'enqueue' | 'clock'> & {
+export type NotificationSendPorts = Pick<PushPorts, 'admitSend' | 'enqueue'> & {
+  clock: Pick<Clock, 'now'>;
   devices: Pick<PushPorts['devices'], 'getDevice'>;
   notifications: Pick<PushPorts['notifications'], 'createNotification'>;
 };

@@ -41,5 +41,3 @@ export function createPushJobs(ports: PushPorts) {
     failBatch: (job: BatchMessage, reason: string, log: Log) => worker.failBatch('push', job, reason, log),
   };
 }
-
-export type PushJobs = ReturnType<typeof createPushJobs>;

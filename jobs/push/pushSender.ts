@@ -5,16 +5,19 @@
  */
 import type { BatchRef } from '../../core/hops.js';
 import type { PushPlatform } from '../../core/notification.js';
+import type { NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import type { ChunkSender, Outcomes } from '../delivery/deliverBatch.js';
+import type { Clock } from '../delivery/deliveryPorts.js';
 import type { PushPorts } from './pushJobs.js';
 
-export type PushSenderPorts = Pick<PushPorts, 'notifications' | 'sendPush' | 'clock'> & {
+export type PushSenderPorts = Pick<PushPorts, 'notifications' | 'sendPush'> & {
   devices: Pick<PushPorts['devices'], 'markStale'>;
+  clock: Pick<Clock, 'now'>;
 };
 
 export function createPushSender({ notifications, devices, sendPush, clock }: PushSenderPorts) {
   return function pushSender(ref: BatchRef): ChunkSender {
-    let notification: Awaited<ReturnType<typeof notifications.getNotification>>;
+    let notification: NotificationRecord | undefined;
     return {
       channel: 'push',
       async stopReason() {

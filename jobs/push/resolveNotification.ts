@@ -12,12 +12,14 @@ import { DELIVER_PUSH, type BatchRef, type NotificationRef } from '../../core/ho
 import { batchCount, batchOf, isPushPlatform } from '../../core/notification.js';
 import { BATCH_SIZE, type Recipient } from '../../adapters/stores/deliveryStore.js';
 import type { Device } from '../../adapters/stores/deviceStore.js';
+import type { Clock } from '../delivery/deliveryPorts.js';
 import { createDeliveredCheck } from '../delivery/progress.js';
 import type { PushPorts } from './pushJobs.js';
 
 type Log = (message: string) => void;
 
-export type NotificationResolutionPorts = Pick<PushPorts, 'notifications' | 'deliveries' | 'directory' | 'enqueue' | 'clock'> & {
+export type NotificationResolutionPorts = Pick<PushPorts, 'notifications' | 'deliveries' | 'directory' | 'enqueue'> & {
+  clock: Pick<Clock, 'now'>;
   devices: Pick<PushPorts['devices'], 'getDevice' | 'pushableDevices'>;
 };
 
