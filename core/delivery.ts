@@ -49,3 +49,66 @@ export function afterOutcome(d: DeliveryState, outcome: SendOutcome, at: number)
 
 /** Exponential back-off between attempts: 2 s, 4 s, 8 s, … capped at 5 minutes. */
 export const retryDelayMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
+
+// The records of a push channel's delivery (stored by adapters/stores/deliveryStore.ts, docs/storage.md).
+
+/** Recipients per chunk: one Teams bulk request (≤ 100) and one transaction with the summary (≤ 100 operations). */
+export const CHUNK_SIZE = 99;
+/** Recipients per batch (one partition, one queue message): ten full chunks. */
+export const BATCH_SIZE = 10 * CHUNK_SIZE;
+
+export interface Recipient {
+  /** The delivery row's key: the user — or, for mobile push, the device. */
+  userId: string;
+  upn: string;
+  name?: string;
+  mail?: string;
+  language?: string;
+  /** Mobile push: the device's owner, platform and push token. */
+  device?: { owner: string; platform: string; token: string };
+}
+
+export interface Delivery extends Recipient {
+  status: DeliveryStatus;
+  attempts: number;
+  reason?: string;
+  sentAt?: string;
+}
+
+export interface BatchSummary {
+  total: number;
+  sent: number;
+  failed: number;
+  throttled: number;
+  cancelled: number;
+  /** A worker holds the batch until then (ms); another copy of its queue message stands back. */
+  leaseUntil: number;
+  updatedAt: string;
+}
+
+export interface Occurrence {
+  occurrence: number;
+  channel: Channel;
+  /** failed: the audience could not be resolved (the poison queue's verdict); `reason` says why. */
+  state: 'resolving' | 'resolved' | 'failed';
+  reason?: string;
+  startedAt: string;
+  resolvedAt?: string;
+  /** Known once resolved. */
+  recipients?: number;
+  batches?: number;
+  /** Batches written so far while resolving. */
+  batchesWritten: number;
+}
+
+export const pendingOf = (s: BatchSummary) => s.total - s.sent - s.failed - s.cancelled;
+
+export interface BatchState {
+  /** Every recipient of the batch in snapshot order, with their delivery so far. */
+  rows: Map<string, Delivery>;
+  summary: BatchSummary;
+  etag: string;
+}
+
+/** Another worker moved the batch on since it was read: this one stops and lets it be. */
+export class LostBatchLease extends Error {}

@@ -30,3 +30,46 @@ export function isExpired(times: readonly (string | undefined)[], cutoff: string
   const limit = Date.parse(cutoff);
   return known.every((t) => Date.parse(t) < limit);
 }
+
+// The rows retention reads and deletes, as the retention job sees them (jobs/retentionPurge.ts) and the
+// store offers them (adapters/stores/retentionRows.ts).
+
+/** A per-recipient row as retention judges it. */
+export interface AgedRow {
+  partitionKey: string;
+  rowKey: string;
+  /** Every time the row records (ISO text); it goes when all it has are before the cutoff. */
+  times: readonly (string | undefined)[];
+  /** The message the row is about. */
+  messageId: string;
+}
+
+/** One kind of per-recipient row. */
+export interface AgedRows {
+  /** The tenants that have rows of this table, in key order. */
+  tenants(): AsyncIterable<string>;
+  /** The tenant's rows that may be older than `cutoff`, partition by partition. */
+  candidates(tenant: string, cutoff: string): AsyncIterable<AgedRow>;
+  /** Deletes the rows; returns how many went (one already gone is not counted). */
+  delete(rows: AsyncIterable<AgedRow>): Promise<number>;
+}
+
+/** A delivery batch's summary as read. */
+export interface AgedBatch {
+  partitionKey: string;
+  updatedAt: string;
+  /** Its recipients' rows went in an earlier run. */
+  purged: boolean;
+  /** The summary's version when read: marking it purged fails quietly if a worker changed it since. */
+  etag: string;
+}
+
+export interface DeliveryBatches {
+  tenants(): AsyncIterable<string>;
+  /** The tenant's batches whose summary may have been last updated before `cutoff`. */
+  candidates(tenant: string, cutoff: string): AsyncIterable<AgedBatch>;
+  /** Deletes the batch's recipient snapshot and outcome rows, never its summary; returns how many went. */
+  deleteRecipients(batch: AgedBatch): Promise<number>;
+  /** Marks the summary purged at `at`, unless the batch changed since it was read (a later run judges it again). */
+  markPurged(batch: AgedBatch, at: string): Promise<void>;
+}

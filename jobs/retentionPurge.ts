@@ -18,7 +18,7 @@
  * before the cutoff, its message no longer Active where that keeps it — so a port may offer more than
  * goes. A run can be repeated or stopped anywhere: whatever is left is found again next time.
  */
-import { isExpired, retentionCutoff } from '../core/retention.js';
+import { isExpired, retentionCutoff, type AgedRow, type AgedRows, type DeliveryBatches } from '../core/retention.js';
 import type { MessageStore } from '../adapters/stores/messageStore.js';
 import type { TenantSettings } from '../adapters/stores/tenantSettingsStore.js';
 
@@ -29,46 +29,6 @@ export interface PurgeCounts {
   counters: number;
   deliveries: number;
   exports: number;
-}
-
-/** A per-recipient row as retention judges it. */
-export interface AgedRow {
-  partitionKey: string;
-  rowKey: string;
-  /** Every time the row records (ISO text); it goes when all it has are before the cutoff. */
-  times: readonly (string | undefined)[];
-  /** The message the row is about. */
-  messageId: string;
-}
-
-/** One kind of per-recipient row. */
-export interface AgedRows {
-  /** The tenants that have rows of this table, in key order. */
-  tenants(): AsyncIterable<string>;
-  /** The tenant's rows that may be older than `cutoff`, partition by partition. */
-  candidates(tenant: string, cutoff: string): AsyncIterable<AgedRow>;
-  /** Deletes the rows; returns how many went (one already gone is not counted). */
-  delete(rows: AsyncIterable<AgedRow>): Promise<number>;
-}
-
-/** A delivery batch's summary as read. */
-export interface AgedBatch {
-  partitionKey: string;
-  updatedAt: string;
-  /** Its recipients' rows went in an earlier run. */
-  purged: boolean;
-  /** The summary's version when read: marking it purged fails quietly if a worker changed it since. */
-  etag: string;
-}
-
-export interface DeliveryBatches {
-  tenants(): AsyncIterable<string>;
-  /** The tenant's batches whose summary may have been last updated before `cutoff`. */
-  candidates(tenant: string, cutoff: string): AsyncIterable<AgedBatch>;
-  /** Deletes the batch's recipient snapshot and outcome rows, never its summary; returns how many went. */
-  deleteRecipients(batch: AgedBatch): Promise<number>;
-  /** Marks the summary purged at `at`, unless the batch changed since it was read (a later run judges it again). */
-  markPurged(batch: AgedBatch, at: string): Promise<void>;
 }
 
 export interface RetentionPorts {

@@ -11,59 +11,20 @@
  * One write per recipient in all, which is what a 100k send costs in Table operations.
  */
 import { odata, TableTransaction, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
-import type { Channel, DeliveryStatus } from '../../core/delivery.js';
+import {
+  CHUNK_SIZE,
+  LostBatchLease,
+  type BatchState,
+  type BatchSummary,
+  type Channel,
+  type Delivery,
+  type DeliveryStatus,
+  type Occurrence,
+  type Recipient,
+} from '../../core/delivery.js';
 import { messageKey } from './keys.js';
 import { findEntity, isStatus, table } from './storageClients.js';
 import type { BatchRef } from '../../core/hops.js';
-
-/** Recipients per chunk: one Teams bulk request (≤ 100) and one transaction with the summary (≤ 100 operations). */
-export const CHUNK_SIZE = 99;
-/** Recipients per batch (one partition, one queue message): ten full chunks. */
-export const BATCH_SIZE = 10 * CHUNK_SIZE;
-
-export interface Recipient {
-  /** The delivery row's key: the user — or, for mobile push, the device. */
-  userId: string;
-  upn: string;
-  name?: string;
-  mail?: string;
-  language?: string;
-  /** Mobile push: the device's owner, platform and push token. */
-  device?: { owner: string; platform: string; token: string };
-}
-
-export interface Delivery extends Recipient {
-  status: DeliveryStatus;
-  attempts: number;
-  reason?: string;
-  sentAt?: string;
-}
-
-export interface BatchSummary {
-  total: number;
-  sent: number;
-  failed: number;
-  throttled: number;
-  cancelled: number;
-  /** A worker holds the batch until then (ms); another copy of its queue message stands back. */
-  leaseUntil: number;
-  updatedAt: string;
-}
-
-export interface Occurrence {
-  occurrence: number;
-  channel: Channel;
-  /** failed: the audience could not be resolved (the poison queue's verdict); `reason` says why. */
-  state: 'resolving' | 'resolved' | 'failed';
-  reason?: string;
-  startedAt: string;
-  resolvedAt?: string;
-  /** Known once resolved. */
-  recipients?: number;
-  batches?: number;
-  /** Batches written so far while resolving. */
-  batchesWritten: number;
-}
 
 const pad = (n: number) => String(n).padStart(6, '0');
 const SUMMARY = '~summary';
@@ -71,8 +32,6 @@ const CHUNK_PREFIX = '~chunk:';
 /** Tables keeps a string property to 64 KiB (32K UTF-16 units); a chunk's JSON is cut into parts below that. */
 const PART_CHARS = 30_000;
 const batchKey = (b: BatchRef) => `${messageKey(b.tenantId, b.messageId)}:${pad(b.occurrence)}:${pad(b.batch)}`;
-
-export const pendingOf = (s: BatchSummary) => s.total - s.sent - s.failed - s.cancelled;
 
 function toOccurrence(e: Record<string, unknown>): Occurrence {
   return {
@@ -226,13 +185,6 @@ export async function writeBatch(ref: BatchRef, channel: Channel, recipients: Re
   }
 }
 
-export interface BatchState {
-  /** Every recipient of the batch in snapshot order, with their delivery so far. */
-  rows: Map<string, Delivery>;
-  summary: BatchSummary;
-  etag: string;
-}
-
 export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> {
   const chunks: Recipient[][] = [];
   const outcomes = new Map<string, Record<string, unknown>>();
@@ -252,8 +204,6 @@ export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> 
   for (const chunk of chunks) for (const r of chunk ?? []) rows.set(r.userId, toDelivery(r, outcomes.get(r.userId)));
   return { rows, summary, etag };
 }
-
-export class LostBatchLease extends Error {}
 
 /**
  * Records changed deliveries with the summary recomputed, in one transaction guarded by the summary's

@@ -10,10 +10,18 @@
  * idempotency keys make that harmless: Teams replaces a notification with the same chainId, and ACS
  * returns the first operation for a repeated Operation-Id.
  */
-import { afterOutcome, retryDelayMs, type DeliveryStatus, type SendOutcome } from '../../core/delivery.js';
+import {
+  afterOutcome,
+  type BatchState,
+  CHUNK_SIZE,
+  type Delivery,
+  type DeliveryStatus,
+  LostBatchLease,
+  retryDelayMs,
+  type SendOutcome,
+} from '../../core/delivery.js';
 import { DELIVER, type BatchMessage, type BatchRef, type DeliveryChannel } from '../../core/hops.js';
 import { dayOf } from '../../core/reportMath.js';
-import { CHUNK_SIZE, LostBatchLease, type BatchState, type Delivery } from '../../adapters/stores/deliveryStore.js';
 import type { BatchWorkerPorts } from './deliveryPorts.js';
 import { createDeliveredCheck } from './progress.js';
 

@@ -4,11 +4,10 @@
  * message is no longer Active.
  */
 import { createHash } from 'node:crypto';
-import type { SendOutcome } from '../../core/delivery.js';
+import type { Delivery, SendOutcome } from '../../core/delivery.js';
 import type { BatchRef } from '../../core/hops.js';
 import type { MessageRecord } from '../../core/records.js';
 import type { TeamsNotification } from '../../adapters/services/teamsNotifier.js';
-import type { Delivery } from '../../adapters/stores/deliveryStore.js';
 import type { ChunkSender, Outcomes } from './deliverBatch.js';
 import type { Clock, DeliveryPorts } from './deliveryPorts.js';
 

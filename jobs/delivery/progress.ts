@@ -1,6 +1,6 @@
 /** How far an occurrence's delivery has got: counts from the batch summaries, a rate and an ETA. */
 import type { OccurrenceRef } from '../../core/hops.js';
-import { pendingOf, type Occurrence } from '../../adapters/stores/deliveryStore.js';
+import { pendingOf, type Occurrence } from '../../core/delivery.js';
 import type { Clock, DeliveryRecords } from './deliveryPorts.js';
 
 export interface OccurrenceProgress {

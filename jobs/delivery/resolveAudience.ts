@@ -7,10 +7,9 @@
  * harmless because its delivery rows are the gate.
  */
 import { matchesFilters, type DirectoryUser } from '../../core/audience.js';
-import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
+import { BATCH_SIZE, CHANNEL_OF, isPushChannel, type Recipient } from '../../core/delivery.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
 import { Audience } from '../../core/message.js';
-import { BATCH_SIZE, type Recipient } from '../../adapters/stores/deliveryStore.js';
 import type { Clock, DeliveryPorts } from './deliveryPorts.js';
 import { createDeliveredCheck } from './progress.js';
 

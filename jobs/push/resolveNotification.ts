@@ -10,7 +10,7 @@
 import { UnknownGroup } from '../../core/directory.js';
 import { DELIVER_PUSH, type BatchRef, type NotificationRef } from '../../core/hops.js';
 import { batchCount, batchOf, isPushPlatform } from '../../core/notification.js';
-import { BATCH_SIZE, type Recipient } from '../../adapters/stores/deliveryStore.js';
+import { BATCH_SIZE, type Recipient } from '../../core/delivery.js';
 import type { Device } from '../../adapters/stores/deviceStore.js';
 import type { Clock } from '../delivery/deliveryPorts.js';
 import { createDeliveredCheck } from '../delivery/progress.js';

@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_ATTEMPTS, retryDelayMs, type SendOutcome } from '../../../core/delivery.js';
+import { CHUNK_SIZE, MAX_ATTEMPTS, retryDelayMs, type SendOutcome } from '../../../core/delivery.js';
 import { DELIVER_EMAIL, DELIVER_TEAMS } from '../../../core/hops.js';
-import { CHUNK_SIZE } from '../../../adapters/stores/deliveryStore.js';
 import { published, recipient } from './fakes/published.js';
 import { TENANT } from './fakes/records.js';
 import { FakeEmail, FakeTeams, SENT } from './fakes/senders.js';

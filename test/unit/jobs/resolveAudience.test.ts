@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DELIVER_EMAIL, DELIVER_TEAMS } from '../../../core/hops.js';
-import { BATCH_SIZE, type Recipient } from '../../../adapters/stores/deliveryStore.js';
+import { BATCH_SIZE, type Recipient } from '../../../core/delivery.js';
 import { FakeDirectory } from './fakes/directory.js';
 import { message, TENANT } from './fakes/records.js';
 import { deliveryWorld, logger, user } from './fakes/worlds.js';

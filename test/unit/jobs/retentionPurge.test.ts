@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DAY_MS } from '../../../core/retention.js';
-import { createRetentionJob, type AgedRow } from '../../../jobs/retentionPurge.js';
+import type { AgedRow } from '../../../core/retention.js';
+import { createRetentionJob } from '../../../jobs/retentionPurge.js';
 import { FakeAgedRows, FakeDeliveryBatches } from './fakes/retention.js';
 import { FakeMessages, message, newMessageId } from './fakes/records.js';
 

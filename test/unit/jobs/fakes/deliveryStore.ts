@@ -4,16 +4,17 @@
  * the summary is recomputed from the rows on every commit; a commit against a summary that moved since
  * it was read throws LostBatchLease; occurrence changes merge into the row.
  */
-import type { Channel, DeliveryStatus } from '../../../../core/delivery.js';
-import type { BatchRef } from '../../../../core/hops.js';
 import {
-  LostBatchLease,
   type BatchState,
   type BatchSummary,
+  type Channel,
   type Delivery,
+  type DeliveryStatus,
+  LostBatchLease,
   type Occurrence,
   type Recipient,
-} from '../../../../adapters/stores/deliveryStore.js';
+} from '../../../../core/delivery.js';
+import type { BatchRef } from '../../../../core/hops.js';
 import type { DeliveryRecords } from '../../../../jobs/delivery/deliveryPorts.js';
 
 interface OutcomeRow {

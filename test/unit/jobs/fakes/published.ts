@@ -1,7 +1,7 @@
 /** A message whose occurrence 0 is resolved into batches of the given sizes, written through the store's own API. */
 import type { BatchMessage } from '../../../../core/hops.js';
 import type { DraftInput } from '../../../../core/message.js';
-import type { Recipient } from '../../../../adapters/stores/deliveryStore.js';
+import { type Recipient } from '../../../../core/delivery.js';
 import { message, TENANT } from './records.js';
 import type { deliveryWorld } from './worlds.js';
 

@@ -3,7 +3,7 @@
  * tenant's candidates are all its rows — the port may offer more than goes, and the job decides.
  */
 import { tenantOfPartition } from '../../../../core/retention.js';
-import type { AgedBatch, AgedRow, AgedRows, DeliveryBatches } from '../../../../jobs/retentionPurge.js';
+import type { AgedBatch, AgedRow, AgedRows, DeliveryBatches } from '../../../../core/retention.js';
 
 const byKey = (a: { partitionKey: string; rowKey?: string }, b: { partitionKey: string; rowKey?: string }) =>
   a.partitionKey.localeCompare(b.partitionKey) || (a.rowKey ?? '').localeCompare(b.rowKey ?? '');
