@@ -158,7 +158,12 @@ test('urgent: Taskbar or Notifications, groups only, no dates — sent at once a
   expect(((await refused.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['location']);
   expect((await ann(`/api/messages/${wrong}/submit`, { body: {} })).status).toBe(409);
 
-  const premade = await draft({ urgent: true, location: 'taskbar', schedule: undefined, template: { kind: 'premade', id: 'security-lock-screen' } });
+  const premade = await draft({
+    urgent: true,
+    location: 'taskbar',
+    schedule: undefined,
+    template: { kind: 'premade', id: 'security-lock-screen' },
+  });
   const sent = await ann(`/api/messages/${premade}/send`, { body: {} });
   expect(sent.status).toBe(200);
   await host.idle();
