@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Threads start faster than processes, and nothing in the unit layer needs a process of its own.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' } },
       {
         test: {
           name: 'integration',
