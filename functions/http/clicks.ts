@@ -4,15 +4,15 @@
  * channel the token names — once per token, however often the link is followed — and redirects to the
  * destination. A token that does not verify records nothing and redirects nowhere.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { clickEventId, CLICK_ROUTE, InvalidClickLink, readClickToken, type ClickLink } from '../../adapters/runtime/clickLinks.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { tenantInbox } from '../../adapters/runtime/inboxCache.js';
 import { recordInteraction } from '../../adapters/stores/interactionStore.js';
-import { handle, Problem } from './problem.js';
+import { Problem } from './problem.js';
+import { route } from './routes.js';
 
-async function follow(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const token = request.params.token!;
+async function follow(token: string, context: InvocationContext): Promise<HttpResponseInit> {
   let link: ClickLink;
   try {
     link = await readClickToken(token);
@@ -47,9 +47,20 @@ const redirect = (url: string): HttpResponseInit => ({
   headers: { location: url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
 });
 
-app.http('clickRedirect', {
-  methods: ['GET'],
+route({
+  name: 'clickRedirect',
   route: `${CLICK_ROUTE}/{token}`,
-  authLevel: 'anonymous',
-  handler: handle(follow),
+  tag: 'inbox',
+  params: { token: 'The signed token of a click link.' },
+  method: 'GET',
+  operationId: 'followClickLink',
+  summary: 'Follow a signed click link',
+  description:
+    'The links Herald puts behind a call to action on every channel. The signed token is the credential: it names the ' +
+    'recipient, message, occurrence and channel. Records one click per link, however often it is followed, and redirects ' +
+    'to the destination; a token that does not verify answers 400 and records nothing.',
+  role: 'public',
+  response: { status: 302, description: 'Redirect to the call to action.', location: 'redirect' },
+  problems: ['validation'],
+  handler: async ({ params, context }) => follow(params.token, context),
 });

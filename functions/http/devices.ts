@@ -4,47 +4,20 @@
  * sent to a device (`GET /api/devices/{id}/notifications`, its Notifications tab); a Tenant.Admin lists any
  * user's devices (`GET /api/users/{userId}/devices`) and may unregister any device.
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
-import { devicesOf, getDevice, registerDevice, removeDevice, type Device } from '../../adapters/stores/deviceStore.js';
-import { DeviceInput, PLATFORMS } from '../../core/notification.js';
-import { can } from '../../core/roles.js';
+import { devicesOf, registerDevice, removeDevice } from '../../adapters/stores/deviceStore.js';
+import { deviceFor, deviceView } from './deviceAccess.js';
 import { deviceHistory } from './notificationHistory.js';
-import { handle, Problem } from './problem.js';
-import { authorize, jsonBody, signedIn } from './request.js';
+import { route } from './routes.js';
+import { DeviceInput, DeviceList, DeviceView } from './schemas/deviceSchemas.js';
+import { DeviceHistory } from './schemas/notificationSchemas.js';
 
-export const DeviceView = z.object({
-  id: z.string(),
-  userId: z.string(),
-  platform: z.enum(PLATFORMS),
-  appVersion: z.string(),
-  enrolled: z.boolean(),
-  /** Custom notifications reach enrolled iOS and Android devices whose token is alive. */
-  receivesNotifications: z.boolean(),
-  registeredAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  staleSince: z.iso.datetime().optional().describe('The push service said the token is dead; register again to revive it.'),
-  staleReason: z.string().optional(),
-});
-export const DeviceList = z.object({ items: z.array(DeviceView) });
+const DEVICE_PARAMS = { id: 'The device id.' };
 
-export const deviceView = (d: Device): z.output<typeof DeviceView> => ({
-  id: d.id,
-  userId: d.userId,
-  platform: d.platform,
-  appVersion: d.appVersion,
-  enrolled: d.enrolled,
-  receivesNotifications: d.enrolled && (d.platform === 'ios' || d.platform === 'android') && !d.staleSince,
-  registeredAt: d.registeredAt,
-  updatedAt: d.updatedAt,
-  ...(d.staleSince ? { staleSince: d.staleSince, staleReason: d.staleReason ?? '' } : {}),
-});
-
-async function register(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const input = await jsonBody(request, DeviceInput);
+async function register(request: HttpRequest, caller: Caller, input: z.output<typeof DeviceInput>): Promise<HttpResponseInit> {
   const { device, created } = await registerDevice(
     caller.tenantId,
     { userId: caller.userId, upn: caller.upn },
@@ -55,60 +28,106 @@ async function register(request: HttpRequest): Promise<HttpResponseInit> {
   return { status: created ? 201 : 200, headers: { location }, jsonBody: deviceView(device) };
 }
 
-/** The caller's own device, or any device of the tenant for a Tenant.Admin; 404 otherwise. */
-export async function deviceFor(caller: Caller, id: string): Promise<Device> {
-  const device = await getDevice(caller.tenantId, id);
-  if (!device || (device.userId !== caller.userId && !can(caller, 'tenant.configure')))
-    throw new Problem('not-found', `there is no device ${id} of yours`);
-  return device;
-}
-
-async function listMine(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const body: z.output<typeof DeviceList> = { items: (await devicesOf(caller.tenantId, caller.userId)).map(deviceView) };
+async function list(tenantId: string, userId: string): Promise<HttpResponseInit> {
+  const body: z.output<typeof DeviceList> = { items: (await devicesOf(tenantId, userId)).map(deviceView) };
   return { jsonBody: body };
 }
 
-async function listUsers(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'tenant.configure');
-  const body: z.output<typeof DeviceList> = { items: (await devicesOf(caller.tenantId, request.params.userId!)).map(deviceView) };
-  return { jsonBody: body };
-}
-
-async function unregister(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const device = await deviceFor(caller, request.params.id!);
+async function unregister(caller: Caller, id: string): Promise<HttpResponseInit> {
+  const device = await deviceFor(caller, id);
   await removeDevice(caller.tenantId, device.id);
   return { status: 204 };
 }
 
-async function read(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  return { jsonBody: deviceView(await deviceFor(caller, request.params.id!)) };
-}
-
-async function notifications(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const device = await deviceFor(caller, request.params.id!);
+async function notifications(caller: Caller, id: string): Promise<HttpResponseInit> {
+  const device = await deviceFor(caller, id);
   return { jsonBody: await deviceHistory(caller.tenantId, device), headers: { 'cache-control': 'private, no-store' } };
 }
 
-app.http('devices', {
-  methods: ['GET', 'POST'],
+route({
+  name: 'devices',
   route: 'devices',
-  authLevel: 'anonymous',
-  handler: handle((request) => (request.method === 'POST' ? register(request) : listMine(request))),
+  tag: 'devices',
+  methods: (op) => ({
+    GET: op({
+      operationId: 'listMyDevices',
+      summary: 'The signed-in user’s devices',
+      role: 'device',
+      response: { status: 200, description: 'The devices.', schema: DeviceList },
+      problems: [],
+      handler: async ({ caller }) => list(caller.tenantId, caller.userId),
+    }),
+    POST: op({
+      operationId: 'registerDevice',
+      summary: 'Register the device the app runs on, for the signed-in user',
+      description:
+        'The organisation’s mobile app calls this with its platform, push token, version and MDM enrolment. Registering the same ' +
+        'token again updates the device (200) and revives one the push service had called dead. Only enrolled iOS and Android ' +
+        'devices receive custom notifications.',
+      role: 'device',
+      body: DeviceInput,
+      response: {
+        status: 201,
+        description: 'Registered (200 when the token was registered before).',
+        schema: DeviceView,
+        location: 'created',
+      },
+      problems: [],
+      handler: async ({ request, caller, body }) => register(request, caller, await body()),
+    }),
+  }),
 });
-app.http('device', {
-  methods: ['GET', 'DELETE'],
+
+route({
+  name: 'device',
   route: 'devices/{id}',
-  authLevel: 'anonymous',
-  handler: handle((request) => (request.method === 'DELETE' ? unregister(request) : read(request))),
+  tag: 'devices',
+  params: DEVICE_PARAMS,
+  methods: (op) => ({
+    GET: op({
+      operationId: 'getDevice',
+      summary: 'One of the caller’s devices (any device of the tenant for a Tenant.Admin)',
+      role: 'device',
+      response: { status: 200, description: 'The device.', schema: DeviceView },
+      problems: ['not-found'],
+      handler: async ({ caller, params }) => ({ jsonBody: deviceView(await deviceFor(caller, params.id)) }),
+    }),
+    DELETE: op({
+      operationId: 'unregisterDevice',
+      summary: 'Unregister a device (the owner, or a Tenant.Admin)',
+      role: 'device',
+      response: { status: 204, description: 'Unregistered: nothing more is sent to it.' },
+      problems: ['not-found'],
+      handler: async ({ caller, params }) => unregister(caller, params.id),
+    }),
+  }),
 });
-app.http('deviceNotifications', {
-  methods: ['GET'],
+
+route({
+  name: 'deviceNotifications',
   route: 'devices/{id}/notifications',
-  authLevel: 'anonymous',
-  handler: handle(notifications),
+  tag: 'devices',
+  params: DEVICE_PARAMS,
+  method: 'GET',
+  operationId: 'getDeviceNotifications',
+  summary: 'What reached the device, newest first (the app’s Notifications tab)',
+  description: 'Notifications of the last 30 days (at most the organisation’s latest 200) delivered to this device.',
+  role: 'device',
+  response: { status: 200, description: 'The device’s notifications.', schema: DeviceHistory },
+  problems: ['not-found'],
+  handler: async ({ caller, params }) => notifications(caller, params.id),
 });
-app.http('userDevices', { methods: ['GET'], route: 'users/{userId}/devices', authLevel: 'anonymous', handler: handle(listUsers) });
+
+route({
+  name: 'userDevices',
+  route: 'users/{userId}/devices',
+  tag: 'devices',
+  params: { userId: 'The user’s Entra object id.' },
+  method: 'GET',
+  operationId: 'listUserDevices',
+  summary: 'A user’s devices',
+  role: 'tenant.configure',
+  response: { status: 200, description: 'The devices.', schema: DeviceList },
+  problems: [],
+  handler: async ({ caller, params }) => list(caller.tenantId, params.userId),
+});

@@ -1,14 +1,18 @@
-import { app } from '@azure/functions';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { now } from '../../adapters/runtime/clock.js';
+import { route } from './routes.js';
+import { Health } from './schemas/serviceSchemas.js';
 
-/** `GET /api/health`: the app is up, and the time it runs on. */
-export const Health = z.object({ status: z.literal('ok'), service: z.literal('herald'), time: z.iso.datetime() });
-
-app.http('health', {
-  methods: ['GET'],
+route({
+  name: 'health',
   route: 'health',
-  authLevel: 'anonymous',
+  tag: 'service',
+  method: 'GET',
+  operationId: 'getHealth',
+  summary: 'Whether the app is up',
+  role: 'public',
+  response: { status: 200, description: 'The app is up.', schema: Health },
+  problems: [],
   handler: async () => {
     const body: z.output<typeof Health> = { status: 'ok', service: 'herald', time: new Date(now()).toISOString() };
     return { jsonBody: body };

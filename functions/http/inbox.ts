@@ -5,8 +5,8 @@
  *   per `clientEventId` so a device may resend an event it is unsure about.
  * The rules are core/eligibility; this file reads the caches and the user's interactions and shapes the answer.
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { clickUrl } from '../../adapters/runtime/clickLinks.js';
 import { now } from '../../adapters/runtime/clock.js';
@@ -20,59 +20,19 @@ import {
   inAudience,
   inbox,
   inForce,
-  INTERACTION_TYPES,
   isSurface,
   needsUsage,
   occurrenceIndexAt,
-  SURFACES,
   type InboxEntry,
   type Surface,
   type Viewer,
 } from '../../core/eligibility.js';
-import { handle, Problem, validationProblem } from './problem.js';
-import { jsonBody, signedIn } from './request.js';
+import { Problem } from './problem.js';
+import { route } from './routes.js';
+import { InboxItem, InboxParams, InboxView, InteractionInput, InteractionReceipt } from './schemas/inboxSchemas.js';
 
 /** How far ahead of the app clock a device's `occurredAt` may be (device clocks drift). */
 const MAX_FUTURE_SKEW_MS = 5 * 60_000;
-
-export const InboxParams = z.object({
-  surface: z.enum(SURFACES, { error: `must be one of ${SURFACES.join(', ')}` }),
-});
-
-export const InboxItem = z.object({
-  id: z.string(),
-  title: z.string(),
-  body: z.string(),
-  language: z.string(),
-  /** The message's image, `GET /api/messages/{id}/image`. */
-  image: z.url().optional(),
-  callToAction: z.object({ label: z.string(), url: z.url().describe('A signed click link: following it records the click.') }).optional(),
-  urgent: z.boolean(),
-  /** The delivery round being shown: 0 for the first, then one per frequency interval. */
-  occurrence: z.number().int().min(0),
-  /** When to stop showing it: the occurrence ends (or the urgent message's 24 hours run out). */
-  showUntil: z.iso.datetime(),
-});
-
-/** `GET /api/inbox`: what the device shows now on `surface`, newest first. */
-export const InboxView = z.object({ surface: z.enum(SURFACES), messages: z.array(InboxItem) });
-
-export const InteractionInput = z
-  .object({
-    type: z.enum(INTERACTION_TYPES, { error: `must be one of ${INTERACTION_TYPES.join(', ')}` }),
-    clientEventId: z
-      .string({ error: 'is required: a string the device chooses, the same when it resends the event' })
-      .min(1, 'must be 1 to 128 characters')
-      .max(128, 'must be 1 to 128 characters'),
-    occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
-  })
-  .strict();
-
-export const InteractionReceipt = z.object({
-  recorded: z.boolean(),
-  /** True when this `clientEventId` was recorded before: nothing changed. */
-  duplicate: z.boolean(),
-});
 
 async function viewerOf(tenantId: string, who: Member, settings: TenantSettings, withUsage: boolean): Promise<Viewer> {
   return { ...who, includeGuests: settings.includeGuests, ...(withUsage ? { usage: await usage(tenantId) } : {}) };
@@ -109,11 +69,7 @@ async function itemView(request: HttpRequest, caller: Caller, entry: InboxEntry)
   };
 }
 
-async function read(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const params = InboxParams.safeParse(Object.fromEntries(request.query));
-  if (!params.success) throw validationProblem(params.error.issues);
-  const { surface } = params.data;
+async function read(request: HttpRequest, caller: Caller, { surface }: z.output<typeof InboxParams>): Promise<HttpResponseInit> {
   const body: z.output<typeof InboxView> = { surface, messages: await messagesFor(request, caller, surface) };
   // Per user and per moment: no shared cache may keep it.
   return { jsonBody: body, headers: { 'cache-control': 'private, no-store' } };
@@ -132,16 +88,13 @@ async function messagesFor(request: HttpRequest, caller: Caller, surface: Surfac
   return Promise.all(inbox(mine, interactions, t).map((entry) => itemView(request, caller, entry)));
 }
 
-async function recordEvent(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const input = await jsonBody(request, InteractionInput);
+async function recordEvent(caller: Caller, id: string, input: z.output<typeof InteractionInput>): Promise<HttpResponseInit> {
   const t = now();
   const at = input.occurredAt ? Date.parse(input.occurredAt) : t;
   if (at > t + MAX_FUTURE_SKEW_MS) {
     const message = `must not be more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future`;
     throw new Problem('validation', `occurredAt ${message}`, [{ path: 'occurredAt', message }]);
   }
-  const id = request.params.messageId!;
   const notFound = new Problem('not-found', `there is no message ${id} for you`);
   const [tenant, who] = await Promise.all([tenantInbox(caller.tenantId), member(caller.tenantId, caller.userId)]);
   // A message on devices now is in the tenant's cache, its audience rule and occurrence worked out already;
@@ -165,16 +118,38 @@ async function recordEvent(request: HttpRequest): Promise<HttpResponseInit> {
   return { status: duplicate ? 200 : 201, jsonBody: body };
 }
 
-app.http('inbox', {
-  methods: ['GET'],
+route({
+  name: 'inbox',
   route: 'inbox',
-  authLevel: 'anonymous',
-  handler: handle(read),
+  tag: 'inbox',
+  method: 'GET',
+  operationId: 'getInbox',
+  summary: 'What the caller’s device shows now on a surface',
+  description:
+    'Active messages for the surface whose audience the caller is in, inside their schedule, that the frequency rules still ' +
+    'allow (a click silences a message for a year; seen or dismissed, until its next occurrence), and urgent messages sent ' +
+    'in the last 24 hours that the caller has not acted on. Changes reach the inbox within a few seconds.',
+  role: 'device',
+  query: InboxParams,
+  response: { status: 200, description: 'The messages to show, newest first.', schema: InboxView },
+  problems: [],
+  handler: async ({ request, caller, query }) => read(request, caller, query()),
 });
 
-app.http('inboxEvents', {
-  methods: ['POST'],
+route({
+  name: 'inboxEvents',
   route: 'inbox/{messageId}/events',
-  authLevel: 'anonymous',
-  handler: handle(recordEvent),
+  tag: 'inbox',
+  params: { messageId: 'The message id.' },
+  method: 'POST',
+  operationId: 'recordInboxEvent',
+  summary: 'Record that the caller saw, clicked or dismissed a message',
+  description:
+    'Idempotent by `clientEventId`: the first time answers 201 `{recorded: true}`, a repeat 200 `{recorded: false, duplicate: true}`. ' +
+    '404 for a message the caller was not sent.',
+  role: 'device',
+  body: InteractionInput,
+  response: { status: 201, description: 'Recorded (200 when it had been recorded before).', schema: InteractionReceipt },
+  problems: ['validation', 'not-found'],
+  handler: async ({ caller, params, body }) => recordEvent(caller, params.messageId, await body()),
 });

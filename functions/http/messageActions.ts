@@ -4,8 +4,7 @@
  * change, so the answer carries the resulting status rather than a bare "accepted".
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import * as df from 'durable-functions';
-import { z } from 'zod';
+import type * as df from 'durable-functions';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
@@ -19,9 +18,10 @@ import { LIMITS, submitProblems } from '../../core/message.js';
 import { transition, transitionContext, type Transition } from '../../core/lifecycle.js';
 import type { Decision } from '../../core/hops.js';
 import { sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
+import { actor, existing, messageView } from './messageAccess.js';
 import { Problem } from './problem.js';
-import { authorize, jsonBody } from './request.js';
-import { actor, existing, messageView } from './messages.js';
+import { route } from './routes.js';
+import { Comment, MESSAGE_PARAMS, messageResponse, RequiredComment } from './schemas/messageSchemas.js';
 
 const WAIT_MS = 10_000;
 /** The fallback re-read when no change is announced in this process (the activity ran elsewhere). */
@@ -69,9 +69,8 @@ async function checkSubmittable(tenant: string, message: MessageRecord): Promise
   if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
 }
 
-async function submit(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.write');
-  const message = await existing(caller, request.params.id!);
+async function submit(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   requireTransition(message, 'submit');
   await checkSubmittable(caller.tenantId, message);
   return submitted(client, caller, message);
@@ -84,18 +83,16 @@ async function submitted(client: df.DurableClient, caller: Caller, message: Mess
 }
 
 /** Urgent messages skip approval and schedule: Taskbar or Notifications, groups only, sent at once, once. */
-async function send(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.write');
-  const message = await existing(caller, request.params.id!);
+async function send(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   requireTransition(message, 'send');
   await checkSubmittable(caller.tenantId, message);
   return submitted(client, caller, message);
 }
 
 /** Rejected → Draft, so the writer can address the approver's concerns and submit again. */
-async function withdraw(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.write');
-  const message = await existing(caller, request.params.id!);
+async function withdraw(caller: Caller, id: string): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   requireTransition(message, 'withdraw');
   const result = await messageStore().transition(caller.tenantId, message.id, { transition: 'withdraw', by: actor(caller) });
   if (!result.ok) throw new Problem('status-conflict', result.reason);
@@ -103,9 +100,8 @@ async function withdraw(request: HttpRequest): Promise<HttpResponseInit> {
 }
 
 /** A new draft with the same content; the copy starts its own life as a Draft. */
-async function copy(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.write');
-  const message = await existing(caller, request.params.id!);
+async function copy(request: HttpRequest, caller: Caller, id: string): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   const name = `Copy of ${message.draft.name ?? 'untitled message'}`.slice(0, LIMITS.name);
   const { image: _original, ...content } = message.draft.content ?? {};
   let created = await messageStore().create(caller.tenantId, { ...message.draft, name, content }, actor(caller));
@@ -123,50 +119,123 @@ async function copy(request: HttpRequest): Promise<HttpResponseInit> {
   };
 }
 
-export const Comment = z.object({ comment: z.string().trim().max(1000, 'at most 1000 characters').optional() }).strict();
-export const RequiredComment = z
-  .object({ comment: z.string().trim().min(1, 'is required when rejecting').max(1000, 'at most 1000 characters') })
-  .strict();
-
-async function decide(request: HttpRequest, client: df.DurableClient, approve: boolean): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.decide');
-  const body = await jsonBody(request, approve ? Comment : RequiredComment);
-  const message = await existing(caller, request.params.id!);
+async function decide(
+  client: df.DurableClient,
+  caller: Caller,
+  id: string,
+  approve: boolean,
+  comment: string | undefined,
+): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   if (!mayDecide(caller, message.author.id)) throw new Problem('forbidden', 'an approver cannot approve or reject their own message');
   requireTransition(message, approve ? 'approve' : 'reject');
-  const decision: Decision = { approve, by: actor(caller), ...(body.comment ? { comment: body.comment } : {}) };
+  const decision: Decision = { approve, by: actor(caller), ...(comment ? { comment } : {}) };
   const raise = () => sendDecision(client, message, decision);
   return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
-async function cancel(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'message.write');
-  const message = await existing(caller, request.params.id!);
+async function cancel(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   requireTransition(message, 'cancel');
   const raise = () => sendCancel(client, message, actor(caller));
   return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
-type ClientHandler = (request: HttpRequest, client: df.DurableClient) => Promise<HttpResponseInit>;
-const route = (name: string, path: string, handler: ClientHandler) =>
-  df.app.client.http(name, {
-    methods: ['POST'],
-    route: `messages/{id}/${path}`,
-    authLevel: 'anonymous',
-    handler: async (request, client) => {
-      try {
-        return await handler(request, client);
-      } catch (error) {
-        if (error instanceof Problem) return error.response();
-        throw error;
-      }
-    },
-  });
+const lifecycleRoute = { tag: 'lifecycle', params: MESSAGE_PARAMS, method: 'POST' } as const;
 
-route('messageSubmit', 'submit', submit);
-route('messageApprove', 'approve', (r, c) => decide(r, c, true));
-route('messageReject', 'reject', (r, c) => decide(r, c, false));
-route('messageCancel', 'cancel', cancel);
-route('messageSend', 'send', send);
-route('messageWithdraw', 'withdraw', (r) => withdraw(r));
-route('messageCopy', 'copy', (r) => copy(r));
+route({
+  name: 'messageSubmit',
+  route: 'messages/{id}/submit',
+  ...lifecycleRoute,
+  durable: true,
+  operationId: 'submitMessage',
+  summary: 'Submit a draft for approval',
+  description:
+    'Draft → PendingApproval (or Scheduled, for a pre-made message). The message must be complete and follow the location ' +
+    'and licence rules; each unmet rule is a field error. An urgent message is sent, not submitted.',
+  role: 'message.write',
+  response: messageResponse(200, 'The message in its new status.'),
+  problems: ['validation', 'not-found', 'status-conflict'],
+  handler: async ({ client, caller, params }) => submit(client, caller, params.id),
+});
+
+route({
+  name: 'messageApprove',
+  route: 'messages/{id}/approve',
+  ...lifecycleRoute,
+  durable: true,
+  operationId: 'approveMessage',
+  summary: 'Approve a message pending approval',
+  description: 'An approver cannot approve their own message (403). 409 when someone else decided first.',
+  role: 'message.decide',
+  body: Comment,
+  response: messageResponse(200, 'The message in its new status.'),
+  problems: ['not-found', 'status-conflict'],
+  handler: async ({ client, caller, params, body }) => decide(client, caller, params.id, true, (await body()).comment),
+});
+
+route({
+  name: 'messageReject',
+  route: 'messages/{id}/reject',
+  ...lifecycleRoute,
+  durable: true,
+  operationId: 'rejectMessage',
+  summary: 'Reject a message pending approval',
+  description: 'An approver cannot reject their own message (403). 409 when someone else decided first.',
+  role: 'message.decide',
+  body: RequiredComment,
+  response: messageResponse(200, 'The message in its new status.'),
+  problems: ['not-found', 'status-conflict'],
+  handler: async ({ client, caller, params, body }) => decide(client, caller, params.id, false, (await body()).comment),
+});
+
+route({
+  name: 'messageCancel',
+  route: 'messages/{id}/cancel',
+  ...lifecycleRoute,
+  durable: true,
+  operationId: 'cancelMessage',
+  summary: 'Cancel a message pending approval, scheduled or active',
+  role: 'message.write',
+  response: messageResponse(200, 'The message in its new status.'),
+  problems: ['not-found', 'status-conflict'],
+  handler: async ({ client, caller, params }) => cancel(client, caller, params.id),
+});
+
+route({
+  name: 'messageSend',
+  route: 'messages/{id}/send',
+  ...lifecycleRoute,
+  durable: true,
+  operationId: 'sendMessage',
+  summary: 'Send an urgent message at once',
+  description: 'Urgent messages skip approval and schedule: Taskbar or Notification Center, groups only, sent once.',
+  role: 'message.write',
+  response: messageResponse(200, 'The message in its new status.'),
+  problems: ['validation', 'not-found', 'status-conflict'],
+  handler: async ({ client, caller, params }) => send(client, caller, params.id),
+});
+
+route({
+  name: 'messageWithdraw',
+  route: 'messages/{id}/withdraw',
+  ...lifecycleRoute,
+  operationId: 'withdrawMessage',
+  summary: 'Take a rejected message back to Draft',
+  role: 'message.write',
+  response: messageResponse(200, 'The message, a Draft again.'),
+  problems: ['not-found', 'status-conflict'],
+  handler: async ({ caller, params }) => withdraw(caller, params.id),
+});
+
+route({
+  name: 'messageCopy',
+  route: 'messages/{id}/copy',
+  ...lifecycleRoute,
+  operationId: 'copyMessage',
+  summary: 'Copy a message into a new draft',
+  role: 'message.write',
+  response: messageResponse(201, 'The new draft, named “Copy of …”.'),
+  problems: ['not-found'],
+  handler: async ({ request, caller, params }) => copy(request, caller, params.id),
+});

@@ -3,7 +3,7 @@
  * (from the counters: sent, failed, opened) and state, and a device's own history for the app's
  * Notifications tab.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { counted } from '../../adapters/stores/counterStore.js';
 import { deliveryRow, getOccurrence } from '../../adapters/stores/deliveryStore.js';
 import type { Device } from '../../adapters/stores/deviceStore.js';
@@ -12,30 +12,15 @@ import { messageTotals } from '../../adapters/stores/reportStore.js';
 import { batchOf } from '../../core/notification.js';
 import type { Counts } from '../../core/reportMath.js';
 import { now } from '../../adapters/runtime/clock.js';
+import type { DeviceHistory, NotificationView } from './schemas/notificationSchemas.js';
 
 /** The event key of a device's open: one per device and notification. */
 export const OPENED = 'opened';
 
-export const NotificationView = z.object({
-  id: z.string(),
-  title: z.string(),
-  body: z.string(),
-  groups: z.array(z.string()).optional(),
-  deviceId: z.string().optional(),
-  sentBy: z.object({ id: z.string(), upn: z.string(), name: z.string() }),
-  sentAt: z.iso.datetime(),
-  resendOf: z.string().optional(),
-  status: z.enum(['resolving', 'sending', 'done', 'failed']),
-  reason: z.string().optional(),
-  devices: z.number().int().describe('Devices targeted (known once resolved).'),
-  sent: z.number().int(),
-  failed: z.number().int(),
-  pending: z.number().int(),
-  opened: z.number().int().describe('Devices on which the notification was opened (the app reports it).'),
-});
-export type NotificationView = z.output<typeof NotificationView>;
-
-export async function notificationViews(tenantId: string, records: readonly NotificationRecord[]): Promise<NotificationView[]> {
+export async function notificationViews(
+  tenantId: string,
+  records: readonly NotificationRecord[],
+): Promise<z.output<typeof NotificationView>[]> {
   const totals = await messageTotals(
     tenantId,
     records.map((r) => r.id),
@@ -43,7 +28,11 @@ export async function notificationViews(tenantId: string, records: readonly Noti
   return Promise.all(records.map(async (r) => view(r, totals.get(r.id), await getOccurrence(tenantId, r.id, 0))));
 }
 
-function view(r: NotificationRecord, counts: Counts | undefined, occ: Awaited<ReturnType<typeof getOccurrence>>): NotificationView {
+function view(
+  r: NotificationRecord,
+  counts: Counts | undefined,
+  occ: Awaited<ReturnType<typeof getOccurrence>>,
+): z.output<typeof NotificationView> {
   const push = counts?.channels.push;
   const sent = push?.delivered ?? 0;
   const failed = push?.failed ?? 0;
@@ -68,10 +57,6 @@ function view(r: NotificationRecord, counts: Counts | undefined, occ: Awaited<Re
     opened: push?.clicks ?? 0,
   };
 }
-
-export const DeviceHistory = z.object({
-  items: z.array(z.object({ id: z.string(), title: z.string(), body: z.string(), sentAt: z.iso.datetime(), opened: z.boolean() })),
-});
 
 /** How far back the Notifications tab looks, and through how many of the tenant's notifications. */
 const HISTORY_DAYS = 30;

@@ -6,62 +6,33 @@
  *   `GET /{id}/devices` each device's status; `POST /{id}/resend` the same text to the same targets again;
  * - `POST /{id}/opened` (any signed-in user, for their own device): the app reports an open.
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { count } from '../../adapters/stores/counterStore.js';
 import { decodeRecipientContinuation, deliveryRow, listDeliveries } from '../../adapters/stores/deliveryStore.js';
 import { getNotification, listNotifications, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
-import { DELIVERY_STATUSES } from '../../core/delivery.js';
-import { batchOf, DEVICE_ID, NotificationInput } from '../../core/notification.js';
+import { batchOf } from '../../core/notification.js';
 import { dayOf, eventContribution } from '../../core/reportMath.js';
 import { ACTIONS, can } from '../../core/roles.js';
 import { sendNotification, SendLimited, SendRefused } from '../../jobs/push/sendNotification.js';
-import { deviceFor } from './devices.js';
-import { actor } from './messages.js';
-import { notificationViews, NotificationView, OPENED, sentToOwner } from './notificationHistory.js';
-import { handle, Problem, validationProblem } from './problem.js';
-import { authorize, jsonBody, signedIn } from './request.js';
-
-export const NotificationPage = z.object({ items: z.array(NotificationView), continuation: z.string().optional() });
-
-export const HistoryParams = z
-  .object({
-    pageSize: z.coerce.number().int('must be a whole number').min(1, 'must be 1 to 100').max(100, 'must be 1 to 100').default(25),
-    continuation: z
-      .string()
-      .regex(/^[0-9a-f]{21}$/, 'is not one this API handed out')
-      .optional(),
-  })
-  .strict();
-
-export const DeviceStatusParams = z
-  .object({
-    status: z.enum(DELIVERY_STATUSES).optional(),
-    pageSize: z.coerce.number().int('must be a whole number').min(1, 'must be 1 to 1000').max(1000, 'must be 1 to 1000').default(100),
-    continuation: z.string().min(1).optional(),
-  })
-  .strict();
-
-export const DeviceStatusPage = z.object({
-  items: z.array(
-    z.object({
-      deviceId: z.string(),
-      userId: z.string(),
-      upn: z.string(),
-      platform: z.string(),
-      status: z.enum(DELIVERY_STATUSES),
-      reason: z.string().optional(),
-      sentAt: z.string().optional(),
-    }),
-  ),
-  continuation: z.string().optional(),
-});
-
-export const OpenedInput = z.object({ deviceId: z.string().regex(DEVICE_ID, 'must be a device id') }).strict();
-export const OpenedReceipt = z.object({ recorded: z.boolean(), duplicate: z.boolean() });
+import { deviceFor } from './deviceAccess.js';
+import { actor } from './messageAccess.js';
+import { notificationViews, OPENED, sentToOwner } from './notificationHistory.js';
+import { Problem } from './problem.js';
+import { route } from './routes.js';
+import {
+  DeviceStatusPage,
+  DeviceStatusParams,
+  HistoryParams,
+  NotificationInput,
+  NotificationPage,
+  NotificationView,
+  OpenedInput,
+  OpenedReceipt,
+} from './schemas/notificationSchemas.js';
 
 /** Maps the use case's refusals onto problems: the field and rule, or when to try again. */
 async function send(request: HttpRequest, caller: Caller, input: NotificationInput, resendOf?: string): Promise<HttpResponseInit> {
@@ -92,9 +63,7 @@ function checkRole(caller: Caller, input: { deviceId?: string }) {
     throw new Problem('forbidden', `sending to ${input.deviceId ? 'a device' : 'groups'} needs the role ${ACTIONS[roleFor(input)][0]}`);
 }
 
-async function create(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'notification.read');
-  const input = await jsonBody(request, NotificationInput);
+async function create(request: HttpRequest, caller: Caller, input: NotificationInput): Promise<HttpResponseInit> {
   checkRole(caller, input);
   return send(request, caller, input);
 }
@@ -105,9 +74,8 @@ async function existing(caller: Caller, id: string): Promise<NotificationRecord>
   return n;
 }
 
-async function resend(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'notification.read');
-  const original = await existing(caller, request.params.id!);
+async function resend(request: HttpRequest, caller: Caller, id: string): Promise<HttpResponseInit> {
+  const original = await existing(caller, id);
   const input: NotificationInput = {
     title: original.title,
     body: original.body,
@@ -117,12 +85,9 @@ async function resend(request: HttpRequest): Promise<HttpResponseInit> {
   return send(request, caller, input, original.id);
 }
 
-async function list(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'notification.read');
-  const params = HistoryParams.safeParse(Object.fromEntries(request.query));
-  if (!params.success) throw validationProblem(params.error.issues);
-  const records = await listNotifications(caller.tenantId, params.data.pageSize + 1, params.data.continuation);
-  const shown = records.slice(0, params.data.pageSize);
+async function list(caller: Caller, params: z.output<typeof HistoryParams>): Promise<HttpResponseInit> {
+  const records = await listNotifications(caller.tenantId, params.pageSize + 1, params.continuation);
+  const shown = records.slice(0, params.pageSize);
   const body: z.output<typeof NotificationPage> = {
     items: await notificationViews(caller.tenantId, shown),
     ...(records.length > shown.length ? { continuation: shown[shown.length - 1]!.id } : {}),
@@ -130,25 +95,22 @@ async function list(request: HttpRequest): Promise<HttpResponseInit> {
   return { jsonBody: body };
 }
 
-async function read(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'notification.read');
-  const [view] = await notificationViews(caller.tenantId, [await existing(caller, request.params.id!)]);
+async function read(caller: Caller, id: string): Promise<HttpResponseInit> {
+  const [view] = await notificationViews(caller.tenantId, [await existing(caller, id)]);
   return { jsonBody: view };
 }
 
-async function deviceStatuses(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'notification.read');
-  const n = await existing(caller, request.params.id!);
-  const params = DeviceStatusParams.safeParse(Object.fromEntries(request.query));
-  if (!params.success) throw validationProblem(params.error.issues);
-  const after = params.data.continuation ? decodeRecipientContinuation(params.data.continuation) : undefined;
-  if (params.data.continuation && !after)
+async function deviceStatuses(caller: Caller, id: string, query: () => z.output<typeof DeviceStatusParams>): Promise<HttpResponseInit> {
+  const n = await existing(caller, id);
+  const params = query();
+  const after = params.continuation ? decodeRecipientContinuation(params.continuation) : undefined;
+  if (params.continuation && !after)
     throw new Problem('validation', 'continuation is not one this API handed out', [
       { path: 'continuation', message: 'is not one this API handed out' },
     ]);
   const page = await listDeliveries(caller.tenantId, n.id, 0, n.batches ?? 0, {
-    pageSize: params.data.pageSize,
-    ...(params.data.status ? { status: params.data.status } : {}),
+    pageSize: params.pageSize,
+    ...(params.status ? { status: params.status } : {}),
     ...(after ? { after } : {}),
   });
   const body: z.output<typeof DeviceStatusPage> = {
@@ -166,12 +128,10 @@ async function deviceStatuses(request: HttpRequest): Promise<HttpResponseInit> {
   return { jsonBody: body };
 }
 
-async function opened(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await signedIn(request);
-  const { deviceId } = await jsonBody(request, OpenedInput);
-  const n = await getNotification(caller.tenantId, request.params.id!);
+async function opened(caller: Caller, id: string, { deviceId }: z.output<typeof OpenedInput>): Promise<HttpResponseInit> {
+  const n = await getNotification(caller.tenantId, id);
   const device = await deviceFor(caller, deviceId);
-  const notFound = new Problem('not-found', `notification ${request.params.id} did not reach device ${deviceId}`);
+  const notFound = new Problem('not-found', `notification ${id} did not reach device ${deviceId}`);
   if (!n || n.batches === undefined || device.userId !== caller.userId || !sentToOwner(n, device)) throw notFound;
   const row = await deliveryRow(
     { tenantId: caller.tenantId, messageId: n.id, occurrence: 0, batch: batchOf(device.id, n.batches) },
@@ -194,18 +154,96 @@ async function opened(request: HttpRequest): Promise<HttpResponseInit> {
   return { status: recorded ? 201 : 200, jsonBody: body };
 }
 
-app.http('notifications', {
-  methods: ['GET', 'POST'],
+const NOTIFICATION_PARAMS = { id: 'The notification id.' };
+
+route({
+  name: 'notifications',
   route: 'notifications',
-  authLevel: 'anonymous',
-  handler: handle((request) => (request.method === 'POST' ? create(request) : list(request))),
+  tag: 'notifications',
+  methods: (op) => ({
+    GET: op({
+      operationId: 'listNotifications',
+      summary: 'Every notification sent, newest first, with delivery counts',
+      role: 'notification.read',
+      query: HistoryParams,
+      response: { status: 200, description: 'One page; follow `continuation` for the next.', schema: NotificationPage },
+      problems: [],
+      handler: async ({ caller, query }) => list(caller, query()),
+    }),
+    POST: op({
+      operationId: 'sendNotification',
+      summary: 'Send a custom notification to groups or to one device',
+      description:
+        'A title (≤ 50 characters) and body (≤ 500) to 1–25 groups (role Notifications.Send.Groups; nested groups are followed ' +
+        'and do not count) — every enrolled iOS/Android device their users registered — or to one device (role ' +
+        'Notifications.Send.Device; a Windows or macOS, unenrolled or dead device is refused with 400). At most 25 group ' +
+        'notifications an hour per organisation and 10 an hour to one device: past that, 429 with Retry-After. Delivery ' +
+        'follows on queues; the answer is the notification as recorded.',
+      role: 'notification.read',
+      body: NotificationInput,
+      response: { status: 202, description: 'Accepted and recorded; delivery has started.', schema: NotificationView, location: 'created' },
+      problems: ['forbidden', 'not-found', 'rate-limited'],
+      handler: async ({ request, caller, body }) => create(request, caller, await body()),
+    }),
+  }),
 });
-app.http('notification', { methods: ['GET'], route: 'notifications/{id}', authLevel: 'anonymous', handler: handle(read) });
-app.http('notificationDevices', {
-  methods: ['GET'],
+
+route({
+  name: 'notification',
+  route: 'notifications/{id}',
+  tag: 'notifications',
+  params: NOTIFICATION_PARAMS,
+  method: 'GET',
+  operationId: 'getNotification',
+  summary: 'One notification: text, sender, targets, time, state and counts',
+  role: 'notification.read',
+  response: { status: 200, description: 'The notification.', schema: NotificationView },
+  problems: ['not-found'],
+  handler: async ({ caller, params }) => read(caller, params.id),
+});
+
+route({
+  name: 'notificationDevices',
   route: 'notifications/{id}/devices',
-  authLevel: 'anonymous',
-  handler: handle(deviceStatuses),
+  tag: 'notifications',
+  params: NOTIFICATION_PARAMS,
+  method: 'GET',
+  operationId: 'listNotificationDevices',
+  summary: 'Each targeted device’s status (sent, failed with the reason, pending), paged',
+  role: 'notification.read',
+  query: DeviceStatusParams,
+  response: { status: 200, description: 'One page of devices.', schema: DeviceStatusPage },
+  problems: ['validation', 'not-found'],
+  handler: async ({ caller, params, query }) => deviceStatuses(caller, params.id, query),
 });
-app.http('notificationResend', { methods: ['POST'], route: 'notifications/{id}/resend', authLevel: 'anonymous', handler: handle(resend) });
-app.http('notificationOpened', { methods: ['POST'], route: 'notifications/{id}/opened', authLevel: 'anonymous', handler: handle(opened) });
+
+route({
+  name: 'notificationResend',
+  route: 'notifications/{id}/resend',
+  tag: 'notifications',
+  params: NOTIFICATION_PARAMS,
+  method: 'POST',
+  operationId: 'resendNotification',
+  summary: 'Send the same text to the same targets again, as a new notification',
+  description: 'The limits apply as to any send; the new notification names the one it repeats in `resendOf`.',
+  role: 'notification.read',
+  response: { status: 202, description: 'The new notification.', schema: NotificationView, location: 'created' },
+  problems: ['validation', 'forbidden', 'not-found', 'rate-limited'],
+  handler: async ({ request, caller, params }) => resend(request, caller, params.id),
+});
+
+route({
+  name: 'notificationOpened',
+  route: 'notifications/{id}/opened',
+  tag: 'notifications',
+  params: NOTIFICATION_PARAMS,
+  method: 'POST',
+  operationId: 'reportNotificationOpened',
+  summary: 'The app reports that the user opened the notification on their device',
+  description: 'Counted once per device: a repeat answers 200 `{recorded: false, duplicate: true}`.',
+  role: 'device',
+  body: OpenedInput,
+  response: { status: 201, description: 'Recorded (200 when it had been before).', schema: OpenedReceipt },
+  problems: ['not-found'],
+  handler: async ({ caller, params, body }) => opened(caller, params.id, await body()),
+});

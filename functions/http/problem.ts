@@ -1,10 +1,12 @@
 /**
  * Every error Herald's HTTP API returns, as RFC 9457 `application/problem+json`. Each kind has a stable
  * `type` URI clients can switch on; `detail` is for people; `errors` names each offending field and rule.
- * Handlers throw a Problem and `handle` turns it into the response, so no handler shapes errors itself.
+ * Handlers throw a Problem and the route it is declared with (routes.ts) turns it into the response, so no
+ * handler shapes errors itself.
  */
-import type { HttpHandler, HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
+import { responseComponents } from './schemas/components.js';
 
 export const KINDS = {
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
@@ -21,14 +23,20 @@ export type ProblemKind = keyof typeof KINDS;
 
 export const PROBLEM_BASE = 'https://herald.example/problems/';
 
-/** The body of every problem response (also the OpenAPI document's `Problem` schema). */
-export const ProblemDetails = z.object({
-  type: z.enum(Object.keys(KINDS).map((kind) => PROBLEM_BASE + kind) as [string, ...string[]]),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+/** The body of every problem response. */
+export const ProblemDetails = z
+  .object({
+    type: z.enum(Object.keys(KINDS).map((kind) => PROBLEM_BASE + kind) as [string, ...string[]]),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .register(responseComponents, {
+    id: 'Problem',
+    description:
+      'An RFC 9457 problem: `type` is stable and can be switched on, `detail` is for people, `errors` names each offending field.',
+  });
 export type ProblemDetails = z.output<typeof ProblemDetails>;
 
 export interface FieldError {
@@ -73,15 +81,3 @@ export const validationProblem = (issues: readonly z.core.$ZodIssue[]) => {
   const errors = fieldErrors(issues);
   return new Problem('validation', `${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 };
-
-/** Wraps a handler so a thrown Problem becomes its problem+json response; anything else stays a 500. */
-export const handle =
-  (handler: HttpHandler): HttpHandler =>
-  async (request, context) => {
-    try {
-      return await handler(request, context);
-    } catch (error) {
-      if (error instanceof Problem) return error.response();
-      throw error;
-    }
-  };

@@ -8,74 +8,35 @@
  *   the tenant switched per-recipient reports off.
  * A CSV answer is a 303 to a short-lived link of the finished file (adapters/stores/exportStore).
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { engagements, type Engagement } from '../../adapters/stores/counterStore.js';
 import { listOccurrences, readBatch } from '../../adapters/stores/deliveryStore.js';
+import { CHANNEL_OF, type Delivery, isPushChannel } from '../../core/delivery.js';
 import { exportCsv, type Export } from '../../adapters/stores/exportStore.js';
-import { MESSAGE_ID } from '../../adapters/stores/keys.js';
 import { messageStore, type MessageIndexEntry } from '../../adapters/stores/messageStore.js';
 import { tenantReports } from '../../adapters/stores/reportStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { now } from '../../adapters/runtime/clock.js';
-import { CHANNEL_OF, isPushChannel, type Delivery } from '../../core/delivery.js';
-import { MESSAGE_STATUSES } from '../../core/lifecycle.js';
-import { LOCATIONS, OBJECTIVES } from '../../core/message.js';
 import { activity, daysBetween, figures, type Counts, type DayFigures, type Figures } from '../../core/reportMath.js';
 import type { Cell } from '../../core/spreadsheet.js';
-import { existing } from './messages.js';
-import { handle, Problem, validationProblem } from './problem.js';
-import { authorize } from './request.js';
+import { existing } from './messageAccess.js';
+import { Problem } from './problem.js';
+import { route } from './routes.js';
+import { MESSAGE_PARAMS } from './schemas/messageSchemas.js';
+import {
+  ActivityParams,
+  type ActivityFigures,
+  ActivityReport,
+  DEFAULT_REPORT_DAYS,
+  ExportLink,
+  FigureFields,
+} from './schemas/reportSchemas.js';
 
 /** The longest range one report covers. */
 export const MAX_REPORT_DAYS = 366;
-const DEFAULT_REPORT_DAYS = 30;
-
-const isoDate = z.iso.date({ error: 'must be a date (yyyy-mm-dd)' });
-
-export const ActivityParams = z
-  .object({
-    from: isoDate.optional().describe(`First day (tenant's time zone); default ${DEFAULT_REPORT_DAYS - 1} days before \`to\`.`),
-    to: isoDate.optional().describe('Last day, included (tenant’s time zone); default today.'),
-    status: z.enum(MESSAGE_STATUSES).optional(),
-    location: z.enum(LOCATIONS).optional(),
-    objective: z.enum(OBJECTIVES).optional(),
-    messageId: z.string().regex(MESSAGE_ID, 'must be a message id').optional(),
-  })
-  .strict();
-type ActivityParams = z.output<typeof ActivityParams>;
-
-const FigureFields = {
-  impressions: z.number().int().describe('Messages seen: `seen` on Windows surfaces plus Teams notifications and emails delivered.'),
-  seen: z.number().int(),
-  viewers: z.number().int().describe('Distinct people who saw it (per day in `days`; summed over days in a report’s totals).'),
-  clicks: z.number().int(),
-  clickers: z.number().int(),
-  clickThroughRate: z.number().describe('clicks ÷ impressions; 0 when there were no impressions.'),
-  dismissed: z.number().int(),
-  dismissers: z.number().int(),
-  delivered: z.number().int(),
-  failed: z.number().int(),
-};
-export const ActivityFigures = z.object(FigureFields);
-
-export const ActivityReport = z.object({
-  timeZone: z.string(),
-  from: z.string(),
-  to: z.string(),
-  /** Messages matching the filters that have any counts. */
-  messages: z.number().int(),
-  totals: ActivityFigures,
-  days: z.array(z.object({ date: z.string(), ...FigureFields })),
-});
-
-export const ExportLink = z.object({
-  url: z.url().describe('The CSV file (RFC 4180, UTF-8): a read-only link that works for 15 minutes.'),
-  rows: z.number().int(),
-  expiresAt: z.iso.datetime(),
-});
 
 interface Range {
   timeZone: string;
@@ -101,12 +62,6 @@ async function rangeOf(caller: Caller, params: ActivityParams): Promise<Range> {
   return { timeZone, from, to };
 }
 
-function parse(request: HttpRequest): ActivityParams {
-  const params = ActivityParams.safeParse(Object.fromEntries(request.query));
-  if (!params.success) throw validationProblem(params.error.issues);
-  return params.data;
-}
-
 const monthsOf = (from: string, to: string) => [...new Set(daysBetween(from, to).map((d) => d.slice(0, 7)))];
 const filtered = (p: ActivityParams) => Boolean(p.status ?? p.location ?? p.objective ?? p.messageId);
 
@@ -118,9 +73,7 @@ async function messagesMatching(caller: Caller, params: ActivityParams): Promise
   return out;
 }
 
-async function activityReport(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'report.read');
-  const params = parse(request);
+async function activityReport(caller: Caller, params: ActivityParams): Promise<HttpResponseInit> {
   const range = await rangeOf(caller, params);
   const allowed = filtered(params) ? await messagesMatching(caller, params) : undefined;
   const byMessage: Map<string, Counts>[] = [];
@@ -174,9 +127,7 @@ const linkTo = (file: Export): HttpResponseInit => {
   return { status: 303, headers: { location: file.url, 'cache-control': 'private, no-store' }, jsonBody: body };
 };
 
-async function activityCsv(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'report.read');
-  const params = parse(request);
+async function activityCsv(caller: Caller, params: ActivityParams): Promise<HttpResponseInit> {
   const range = await rangeOf(caller, params);
   const messages = await messagesMatching(caller, params);
   const file = `activity-${range.from}-to-${range.to}.csv`;
@@ -254,9 +205,8 @@ const deliveryCells = (d: Delivery, channel: string, occurrence: number): Cell[]
 
 const channelOf = (location: string | undefined) => CHANNEL_OF[(location ?? 'spotlight') as keyof typeof CHANNEL_OF] ?? 'inbox';
 
-async function recipientsCsv(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'report.read');
-  const message = await existing(caller, request.params.id!);
+async function recipientsCsv(caller: Caller, id: string): Promise<HttpResponseInit> {
+  const message = await existing(caller, id);
   const settings = await getTenantSettings(caller.tenantId);
   if (!settings.recipientReports)
     throw new Problem(
@@ -267,11 +217,59 @@ async function recipientsCsv(request: HttpRequest): Promise<HttpResponseInit> {
   return linkTo(await exportCsv(caller.tenantId, `recipients-${message.id}.csv`, RECIPIENT_COLUMNS, rows));
 }
 
-app.http('reportActivity', { methods: ['GET'], route: 'reports/activity', authLevel: 'anonymous', handler: handle(activityReport) });
-app.http('reportActivityCsv', { methods: ['GET'], route: 'reports/activity.csv', authLevel: 'anonymous', handler: handle(activityCsv) });
-app.http('messageRecipientsCsv', {
-  methods: ['GET'],
+const exported = { status: 303, description: 'See the file at Location.', schema: ExportLink, location: 'redirect' } as const;
+
+route({
+  name: 'reportActivity',
+  route: 'reports/activity',
+  tag: 'reports',
+  method: 'GET',
+  operationId: 'getActivityReport',
+  summary: 'Impressions, clicks and click-through rate, in total and day by day',
+  description:
+    'Over `from`…`to` (days in the tenant’s time zone, at most 366; default the last 30), for the messages the filters ' +
+    'allow: the totals and one entry per day, days without events included as zeros. Impressions ("messages seen") are ' +
+    '`seen` on Windows surfaces plus Teams notifications and emails delivered; click-through rate is clicks ÷ impressions.',
+  role: 'report.read',
+  query: ActivityParams,
+  response: { status: 200, description: 'The activity report.', schema: ActivityReport },
+  problems: ['validation', 'not-found'],
+  handler: async ({ caller, query }) => activityReport(caller, query()),
+});
+
+route({
+  name: 'reportActivityCsv',
+  route: 'reports/activity.csv',
+  tag: 'reports',
+  method: 'GET',
+  operationId: 'exportActivityReport',
+  summary: 'The activity report as CSV: one row per message and day with activity',
+  description:
+    'The same filters as the report. The file (RFC 4180, UTF-8, one header row; text that a spreadsheet would run as a ' +
+    'formula starts with an apostrophe) is written to storage as it is produced; the answer redirects to a read-only link ' +
+    'that works for 15 minutes and also gives it in the body.',
+  role: 'report.read',
+  query: ActivityParams,
+  response: exported,
+  problems: ['validation', 'not-found'],
+  handler: async ({ caller, query }) => activityCsv(caller, query()),
+});
+
+route({
+  name: 'messageRecipientsCsv',
   route: 'messages/{id}/recipients.csv',
-  authLevel: 'anonymous',
-  handler: handle(recipientsCsv),
+  tag: 'reports',
+  params: MESSAGE_PARAMS,
+  method: 'GET',
+  operationId: 'exportMessageRecipients',
+  summary: 'Each recipient of a message: delivery status and what they did, as CSV',
+  description:
+    'Teams and email: everyone in the delivery snapshots (a person resent to appears once, with the latest round), with ' +
+    'status, reason and time, and when they first saw, clicked or dismissed it. Windows surfaces: everyone who saw, ' +
+    'clicked or dismissed it. Events older than the tenant’s `retentionDays` are purged. 403 when the tenant setting ' +
+    '`recipientReports` is off.',
+  role: 'report.read',
+  response: exported,
+  problems: ['not-found'],
+  handler: async ({ caller, params }) => recipientsCsv(caller, params.id),
 });

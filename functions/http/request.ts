@@ -1,6 +1,7 @@
 /**
- * Reading a request the same way in every handler: who is calling and may they (401/403), and its JSON
- * body (400 when it is not JSON or not valid). Failures are thrown as Problems for `handle` to answer.
+ * Reading a request the same way for every route (routes.ts does it before and for its handler): who is
+ * calling and may they (401/403), and its JSON body (400 when it is not JSON or not valid). Failures are
+ * thrown as Problems, which the route answers.
  */
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';

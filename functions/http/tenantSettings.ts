@@ -1,23 +1,29 @@
 /** `/api/tenant/settings`: any signed-in user of the tenant reads them; only a Tenant.Admin changes them. */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { getTenantSettings, putTenantSettings, TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
-import { handle } from './problem.js';
-import { authorize, jsonBody } from './request.js';
+import { getTenantSettings, putTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
+import { route } from './routes.js';
+import { TenantSettings } from './schemas/tenantSchemas.js';
 
-async function read(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'tenant.read');
-  return { jsonBody: await getTenantSettings(caller.tenantId) };
-}
-
-async function write(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await authorize(request, 'tenant.configure');
-  const settings = await jsonBody(request, TenantSettings);
-  return { jsonBody: await putTenantSettings(caller.tenantId, settings) };
-}
-
-app.http('tenantSettings', {
-  methods: ['GET', 'PUT'],
+route({
+  name: 'tenantSettings',
   route: 'tenant/settings',
-  authLevel: 'anonymous',
-  handler: handle((request) => (request.method === 'PUT' ? write(request) : read(request))),
+  tag: 'tenant',
+  methods: (op) => ({
+    GET: op({
+      operationId: 'getTenantSettings',
+      summary: 'The tenant’s settings',
+      role: 'tenant.read',
+      response: { status: 200, description: 'The settings (E5 in UTC until a Tenant.Admin sets them).', schema: TenantSettings },
+      problems: [],
+      handler: async ({ caller }) => ({ jsonBody: await getTenantSettings(caller.tenantId) }),
+    }),
+    PUT: op({
+      operationId: 'putTenantSettings',
+      summary: 'Change the tenant’s settings',
+      role: 'tenant.configure',
+      body: TenantSettings,
+      response: { status: 200, description: 'The settings as stored.', schema: TenantSettings },
+      problems: [],
+      handler: async ({ caller, body }) => ({ jsonBody: await putTenantSettings(caller.tenantId, await body()) }),
+    }),
+  }),
 });

@@ -1,22 +1,37 @@
-// The OpenAPI document (DESIGN.md §6): served anonymously, lists every HTTP route the app registers with its
-// methods, and its schemas say what the API really accepts and answers — checked against zod and against
-// real responses with the small JSON Schema checker below (no validator is a dependency of this project).
+// The OpenAPI document, generated from the routes as declared: served anonymously, lists every HTTP function
+// the app registers with its methods, names who may call each operation and what it can answer, and its
+// schemas say what the API really accepts and answers — checked against zod and against real responses with
+// the small JSON Schema checker below (no validator is a dependency of this project).
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TestHost } from '../../../devhost/src/testing.js';
 import { DraftInput, LIMITS, LOCATIONS, OBJECTIVES } from '../../../core/message.js';
+import { ROLES } from '../../../core/roles.js';
 import { as, startHerald, TENANT_A, type Client } from './support.js';
 
 type Schema = Record<string, unknown>;
+type Content = Record<string, { schema?: Schema }>;
 interface Doc {
   openapi: string;
+  info: { title: string; version: string };
+  tags: { name: string; description: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema>; responses: Record<string, Schema>; securitySchemes: Record<string, Schema> };
+  components: {
+    schemas: Record<string, Schema>;
+    responses: Record<string, Schema>;
+    headers: Record<string, Schema>;
+    securitySchemes: Record<string, Schema>;
+  };
 }
 interface Operation {
+  operationId: string;
+  tags: string[];
+  summary: string;
   description: string;
   parameters?: { name: string; in: string; required: boolean; schema: Schema }[];
-  requestBody?: { content: Record<string, { schema?: Schema }> };
+  requestBody?: { required: boolean; content: Content };
   security: Record<string, string[]>[];
+  'x-required-roles'?: string[];
   responses: Record<string, Schema>;
 }
 
@@ -117,21 +132,37 @@ function errors(schema: Schema, value: unknown, at = '$'): string[] {
   return out;
 }
 
+/** Every operation of the document as `method path`, with the operation. */
+const operations = () =>
+  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]) => [`${m} ${path}`, op] as const));
+
+/** Every `$ref` under `node`. */
+const refs = (node: unknown): string[] =>
+  node && typeof node === 'object'
+    ? Object.entries(node).flatMap(([key, value]) => (key === '$ref' && typeof value === 'string' ? [value] : refs(value)))
+    : [];
+
 /** Open to anyone: the service's own endpoints, and the click redirect (its signed token is the credential). */
-const ANONYMOUS = ['/api/health', '/api/openapi.json', '/api/r/{token}'];
+const ANONYMOUS = ['get /api/health', 'get /api/openapi.json', 'get /api/r/{token}'];
 /** Any signed-in user, no role: what recipients' devices call. */
 const SIGNED_IN = [
-  '/api/inbox',
-  '/api/inbox/{messageId}/events',
-  '/api/devices',
-  '/api/devices/{id}',
-  '/api/devices/{id}/notifications',
-  '/api/notifications/{id}/opened',
+  'get /api/inbox',
+  'post /api/inbox/{messageId}/events',
+  'get /api/devices',
+  'post /api/devices',
+  'get /api/devices/{id}',
+  'delete /api/devices/{id}',
+  'get /api/devices/{id}/notifications',
+  'post /api/notifications/{id}/opened',
 ];
+/** Signed in too, but only writers and approvers see a message's image before it is sent: 403 until then. */
+const SIGNED_IN_UNTIL_SENT = 'get /api/messages/{id}/image';
 
 describe('GET /api/openapi.json', () => {
-  test('is an OpenAPI 3.1 document with the Entra bearer scheme', () => {
+  test('is an OpenAPI 3.1 document of this version of the app, with the Entra bearer scheme', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(doc.info).toMatchObject({ title: 'Herald', version });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   });
 
@@ -153,34 +184,47 @@ describe('GET /api/openapi.json', () => {
     expect(documented.sort()).toEqual(registered.sort());
   });
 
-  test('each operation: its path parameters, roles, and problems as problem+json with the Problem schema', () => {
-    for (const [path, ops] of Object.entries(doc.paths))
-      for (const [method, op] of Object.entries(ops)) {
-        const where = `${method} ${path}`;
-        const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name);
-        expect(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], where).toEqual(pathParams);
-        const statuses = Object.keys(op.responses).map(Number);
-        expect(statuses.filter((s) => s < 400).length, where).toBe(1);
-        expect([200, 201, 202, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
-        for (const status of statuses.filter((s) => s >= 400)) {
-          expect([400, 401, 403, 404, 409, 412, 428, 429], where).toContain(status);
-          expect(Object.keys(resolve(op.responses[status]!).content as object), where).toEqual(['application/problem+json']);
-          const { schema } = (resolve(op.responses[status]!).content as Record<string, { schema: Schema }>)['application/problem+json']!;
-          expect(schema, where).toEqual({ $ref: '#/components/schemas/Problem' });
-        }
-        const roles = op.security.flatMap((r) => r.bearer ?? []);
-        if (ANONYMOUS.includes(path)) expect(op.security, where).toEqual([]);
-        else if (SIGNED_IN.includes(path)) {
-          // Any signed-in user of the tenant: a bearer token with no role, so 401 but never 403.
-          expect(op.security, where).toEqual([{ bearer: [] }]);
-          expect(statuses, where).toContain(401);
-          expect(statuses, where).not.toContain(403);
-        } else {
-          expect(roles.length, where).toBeGreaterThan(0);
-          expect(statuses, where).toEqual(expect.arrayContaining([401, 403]));
-          for (const role of roles) expect(op.description, where).toContain(role);
-        }
+  test('each operation: its id, tag, path parameters, roles, and problems as problem+json with the Problem schema', () => {
+    const ids = operations().map(([, op]) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const tags = doc.tags.map((t) => t.name);
+    for (const [where, op] of operations()) {
+      const [method, path] = where.split(' ') as [string, string];
+      expect(op.summary, where).toBeTruthy();
+      expect(op.tags.length, where).toBe(1);
+      expect(tags, where).toContain(op.tags[0]);
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name);
+      expect(op.parameters?.filter((p) => p.in === 'path').map((p) => p.name) ?? [], where).toEqual(pathParams);
+      for (const p of op.parameters ?? []) expect(p.schema, `${where} ${p.name}`).toBeTypeOf('object');
+      const statuses = Object.keys(op.responses).map(Number);
+      expect(statuses.filter((s) => s < 400).length, where).toBe(1);
+      expect([200, 201, 202, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
+      for (const status of statuses.filter((s) => s >= 400)) {
+        expect([400, 401, 403, 404, 409, 412, 428, 429], where).toContain(status);
+        expect(Object.keys(resolve(op.responses[status]!).content as object), where).toEqual(['application/problem+json']);
+        const { schema } = (resolve(op.responses[status]!).content as Record<string, { schema: Schema }>)['application/problem+json']!;
+        expect(schema, where).toEqual({ $ref: '#/components/schemas/Problem' });
       }
+      const roles = op.security.flatMap((r) => r.bearer ?? []);
+      if (ANONYMOUS.includes(where)) {
+        expect(op.security, where).toEqual([]);
+        expect(statuses, where).not.toContain(401);
+      } else if (SIGNED_IN.includes(where) || where === SIGNED_IN_UNTIL_SENT) {
+        // Any signed-in user of the tenant: a bearer token with no role, so 401 but never 403 (but for the image not yet sent).
+        expect(op.security, where).toEqual([{ bearer: [] }]);
+        expect(op['x-required-roles'], where).toBeUndefined();
+        expect(statuses, where).toContain(401);
+        if (where === SIGNED_IN_UNTIL_SENT) expect(statuses, where).toContain(403);
+        else expect(statuses, where).not.toContain(403);
+      } else {
+        expect(roles.length, where).toBeGreaterThan(0);
+        expect(op['x-required-roles'], where).toEqual(roles);
+        expect(ROLES, where).toEqual(expect.arrayContaining(roles));
+        expect(statuses, where).toEqual(expect.arrayContaining([401, 403]));
+        for (const role of roles) expect(op.description, where).toContain(role);
+      }
+      if (method === 'get' || method === 'delete') expect(op.requestBody, where).toBeUndefined();
+    }
     const create = doc.paths['/api/messages']!.post!;
     expect(create.security).toEqual([{ bearer: ['Messages.Write'] }]);
     expect(Object.keys(create.responses)).toEqual(['201', '400', '401', '403']);
@@ -191,6 +235,58 @@ describe('GET /api/openapi.json', () => {
     expect(modify.parameters).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header', required: true }));
     expect(doc.paths['/api/messages/{id}/approve']!.post!.security).toEqual([{ bearer: ['Messages.Approve'] }]);
     expect(Object.keys(doc.paths['/api/messages/{id}']!.delete!.responses)[0]).toBe('204');
+  });
+
+  test('request and response schemas resolve: bodies and answers name their component, every reference leads somewhere', () => {
+    const components = doc.components as unknown as Record<string, Record<string, unknown>>;
+    for (const ref of refs(doc)) {
+      expect(ref).toMatch(/^#\/components\/\w+\/[\w-]+$/);
+      const [, , section, name] = ref.split('/');
+      expect(components[section!]?.[name!], ref).toBeDefined();
+    }
+    const used = new Set<string>();
+    for (const [where, op] of operations()) {
+      const contents = [op.requestBody?.content, ...Object.values(op.responses).map((r) => resolve(r).content as Content | undefined)];
+      for (const [type, { schema }] of contents.flatMap((content) => Object.entries(content ?? {})))
+        if (type.endsWith('json') && where !== 'get /api/openapi.json') {
+          expect(schema?.$ref, `${where} ${type}`).toMatch(/^#\/components\/schemas\/\w+$/);
+          used.add(String(schema!.$ref));
+        }
+    }
+    // Every component is sent or answered by an operation, or held by one that is.
+    let size = 0;
+    while (size < used.size) {
+      size = used.size;
+      for (const ref of [...used]) for (const inner of refs(resolve({ $ref: ref }))) used.add(inner);
+    }
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([...used].map((ref) => ref.split('/').pop()).sort());
+    const settings = doc.paths['/api/tenant/settings']!;
+    expect(settings.put!.requestBody!.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/TenantSettings' });
+    expect((settings.get!.responses['200']!.content as Content)['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/TenantSettingsView',
+    });
+  });
+
+  test('problem responses: one per status, naming its kinds, with the headers the client needs', () => {
+    const { responses } = doc.components;
+    expect(Object.keys(responses).sort()).toEqual(
+      [
+        'BadRequest',
+        'Forbidden',
+        'NotFound',
+        'PreconditionFailed',
+        'PreconditionRequired',
+        'StatusConflict',
+        'TooManyRequests',
+        'Unauthenticated',
+      ].sort(),
+    );
+    expect(responses.BadRequest!.description).toMatch(/`malformed-body`.*`validation`/);
+    expect(responses.Unauthenticated!.headers).toEqual({ 'WWW-Authenticate': { $ref: '#/components/headers/WWW-Authenticate' } });
+    expect(responses.PreconditionFailed!.headers).toEqual({ ETag: { $ref: '#/components/headers/ETag' } });
+    expect(responses.TooManyRequests!.headers).toEqual({ 'Retry-After': { $ref: '#/components/headers/Retry-After' } });
+    expect(doc.paths['/api/notifications']!.post!.responses['429']).toEqual({ $ref: '#/components/responses/TooManyRequests' });
+    expect(doc.components.schemas.Problem!.description).toMatch(/RFC 9457/);
   });
 
   test('list query parameters come from ListParams', () => {
