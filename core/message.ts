@@ -53,7 +53,8 @@ export const Content = z.object({
     .default('en'),
   callToAction: z
     .object({
-      label: z.string().trim().min(1, 'is required').max(LIMITS.ctaLabel, `at most ${LIMITS.ctaLabel} characters`),
+      /** A pre-made message's label is its template's; a custom message needs one (checked at submit). */
+      label: z.string().trim().min(1, 'is required').max(LIMITS.ctaLabel, `at most ${LIMITS.ctaLabel} characters`).optional(),
       url: z
         .string()
         .max(LIMITS.url)
@@ -61,8 +62,11 @@ export const Content = z.object({
         .refine((u) => u.startsWith('https://'), 'must be an https URL'),
     })
     .optional(),
-  /** Set by the image upload endpoint, never by the client directly. */
-  image: z.object({ blob: z.string(), contentType: z.string(), size: z.number().int() }).optional(),
+  /**
+   * Set by the image upload endpoint, never by the client directly. `copiedFrom`: the message a copy took
+   * it from ("as long as the Location of the copied message remains the same, images … are copied").
+   */
+  image: z.object({ blob: z.string(), contentType: z.string(), size: z.number().int(), copiedFrom: z.string().optional() }).optional(),
 });
 
 export const Audience = z.object({
@@ -120,8 +124,8 @@ export interface SubmitContext {
   licence: LicenceTier;
   /** Submission time, for "the end must be in the future". */
   now: number;
-  /** Pre-made templates that exist for the location (ids). */
-  premadeIds: ReadonlySet<string>;
+  /** The pre-made template (message or email) `id` for `location`, if Herald has one (`core/templates.ts` findTemplate). */
+  template(id: string, location: Location | undefined): { objective: string } | undefined;
 }
 
 /**
@@ -137,16 +141,25 @@ export function submitProblems(m: DraftInput, ctx: SubmitContext): Problem[] {
   need('objective', m.objective);
   need('location', m.location);
   need('template', m.template);
-  need('content.title', m.content?.title);
-  need('content.body', m.content?.body);
+  const premade = m.template?.kind === 'premade';
+  // A pre-made message's words are its template's (applyTemplate puts them in): only custom ones are typed.
+  if (!premade) {
+    need('content.title', m.content?.title);
+    need('content.body', m.content?.body);
+    if (m.content?.callToAction) need('content.callToAction.label', m.content.callToAction.label);
+  }
   const audience = { groups: [], companies: [], departments: [], locations: [], segments: [], usage: [], ...m.audience };
   const aggregates = audience.companies.length + audience.departments.length + audience.locations.length + audience.usage.length;
   const advanced = aggregates + audience.segments.length;
   if (audience.groups.length === 0 && advanced === 0)
     problems.push({ path: 'audience', message: 'needs at least one group or audience filter' });
-  const premade = m.template?.kind === 'premade';
-  if (premade && !ctx.premadeIds.has((m.template as { id: string }).id))
-    problems.push({ path: 'template.id', message: `is not a pre-made template for ${m.location ?? 'this location'}` });
+  if (premade) {
+    // "Pre-made messages aren't available for all selections in the Objective step": a template fits its own.
+    const found = ctx.template((m.template as { id: string }).id, m.location);
+    if (!found) problems.push({ path: 'template.id', message: `is not a pre-made template for ${m.location ?? 'this location'}` });
+    else if (m.objective && found.objective !== m.objective)
+      problems.push({ path: 'template.id', message: `is a template for the ${found.objective} objective, not ${m.objective}` });
+  }
 
   if (ctx.licence === 'basic') {
     if (m.template?.kind === 'custom')

@@ -2,6 +2,7 @@
 import './http/health.js';
 import './http/messages.js';
 import './http/messageActions.js';
+import './http/templates.js';
 import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
 import './http/messageImage.js';

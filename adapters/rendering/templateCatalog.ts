@@ -1,7 +1,6 @@
 /** Herald's pre-made content, read once from `templates/` (shipped with the app). */
 import { existsSync, readFileSync } from 'node:fs';
-import { EmailTemplates, PremadeMessages } from '../../core/templates.js';
-import type { Location } from '../../core/message.js';
+import { EmailTemplates, PremadeMessages, type TemplateCatalog } from '../../core/templates.js';
 
 /** `templates/` at the app's root, seen from this file whether it runs from source or from `dist/`. */
 export function templatesDir(): URL {
@@ -11,17 +10,14 @@ export function templatesDir(): URL {
   return found;
 }
 
-let cache: { premade: ReturnType<typeof PremadeMessages.parse>; email: ReturnType<typeof EmailTemplates.parse> } | undefined;
+let cache: TemplateCatalog | undefined;
 
-function load() {
+/** Herald's pre-made messages and email templates, read once. */
+export function templateCatalog(): TemplateCatalog {
   const read = (file: string) => JSON.parse(readFileSync(new URL(file, templatesDir()), 'utf8')) as unknown;
-  cache ??= { premade: PremadeMessages.parse(read('premade-messages.json')), email: EmailTemplates.parse(read('email-templates.json')) };
+  cache ??= {
+    premade: PremadeMessages.parse(read('premade-messages.json')).messages,
+    email: EmailTemplates.parse(read('email-templates.json')).templates,
+  };
   return cache;
-}
-
-/** Ids of the pre-made templates a message at `location` may use. */
-export function premadeIdsFor(location: Location | undefined): Set<string> {
-  const { premade, email } = load();
-  if (location === 'email') return new Set(email.templates.map((t) => t.id));
-  return new Set(premade.messages.filter((m) => !location || (m.locations as string[]).includes(location)).map((m) => m.id));
 }

@@ -27,6 +27,7 @@ import {
   type Surface,
   type Viewer,
 } from '../../core/eligibility.js';
+import { targetsUsage } from '../../core/audience.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
 import { InboxItem, InboxParams, InboxView, InteractionInput, InteractionReceipt } from './schemas/inboxSchemas.js';
@@ -51,7 +52,8 @@ async function itemView(request: HttpRequest, caller: Caller, entry: InboxEntry)
     ...(cta
       ? {
           callToAction: {
-            label: cta.label,
+            // Custom messages are submitted with a label and pre-made ones get their template's.
+            label: cta.label ?? '',
             url: await clickUrl({
               tenantId: caller.tenantId,
               messageId: id,
@@ -104,7 +106,7 @@ async function recordEvent(caller: Caller, id: string, input: z.output<typeof In
   // Only messages that reached devices, and only from people they were for: anything else is not theirs to see.
   if (!message || !message.activatedAt || !isSurface(message.draft.location) || !who) throw notFound;
   const rule = cached?.rule ?? audienceRule(message);
-  if (!inAudience(rule, await viewerOf(caller.tenantId, who, tenant.settings, rule.segments.length > 0), t)) throw notFound;
+  if (!inAudience(rule, await viewerOf(caller.tenantId, who, tenant.settings, targetsUsage(rule)), t)) throw notFound;
 
   const { duplicate } = await recordInteraction(caller.tenantId, caller.userId, id, {
     type: input.type,

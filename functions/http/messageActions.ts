@@ -9,12 +9,13 @@ import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import type { MessageRecord } from '../../core/records.js';
-import { premadeIdsFor } from '../../adapters/rendering/templateCatalog.js';
+import { templateCatalog } from '../../adapters/rendering/templateCatalog.js';
 import { nextChange } from '../../adapters/runtime/messageChanges.js';
 import { copyImage } from '../../adapters/stores/imageStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { mayDecide } from '../../core/roles.js';
-import { LIMITS, submitProblems } from '../../core/message.js';
+import { LIMITS, submitProblems, type Location } from '../../core/message.js';
+import { findTemplate } from '../../core/templates.js';
 import { transition, transitionContext, type Transition } from '../../core/lifecycle.js';
 import type { Decision } from '../../core/hops.js';
 import { sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
@@ -65,7 +66,8 @@ const requireTransition = (message: MessageRecord, t: Transition) => {
 async function checkSubmittable(tenant: string, message: MessageRecord): Promise<void> {
   const draft = message.draft;
   const { licence } = await getTenantSettings(tenant);
-  const problems = submitProblems(draft, { licence, now: now(), premadeIds: premadeIdsFor(draft.location) });
+  const template = (id: string, location: Location | undefined) => findTemplate(templateCatalog(), id, location)?.template;
+  const problems = submitProblems(draft, { licence, now: now(), template });
   if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
 }
 
@@ -105,11 +107,15 @@ async function copy(request: HttpRequest, caller: Caller, id: string): Promise<H
   const name = `Copy of ${message.draft.name ?? 'untitled message'}`.slice(0, LIMITS.name);
   const { image: _original, ...content } = message.draft.content ?? {};
   let created = await messageStore().create(caller.tenantId, { ...message.draft, name, content }, actor(caller));
-  // The copy keeps the same location, so it keeps the image too — as its own blob.
+  // The copy keeps the same location, so it keeps the image too — as its own blob, marked as copied so a
+  // change of location drops it again.
   const image = message.draft.content?.image;
   if (image) {
     const copied = await copyImage(caller.tenantId, message.id, created.id, image);
-    const draft = { ...created.draft, content: { ...created.draft.content, image: copied } };
+    const draft = {
+      ...created.draft,
+      content: { ...created.draft.content, ...(copied ? { image: { ...copied, copiedFrom: message.id } } : {}) },
+    };
     created = await messageStore().modify(caller.tenantId, created, draft, actor(caller), ['content']);
   }
   return {

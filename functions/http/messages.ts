@@ -7,7 +7,10 @@ import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { InvalidContinuation, messageStore, StaleMessage } from '../../adapters/stores/messageStore.js';
 import { messageTotals } from '../../adapters/stores/reportStore.js';
+import { templateCatalog } from '../../adapters/rendering/templateCatalog.js';
+import { deleteImage } from '../../adapters/stores/imageStore.js';
 import { isDeletable, isEditable } from '../../core/lifecycle.js';
+import { applyTemplate } from '../../core/templates.js';
 import { figures } from '../../core/reportMath.js';
 import { actor, checkIfMatch, existing, messageView, notFound, stale } from './messageAccess.js';
 import { Problem, validationProblem } from './problem.js';
@@ -50,8 +53,29 @@ function withImage(draft: DraftInput, image: NonNullable<DraftInput['content']>[
   return { ...draft, content: image ? { ...content, image } : content };
 }
 
+/**
+ * A pre-made message's words are its template's (`applyTemplate`); words sent for an email template are
+ * refused, as those templates are not customisable.
+ */
+function withTemplate(draft: DraftInput): DraftInput {
+  const applied = applyTemplate(draft, templateCatalog());
+  if (applied.problems.length > 0)
+    throw new Problem('validation', applied.problems.map((p) => `${p.path} ${p.message}`).join('; '), applied.problems);
+  return applied.draft;
+}
+
+/**
+ * An image a copy took from its original stays only while the location does ("As long as the Location of
+ * the copied message remains the same, images from the copied message are automatically copied").
+ */
+function withoutCopiedImage(before: DraftInput, after: DraftInput): DraftInput {
+  if (!after.content?.image?.copiedFrom || after.location === before.location) return after;
+  const { image: _dropped, ...content } = after.content;
+  return { ...after, content };
+}
+
 async function create(request: HttpRequest, caller: Caller, input: DraftInput): Promise<HttpResponseInit> {
-  const draft = withImage(input, undefined);
+  const draft = withTemplate(withImage(input, undefined));
   const message = await messageStore().create(caller.tenantId, draft, actor(caller));
   return { status: 201, headers: { location: messageUrl(request, message.id), etag: message.etag }, jsonBody: messageView(message) };
 }
@@ -89,14 +113,17 @@ async function modify(request: HttpRequest, caller: Caller, id: string, patch: z
   for (const [field, value] of Object.entries(patch)) if (value === null) delete merged[field];
   const parsed = DraftInput.safeParse(merged);
   if (!parsed.success) throw validationProblem(parsed.error.issues);
-  parsed.data = withImage(parsed.data, message.draft.content?.image);
+  const draft = withoutCopiedImage(message.draft, withTemplate(withImage(parsed.data, message.draft.content?.image)));
   const before = message.draft as Record<string, unknown>;
-  const after = parsed.data as Record<string, unknown>;
-  const fields = Object.keys(patch).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  const after = draft as Record<string, unknown>;
+  // A template's words or a dropped copied image change `content` even when the patch did not name it.
+  const fields = [...new Set([...Object.keys(patch), 'content'])].filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
   // Saving an unchanged wizard step is not a change: no new ETag, no audit row.
   if (fields.length === 0) return { headers: { etag: message.etag }, jsonBody: messageView(message) };
   try {
-    const saved = await messageStore().modify(caller.tenantId, message, parsed.data, actor(caller), fields);
+    const saved = await messageStore().modify(caller.tenantId, message, draft, actor(caller), fields);
+    const dropped = message.draft.content?.image;
+    if (dropped && !saved.draft.content?.image) await deleteImage(caller.tenantId, message.id, dropped);
     return { headers: { etag: saved.etag }, jsonBody: messageView(saved) };
   } catch (error) {
     if (error instanceof StaleMessage) throw stale(message);

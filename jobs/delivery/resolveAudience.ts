@@ -6,7 +6,7 @@
  * batches already written are skipped (the directory pages in a stable order), and a re-queued batch is
  * harmless because its delivery rows are the gate.
  */
-import { matchesFilters, type DirectoryUser } from '../../core/audience.js';
+import { matchesFilters, targetsUsage, type DirectoryUser } from '../../core/audience.js';
 import { BATCH_SIZE, CHANNEL_OF, isPushChannel, type Recipient } from '../../core/delivery.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
 import { Audience } from '../../core/message.js';
@@ -55,7 +55,7 @@ export function createAudienceResolution(ports: ResolutionPorts) {
       const ctx = {
         includeGuests: settings.includeGuests,
         now: clock.now(),
-        ...(rule.segments.length > 0 ? { usage: await directory.usage(tenantId) } : {}),
+        ...(targetsUsage(rule) ? { usage: await directory.usage(tenantId) } : {}),
       };
       const clicked = occurrence > 0 ? await ports.clickedRecipients(tenantId, messageId) : new Set<string>();
       const seen = new Set<string>();

@@ -20,6 +20,7 @@ import { as, TENANT_A, type Client } from './support.js';
 const DESTINATION = 'https://security.contoso.test/report?src=herald';
 let host: TestHost;
 let writer: Client;
+let approver: Client;
 let una: Client;
 let unaId: string;
 let niaId: string;
@@ -27,6 +28,7 @@ let niaId: string;
 beforeAll(async () => {
   host = await startInboxHerald();
   writer = await as(host, TENANT_A, 'ann@contoso.test', ['Messages.Write'], '30d');
+  approver = await as(host, TENANT_A, 'abe@contoso.test', ['Messages.Approve'], '30d');
   una = await as(host, TENANT_A, 'una@contoso.test', [], '30d');
   [unaId, niaId] = (await Promise.all(['una@contoso.test', 'nia@contoso.test'].map((upn) => userIdOf(host, TENANT_A, upn)))) as [
     string,
@@ -44,9 +46,13 @@ afterAll(async () => {
 });
 
 const withCallToAction = () =>
-  urgentMessage(host, writer, {
-    content: { title: 'Phishing alert', body: 'Report suspicious email.', callToAction: { label: 'Report it', url: DESTINATION } },
-  });
+  urgentMessage(
+    host,
+    { writer, approver },
+    {
+      content: { title: 'Phishing alert', body: 'Report suspicious email.', callToAction: { label: 'Report it', url: DESTINATION } },
+    },
+  );
 
 const follow = (url: string) => fetch(url, { redirect: 'manual' });
 

@@ -122,6 +122,19 @@ export interface Team {
   approver: Client;
 }
 
+/**
+ * What a pre-made template takes from the writer: its objective is the template's (as `GET /api/templates`
+ * says) and only the link is theirs — the words are the template's.
+ */
+async function premadeParts(writer: Client, draft: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const template = draft.template as { kind: string; id?: string } | undefined;
+  if (template?.kind !== 'premade') return {};
+  const res = await writer(`/api/templates?location=${String(draft.location ?? 'teams')}`);
+  const { items } = (await res.json()) as { items: { id: string; objective: string }[] };
+  const found = items.find((i) => i.id === template.id);
+  return { objective: found?.objective, content: { callToAction: { url: 'https://intranet.contoso.test/lock' } } };
+}
+
 /** Creates, submits and approves a message, then moves the test clock to its start. Returns its id. */
 export async function publish(host: TestHost, { writer, approver }: Team, draft: Record<string, unknown>): Promise<string> {
   const t = (await host.clock.now()).getTime();
@@ -138,6 +151,7 @@ export async function publish(host: TestHost, { writer, approver }: Team, draft:
       },
       audience: { groups: [ALL_STAFF] },
       schedule: { start: new Date(t + HOUR).toISOString(), end: new Date(t + 8 * DAY).toISOString(), frequency: 'once' },
+      ...(await premadeParts(writer, draft)),
       ...draft,
     },
   });

@@ -78,6 +78,37 @@ test('a copy keeps the image as its own blob', async () => {
   expect(Buffer.from(await (await ann(`/api/messages/${copy.id}/image`)).arrayBuffer()).equals(PNG)).toBe(true);
 });
 
+test('"As long as the Location of the copied message remains the same, images from the copied message are automatically copied"', async () => {
+  const { id, etag } = await newDraft();
+  await upload(ann, id, etag, PNG, 'image/png');
+  const res = await ann(`/api/messages/${id}/copy`, { body: {} });
+  const copy = (await res.json()) as { id: string };
+  const copyEtag = res.headers.get('etag')!;
+  // Same location, another name: the copied image stays.
+  const renamed = await ann(`/api/messages/${copy.id}`, { method: 'PATCH', headers: { 'if-match': copyEtag }, body: { name: 'Renamed' } });
+  expect(((await renamed.json()) as { content: { image?: unknown } }).content.image).toBeDefined();
+  // Another location: the copied image goes; the original keeps its own.
+  const moved = await ann(`/api/messages/${copy.id}`, {
+    method: 'PATCH',
+    headers: { 'if-match': renamed.headers.get('etag')! },
+    body: { location: 'taskbar' },
+  });
+  expect(moved.status).toBe(200);
+  expect(((await moved.json()) as { content: { image?: unknown } }).content.image).toBeUndefined();
+  expect((await ann(`/api/messages/${copy.id}/image`)).status).toBe(404);
+  expect(Buffer.from(await (await ann(`/api/messages/${id}/image`)).arrayBuffer()).equals(PNG)).toBe(true);
+  // "However, you can override that image by uploading a new image": an uploaded one stays wherever it goes.
+  const again = await upload(ann, copy.id, moved.headers.get('etag')!, JPEG, 'image/jpeg');
+  const back = await ann(`/api/messages/${copy.id}`, {
+    method: 'PATCH',
+    headers: { 'if-match': again.headers.get('etag')! },
+    body: { location: 'spotlight' },
+  });
+  expect(((await back.json()) as { content: { image?: { contentType: string } } }).content.image).toMatchObject({
+    contentType: 'image/jpeg',
+  });
+});
+
 test('recipients read the image once the message has gone out, not before', async () => {
   const { id, etag } = await newDraft();
   await upload(ann, id, etag, PNG, 'image/png');

@@ -197,7 +197,7 @@ describe('GET /api/inbox', () => {
   });
 
   test('urgent: on the Taskbar for its groups for 24 hours, until each person has acted on it', async () => {
-    const id = await urgentMessage(host, staff.writer);
+    const id = await urgentMessage(host, staff);
     const sent = (await start()) - CACHE_SETTLE_MS;
     expect(((await (await staff.writer(`/api/messages/${id}`)).json()) as { status: string }).status).toBe('Delivered');
     const [shown] = (await inboxOf(una, 'taskbar')).filter((m) => m.id === id);
@@ -217,7 +217,7 @@ describe('GET /api/inbox', () => {
   });
 
   test('tenants are isolated: the same group id in another tenant is another group', async () => {
-    const id = await urgentMessage(host, staffB.writer, { location: 'notificationCenter' });
+    const id = await urgentMessage(host, staffB, { location: 'notificationCenter' });
     expect(await idsIn(bob, 'notificationCenter')).toContain(id);
     expect(await idsIn(una, 'notificationCenter')).not.toContain(id);
     expect((await sendEvent(una, id, 'seen')).status).toBe(404);

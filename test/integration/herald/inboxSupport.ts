@@ -59,8 +59,11 @@ export async function activeMessage(host: TestHost, { writer, approver }: Writer
   return id;
 }
 
-/** An urgent message sent now (it is Delivered at once), visible to devices after the cache settles. */
-export async function urgentMessage(host: TestHost, writer: Client, draft: Record<string, unknown> = {}): Promise<string> {
+/**
+ * An urgent message sent now — its custom words approved at once — and Delivered, visible to devices after
+ * the cache settles.
+ */
+export async function urgentMessage(host: TestHost, { writer, approver }: Writers, draft: Record<string, unknown> = {}): Promise<string> {
   const created = await writer('/api/messages', {
     body: {
       name: 'Urgent inbox test',
@@ -76,6 +79,7 @@ export async function urgentMessage(host: TestHost, writer: Client, draft: Recor
   expect(created.status).toBe(201);
   const { id } = (await created.json()) as { id: string };
   expect((await writer(`/api/messages/${id}/send`, { body: {} })).status).toBe(200);
+  expect((await approver(`/api/messages/${id}/approve`, { body: {} })).status).toBe(200);
   await host.idle();
   await host.clock.advance(CACHE_SETTLE_MS);
   return id;

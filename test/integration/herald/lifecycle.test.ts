@@ -163,6 +163,7 @@ test('urgent: Taskbar or Notifications, groups only, no dates — sent at once a
     location: 'taskbar',
     schedule: undefined,
     template: { kind: 'premade', id: 'security-lock-screen' },
+    content: {},
   });
   const sent = await ann(`/api/messages/${premade}/send`, { body: {} });
   expect(sent.status).toBe(200);
@@ -209,7 +210,7 @@ test('cancel at every stage: pending approval, scheduled and active all end Canc
 });
 
 test('pre-made messages need no approval: submit goes straight to Scheduled (email takes its pre-made templates only)', async () => {
-  const premade = await draft({ template: { kind: 'premade', id: 'security-lock-screen' } });
+  const premade = await draft({ template: { kind: 'premade', id: 'security-lock-screen' }, content: {} });
   const res = await ann(`/api/messages/${premade}/submit`, { body: {} });
   expect(((await res.json()) as { status: string }).status).toBe('Scheduled');
 
@@ -217,7 +218,12 @@ test('pre-made messages need no approval: submit goes straight to Scheduled (ema
   const refused = await ann(`/api/messages/${unknown}/submit`, { body: {} });
   expect(((await refused.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['template.id']);
 
-  const email = await draft({ location: 'email', template: { kind: 'premade', id: 'email-welcome-assistant' } });
+  const email = await draft({
+    location: 'email',
+    objective: 'onboarding',
+    template: { kind: 'premade', id: 'email-welcome-assistant' },
+    content: {},
+  });
   expect(((await (await ann(`/api/messages/${email}/submit`, { body: {} })).json()) as { status: string }).status).toBe('Scheduled');
   expect((await audit(email)).map((a) => a.action)).toEqual(['submitted', 'created']);
 });
