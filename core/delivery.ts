@@ -112,3 +112,16 @@ export interface BatchState {
 
 /** Another worker moved the batch on since it was read: this one stops and lets it be. */
 export class LostBatchLease extends Error {}
+
+/** Counts a batch's rows by status: the summary is always recomputed from the rows it sits beside. */
+export function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
+  const s: BatchSummary = { total: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, leaseUntil, updatedAt: new Date(now).toISOString() };
+  for (const r of rows) {
+    s.total++;
+    if (r.status === 'sent') s.sent++;
+    else if (r.status === 'failed') s.failed++;
+    else if (r.status === 'throttled') s.throttled++;
+    else if (r.status === 'cancelled') s.cancelled++;
+  }
+  return s;
+}

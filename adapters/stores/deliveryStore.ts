@@ -14,6 +14,7 @@ import { odata, TableTransaction, type TableEntityResult, type TransactionAction
 import {
   CHUNK_SIZE,
   LostBatchLease,
+  summarize,
   type BatchState,
   type BatchSummary,
   type Channel,
@@ -67,19 +68,6 @@ const toSummary = (e: Record<string, unknown>): BatchSummary => ({
   leaseUntil: Number(e.leaseUntil ?? 0),
   updatedAt: String(e.updatedAt ?? ''),
 });
-
-/** Counts a batch's rows by status: the summary is always recomputed from the rows it sits beside. */
-function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
-  const s: BatchSummary = { total: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, leaseUntil, updatedAt: new Date(now).toISOString() };
-  for (const r of rows) {
-    s.total++;
-    if (r.status === 'sent') s.sent++;
-    else if (r.status === 'failed') s.failed++;
-    else if (r.status === 'throttled') s.throttled++;
-    else if (r.status === 'cancelled') s.cancelled++;
-  }
-  return s;
-}
 
 const outcomeColumns = (d: Delivery) => ({
   status: d.status,

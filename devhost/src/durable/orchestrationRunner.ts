@@ -1,16 +1,9 @@
 import { EventType, events, isoTime, OrchestrationStatus, type HistoryEvent, type ParentInstance, type RuntimeStatus } from './history.js';
 import { stableGuid } from './ids.js';
 import { ActionType, replay, ReplayError, type Action } from './replay.js';
-import { parseJsonText, returnedValue, type EngineServices } from './services.js';
+import type { EngineServices } from './services.js';
+import { invokeOrchestrator, orchestratorPayload, type OrchestratorState } from './orchestratorInvocation.js';
 import { pendingInstance, type InstanceRecord, type StoredHistory, type TaskMessage } from './taskHubStore.js';
-
-interface OrchestratorState {
-  isDone: boolean;
-  actions?: Action[][];
-  output?: unknown;
-  error?: string;
-  customStatus?: unknown;
-}
 
 const COMPLETIONS = new Map<number, 'TaskScheduledId' | 'TimerId'>([
   [EventType.TaskCompleted, 'TaskScheduledId'],
@@ -27,7 +20,6 @@ const SCHEDULED_KIND = new Map<number, 'c' | 't'>([
   [EventType.TimerCreated, 't'],
 ]);
 
-const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
 /** Messages a checkpoint sends at once (a fan-out of thousands is not sent one by one). */
 const OUTBOUND_CONCURRENCY = 32;
 
@@ -352,32 +344,14 @@ export class OrchestrationRunner {
     };
     const target = this.s.findFunction('orchestrationTrigger', name);
     if (!target) return fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`, []);
-    const payload = {
-      history,
-      input: parseJsonText(start.Input),
-      instanceId,
-      isReplaying: start.IsPlayed,
-      parentInstanceId: start.ParentInstance?.OrchestrationInstance.InstanceId ?? null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      ...this.s.settings,
-    };
-    const result = await this.s.invoker.invoke(target.fn, {
-      inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }],
-    });
-    let state: OrchestratorState;
-    if (result.ok) {
-      state = returnedValue(result.response.returnValue) as OrchestratorState;
-      if (typeof state === 'string') state = JSON.parse(state) as OrchestratorState;
-    } else {
-      const message = result.error.message;
-      const i = message.indexOf(OUT_OF_PROC_LABEL);
-      if (i < 0) return fail(message, []);
-      state = JSON.parse(message.slice(i + OUT_OF_PROC_LABEL.length)) as OrchestratorState;
-      out.customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
-      return fail(state.error ?? message, state.actions?.[0] ?? []);
+    const answer = await invokeOrchestrator(this.s.invoker, target, orchestratorPayload(history, start, instanceId, this.s.settings));
+    const customStatus = (s: OrchestratorState) => (s.customStatus === undefined ? null : JSON.stringify(s.customStatus));
+    if (!answer.ok) {
+      if (answer.state) out.customStatus = customStatus(answer.state);
+      return fail(answer.message, answer.state?.actions?.[0] ?? []);
     }
-    out.customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
+    const state = answer.state;
+    out.customStatus = customStatus(state);
     const actions = state.actions?.[0] ?? [];
     let replayed;
     try {

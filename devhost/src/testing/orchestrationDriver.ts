@@ -21,7 +21,8 @@ import { EventType, events, isoTime, OrchestrationStatus, type HistoryEvent } fr
 import { activityInput } from '../durable/activityRunner.js';
 import { newId, stableGuid } from '../durable/ids.js';
 import { ActionType, replay, ReplayError, type Action, type ReplayResult } from '../durable/replay.js';
-import { parseJsonText, returnedValue } from '../durable/services.js';
+import { invokeOrchestrator, orchestratorPayload } from '../durable/orchestratorInvocation.js';
+import { parseJsonText } from '../durable/services.js';
 import { Invoker } from '../invoker.js';
 import { Logger } from '../log.js';
 
@@ -36,7 +37,6 @@ const SETTINGS = {
   longRunningTimerIntervalDuration: '3.00:00:00',
   defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
 };
-const OUT_OF_PROC_LABEL = '$OutOfProcData$:';
 
 export type Time = Date | string | number;
 export type DriverStatus = 'Running' | 'Completed' | 'Failed';
@@ -72,14 +72,6 @@ export interface Pending {
 
 /** Answers an activity: the value is its result; a throw fails it with the error's message. */
 export type ActivityAnswer = (name: string, input: unknown) => unknown;
-
-interface OrchestratorState {
-  isDone: boolean;
-  actions?: Action[][];
-  output?: unknown;
-  error?: string;
-  customStatus?: unknown;
-}
 
 const toMs = (time: Time): number => {
   const ms = time instanceof Date ? time.getTime() : typeof time === 'number' ? time : Date.parse(time);
@@ -389,31 +381,12 @@ export class OrchestrationRun {
       this.#error = reason;
       return { events: [...scheduled, events.executionCompleted(at, nextId, OrchestrationStatus.Failed, reason)] };
     };
-    const payload = {
-      history,
-      input: parseJsonText(start.Input),
-      instanceId: this.instanceId,
-      isReplaying: start.IsPlayed,
-      parentInstanceId: null,
-      upperSchemaVersion: 1,
-      upperSchemaVersionNew: 2,
-      ...SETTINGS,
-    };
-    const invoked = await this.#invoker.invoke(this.#target.fn, {
-      inputData: [{ name: this.#target.triggerName, data: { string: JSON.stringify(payload) } }],
-    });
-    let state: OrchestratorState;
-    if (invoked.ok) {
-      state = returnedValue(invoked.response.returnValue) as OrchestratorState;
-      if (typeof state === 'string') state = JSON.parse(state) as OrchestratorState;
-    } else {
-      const message = invoked.error.message;
-      const i = message.indexOf(OUT_OF_PROC_LABEL);
-      if (i < 0) return fail(message, []);
-      state = JSON.parse(message.slice(i + OUT_OF_PROC_LABEL.length)) as OrchestratorState;
-      this.#customStatus = state.customStatus;
-      return fail(state.error ?? message, state.actions?.[0] ?? []);
+    const answer = await invokeOrchestrator(this.#invoker, this.#target, orchestratorPayload(history, start, this.instanceId, SETTINGS));
+    if (!answer.ok) {
+      if (answer.state) this.#customStatus = answer.state.customStatus;
+      return fail(answer.message, answer.state?.actions?.[0] ?? []);
     }
+    const state = answer.state;
     this.#customStatus = state.customStatus;
     const actions = state.actions?.[0] ?? [];
     let replayed: ReplayResult;

@@ -11,6 +11,7 @@ import {
   type Delivery,
   type DeliveryStatus,
   LostBatchLease,
+  summarize,
   type Occurrence,
   type Recipient,
 } from '../../../../core/delivery.js';
@@ -35,18 +36,6 @@ interface StoredBatch {
 const iso = (ms: number) => new Date(ms).toISOString();
 const occurrenceKey = (tenantId: string, messageId: string, occurrence: number) => `${tenantId}:${messageId}:${occurrence}`;
 const batchKey = (b: BatchRef) => `${b.tenantId}:${b.messageId}:${b.occurrence}:${b.batch}`;
-
-function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
-  const s: BatchSummary = { total: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, leaseUntil, updatedAt: iso(now) };
-  for (const r of rows) {
-    s.total++;
-    if (r.status === 'sent') s.sent++;
-    else if (r.status === 'failed') s.failed++;
-    else if (r.status === 'throttled') s.throttled++;
-    else if (r.status === 'cancelled') s.cancelled++;
-  }
-  return s;
-}
 
 export class FakeDeliveryStore implements DeliveryRecords {
   readonly occurrences = new Map<string, Occurrence>();
