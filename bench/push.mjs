@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark (not a test): a custom notification (seed 002, issue #7) to every device of a large organisation,
+// Benchmark (not a test): a custom notification (the custom-notifications document) to every device of a large organisation,
 // on the Herald app (the repo root) hosted by devhost over an in-memory Azurite the bench starts, on the real
 // clock, delivered through the real firebase-admin and node-apn to devhost's FCM and APNs stand-ins. In one run:
 //   1. a fresh tenant with --devices users in the Graph stand-in and one group holding them all, and one

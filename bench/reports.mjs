@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark (not a test): reporting on the Herald app (the repo root) hosted by devhost over an in-memory Azurite
-// the bench starts, on the real clock. In one run (issue #6):
+// the bench starts, on the real clock. In one run:
 //   1. ingestion — --events (10,000) seen / clicked / dismissed events POSTed to /api/inbox/{id}/events by
 //      --clients (50) concurrent clients, each acting as its own share of --users (2,000) directory users, on
 //      --active (20) Spotlight messages made Active through the API; a few replays. Events/s and p50/p99, next to

@@ -2,12 +2,13 @@
 import './http/health.js';
 import './http/messages.js';
 import './http/messageActions.js';
-import './http/templates.js';
+import './http/premadeTemplates.js';
 import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
 import './http/messageImage.js';
 import './http/openapi.js';
 import './http/inbox.js';
+import './http/readiness.js';
 import './http/clicks.js';
 import './http/messageDelivery.js';
 import './http/reports.js';
