@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     projects: [
       // Threads start faster than processes, and nothing in the unit layer needs a process of its own.
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' } },
+      // A test that sweeps years of schedules takes a second alone; room for a loaded machine, never a timing.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', testTimeout: 30_000 } },
       {
         test: {
           name: 'integration',

@@ -61,6 +61,7 @@ function queryParameters(schema: z.ZodObject) {
 
 const PROBLEM_RESPONSES: Record<ProblemStatus, string> = {
   400: 'BadRequest',
+  415: 'UnsupportedMediaType',
   401: 'Unauthenticated',
   403: 'Forbidden',
   404: 'NotFound',
@@ -114,6 +115,7 @@ function problemStatuses(op: Operation): ProblemStatus[] {
   if (op.role !== 'public') kinds.push('unauthenticated');
   if (op.role !== 'public' && op.role !== 'device') kinds.push('forbidden');
   if (op.query || isSchema(op.body)) kinds.push('validation');
+  if (isSchema(op.body)) kinds.push('unsupported-media-type');
   if (op.ifMatch) kinds.push('precondition-failed');
   if (op.ifMatch === 'required') kinds.push('precondition-required');
   return [...new Set(kinds.map((kind) => KINDS[kind].status))].sort((a, b) => a - b);

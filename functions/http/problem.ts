@@ -10,6 +10,7 @@ import { responseComponents } from './schemas/components.js';
 
 export const KINDS = {
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
+  'unsupported-media-type': { status: 415, title: 'The request body is not JSON' },
   validation: { status: 400, title: 'The request is not valid' },
   unauthenticated: { status: 401, title: 'Authentication is required' },
   forbidden: { status: 403, title: 'You are not allowed to do this' },
@@ -22,6 +23,40 @@ export const KINDS = {
 export type ProblemKind = keyof typeof KINDS;
 
 export const PROBLEM_BASE = 'https://herald.example/problems/';
+
+const a = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+const UNITS: Record<string, [string, string]> = { string: ['character', 'characters'], array: ['entry', 'entries'] };
+const count = (n: number | bigint, origin: string) => {
+  const [one, many] = UNITS[origin] ?? ['', ''];
+  return `${n}${one ? ` ${Number(n) === 1 ? one : many}` : ''}`;
+};
+
+/**
+ * Herald's words for what zod would otherwise word itself ("Invalid input: expected string, received
+ * undefined"): a schema's own message wins; this speaks for the rest, in the API's "<field> <rule>" style.
+ */
+z.config({
+  customError: (issue) => {
+    switch (issue.code) {
+      case 'invalid_type':
+        return issue.input === undefined ? 'is required' : `must be ${a(issue.expected)}`;
+      case 'invalid_value':
+        return `must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}`;
+      case 'too_small':
+        return `must be at least ${count(issue.minimum, issue.origin)}`;
+      case 'too_big':
+        return `must be at most ${count(issue.maximum, issue.origin)}`;
+      case 'invalid_format':
+        return `must be ${issue.format === 'email' ? 'an email address' : issue.format === 'url' ? 'a URL' : `a valid ${issue.format}`}`;
+      case 'invalid_union':
+        return 'is not one of the allowed shapes';
+      case 'unrecognized_keys':
+        return 'is not a known field';
+      default:
+        return undefined;
+    }
+  },
+});
 
 /** The body of every problem response. */
 export const ProblemDetails = z

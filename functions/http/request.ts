@@ -30,12 +30,23 @@ export async function authorize(request: HttpRequest, action: Action): Promise<C
 
 /** The body parsed as JSON and validated by `schema`. */
 export async function jsonBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  const text = await request.text();
+  // No body is an empty object: an action whose fields are all optional (approve, submit) needs none, and
+  // one with a required field says which is missing.
+  if (text.trim() === '') return parsed(schema, {});
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== undefined && type !== 'application/json' && !type.endsWith('+json'))
+    throw new Problem('unsupported-media-type', `the body must be application/json, not ${type}`);
   let raw: unknown;
   try {
-    raw = JSON.parse(await request.text());
+    raw = JSON.parse(text);
   } catch (error) {
     throw new Problem('malformed-body', `the body must be JSON: ${(error as Error).message}`);
   }
+  return parsed(schema, raw);
+}
+
+function parsed<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationProblem(parsed.error.issues);
   return parsed.data;

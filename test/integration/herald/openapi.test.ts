@@ -200,7 +200,7 @@ describe('GET /api/openapi.json', () => {
       expect(statuses.filter((s) => s < 400).length, where).toBe(1);
       expect([200, 201, 202, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
       for (const status of statuses.filter((s) => s >= 400)) {
-        expect([400, 401, 403, 404, 409, 412, 428, 429], where).toContain(status);
+        expect([400, 401, 403, 404, 409, 412, 415, 428, 429], where).toContain(status);
         expect(Object.keys(resolve(op.responses[status]!).content as object), where).toEqual(['application/problem+json']);
         const { schema } = (resolve(op.responses[status]!).content as Record<string, { schema: Schema }>)['application/problem+json']!;
         expect(schema, where).toEqual({ $ref: '#/components/schemas/Problem' });
@@ -227,11 +227,11 @@ describe('GET /api/openapi.json', () => {
     }
     const create = doc.paths['/api/messages']!.post!;
     expect(create.security).toEqual([{ bearer: ['Messages.Write'] }]);
-    expect(Object.keys(create.responses)).toEqual(['201', '400', '401', '403']);
+    expect(Object.keys(create.responses)).toEqual(['201', '400', '401', '403', '415']);
     expect(Object.keys((create.responses['201'] as { headers: object }).headers)).toEqual(['ETag', 'Location']);
     expect(create.requestBody!.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/DraftInput' });
     const modify = doc.paths['/api/messages/{id}']!.patch!;
-    expect(Object.keys(modify.responses)).toEqual(['200', '400', '401', '403', '404', '409', '412', '428']);
+    expect(Object.keys(modify.responses)).toEqual(['200', '400', '401', '403', '404', '409', '412', '415', '428']);
     expect(modify.parameters).toContainEqual(expect.objectContaining({ name: 'If-Match', in: 'header', required: true }));
     expect(doc.paths['/api/messages/{id}/approve']!.post!.security).toEqual([{ bearer: ['Messages.Approve'] }]);
     expect(Object.keys(doc.paths['/api/messages/{id}']!.delete!.responses)[0]).toBe('204');
@@ -279,6 +279,7 @@ describe('GET /api/openapi.json', () => {
         'StatusConflict',
         'TooManyRequests',
         'Unauthenticated',
+        'UnsupportedMediaType',
       ].sort(),
     );
     expect(responses.BadRequest!.description).toMatch(/`malformed-body`.*`validation`/);

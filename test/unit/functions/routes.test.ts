@@ -184,7 +184,7 @@ describe('buildOpenApiDocument', () => {
   test('problems: those declared plus those the role, query, body and If-Match imply, each a shared problem+json response', () => {
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path]![method]!.responses);
     expect(statuses('/api/things', 'get')).toEqual(['200', '400']);
-    expect(statuses('/api/things', 'post')).toEqual(['201', '400', '401', '403']);
+    expect(statuses('/api/things', 'post')).toEqual(['201', '400', '401', '403', '415']);
     expect(statuses('/api/things/{id}', 'get')).toEqual(['200', '401', '404']);
     expect(statuses('/api/things/{id}', 'delete')).toEqual(['204', '401', '403', '409', '412', '428']);
     expect(statuses('/api/things/{id}/ping', 'post')).toEqual(['200']);
