@@ -10,9 +10,9 @@
  *   an event is counted exactly once and concurrent events never lose an increment. `~` sorts after every
  *   message id, so reading summaries never touches the markers.
  *
- * Table `clicks`, PartitionKey `tenant:message`, RowKey user id: who clicked, for resends to skip. Written
- * before the transaction, so a crash between the two leaves a click recorded there and retried here, never
- * a counted click missing there.
+ * Table `clicks`, PartitionKey `tenant:message`, RowKey user id: who clicked and when last (`lastClickedAt`),
+ * for resends to skip for a year. Written before the transaction, so a crash between the two leaves a click
+ * recorded there and retried here, never a counted click missing there.
  *
  * The summary also keeps the days (tenant's time zone) on which the person saw, clicked or dismissed the
  * message, so the transaction knows exactly whether they are new for the day and for the message; what the
@@ -182,9 +182,10 @@ export async function interactionsOf(tenantId: string, userId: string, from: str
   return out;
 }
 
-/** Users who clicked the message (any channel, any occurrence): resends skip them. */
-export async function clickedRecipients(tenantId: string, messageId: string): Promise<Set<string>> {
-  const filter = odata`PartitionKey eq ${messageKey(tenantId, messagePart(messageId))}`;
+/** Users whose latest click on the message (any channel, any occurrence) is later than `since` (epoch ms): resends skip them. */
+export async function clickedRecipients(tenantId: string, messageId: string, since: number): Promise<Set<string>> {
+  // ISO 8601 UTC strings of one length sort as their instants do, so the service compares them.
+  const filter = odata`PartitionKey eq ${messageKey(tenantId, messagePart(messageId))} and lastClickedAt gt ${new Date(since).toISOString()}`;
   const users = new Set<string>();
   for await (const entity of (await clicks()).listEntities({ queryOptions: { filter, select: ['RowKey'] } })) users.add(entity.rowKey!);
   return users;

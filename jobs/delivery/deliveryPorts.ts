@@ -59,8 +59,8 @@ export interface DeliveryPorts extends BatchWorkerPorts {
   deliveries: DeliveryRecords;
   messages: Pick<MessageStore, 'get' | 'setOccurrence' | 'dueOccurrences'>;
   directory: Pick<Directory, 'groupMembers' | 'allUsers' | 'usage'>;
-  /** Users who clicked the message (any channel, any occurrence). */
-  clickedRecipients(tenantId: string, messageId: string): Promise<Set<string>>;
+  /** Users whose latest click on the message (any channel, any occurrence) is later than `since` (epoch ms). */
+  clickedRecipients(tenantId: string, messageId: string, since: number): Promise<Set<string>>;
   /** Paces provider calls per channel and tenant in this process. */
   limiter: Pick<RateLimiter, 'acquire' | 'pause'>;
   clickUrl(link: ClickLink): Promise<string>;

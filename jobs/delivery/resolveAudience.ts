@@ -1,14 +1,15 @@
 /**
  * Resolves an occurrence's audience into delivery batches: pages through the directory (group by group,
  * transitively, or every user), applies the rule's filters, drops duplicates, people without a mailbox
- * (email) and — on resends — people who already clicked, and writes the snapshot in partitions of ≤ 1000
- * recipients, queuing one delivery message per batch. Run again after a crash it rewrites nothing:
- * batches already written are skipped (the directory pages in a stable order), and a re-queued batch is
- * harmless because its delivery rows are the gate.
+ * (email) and — on resends — people who clicked the message in the last year, and writes the snapshot in
+ * partitions of ≤ 1000 recipients, queuing one delivery message per batch. Run again after a crash it
+ * rewrites nothing: batches already written are skipped (the directory pages in a stable order), and a
+ * re-queued batch is harmless because its delivery rows are the gate.
  */
 import { matchesFilters, targetsUsage, type DirectoryUser } from '../../core/audience.js';
 import { BATCH_SIZE, CHANNEL_OF, isPushChannel, type Recipient } from '../../core/delivery.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
+import { CLICK_SUPPRESSION_MS } from '../../core/eligibility.js';
 import { Audience } from '../../core/message.js';
 import type { Clock, DeliveryPorts } from './deliveryPorts.js';
 import { createDeliveredCheck } from './progress.js';
@@ -57,7 +58,12 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         now: clock.now(),
         ...(targetsUsage(rule) ? { usage: await directory.usage(tenantId) } : {}),
       };
-      const clicked = occurrence > 0 ? await ports.clickedRecipients(tenantId, messageId) : new Set<string>();
+      // A click keeps the message away for a year, as in the inbox; the year counts back from the occurrence's
+      // start, so a re-run after a crash judges at the same instant as the first run.
+      const clicked =
+        occurrence > 0
+          ? await ports.clickedRecipients(tenantId, messageId, Date.parse(occ.startedAt) - CLICK_SUPPRESSION_MS)
+          : new Set<string>();
       const seen = new Set<string>();
       let batch: Recipient[] = [];
       let index = 0;

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DELIVER_EMAIL, DELIVER_TEAMS } from '../../../core/hops.js';
+import { DateTime } from 'luxon';
 import { BATCH_SIZE, type Recipient } from '../../../core/delivery.js';
+import { CLICK_SUPPRESSION_MS } from '../../../core/eligibility.js';
 import { FakeDirectory } from './fakes/directory.js';
 import { message, TENANT } from './fakes/records.js';
 import { deliveryWorld, logger, user } from './fakes/worlds.js';
@@ -9,6 +11,7 @@ const A = '0b0b0b0b-0000-4000-8000-00000000000a';
 const B = '0b0b0b0b-0000-4000-8000-00000000000b';
 const C = '0b0b0b0b-0000-4000-8000-00000000000c';
 
+const DAY = 86_400_000;
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${String(from + i).padStart(4, '0')}`);
 const index = (id: string) => Number(id.slice(1));
 
@@ -80,7 +83,8 @@ describe('audience resolution', () => {
 
   test('a resend leaves out whoever clicked; the first occurrence does not look', async () => {
     const clicked = ['u0001', 'u0002', 'u0050'];
-    const world = deliveryWorld({ directory: new FakeDirectory(people.slice(0, 60), groups), clicked });
+    const world = deliveryWorld({ directory: new FakeDirectory(people.slice(0, 60), groups) });
+    for (const id of clicked) world.clicked.set(id, world.clock.now() - DAY);
     const m = message({ location: 'teams', audience: { groups: [A] } });
     world.messages.put(TENANT, m);
     const reachable = ids(0, 60).filter((id) => index(id) % 41 !== 0 && index(id) % 43 !== 0);
@@ -90,6 +94,26 @@ describe('audience resolution', () => {
 
     expect((await snapshot(world, m.id, 0)).flat().map((r) => r.userId)).toEqual(reachable);
     expect((await snapshot(world, m.id, 1)).flat().map((r) => r.userId)).toEqual(reachable.filter((id) => !clicked.includes(id)));
+  });
+
+  test('"If the user does select the message, the message doesn’t reappear again for a year": a resend reaches who clicked 13 months ago, not who clicked 11 months ago', async () => {
+    const world = deliveryWorld({ directory: new FakeDirectory(people.slice(0, 10), groups) });
+    const now = world.clock.now();
+    const monthsAgo = (months: number) => DateTime.fromMillis(now, { zone: 'UTC' }).minus({ months }).toMillis();
+    world.clicked.set('u0001', monthsAgo(13));
+    world.clicked.set('u0002', monthsAgo(11));
+    // The year is the inbox's: a click exactly that long before the occurrence no longer silences it.
+    world.clicked.set('u0003', now - CLICK_SUPPRESSION_MS);
+    world.clicked.set('u0004', now - CLICK_SUPPRESSION_MS + 1);
+    const m = message({ location: 'teams', audience: { groups: [A] } });
+    world.messages.put(TENANT, m);
+
+    await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 12 }, logger());
+
+    const reachable = ids(0, 10).filter((id) => index(id) % 41 !== 0 && index(id) % 43 !== 0);
+    expect((await snapshot(world, m.id, 12)).flat().map((r) => r.userId)).toEqual(
+      reachable.filter((id) => id !== 'u0002' && id !== 'u0004'),
+    );
   });
 
   test('run again after a crash it writes nothing twice and ends with the same batches', async () => {

@@ -25,7 +25,6 @@ interface DeliveryOptions {
   directory?: FakeDirectory;
   teams?: FakeTeams;
   email?: FakeEmail;
-  clicked?: string[];
   settings?: Record<string, Partial<TenantSettings>>;
 }
 
@@ -41,13 +40,15 @@ export function deliveryWorld(options: DeliveryOptions = {}) {
     teams: options.teams ?? new FakeTeams(),
     email: options.email ?? new FakeEmail(),
     limiter: new FakeLimiter(clock),
-    clicked: new Set(options.clicked ?? []),
+    /** Who clicked the message, and when they last did (epoch ms, the app clock). */
+    clicked: new Map<string, number>(),
   };
   const jobs = createDeliveryJobs({
     deliveries: world.deliveries,
     messages: world.messages,
     directory: world.directory,
-    clickedRecipients: async () => new Set(world.clicked),
+    clickedRecipients: async (_tenantId, _messageId, since) =>
+      new Set([...world.clicked].filter(([, lastClickedAt]) => lastClickedAt > since).map(([userId]) => userId)),
     tenantSettings: settingsOf(options.settings),
     enqueue: world.queue.enqueue,
     counters: world.counters,
