@@ -10,13 +10,24 @@ import { z } from 'zod';
 export const JOIN_TYPES = ['entraJoined', 'hybridJoined', 'entraRegistered', 'none'] as const;
 export type JoinType = (typeof JOIN_TYPES)[number];
 
-/** What a device says of itself on `GET /api/inbox` (both optional: a device that says nothing is served). */
+/** What a device says of itself on `GET /api/inbox` (all optional: a device that says nothing is served). */
 export const DeviceReport = z.object({
   /** As Windows names it, e.g. `Windows 11 Enterprise` (`Get-ComputerInfo` OsName without "Microsoft"). */
-  osEdition: z.string().trim().min(1).max(100).optional(),
+  osEdition: z.string().trim().min(1, 'must be 1 to 100 characters').max(100, 'must be 1 to 100 characters').optional(),
   joinType: z.enum(JOIN_TYPES, { error: `must be one of ${JOIN_TYPES.join(', ')}` }).optional(),
+  /** The computer's name, so an admin can tell one person's devices apart; not part of the rule. */
+  deviceName: z
+    .string()
+    .trim()
+    .min(1, 'must be 1 to 64 characters')
+    .max(64, 'must be 1 to 64 characters')
+    .regex(/^\P{Cc}+$/u, 'must not contain control characters')
+    .optional(),
 });
 export type DeviceReport = z.output<typeof DeviceReport>;
+
+/** Whether the device said anything the prerequisites judge; one that did not is neither served less nor recorded. */
+export const reportsPrerequisites = (report: DeviceReport) => report.osEdition !== undefined || report.joinType !== undefined;
 
 const WINDOWS_11_ENTERPRISE = /^(microsoft\s+)?windows\s+11\s+enterprise\b/i;
 

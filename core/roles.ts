@@ -19,6 +19,8 @@ export const ACTIONS = {
   /** Delivery progress and per-recipient status: the message's writers and approvers, and report readers. */
   'delivery.read': ['Messages.Write', 'Messages.Approve', 'Reports.Read'],
   'tenant.configure': ['Tenant.Admin'],
+  /** People's devices and why they get nothing on Windows surfaces: for whoever runs the tenant, not the writers. */
+  'tenant.readiness': ['Tenant.Admin'],
   /** Any role of the tenant may read its settings. */
   'tenant.read': ROLES,
   'notification.sendGroups': ['Notifications.Send.Groups'],

@@ -1,11 +1,13 @@
 /**
  * The in-product inbox, for recipients' devices (any signed-in user; tenant and user come from the token):
- * - `GET /api/inbox?surface=spotlight|notificationCenter|taskbar`: what the device shows now.
+ * - `GET /api/inbox?surface=spotlight|notificationCenter|taskbar`: what the device shows now. The device may
+ *   report its edition, join type and name; one that does not meet the Windows prerequisites (core/readiness)
+ *   is shown nothing, told why, and listed for the tenant's admins (readiness.ts).
  * - `POST /api/inbox/{messageId}/events`: what the user did with it (seen, clicked, dismissed), recorded once
  *   per `clientEventId` so a device may resend an event it is unsure about.
  * The rules are core/eligibility; this file reads the caches and the user's interactions and shapes the answer.
  */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { clickUrl } from '../../adapters/runtime/clickLinks.js';
@@ -13,6 +15,7 @@ import { now } from '../../adapters/runtime/clock.js';
 import { member, tenantInbox, usage, type Member } from '../../adapters/runtime/inboxCache.js';
 import { interactionsOf, recordInteraction } from '../../adapters/stores/interactionStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
+import { recordDevice } from '../../adapters/stores/readinessStore.js';
 import type { TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import {
   audienceRule,
@@ -28,6 +31,7 @@ import {
   type Viewer,
 } from '../../core/eligibility.js';
 import { targetsUsage } from '../../core/audience.js';
+import { reportsPrerequisites, windowsSurfaceBlocker, type DeviceReport } from '../../core/readiness.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
 import { InboxItem, InboxParams, InboxView, InteractionInput, InteractionReceipt } from './schemas/inboxSchemas.js';
@@ -71,10 +75,31 @@ async function itemView(request: HttpRequest, caller: Caller, entry: InboxEntry)
   };
 }
 
-async function read(request: HttpRequest, caller: Caller, { surface }: z.output<typeof InboxParams>): Promise<HttpResponseInit> {
-  const body: z.output<typeof InboxView> = { surface, messages: await messagesFor(request, caller, surface) };
+async function read(
+  request: HttpRequest,
+  context: InvocationContext,
+  caller: Caller,
+  { surface, ...report }: z.output<typeof InboxParams>,
+): Promise<HttpResponseInit> {
+  const reason = windowsSurfaceBlocker(report);
+  const [messages] = await Promise.all([
+    reason ? [] : messagesFor(request, caller, surface),
+    reportsPrerequisites(report) ? noteDevice(context, caller, report, reason) : undefined,
+  ]);
+  const body: z.output<typeof InboxView> = { surface, messages, ...(reason ? { blocked: { reason } } : {}) };
   // Per user and per moment: no shared cache may keep it.
   return { jsonBody: body, headers: { 'cache-control': 'private, no-store' } };
+}
+
+/** A failed write is logged, not answered: what the device shows matters more than the admins' list. */
+async function noteDevice(context: InvocationContext, caller: Caller, report: DeviceReport, reason: string | undefined) {
+  const { osEdition, joinType, deviceName } = report;
+  try {
+    await recordDevice(caller.tenantId, { userId: caller.userId, upn: caller.upn, osEdition, joinType, deviceName }, reason, now());
+  } catch (error) {
+    // Nothing was remembered, so the device's next poll tries again.
+    context.warn(`readiness of ${caller.userId}'s device ${deviceName ?? '(unnamed)'} not recorded`, error);
+  }
 }
 
 async function messagesFor(request: HttpRequest, caller: Caller, surface: Surface): Promise<z.output<typeof InboxItem>[]> {
@@ -130,12 +155,16 @@ route({
   description:
     'Active messages for the surface whose audience the caller is in, inside their schedule, that the frequency rules still ' +
     'allow (a click silences a message for a year; seen or dismissed, until its next occurrence), and urgent messages sent ' +
-    'in the last 24 hours that the caller has not acted on. Changes reach the inbox within a few seconds.',
+    'in the last 24 hours that the caller has not acted on. Changes reach the inbox within a few seconds.\n\n' +
+    'Windows surfaces need Windows 11 Enterprise on a Microsoft Entra joined device (hybrid joined devices are not supported). ' +
+    'A device that sends `osEdition` or `joinType` is judged by them: one that does not meet them gets no messages and ' +
+    '`blocked.reason`, and is listed by `GET /api/readiness/devices` until it reports that it does. A device that sends ' +
+    'neither is served as if it met them.',
   role: 'device',
   query: InboxParams,
   response: { status: 200, description: 'The messages to show, newest first.', schema: InboxView },
   problems: [],
-  handler: async ({ request, caller, query }) => read(request, caller, query()),
+  handler: async ({ request, context, caller, query }) => read(request, context, caller, query()),
 });
 
 route({

@@ -1,10 +1,15 @@
 /** What the inbox of recipients' devices reads and answers (`/api/inbox…`). */
 import { z } from 'zod';
 import { INTERACTION_TYPES, SURFACES } from '../../../core/eligibility.js';
+import { DeviceReport } from '../../../core/readiness.js';
 import { requestComponents, responseComponents } from './components.js';
 
+/** The surface, and the device's report of itself (core/readiness.ts), which the Windows prerequisites judge. */
 export const InboxParams = z.object({
   surface: z.enum(SURFACES, { error: `must be one of ${SURFACES.join(', ')}` }),
+  osEdition: DeviceReport.shape.osEdition.describe('The Windows edition, e.g. `Windows 11 Enterprise`.'),
+  joinType: DeviceReport.shape.joinType.describe('How the device is joined to Microsoft Entra ID.'),
+  deviceName: DeviceReport.shape.deviceName.describe('The computer’s name, shown to admins on the readiness list.'),
 });
 
 export const InboxItem = z.object({
@@ -23,12 +28,20 @@ export const InboxItem = z.object({
 });
 
 /** `GET /api/inbox`: what the device shows now on `surface`, newest first. */
-export const InboxView = z.object({ surface: z.enum(SURFACES), messages: z.array(InboxItem) }).register(responseComponents, {
-  id: 'InboxView',
-  description:
-    'What the device shows now on the surface, newest first. `callToAction.url` is a signed click link: opening it records ' +
-    'the click, so the device need not send a `clicked` event as well. Hide a message at `showUntil`.',
-});
+export const InboxView = z
+  .object({
+    surface: z.enum(SURFACES),
+    messages: z.array(InboxItem),
+    blocked: z.object({ reason: z.string() }).optional(),
+  })
+  .register(responseComponents, {
+    id: 'InboxView',
+    description:
+      'What the device shows now on the surface, newest first. `callToAction.url` is a signed click link: opening it records ' +
+      'the click, so the device need not send a `clicked` event as well. Hide a message at `showUntil`. `blocked` is there when ' +
+      'the device reported that it does not meet the Windows prerequisites (Windows 11 Enterprise, Microsoft Entra joined): ' +
+      '`messages` is then empty and `reason` says why.',
+  });
 
 export const InteractionInput = z
   .object({

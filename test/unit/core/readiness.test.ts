@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DeviceReport, windowsSurfaceBlocker } from '../../../core/readiness.js';
+import { DeviceReport, reportsPrerequisites, windowsSurfaceBlocker } from '../../../core/readiness.js';
 
 test('"any message configured to be delivered to a Windows channel … requires that recipients use Windows 11 Enterprise"', () => {
   expect(windowsSurfaceBlocker({ osEdition: 'Windows 11 Enterprise', joinType: 'entraJoined' })).toBeUndefined();
@@ -21,4 +21,15 @@ test('a device that reports nothing is served as before; a bad join type is refu
   const bad = DeviceReport.safeParse({ joinType: 'domain' });
   expect(bad.success).toBe(false);
   expect(bad.error!.issues[0]!.message).toContain('entraJoined');
+});
+
+test('only the edition and the join type are judged: a device that sends just its name is not', () => {
+  expect(reportsPrerequisites({})).toBe(false);
+  expect(reportsPrerequisites({ deviceName: 'PC-1' })).toBe(false);
+  expect(reportsPrerequisites({ joinType: 'entraJoined' })).toBe(true);
+  expect(reportsPrerequisites({ osEdition: 'Windows 11 Pro' })).toBe(true);
+  expect(DeviceReport.parse({ deviceName: '  PC-1 ' })).toEqual({ deviceName: 'PC-1' });
+  expect(DeviceReport.safeParse({ deviceName: 'x'.repeat(65) }).error!.issues[0]!.message).toBe('must be 1 to 64 characters');
+  expect(DeviceReport.safeParse({ deviceName: 'PC\n1' }).error!.issues[0]!.message).toBe('must not contain control characters');
+  expect(DeviceReport.safeParse({ osEdition: ' ' }).error!.issues[0]!.message).toBe('must be 1 to 100 characters');
 });
