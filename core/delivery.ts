@@ -3,6 +3,7 @@
  * of batches and progress. Pure.
  */
 import type { Location } from './message.js';
+import type { DeviceApp } from './notification.js';
 
 /** `push`: custom notifications to mobile devices (FCM, APNs); the others carry messages. */
 export type Channel = 'inbox' | 'teams' | 'email' | 'push';
@@ -20,7 +21,11 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** What one provider call (one recipient, or one bulk request) came back with. */
 export type SendOutcome =
-  | { status: 'sent' }
+  | {
+      status: 'sent';
+      /** How, when not plainly: the update prompt went in the notification's place. */
+      reason?: string;
+    }
   | { status: 'failed'; reason: string; /** retrying cannot help (bad address, rejected request) */ permanent: boolean }
   | { status: 'throttled'; retryAfterMs: number; reason: string };
 
@@ -40,7 +45,7 @@ export interface DeliveryState {
  */
 export function afterOutcome(d: DeliveryState, outcome: SendOutcome, at: number): DeliveryState {
   const attempts = d.attempts + 1;
-  if (outcome.status === 'sent') return { status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: '' };
+  if (outcome.status === 'sent') return { status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: outcome.reason ?? '' };
   if (outcome.status === 'throttled') return { status: 'throttled', attempts: d.attempts, reason: outcome.reason };
   if (outcome.permanent) return { status: 'failed', attempts, reason: outcome.reason };
   if (attempts >= MAX_ATTEMPTS) return { status: 'failed', attempts, reason: `gave up after ${attempts} attempts: ${outcome.reason}` };
@@ -64,8 +69,11 @@ export interface Recipient {
   name?: string;
   mail?: string;
   language?: string;
-  /** Mobile push: the device's owner, platform and push token. */
-  device?: { owner: string; platform: string; token: string };
+  /**
+   * Mobile push: the device's owner, platform and push token, and the app that shows the notification with
+   * its version (snapshots from before they were kept have neither).
+   */
+  device?: { owner: string; platform: string; token: string; app?: DeviceApp; appVersion?: string };
 }
 
 export interface Delivery extends Recipient {

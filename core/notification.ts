@@ -55,6 +55,9 @@ export type NotificationInput = z.output<typeof NotificationInput>;
 /** The apps that show custom notifications on a device ("from the Company Portal app and from the Microsoft Intune app"). */
 export const DEVICE_APPS = ['companyPortal', 'intune'] as const;
 export type DeviceApp = (typeof DEVICE_APPS)[number];
+export const isDeviceApp = (a: unknown): a is DeviceApp => (DEVICE_APPS as readonly unknown[]).includes(a);
+/** The apps' names as people know them, for the update prompt and delivery reasons. */
+export const APP_NAMES: Record<DeviceApp, string> = { companyPortal: 'Company Portal', intune: 'Microsoft Intune' };
 
 /**
  * "For Android devices, users must update to recent versions of the Android Company Portal (version
@@ -80,8 +83,12 @@ export const needsAppUpdate = (device: { platform: string; app?: DeviceApp; appV
 /** "…they will instead receive a notification telling them to update their app to view the notification." */
 export const updatePrompt = (app: DeviceApp) => ({
   title: 'Update your app',
-  body: `Your organisation sent you a notification. Update ${app === 'intune' ? 'the Microsoft Intune app' : 'the Company Portal app'} to read it in its Notifications section.`,
+  body: `Your organisation sent you a notification. Update the ${APP_NAMES[app]} app to read it in its Notifications section.`,
 });
+
+/** What a device's delivery row says when the update prompt went in place of the notification. */
+export const updatePromptReason = (app: DeviceApp, appVersion: string) =>
+  `update prompt sent: ${APP_NAMES[app]} ${appVersion} is below ${MIN_ANDROID_APP_VERSION[app]}`;
 
 /** `POST /api/devices`: the organisation's app registering the device it runs on for the signed-in user. */
 export const DeviceInput = z

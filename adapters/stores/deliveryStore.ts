@@ -23,6 +23,7 @@ import {
   type Occurrence,
   type Recipient,
 } from '../../core/delivery.js';
+import { isDeviceApp } from '../../core/notification.js';
 import { messageKey } from './keys.js';
 import { findEntity, isStatus, table } from './storageClients.js';
 import type { BatchRef } from '../../core/hops.js';
@@ -85,19 +86,23 @@ type Packed = [
   owner?: string,
   platform?: string,
   token?: string,
+  app?: string,
+  appVersion?: string,
 ];
 const pack = (r: Recipient): Packed => {
   const packed: Packed = [r.userId, r.upn, r.name ?? '', r.mail === r.upn ? '=' : (r.mail ?? ''), r.language ?? ''];
-  if (r.device) packed.push(r.device.owner, r.device.platform, r.device.token);
+  if (r.device) packed.push(r.device.owner, r.device.platform, r.device.token, r.device.app ?? '', r.device.appVersion ?? '');
   return packed;
 };
-const unpack = ([userId, upn, name, mail, language, owner, platform, token]: Packed): Recipient => ({
+const unpack = ([userId, upn, name, mail, language, owner, platform, token, app, appVersion]: Packed): Recipient => ({
   userId,
   upn,
   ...(name ? { name } : {}),
   ...(mail ? { mail: mail === '=' ? upn : mail } : {}),
   ...(language ? { language } : {}),
-  ...(owner && platform && token ? { device: { owner, platform, token } } : {}),
+  ...(owner && platform && token
+    ? { device: { owner, platform, token, ...(isDeviceApp(app) ? { app } : {}), ...(appVersion ? { appVersion } : {}) } }
+    : {}),
 });
 
 function chunkEntity(pk: string, index: number, recipients: Recipient[]) {

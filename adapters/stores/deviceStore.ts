@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import { DEVICE_ID, type DeviceInput, type Platform } from '../../core/notification.js';
+import { DEVICE_ID, isDeviceApp, type DeviceApp, type DeviceInput, type Platform } from '../../core/notification.js';
 import { tenantKey } from './keys.js';
 import { findEntity, isStatus, table } from './storageClients.js';
 
@@ -16,6 +16,8 @@ export interface Device {
   upn: string;
   platform: Platform;
   pushToken: string;
+  /** The app that registered the device and shows its notifications; its version is `appVersion`. */
+  app: DeviceApp;
   appVersion: string;
   enrolled: boolean;
   registeredAt: string;
@@ -37,6 +39,9 @@ function toDevice(e: TableEntityResult<Record<string, unknown>>): Device {
     upn: String(e.upn ?? ''),
     platform: e.platform as Platform,
     pushToken: String(e.pushToken),
+    // A row from before the app was kept counts as the Company Portal's, as a registration naming no app does;
+    // registering again records the real one.
+    app: isDeviceApp(e.app) ? e.app : 'companyPortal',
     appVersion: String(e.appVersion ?? ''),
     enrolled: e.enrolled === true,
     registeredAt: String(e.registeredAt),
@@ -65,6 +70,7 @@ export async function registerDevice(
     upn: owner.upn,
     platform: input.platform,
     pushToken: input.pushToken,
+    app: input.app,
     appVersion: input.appVersion,
     enrolled: input.enrolled,
     registeredAt: existing && existing.userId === owner.userId ? existing.registeredAt : at,

@@ -10,6 +10,7 @@ export const deviceView = (d: Device): z.output<typeof DeviceView> => ({
   id: d.id,
   userId: d.userId,
   platform: d.platform,
+  app: d.app,
   appVersion: d.appVersion,
   enrolled: d.enrolled,
   receivesNotifications: d.enrolled && (d.platform === 'ios' || d.platform === 'android') && !d.staleSince,

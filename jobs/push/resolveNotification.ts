@@ -26,7 +26,7 @@ export type NotificationResolutionPorts = Pick<PushPorts, 'notifications' | 'del
 const recipientOf = (d: Device): Recipient => ({
   userId: d.id,
   upn: d.upn,
-  device: { owner: d.userId, platform: d.platform, token: d.pushToken },
+  device: { owner: d.userId, platform: d.platform, token: d.pushToken, app: d.app, appVersion: d.appVersion },
 });
 
 const qualifies = (d: Device | undefined): d is Device => Boolean(d && d.enrolled && isPushPlatform(d.platform) && !d.staleSince);

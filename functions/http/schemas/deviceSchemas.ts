@@ -1,6 +1,6 @@
 /** What device registration reads and answers (`/api/devices…`, `/api/users/{userId}/devices`). */
 import { z } from 'zod';
-import { DeviceInput, PLATFORMS } from '../../../core/notification.js';
+import { DEVICE_APPS, DeviceInput, PLATFORMS } from '../../../core/notification.js';
 import { requestComponents, responseComponents } from './components.js';
 
 DeviceInput.register(requestComponents, { id: 'DeviceInput' });
@@ -11,7 +11,12 @@ export const DeviceView = z
     id: z.string(),
     userId: z.string(),
     platform: z.enum(PLATFORMS),
-    appVersion: z.string(),
+    app: z
+      .enum(DEVICE_APPS)
+      .describe(
+        'The app that registered the device and shows its notifications (the Company Portal for devices registered before it was kept).',
+      ),
+    appVersion: z.string().describe('Below its app’s minimum on Android, the device is sent a prompt to update instead of a notification.'),
     enrolled: z.boolean(),
     /** Custom notifications reach enrolled iOS and Android devices whose token is alive. */
     receivesNotifications: z.boolean(),

@@ -2,7 +2,9 @@
 // stand-in and delivered through the real firebase-admin and node-apn to devhost's FCM and APNs stand-ins.
 // Here: who a send reaches, the platform rules for a device send, opens, history and resends, and tenant
 // isolation. Validation and roles, limits, and dead tokens have suites of their own.
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { updatePrompt } from '../../../core/notification.js';
 import type { TestHost } from '../../../devhost/src/testing.js';
 import { GROUP, putDirectory, startInboxHerald, userIdOf } from './inboxSupport.js';
 import {
@@ -349,4 +351,56 @@ test('a phone registered again by another user (same push token) shows the new o
   expect((await deviceHistory(neo, neos.id)).map((n) => n.title)).toEqual(['For everyone']);
   await expectProblem(await neo(`/api/notifications/${private1.id}/opened`, { body: { deviceId: neos.id } }), 404);
   expect((await notification(o.sender, private1.id)).opened).toBe(0);
+});
+
+/** The device's row as registrations wrote it before the app was kept: no `app`. */
+async function forgetApp(tenant: string, deviceId: string) {
+  const table = TableClient.fromConnectionString(host.storage, 'devices', { allowInsecureConnection: true });
+  const { app: _app, etag: _etag, timestamp: _timestamp, ...row } = await table.getEntity<Record<string, unknown>>(tenant, deviceId);
+  await table.updateEntity({ ...row, partitionKey: tenant, rowKey: deviceId }, 'Replace');
+}
+
+test('"If users do not update … and they are sent a custom notification, they will instead receive a notification telling them to update their app to view the notification. Once they update their app, they will see the message sent by your organization in the Notifications section in the app."', async () => {
+  const o = await org(host, ['ann', 'bob', 'cat', 'dan'], { staff: ['ann', 'bob', 'cat', 'dan'] });
+  const u = o.user;
+  const tokens = { ann: fcmToken(), bob: fcmToken(), cat: fcmToken(), dan: fcmToken() };
+  // Ann's Company Portal and Bob's Intune app are older than custom notifications need; Cat's Intune is recent enough.
+  const ann = await register(u.ann!, 'android', tokens.ann, { appVersion: '5.0.5000.0' });
+  const bob = await register(u.bob!, 'android', tokens.bob, { app: 'intune', appVersion: '2021.08.01' });
+  const cat = await register(u.cat!, 'android', tokens.cat, { app: 'intune', appVersion: '2021.09.04' });
+  expect([ann.app, bob.app, cat.app]).toEqual(['companyPortal', 'intune', 'intune']);
+  // Dan's phone was registered before devices kept their app: it counts as the Company Portal.
+  const dan = await register(u.dan!, 'android', tokens.dan, { appVersion: '5.0.5000.0' });
+  await forgetApp(o.tenant, dan.id);
+  expect(await device(u.dan!, dan.id)).toMatchObject({ app: 'companyPortal', appVersion: '5.0.5000.0', receivesNotifications: true });
+
+  const n = await groupSend(o.sender, [o.group('staff')], 'Restart today', 'Your device needs a restart.');
+  expect(await settled(o.sender, n.id)).toMatchObject({ devices: 4, sent: 4, failed: 0 });
+
+  const got = async (token: string) => (await received(host, 'fcm', token)).map((r) => [r.title, r.body, r.data.notificationId]);
+  const [portal, intune] = [updatePrompt('companyPortal'), updatePrompt('intune')];
+  expect(await got(tokens.ann)).toEqual([[portal.title, portal.body, n.id]]);
+  expect(await got(tokens.bob)).toEqual([[intune.title, intune.body, n.id]]);
+  expect(await got(tokens.dan)).toEqual([[portal.title, portal.body, n.id]]);
+  expect(await got(tokens.cat)).toEqual([['Restart today', 'Your device needs a restart.', n.id]]);
+  const why = new Map((await deviceStatuses(o.sender, n.id)).map((s) => [s.deviceId, [s.status, s.reason]]));
+  expect(why.get(ann.id)).toEqual(['sent', 'update prompt sent: Company Portal 5.0.5000.0 is below 5.0.5291.0']);
+  expect(why.get(bob.id)).toEqual(['sent', 'update prompt sent: Microsoft Intune 2021.08.01 is below 2021.09.04']);
+  expect(why.get(dan.id)).toEqual(['sent', 'update prompt sent: Company Portal 5.0.5000.0 is below 5.0.5291.0']);
+  expect(why.get(cat.id)).toEqual(['sent', undefined]);
+
+  // Ann updates: the app registers its new version, and its Notifications section shows the message.
+  expect(await register(u.ann!, 'android', tokens.ann, { appVersion: '5.0.5291.0' })).toMatchObject({
+    id: ann.id,
+    appVersion: '5.0.5291.0',
+  });
+  const message = { id: n.id, title: 'Restart today', body: 'Your device needs a restart.' };
+  expect(await deviceHistory(u.ann!, ann.id)).toEqual([expect.objectContaining(message)]);
+  expect(await deviceHistory(u.bob!, bob.id)).toEqual([expect.objectContaining(message)]);
+  // What is sent next reaches her as it is; Bob, not updated, is prompted again.
+  await host.clock.advance(MINUTE);
+  const next = await groupSend(o.sender, [o.group('staff')], 'Thanks', 'All done.');
+  expect(await settled(o.sender, next.id)).toMatchObject({ devices: 4, sent: 4 });
+  expect((await got(tokens.ann)).at(-1)).toEqual(['Thanks', 'All done.', next.id]);
+  expect((await got(tokens.bob)).at(-1)).toEqual([intune.title, intune.body, next.id]);
 });

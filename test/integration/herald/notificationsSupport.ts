@@ -71,6 +71,7 @@ export interface DeviceView {
   id: string;
   userId: string;
   platform: string;
+  app: 'companyPortal' | 'intune';
   appVersion: string;
   enrolled: boolean;
   receivesNotifications: boolean;
@@ -120,10 +121,16 @@ export async function register(
   client: Client,
   platform: string,
   pushToken: string,
-  more: { enrolled?: boolean; appVersion?: string } = {},
+  more: { enrolled?: boolean; app?: 'companyPortal' | 'intune'; appVersion?: string } = {},
 ): Promise<DeviceView> {
   const res = await client('/api/devices', {
-    body: { platform, pushToken, appVersion: more.appVersion ?? '5.1', enrolled: more.enrolled ?? true },
+    body: {
+      platform,
+      pushToken,
+      ...(more.app ? { app: more.app } : {}),
+      appVersion: more.appVersion ?? '5.1',
+      enrolled: more.enrolled ?? true,
+    },
   });
   expect([200, 201], await res.clone().text()).toContain(res.status);
   return (await res.json()) as DeviceView;
