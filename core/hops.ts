@@ -88,6 +88,8 @@ export const MESSAGE_LIFECYCLE = orchestration<LifecycleInput, MessageStatus | u
 export const APPLY_TRANSITION = activity<TransitionInput, AppliedTransition>('applyTransition');
 /** Starts delivery of occurrence 0 on a push channel; pulled (inbox) messages need nothing. */
 export const DELIVER_MESSAGE = activity<MessageRef, { started: boolean }>('deliverMessage');
+/** Tells the tenant's approvers that the message waits for them (best effort: never fails the lifecycle). */
+export const NOTIFY_APPROVERS = activity<MessageRef, { notified: number; reason?: string }>('notifyApprovers');
 /** An approver's decision, raised by the approve and reject endpoints. */
 export const DECISION = event<Decision>('decision');
 export const CANCEL = event<CancelRequest>('cancel');

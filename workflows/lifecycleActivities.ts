@@ -3,7 +3,7 @@
  * so a unit test can run them on fakes and the app runs them on the real stores. Registered beside the
  * orchestration in `messageLifecycle.ts`.
  */
-import type { InputOf, OutputOf, APPLY_TRANSITION, DELIVER_MESSAGE } from '../core/hops.js';
+import type { InputOf, OutputOf, APPLY_TRANSITION, DELIVER_MESSAGE, NOTIFY_APPROVERS } from '../core/hops.js';
 import type { AppliedTransition, MessageRecord, TransitionRequest } from '../core/records.js';
 
 export interface LifecyclePorts {
@@ -14,6 +14,8 @@ export interface LifecyclePorts {
   announce(tenantId: string, message: MessageRecord): void;
   /** Queues the occurrence's delivery (push channels); false when the message is pulled by devices. */
   startOccurrence(message: MessageRecord, tenantId: string, occurrence: number, at: number): Promise<boolean>;
+  /** Tells the tenant's approvers the message waits for them; answers how many were told (or why none). */
+  notifyApprovers(tenantId: string, message: MessageRecord): Promise<{ notified: number; reason?: string }>;
   now(): number;
 }
 
@@ -28,6 +30,20 @@ export function createLifecycleActivities(ports: LifecyclePorts) {
       log(
         `message ${messageId} (tenant ${tenantId}): ${change.transition} by ${change.by.upn}` +
           (result.ok ? ` → ${result.message.status}` : `; not applied: ${result.reason}`),
+      );
+      return result;
+    },
+
+    async notifyApprovers(input: InputOf<typeof NOTIFY_APPROVERS>, log: Log): Promise<OutputOf<typeof NOTIFY_APPROVERS>> {
+      const message = await ports.getMessage(input.tenantId, input.messageId);
+      if (!message || message.status !== 'PendingApproval') return { notified: 0, reason: 'the message no longer waits for approval' };
+      // The approval never waits on this: a failure is logged and answered, not thrown into the lifecycle.
+      const result = await ports.notifyApprovers(input.tenantId, message).catch((error: unknown) => ({
+        notified: 0,
+        reason: `the approvers could not be notified: ${(error as Error).message}`,
+      }));
+      log(
+        `message ${input.messageId} (tenant ${input.tenantId}): ${result.notified} approver(s) notified${result.reason ? `; ${result.reason}` : ''}`,
       );
       return result;
     },

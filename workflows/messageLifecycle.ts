@@ -14,6 +14,7 @@ import {
   DECISION,
   DELIVER_MESSAGE,
   MESSAGE_LIFECYCLE,
+  NOTIFY_APPROVERS,
   OCCURRENCE_DELIVERED,
   type CancelRequest,
   type Decision,
@@ -25,6 +26,7 @@ import { now } from '../adapters/runtime/clock.js';
 import { announceChange } from '../adapters/runtime/messageChanges.js';
 import { messageStore } from '../adapters/stores/messageStore.js';
 import { startPushOccurrence } from '../jobs/delivery/occurrences.js';
+import { notifyApprovers } from '../jobs/approverNoticeWiring.js';
 import { callActivity, registerActivity, registerOrchestration, waitForEvent } from './durableHops.js';
 import { createLifecycleActivities } from './lifecycleActivities.js';
 
@@ -56,6 +58,7 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
   // Retried: a storage hiccup while queuing delivery must not end the orchestration with the message Active.
   const deliver = () => callActivity(ctx, DELIVER_MESSAGE, { tenantId: input.tenantId, messageId: input.messageId }, DELIVER_RETRY);
   const pushed = isPushChannel(input.channel ?? 'inbox');
+  const notifyApprovers = () => callActivity(ctx, NOTIFY_APPROVERS, { tenantId: input.tenantId, messageId: input.messageId });
 
   // Custom messages wait for an approver, raced against a cancel and the deadline; true when approved.
   function* approved(deadline: Date, why: string): Generator<df.Task, MessageStatus | undefined, unknown> {
@@ -82,6 +85,7 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
     const sent = (yield change('send', input.submittedBy)) as AppliedTransition;
     if (!sent.ok) return sent.message?.status;
     if (sent.message.status === 'PendingApproval') {
+      yield notifyApprovers();
       const reviewBy = new Date(ctx.df.currentUtcDateTime.getTime() + URGENT_REVIEW_MS);
       const ended = yield* approved(reviewBy, 'nobody reviewed the urgent message within a day');
       if (ended) return ended;
@@ -94,6 +98,7 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
   const submitted = (yield change('submit', input.submittedBy)) as AppliedTransition;
   if (!submitted.ok) return submitted.message?.status;
   if (!input.premade) {
+    yield notifyApprovers();
     const ended = yield* approved(end, 'nobody reviewed the message before its end date');
     if (ended) return ended;
   }
@@ -136,7 +141,9 @@ const activities = createLifecycleActivities({
   getMessage: (tenantId, messageId) => messageStore().get(tenantId, messageId),
   announce: announceChange,
   startOccurrence: startPushOccurrence,
+  notifyApprovers,
   now,
 });
 registerActivity(APPLY_TRANSITION, (input, context) => activities.applyTransition(input, (line) => context.log(line)));
 registerActivity(DELIVER_MESSAGE, (input, context) => activities.deliverMessage(input, (line) => context.log(line)));
+registerActivity(NOTIFY_APPROVERS, (input, context) => activities.notifyApprovers(input, (line) => context.log(line)));

@@ -22,6 +22,11 @@ export const TenantSettings = z
       .default(365),
     /** Off: per-recipient engagement is not exported (reports keep the totals). */
     recipientReports: z.boolean().default(true),
+    /** The Entra group whose members are told, in Teams, when a message waits for approval. */
+    approversGroup: z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an Entra group object id (a GUID)')
+      .optional(),
   })
   .strict();
 export type TenantSettings = z.output<typeof TenantSettings>;
@@ -32,8 +37,13 @@ export const DEFAULT_SETTINGS: TenantSettings = TenantSettings.parse({ licence: 
 export async function getTenantSettings(tenant: string): Promise<TenantSettings> {
   try {
     const row = await (await table('tenants')).getEntity<Record<string, unknown>>(tenant, 'settings');
-    const { licence, timeZone, includeGuests, retentionDays, recipientReports } = row;
-    return TenantSettings.parse({ licence, timeZone, includeGuests, retentionDays, recipientReports });
+    // Only the settings' own columns: the row also carries the table's system properties.
+    const fields = Object.fromEntries(
+      Object.keys(TenantSettings.shape)
+        .filter((k) => row[k] !== undefined)
+        .map((k) => [k, row[k]]),
+    );
+    return TenantSettings.parse(fields);
   } catch (error) {
     if (isStatus(error, 404)) return DEFAULT_SETTINGS;
     throw error;

@@ -36,6 +36,7 @@ function memoryStore(draft: DraftInput) {
   };
   const audit: AuditEntry[] = [{ at: at(0), action: 'created', by: ann, status: 'Draft' }];
   const deliveries: number[] = [];
+  const notices: string[] = [];
   let clock = T0;
   const transitionTo = async (_tenant: string, _id: string, change: TransitionRequest): Promise<AppliedTransition> => {
     const action = PAST_TENSE[change.transition];
@@ -61,6 +62,10 @@ function memoryStore(draft: DraftInput) {
       if (pushed) deliveries.push(occurrence);
       return pushed;
     },
+    notifyApprovers: async (_tenant, message) => {
+      notices.push(message.status);
+      return { notified: 2 };
+    },
     now: () => clock,
   });
   return {
@@ -70,6 +75,8 @@ function memoryStore(draft: DraftInput) {
     actions: () => audit.map((a) => a.action).reverse(),
     audit,
     deliveries,
+    /** The message's status each time the approvers were told of it. */
+    notices,
     transitionTo,
     /** Answers the orchestration's activities with the real ones, at the orchestration's own time. */
     answer: (run: () => OrchestrationRun) => async (name: string, input: unknown) => {
@@ -77,6 +84,7 @@ function memoryStore(draft: DraftInput) {
       const log = () => undefined;
       if (name === 'applyTransition') return activities.applyTransition(input as never, log);
       if (name === 'deliverMessage') return activities.deliverMessage(input as never, log);
+      if (name === 'notifyApprovers') return activities.notifyApprovers(input as never, log);
       throw new Error(`unexpected activity ${name}`);
     },
   };
@@ -135,6 +143,8 @@ describe('custom messages wait for an approver', () => {
     expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'delivered']);
     expect(store.audit[0]).toMatchObject({ by: { id: 'herald' }, at: at(8 * DAY) });
     expect(store.deliveries).toEqual([]);
+    // The approvers heard of it once, the moment it waited for them.
+    expect(store.notices).toEqual(['PendingApproval']);
   });
 
   test('reject, with the comment recorded; nothing else happens', async () => {
@@ -262,6 +272,7 @@ describe('pushed vs pulled, once vs recurring', () => {
     const { run, store, finish } = await lifecycle({ ...custom, template: { kind: 'premade', id: 'security-lock-screen' } });
     await finish();
     expect(run.output).toBe('Delivered');
+    expect(store.notices).toEqual([]);
     expect(store.actions()).toEqual(['created', 'submitted', 'started', 'delivered']);
   });
 });
@@ -281,6 +292,8 @@ describe('urgent', () => {
     const { run, store, drive } = await lifecycle(urgent);
     await drive();
     expect(store.status).toBe('PendingApproval');
+    // "fast": the approvers are told at once, before anyone decides.
+    expect(store.notices).toEqual(['PendingApproval']);
     await run.advanceTo(at(HOUR));
     await run.raiseEvent('decision', { approve: true, by: abe });
     await drive();
