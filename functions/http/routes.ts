@@ -147,12 +147,14 @@ export function route(
 
   const answer = async (request: HttpRequest, context: InvocationContext, client?: df.DurableClient): Promise<HttpResponseInit> => {
     const operation = operations[request.method as Method]!;
+    let response: HttpResponseInit;
     try {
-      return await operation.handler((await callOf(operation, request, context, client)) as never);
+      response = await operation.handler((await callOf(operation, request, context, client)) as never);
     } catch (error) {
-      if (error instanceof Problem) return error.response();
-      throw error;
+      if (!(error instanceof Problem)) throw error;
+      response = error.response();
     }
+    return withSafeHeaders(response);
   };
   const options = { methods: METHODS.filter((m) => operations[m]), route: path, authLevel: 'anonymous' } as const;
   if (durable) df.app.client.http(name, { ...options, handler: (request, client, context) => answer(request, context, client) });
@@ -173,7 +175,26 @@ async function callOf(operation: Operation, request: HttpRequest, context: Invoc
   };
 }
 
+/**
+ * Every answer: a browser never sniffs another type into it, and a shared cache keeps none of it unless the
+ * handler said it may (answers are per caller and per moment).
+ */
+function withSafeHeaders(response: HttpResponseInit): HttpResponseInit {
+  const headers = new Headers(response.headers as ConstructorParameters<typeof Headers>[0]);
+  headers.set('x-content-type-options', 'nosniff');
+  if (!headers.has('cache-control')) headers.set('cache-control', 'no-store');
+  return { ...response, headers: Object.fromEntries(headers) };
+}
+
 function parsedQuery<S extends z.ZodObject>(request: HttpRequest, schema: S): z.output<S> {
+  // A parameter given twice is ambiguous: refused, naming it, rather than one of the values picked silently.
+  const repeated = [...new Set([...request.query.keys()].filter((k) => request.query.getAll(k).length > 1))];
+  if (repeated.length > 0)
+    throw new Problem(
+      'validation',
+      repeated.map((k) => `${k} is given more than once`).join('; '),
+      repeated.map((k) => ({ path: k, message: 'is given more than once' })),
+    );
   const parsed = schema.safeParse(Object.fromEntries(request.query));
   if (!parsed.success) throw validationProblem(parsed.error.issues);
   return parsed.data;

@@ -98,3 +98,19 @@ test('tenant settings take a partial update (JSON merge patch): the fields named
   expect(((await (await admin('/api/tenant/settings')).json()) as { timeZone: string }).timeZone).toBe('Europe/Paris');
   expect((await ann('/api/tenant/settings', { method: 'PATCH', body: { includeGuests: false } })).status).toBe(403);
 });
+
+test('every answer says nosniff, and none may sit in a shared cache unless it says so', async () => {
+  for (const res of [await ann('/api/messages'), await ann('/api/messages/0000000000000000000ff'), await host.fetch('/api/health')]) {
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toBeTruthy();
+  }
+  expect((await ann('/api/messages')).headers.get('cache-control')).toBe('no-store');
+});
+
+test('a query parameter given twice is refused, naming it, instead of one value being picked', async () => {
+  const res = await ann('/api/messages?status=Draft&status=Active');
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { errors: { path: string; message: string }[] }).errors).toEqual([
+    { path: 'status', message: 'is given more than once' },
+  ]);
+});
