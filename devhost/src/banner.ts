@@ -16,6 +16,12 @@ export function banner(host: Host): string {
   const prefix = host.config.routePrefix ? `/${host.config.routePrefix}` : '';
   lines.push(`Azure Functions devhost — app ${relative(process.cwd(), host.appDir) || '.'}`);
   lines.push(`Storage:  ${host.storage.description}`);
+  lines.push(
+    `Settings: ${host.settings.file ? relative(process.cwd(), host.settings.file) : 'none (no local.settings.json)'}; ` +
+      `devhost supplies WEBSITE_HOSTNAME and DEVHOST_* (${host.url}/admin/devhost/info lists them)`,
+  );
+  for (const stale of host.otherPorts)
+    lines.push(`          warning: ${stale}, not this host's port; %DEVHOST_…% references follow the port (devhost/README.md)`);
   lines.push(`Clock:    ${host.clock.mode === 'test' ? `test (virtual, now ${new Date(host.clock.now()).toISOString()})` : 'real'}`);
   lines.push(
     host.keys

@@ -25,6 +25,8 @@ export interface HostConfig {
 }
 
 export interface LocalSettings {
+  /** The file the settings came from, or undefined when there is none. */
+  file: string | undefined;
   values: Record<string, string>;
   port: number | undefined;
   cors: string[];
@@ -146,9 +148,21 @@ export function readHostConfig(appDir: string, processorCount: number, env: Node
   };
 }
 
-export function readLocalSettings(appDir: string): LocalSettings {
-  const file = join(appDir, 'local.settings.json');
-  const raw = readJson(file) ?? {};
+/** What an app commits beside the local.settings.json it keeps out of source control. */
+export const SAMPLE_SETTINGS_FILE = 'local.settings.sample.json';
+
+/**
+ * The app's local settings: `file` when given, else `<app>/local.settings.json`, else (a fresh clone, which
+ * has no local.settings.json) `<app>/local.settings.sample.json`, else none.
+ */
+export function readLocalSettings(appDir: string, file?: string): LocalSettings {
+  if (file !== undefined && !existsSync(file)) throw new DevhostError(`--settings: ${file} does not exist`);
+  const candidates = file !== undefined ? [file] : [join(appDir, 'local.settings.json'), join(appDir, SAMPLE_SETTINGS_FILE)];
+  const found = candidates.find((f) => existsSync(f));
+  return parseLocalSettings(found, found ? (readJson(found) ?? {}) : {});
+}
+
+function parseLocalSettings(file: string | undefined, raw: Record<string, unknown>): LocalSettings {
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj(raw.Values))) {
     if (typeof v === 'object' && v !== null) throw new DevhostError(`${file}: Values.${k} must be a string, number or boolean`);
@@ -169,7 +183,7 @@ export function readLocalSettings(appDir: string): LocalSettings {
   if (corsCredentials && cors.includes('*')) {
     throw new DevhostError(`${file}: Host.CORSCredentials cannot be true while Host.CORS allows "*"; list the origins instead`);
   }
-  return { values, port, cors, corsCredentials };
+  return { file, values, port, cors, corsCredentials };
 }
 
 /** Like the real host: resolves `%Name%` from app settings, and fails loudly on a missing setting. */

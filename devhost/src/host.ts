@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import {
 import { installCoreModule, Registry } from './coreApi.js';
 import { IDENTITY_PATH, IdentityIssuer } from './identity/issuer.js';
 import { createStandIns } from './standins/index.js';
+import { DEFAULT_ACS_ACCESS_KEY } from './standins/acsEmail.js';
 import { isPushStandIn, pushPortSetting } from './standins/push.js';
 import type { StandIn } from './standins/standin.js';
 import { DURABLE_INPUTS, DURABLE_TRIGGERS, DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
@@ -25,11 +27,13 @@ import { HttpFunctions, httpFunction } from './http/httpFunctions.js';
 import { presentedKey, readKeys, type Keys } from './http/keys.js';
 import { Invoker } from './invoker.js';
 import { Logger } from './log.js';
+import { writeRunFile } from './runFile.js';
 import { startAzurite, type AzuriteInstance } from './storage/azurite.js';
 import { connectionString, StorageClients } from './storage/connections.js';
 import { defaultUseMonitor, parseNcrontab } from './triggers/ncrontab.js';
 import { QueueListener } from './triggers/queueListener.js';
 import { ScheduleStatusStore, TimerTrigger } from './triggers/timerTrigger.js';
+import { expandSupplied, refersToSupplied, settingsNamingOtherPorts, suppliedSettings } from './supply.js';
 
 export interface HostOptions {
   app: string;
@@ -40,6 +44,8 @@ export interface HostOptions {
   /** `real` (default), or `test` with the virtual start time. */
   clock?: { mode: 'real' } | { mode: 'test'; start: number };
   keysFile?: string;
+  /** The local settings file; default `<app>/local.settings.json`, else `<app>/local.settings.sample.json`. */
+  settingsFile?: string;
   verbose?: boolean;
   write?: (line: string) => void;
 }
@@ -73,10 +79,16 @@ export class Host {
   standIns: StandIn[] = [];
   /** The push stand-in's own TLS port (FCM and APNs), once it listens. */
   pushPort: number | undefined;
+  /** What devhost supplies to the app (`WEBSITE_HOSTNAME`, `DEVHOST_*`), once everything listens. */
+  supplied: Record<string, string> = {};
+  /** Settings that name a local port this host does not listen on (the banner warns of them). */
+  otherPorts: string[] = [];
   url = '';
+  #runFile: string | undefined;
+  #serving = false;
   #azurite: AzuriteInstance | undefined;
   #server: Server | undefined;
-  #admin!: AdminApi;
+  readonly #admin: AdminApi;
   #stopping: Promise<void> | undefined;
   /** Shared by appStart and appTerminate hooks only, as in the worker. */
   #appLevelHookData: Record<string, unknown> = {};
@@ -85,6 +97,7 @@ export class Host {
     this.appDir = resolve(options.app);
     this.clock = options.clock?.mode === 'test' ? new TestClock(options.clock.start) : new RealClock();
     this.logger = new Logger({ userLevel: 'Information', functionLevels: {}, verbose: !!options.verbose, write: options.write });
+    this.#admin = new AdminApi(this);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -93,14 +106,25 @@ export class Host {
 
   async start(): Promise<void> {
     const cores = availableParallelism();
-    this.settings = readLocalSettings(this.appDir);
-    // Settings from the environment win over local.settings.json, so CI can override one value.
-    for (const [k, v] of Object.entries(this.settings.values)) if (process.env[k] === undefined) process.env[k] = v;
+    this.settings = readLocalSettings(this.appDir, this.options.settingsFile);
+    // Settings from the environment win over local.settings.json, so CI can override one value. Those that refer
+    // to what devhost supplies wait until it is known (every listener is up).
+    const pending: { name: string; value: string; from: string }[] = [];
+    for (const [name, value] of Object.entries(process.env))
+      if (value !== undefined && refersToSupplied(value)) pending.push({ name, value, from: 'the environment' });
+    const fromFile: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.settings.values)) {
+      if (process.env[name] !== undefined) continue;
+      if (refersToSupplied(value)) pending.push({ name, value, from: this.settings.file! });
+      else process.env[name] = fromFile[name] = value;
+    }
     // After the settings, which may override host.json (AzureFunctionsJobHost__…).
     this.config = readHostConfig(this.appDir, cores, process.env);
     this.logger.configure({ userLevel: this.config.logLevelDefault, functionLevels: this.config.logLevels });
     this.keys = this.options.keysFile ? readKeys(this.options.keysFile) : undefined;
     this.hostId = hostIdFor(this.appDir, process.env);
+    // The port first: the origin it gives is in what the app is told before it loads.
+    await this.#listen();
     await this.#startStorage();
     // With persisted storage the signing key persists too, so tokens minted earlier stay valid.
     this.identity = await IdentityIssuer.create(
@@ -116,6 +140,9 @@ export class Host {
       stateDir: standInsDir,
       log: (message) => this.logger.info(message),
     });
+    await this.#listenPush();
+    this.#supply(pending, fromFile);
+    this.#serving = true;
 
     installCoreModule(this.registry);
     this.registry.systemLog = (level, category, message) => this.invoker.emitLog(level, category, message);
@@ -147,15 +174,49 @@ export class Host {
       if (entry.triggerType === 'timerTrigger') this.timers.push(this.#timer(entry, clients, outputs));
     }
     this.durable = this.#durableEngine(clients);
-    this.#admin = new AdminApi(this);
-    await this.#listen();
-    await this.#listenPush();
-    // getClient() rewrites management URLs to localhost:7071 unless it knows the host's real address.
-    process.env.WEBSITE_HOSTNAME = new URL(this.url).host;
     await this.durable?.start(this.url);
     await Promise.all(this.queueListeners.map((l) => l.start()));
     await Promise.all(this.timers.map((t) => t.start()));
     this.state = 'Running';
+    this.#writeRunFile();
+  }
+
+  /**
+   * Tells the app where this host and its stand-ins answer (devhost/README.md, "Settings devhost supplies"),
+   * and expands the settings that refer to it. `WEBSITE_HOSTNAME` also keeps the Durable client's management
+   * URLs on this host: getClient() rewrites them to localhost:7071 otherwise.
+   */
+  #supply(pending: { name: string; value: string; from: string }[], fromFile: Record<string, string>): void {
+    const push = this.standIns.find(isPushStandIn)?.connection();
+    this.supplied = suppliedSettings({
+      url: this.url,
+      acsAccessKey: process.env.DEVHOST_ACS_ACCESS_KEY || DEFAULT_ACS_ACCESS_KEY,
+      push,
+      environment: process.env.AZURE_FUNCTIONS_ENVIRONMENT,
+    });
+    Object.assign(process.env, this.supplied);
+    for (const { name, value, from } of pending) {
+      try {
+        process.env[name] = expandSupplied(value, this.supplied, `${from}: ${name}`);
+      } catch (error) {
+        throw new DevhostError((error as Error).message);
+      }
+    }
+    this.otherPorts = settingsNamingOtherPorts(fromFile, [Number(new URL(this.url).port), this.pushPort ?? 0]);
+  }
+
+  /** So CLIs find this host (devhost/src/runFile.ts); a host that cannot write there still runs. */
+  #writeRunFile(): void {
+    try {
+      this.#runFile = writeRunFile({
+        url: this.url,
+        appDir: this.appDir,
+        startedAt: new Date(this.startedAt).toISOString(),
+        keysEnforced: !!this.keys,
+      });
+    } catch (error) {
+      this.logger.warn(`could not record this host in ${this.appDir}/.devhost/hosts (CLIs will need --url): ${(error as Error).message}`);
+    }
   }
 
   #durableEngine(clients: StorageClients): DurableEngine | undefined {
@@ -271,7 +332,7 @@ export class Host {
     if (!push) return;
     let port: number;
     try {
-      port = pushPortSetting(process.env.DEVHOST_PUSH_PORT, this.options.port === 0);
+      port = pushPortSetting(process.env.DEVHOST_PUSH_PORT);
     } catch (error) {
       throw new DevhostError((error as Error).message);
     }
@@ -279,13 +340,17 @@ export class Host {
       this.pushPort = await push.listen(port);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-      throw new DevhostError(`the push stand-in's port ${port} is in use: set DEVHOST_PUSH_PORT to another (0 picks a free one)`);
+      throw new DevhostError(
+        `the push stand-in's port ${port} is in use: set DEVHOST_PUSH_PORT to another, or leave it unset for a free one`,
+      );
     }
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+      // The port opens before storage, the issuer and the stand-ins exist: only the host's status answers until they do.
+      if (!this.#serving && url.pathname !== '/admin/host/status') return void res.writeHead(503, { 'Retry-After': '1' }).end();
       if (await this.#admin.handle(req, res, url)) return;
       if (url.pathname.startsWith(`${IDENTITY_PATH}/`) && this.identity.handle(req, res, url, this.url)) return;
       for (const standIn of this.standIns) if (await standIn.handle(req, res, url)) return;
@@ -374,6 +439,7 @@ export class Host {
 
   async #stop(): Promise<void> {
     this.state = 'Stopping';
+    if (this.#runFile) rmSync(this.#runFile, { force: true });
     const closed = this.#server ? new Promise<void>((r) => this.#server!.close(() => r())) : Promise.resolve();
     this.#server?.closeIdleConnections();
     await Promise.all([...this.queueListeners.map((l) => l.stop()), ...this.timers.map((t) => t.stop()), this.durable?.stop()]);

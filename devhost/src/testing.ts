@@ -20,9 +20,12 @@ export interface StartHostOptions {
   /** `memory` (default: a fresh Azurite), `disk`, or a connection string (share storage across restarts). */
   storage?: string;
   keys?: Keys;
+  /** The local settings file (`--settings`); default the app's local.settings.json, else its local.settings.sample.json. */
+  settings?: string;
   /**
-   * Extra environment; as a function it gets the host's URL and the push stand-in's connection facts, for
-   * settings that name the host itself or the push stand-in's port and files.
+   * Extra environment. What the app needs to reach the host and its stand-ins, devhost supplies itself
+   * (`DEVHOST_*`, which settings refer to as `%DEVHOST_…%`); as a function it gets the host's URL and the push
+   * stand-in's connection facts, settled before the host starts, for an app that reads settings of its own.
    */
   env?: Record<string, string> | ((url: string, push: PushConnection) => Record<string, string>);
   /** Default: a free port, picked before the host starts so its URL is known in advance. */
@@ -53,6 +56,8 @@ export interface QueueHelpers {
 export interface TestHost {
   url: string;
   storage: string;
+  /** What devhost supplied to the app: `WEBSITE_HOSTNAME` and the `DEVHOST_*` settings. */
+  supplied: Record<string, string>;
   /** How to reach the push stand-in (FCM and APNs): its TLS port, CA, service account and APNs key. */
   push: PushConnection;
   process: ChildProcess;
@@ -121,19 +126,21 @@ function ensureSharedPushMaterial(): Promise<PushMaterial> {
 }
 
 /**
- * The push stand-in's port and key material, settled before devhost starts so that `env` can name them: a
- * free port, and the material in the directory devhost will use (`<stand-ins dir>/push`, else a temporary
- * one), made here if it is not there yet. Given to devhost as DEVHOST_PUSH_PORT and DEVHOST_PUSH_DIR unless
- * the environment already names them.
+ * Where the push stand-in keeps its key material: `<stand-ins dir>/push`, else one temporary directory shared
+ * by this process's hosts (making the keys is the slow part of a start). Given to devhost as DEVHOST_PUSH_DIR
+ * unless the environment names one. For an `env` function, which must know the push connection before the
+ * host starts, a free port is settled too and given as DEVHOST_PUSH_PORT; otherwise devhost picks one.
  */
-async function pushEnvironment(options: StartHostOptions): Promise<{ push: PushConnection; env: Record<string, string> }> {
+async function pushEnvironment(options: StartHostOptions): Promise<{ push?: PushConnection; env: Record<string, string> }> {
   const fixed = { ...process.env, ...(typeof options.env === 'object' ? options.env : {}) };
   const standInsDir =
     fixed.DEVHOST_STANDINS_DIR ?? (options.storage === 'disk' ? join(resolve(options.app), '.devhost', 'standins') : undefined);
   const dir = fixed.DEVHOST_PUSH_DIR || (standInsDir ? join(standInsDir, 'push') : undefined);
   const material = await (dir ? ensurePushMaterial(dir) : (sharedPushMaterial ??= ensureSharedPushMaterial()));
+  const env = { DEVHOST_PUSH_DIR: material.dir };
+  if (typeof options.env !== 'function') return { env };
   const port = fixed.DEVHOST_PUSH_PORT && fixed.DEVHOST_PUSH_PORT !== '0' ? Number(fixed.DEVHOST_PUSH_PORT) : await freePort();
-  return { push: pushConnection(material, port), env: { DEVHOST_PUSH_PORT: String(port), DEVHOST_PUSH_DIR: material.dir } };
+  return { push: pushConnection(material, port), env: { ...env, DEVHOST_PUSH_PORT: String(port) } };
 }
 
 /** Runs a devhost process and resolves once it serves requests. */
@@ -142,6 +149,7 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
   const args = [cliPath(), '--app', options.app, '--port', String(port)];
   if (options.storage) args.push('--storage', options.storage);
   if (options.verbose) args.push('--verbose');
+  if (options.settings) args.push('--settings', options.settings);
   const clock = options.clock ?? 'real';
   if (clock !== 'real') {
     const start = clock === 'test' ? new Date() : new Date(clock);
@@ -153,7 +161,7 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
     args.push('--keys', file);
   }
   const pushEnv = await pushEnvironment(options);
-  const env = typeof options.env === 'function' ? options.env(`http://localhost:${port}`, pushEnv.push) : options.env;
+  const env = typeof options.env === 'function' ? options.env(`http://localhost:${port}`, pushEnv.push!) : options.env;
   const child = spawn(process.execPath, args, { env: { ...process.env, ...pushEnv.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
@@ -215,13 +223,15 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
   };
   const info = await adminJson('/admin/devhost/info');
   const storage = String(info.storage);
+  const push = (await (await fetch(`${url}/devhost/push/_control/connection`)).json()) as PushConnection;
   const queues = QueueServiceClient.fromConnectionString(storage);
   const clockTime = (j: Record<string, unknown>) => new Date(String(j.now));
 
   return {
     url,
     storage,
-    push: pushEnv.push,
+    supplied: info.supplied as Record<string, string>,
+    push,
     process: child,
     fetch: (path, init) => fetch(url + path, init),
     adminFetch,

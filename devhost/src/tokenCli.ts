@@ -1,56 +1,71 @@
 #!/usr/bin/env node
 // Prints an Entra-shaped access token from the running devhost's stand-in issuer.
-import { parseArgs } from 'node:util';
+import { cliOptions, failWith } from './cliArgs.js';
+import { parseExpiry } from './identity/expiry.js';
+import { findHostUrl } from './runFile.js';
 
-const USAGE = `usage: token --tenant <tenant id> --user <upn> --roles A,B [--expires 1h] [--audience <aud>]
-             [--url http://localhost:7071] [--key <master key>] [--name <display name>]`;
+const USAGE = `usage: token --tenant <tenant id> --user <upn> [--roles A,B] [--expires 1h] [--audience <aud>]
+             [--name <display name>] [--url <host URL> | --app <dir>] [--key <master key>]
 
-function fail(message: string): never {
-  process.stderr.write(`token: ${message}\n`);
-  process.exit(1);
-}
+  --tenant    the token's tid
+  --user      the signed-in user's UPN (preferred_username; oid is derived from tenant and UPN)
+  --roles     app roles, comma-separated
+  --expires   lifetime: 3600, 90s, 15m, 1h, 2d; negative (-5m) for a token that has already expired; default 1h
+  --audience  aud (default DEVHOST_TOKEN_AUDIENCE)
+  --name      the display name (default: from the UPN)
+  --url       the host to ask; default DEVHOST_URL, else the devhost running for --app
+  --app       the app directory whose running devhost to find (default: the current directory)
+  --key       the master key, when the host enforces keys (default DEVHOST_MASTER_KEY)
+  --help      this text`;
 
-let values;
+const fail: (message: string) => never = failWith('token');
+
+const values = cliOptions('token', USAGE, {
+  tenant: { type: 'string' },
+  user: { type: 'string' },
+  roles: { type: 'string', default: '' },
+  expires: { type: 'string' },
+  audience: { type: 'string', default: process.env.DEVHOST_TOKEN_AUDIENCE },
+  url: { type: 'string' },
+  app: { type: 'string', default: '.' },
+  key: { type: 'string', default: process.env.DEVHOST_MASTER_KEY },
+  name: { type: 'string' },
+});
+for (const option of ['tenant', 'user', 'audience'] as const) if (!values[option]) fail(`--${option} is required\n${USAGE}`);
+let expiresIn: number | undefined;
 try {
-  ({ values } = parseArgs({
-    options: {
-      tenant: { type: 'string' },
-      user: { type: 'string' },
-      roles: { type: 'string', default: '' },
-      expires: { type: 'string' },
-      audience: { type: 'string', default: process.env.DEVHOST_TOKEN_AUDIENCE },
-      url: { type: 'string', default: process.env.DEVHOST_URL ?? 'http://localhost:7071' },
-      key: { type: 'string', default: process.env.DEVHOST_MASTER_KEY },
-      name: { type: 'string' },
-    },
-  }));
+  expiresIn = values.expires === undefined ? undefined : parseExpiry(values.expires);
 } catch (error) {
-  fail(`${(error as Error).message}\n${USAGE}`);
+  fail(`--expires: ${(error as Error).message}`);
 }
-if (!values.tenant || !values.user || !values.audience) fail(`--tenant, --user and --audience are required\n${USAGE}`);
+let url: string;
+try {
+  url = findHostUrl({ url: values.url, appDir: values.app });
+} catch (error) {
+  fail((error as Error).message);
+}
 const body = {
   tenant: values.tenant,
   user: values.user,
   roles: values.roles
-    ? values.roles
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean)
-    : [],
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
   audience: values.audience,
-  ...(values.expires ? { expiresIn: values.expires } : {}),
+  ...(expiresIn === undefined ? {} : { expiresIn }),
   ...(values.name ? { name: values.name } : {}),
 };
 let res: Response;
 try {
-  res = await fetch(`${values.url}/admin/devhost/identity/token`, {
+  res = await fetch(`${url}/admin/devhost/identity/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(values.key ? { 'x-functions-key': values.key } : {}) },
     body: JSON.stringify(body),
   });
 } catch {
-  fail(`no devhost answers at ${values.url}: start it first (npm start), or pass --url`);
+  fail(`no devhost answers at ${url}: start it first (npm start), or pass --url`);
 }
-const json = (await res.json()) as { token?: string; detail?: string };
-if (!res.ok || !json.token) fail(json.detail ?? `the host answered ${res.status}`);
+if (res.status === 401) fail(`${url} enforces keys: pass its master key as --key`);
+const json = (await res.json().catch(() => ({}))) as { token?: string; detail?: string };
+if (!res.ok || !json.token) fail(json.detail ?? `${url} answered ${res.status}`);
 process.stdout.write(json.token + '\n');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HOST_VERSION } from '../coreApi.js';
 import { TestClock } from '../clock.js';
 import type { Host } from '../host.js';
+import { parseExpiry } from '../identity/expiry.js';
 import { authorized, presentedKey } from './keys.js';
 
 function send(res: ServerResponse, status: number, body?: unknown): void {
@@ -38,12 +39,13 @@ const TokenBody = z
   })
   .strict();
 
-/** Seconds from "90", "90s", "15m", "1h", "2d" (negative allowed, for an expired token). */
-export function parseExpiry(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const m = /^(-?\d+)\s*([smhd]?)$/.exec(value.trim());
-  if (!m) throw new RangeError(`expiresIn: "${value}" is not a duration like 3600, 15m, 1h or 2d`);
-  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+/** The body's `expiresIn`, its errors named after it. */
+function expiresInSeconds(value: number | string): number {
+  try {
+    return parseExpiry(value);
+  } catch (error) {
+    throw new RangeError(`expiresIn: ${(error as Error).message}`);
+  }
 }
 
 /** Parses a time given as ISO 8601 text or epoch milliseconds. */
@@ -173,6 +175,8 @@ export class AdminApi {
         storage: host.storage.connectionString,
         clock: clockView(),
         keysEnforced: !!host.keys,
+        settingsFile: host.settings.file ?? null,
+        supplied: host.supplied,
       });
     } else if (what === 'identity/token' && method === 'POST') {
       const parsed = TokenBody.safeParse(await readJson(req));
@@ -184,7 +188,7 @@ export class AdminApi {
       send(
         res,
         200,
-        await host.identity.mint(host.url, { ...rest, expiresIn: expiresIn === undefined ? undefined : parseExpiry(expiresIn) }),
+        await host.identity.mint(host.url, { ...rest, expiresIn: expiresIn === undefined ? undefined : expiresInSeconds(expiresIn) }),
       );
     } else if (what === 'clock' && method === 'GET') {
       send(res, 200, clockView());

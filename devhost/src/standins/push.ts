@@ -22,9 +22,6 @@ import { TlsListener } from './push/tls.js';
 export type { PushConnection, PushMaterial } from './push/material.js';
 export { ensurePushMaterial, pushConnection } from './push/material.js';
 
-/** The TLS port unless `DEVHOST_PUSH_PORT` names another. */
-export const DEFAULT_PUSH_PORT = 7443;
-
 export interface PushStandIn extends StandIn {
   readonly name: 'push';
   /** Opens the TLS port (0 picks a free one) and returns it. */
@@ -36,11 +33,11 @@ export interface PushStandIn extends StandIn {
 export const isPushStandIn = (standIn: StandIn): standIn is PushStandIn => standIn.name === 'push' && 'listen' in standIn;
 
 /**
- * The TLS port: `DEVHOST_PUSH_PORT`, else 7443, or a free port when the host's own port is picked freely
- * (`--port 0`), so hosts started side by side that way never fight over 7443.
+ * The TLS port: `DEVHOST_PUSH_PORT`, else a free one. devhost passes the port it got to the app
+ * (`DEVHOST_PUSH_CONNECT_TO`), so no fixed port is needed and hosts side by side never fight over one.
  */
-export function pushPortSetting(value: string | undefined, hostPortIsFree: boolean): number {
-  if (value === undefined || value === '') return hostPortIsFree ? 0 : DEFAULT_PUSH_PORT;
+export function pushPortSetting(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new Error(`DEVHOST_PUSH_PORT must be a port number (0 picks a free one), not '${value}'`);
   return port;

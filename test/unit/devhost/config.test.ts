@@ -39,13 +39,27 @@ test('bad host.json values are named', () => {
 });
 
 test('local settings: values as strings, CORS list, credentials need explicit origins', () => {
-  const s = readLocalSettings(
-    appWith({ 'local.settings.json': { Values: { A: 'x', N: 3 }, Host: { LocalHttpPort: 7075, CORS: 'http://a, http://b' } } }),
-  );
-  expect(s).toEqual({ values: { A: 'x', N: '3' }, port: 7075, cors: ['http://a', 'http://b'], corsCredentials: false });
+  const dir = appWith({ 'local.settings.json': { Values: { A: 'x', N: 3 }, Host: { LocalHttpPort: 7075, CORS: 'http://a, http://b' } } });
+  expect(readLocalSettings(dir)).toEqual({
+    file: join(dir, 'local.settings.json'),
+    values: { A: 'x', N: '3' },
+    port: 7075,
+    cors: ['http://a', 'http://b'],
+    corsCredentials: false,
+  });
   expect(() => readLocalSettings(appWith({ 'local.settings.json': { Host: { CORS: '*', CORSCredentials: true } } }))).toThrow(
     /CORSCredentials/,
   );
+});
+
+test('local settings: local.settings.json, else the committed local.settings.sample.json, else none; --settings names another', () => {
+  const both = appWith({ 'local.settings.json': { Values: { A: 'mine' } }, 'local.settings.sample.json': { Values: { A: 'sample' } } });
+  expect(readLocalSettings(both).values).toEqual({ A: 'mine' });
+  const fresh = appWith({ 'local.settings.sample.json': { Values: { A: 'sample' } } });
+  expect(readLocalSettings(fresh)).toMatchObject({ file: join(fresh, 'local.settings.sample.json'), values: { A: 'sample' } });
+  expect(readLocalSettings(appWith({}))).toMatchObject({ file: undefined, values: {} });
+  expect(readLocalSettings(both, join(both, 'local.settings.sample.json')).values).toEqual({ A: 'sample' });
+  expect(() => readLocalSettings(both, join(both, 'missing.json'))).toThrow(/--settings: .*missing.json does not exist/);
 });
 
 test('%Setting% indirection fails loudly on a missing setting', () => {

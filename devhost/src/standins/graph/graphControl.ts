@@ -1,6 +1,6 @@
 /**
- * The stand-in's control API under `/devhost/graph/_control/` (plain JSON, no auth; not part of Graph): load
- * or generate a tenant's directory, read and reset the Teams feed, switch throttling. Errors are
+ * The stand-in's control API under `/devhost/graph/_control/` (plain JSON, no auth; not part of Graph): load,
+ * generate or list a tenant's directory, read and reset the Teams feed, switch throttling. Errors are
  * `application/problem+json` naming the field and the rule.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -46,6 +46,18 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
 
 const summary = (d: TenantDirectory) => ({ tenantId: d.tenantId, users: d.users.length, groups: d.groups.length });
 
+/** What a tenant's directory holds, for people choosing an audience: each group with its direct members and how many users it reaches. */
+const listing = (d: TenantDirectory) => ({
+  tenantId: d.tenantId,
+  groups: d.groups.map((g) => ({
+    ...g,
+    members: d.members(g.id).map((m) => ({ kind: m.kind, id: m.value.id })),
+    transitiveUsers: d.transitiveMembers(g.id).filter((m) => m.kind === 'user').length,
+  })),
+  users: d.users,
+  devices: d.devices,
+});
+
 export class GraphControl {
   constructor(
     private readonly tenants: Map<string, TenantDirectory>,
@@ -74,6 +86,12 @@ export class GraphControl {
         if (!GUID.test(tenant)) throw new BadRequest(400, `tenant: "${tenant}" must be a tenant id (GUID)`);
         const tid = tenant.toLowerCase();
         if (action === 'directory' && method === 'PUT') return send(res, 200, summary(this.load(tid, await body())));
+        if (action === 'directory' && method === 'GET') {
+          const directory = this.tenants.get(tid);
+          if (!directory)
+            throw new BadRequest(404, `the Graph stand-in serves no tenant ${tid}; GET ${CONTROL_PATH}/tenants lists those it does`);
+          return send(res, 200, listing(directory));
+        }
         if (action === 'generate' && method === 'POST') {
           const { users, seed } = parse(Generate, await body());
           const directory = this.load(tid, generateSampleOrg({ tenantId: tid, users, seed }));
