@@ -20,6 +20,7 @@ export const messageView = (m: MessageRecord): MessageView => ({
   createdBy: { id: m.author.id, upn: m.author.upn, name: m.author.name },
   createdAt: m.createdAt,
   updatedAt: m.updatedAt,
+  ...(m.lifecycle ? { lifecycle: m.lifecycle } : {}),
 });
 
 export const notFound = (id: string) => new Problem('not-found', `there is no message ${id}`);

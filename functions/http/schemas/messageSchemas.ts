@@ -77,6 +77,13 @@ export const MessageView = DraftInput.extend({
   updatedAt: z.iso.datetime(),
   /** In `GET /api/messages` and `GET /api/messages/{id}`. */
   activity: MessageActivity.optional(),
+  lifecycle: z
+    .string()
+    .optional()
+    .describe(
+      'The instance id of the Durable orchestration running the latest submission (`msg-<tenant>-<message>-v<version>`), ' +
+        'for the Durable HTTP API at `/runtime/webhooks/durabletask/instances/{lifecycle}`; absent until the message is first submitted.',
+    ),
 }).register(responseComponents, {
   id: 'MessageView',
   description: 'A message: its draft fields at the top level (so a GET can be edited and PATCHed back), its status and who created it.',

@@ -1,6 +1,5 @@
 import { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
-import { acsConnectionString } from '../../../devhost/src/standins/acsEmail.js';
 import { startHost, type TestHost } from '../../../devhost/src/testing.js';
 
 export const AUDIENCE = 'api://herald';
@@ -8,33 +7,23 @@ export const TENANT_A = '11111111-1111-4111-8111-111111111111';
 export const TENANT_B = '22222222-2222-4222-8222-222222222222';
 export const CLICK_SECRET = 'test-click-link-secret-0123456789abcdef';
 
-/** The Herald app itself on devhost, trusting that host's own stand-in issuer, as `npm start` does. */
+/**
+ * The Herald app itself on devhost with the committed local.settings.sample.json, as a fresh clone runs it:
+ * every endpoint (issuer, Graph, ACS, push) comes from what devhost supplies for this host's free port and
+ * push port. A test sets only what it needs otherwise in `env`, which wins over the file.
+ */
 export const startHerald = (options: { clock?: 'test' | string; storage?: string; env?: Record<string, string> } = {}) =>
   startHost({
     app: '.',
+    settings: 'local.settings.sample.json',
     ...options,
-    env: (url, push) => ({
-      AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
-      AUTH_AUDIENCE: AUDIENCE,
-      AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
-      GRAPH_ENDPOINT: `${url}/devhost/graph`,
-      GRAPH_AUTHORITY: `${url}/devhost/identity`,
-      GRAPH_CLIENT_ID: 'herald-tests',
-      GRAPH_CLIENT_SECRET: 'not-checked-by-the-stand-in',
+    env: {
       CLICK_LINK_SECRET: CLICK_SECRET,
-      ACS_EMAIL_CONNECTION_STRING: acsConnectionString(url),
       EMAIL_SENDS_PER_SECOND: '0',
-      PUSH_CONNECT_TO: `127.0.0.1:${push.port}`,
-      PUSH_CA_FILE: push.caFile,
-      FCM_SERVICE_ACCOUNT_FILE: push.fcm.serviceAccountFile,
-      APNS_KEY_FILE: push.apns.keyFile,
-      APNS_KEY_ID: push.apns.keyId,
-      APNS_TEAM_ID: push.apns.teamId,
-      APNS_TOPIC: 'com.contoso.herald',
       // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
       AzureWebJobs_frequencyResends_Disabled: 'true',
       ...options.env,
-    }),
+    },
   });
 
 export interface Client {
