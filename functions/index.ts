@@ -1,4 +1,5 @@
 // The app's entry (package.json "main"): importing a resource's module registers its functions.
+import { checkSettingsAtStart, settingsReport } from '../adapters/runtime/settings.js';
 import './http/health.js';
 import './http/messages.js';
 import './http/messageActions.js';
@@ -18,3 +19,9 @@ import './queues/messageDeliveryQueues.js';
 import './queues/notificationQueues.js';
 import './timers/resendTimer.js';
 import './timers/retentionTimer.js';
+
+// Once, as the host loads the app: a setting the whole app needs throws here, so the host reports that the
+// function app failed to start, with the message naming every wrong setting. A wrong setting of one outside
+// service only goes to the log; /api/health answers 503 with it.
+const degraded = checkSettingsAtStart();
+if (degraded.length) console.warn(settingsReport(degraded));

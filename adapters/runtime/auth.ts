@@ -7,18 +7,15 @@ import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTVerifyGetKey 
 import { z } from 'zod';
 import type { Caller as RoleCaller } from '../../core/roles.js';
 import { now } from './clock.js';
+import { addressOf, OutsideCallFailed } from './outsideCalls.js';
+import { authSettings, type AuthSettings } from './settings.js';
+
+export type { AuthSettings } from './settings.js';
 
 export interface Caller extends RoleCaller {
   /** The user's sign-in name (`preferred_username`), for audit trails people can read. */
   upn: string;
   name: string;
-}
-
-export interface AuthSettings {
-  /** The issuer with `{tenantid}` where the tenant goes, as Entra multi-tenant apps validate it. */
-  issuerTemplate: string;
-  audience: string;
-  jwksUri: string;
 }
 
 /** A request that carries no usable credential: the HTTP layer answers 401 with `reason` as the detail. */
@@ -31,20 +28,8 @@ export class Unauthenticated extends Error {
 /** Seconds of clock skew allowed between the issuer and us; small, so an expired token stops working soon. */
 const CLOCK_TOLERANCE_S = 30;
 
-const Env = z.object({
-  AUTH_ISSUER: z.string().includes('{tenantid}', { message: 'must contain {tenantid}' }),
-  AUTH_AUDIENCE: z.string().min(1),
-  AUTH_JWKS_URI: z.url(),
-});
-
-export function authSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthSettings {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-    throw new Error(`authentication is not configured: ${fields} (see local.settings.sample.json)`);
-  }
-  return { issuerTemplate: parsed.data.AUTH_ISSUER, audience: parsed.data.AUTH_AUDIENCE, jwksUri: parsed.data.AUTH_JWKS_URI };
-}
+/** The three AUTH_ settings (adapters/runtime/settings.ts); throws naming each one that is wrong. */
+export const authSettingsFromEnv = authSettings;
 
 // The tenant id becomes part of every storage partition key (docs/storage.md), so it must not be able to
 // carry a key separator (`:`) or a character Azure Tables refuses in keys.
@@ -80,7 +65,7 @@ export async function verifyBearer(
       clockTolerance: CLOCK_TOLERANCE_S,
     }));
   } catch (error) {
-    throw new Unauthenticated(reasonFor(error));
+    throw new Unauthenticated(reasonFor(error, settings.jwksUri));
   }
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw new Unauthenticated(`the token's ${claims.error.issues[0]!.path.join('.')} claim is not valid`);
@@ -90,9 +75,11 @@ export async function verifyBearer(
   return { tenantId: tid, userId: oid, upn: preferred_username, name, roles };
 }
 
-function reasonFor(error: unknown): string {
-  // An unreachable or broken key endpoint is our fault, not the caller's: let it surface as a 500.
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) throw error;
+function reasonFor(error: unknown, jwksUri: string): string {
+  // An unreachable or broken key endpoint is our fault, not the caller's: let it surface as a 500 whose log
+  // line says which endpoint.
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError))
+    throw new OutsideCallFailed('Token signing keys (AUTH_JWKS_URI)', addressOf(jwksUri), error);
   if (error instanceof errors.JWTExpired) return 'the token has expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'the token is not for this API (audience)';
@@ -122,7 +109,7 @@ export async function authenticate(authorization: string | null): Promise<Caller
   const at = now();
   const hit = authorization ? verified.get(authorization) : undefined;
   if (hit && at < hit.until) return hit.caller;
-  const settings = authSettingsFromEnv();
+  const settings = authSettings();
   const caller = await verifyBearer(authorization, settings, keysFor(settings.jwksUri), at);
   const exp = (decodeJwt(authorization!.replace(/^Bearer +/i, '').trim()).exp ?? 0) * 1000;
   verified.delete(authorization!);

@@ -9,6 +9,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Channel } from '../../core/delivery.js';
+import { clickLinkSecret, publicBaseUrlSetting, websiteHostname } from './settings.js';
 
 export interface ClickLink {
   tenantId: string;
@@ -22,8 +23,6 @@ export interface ClickLink {
 }
 
 const CHANNELS = ['inbox', 'teams', 'email'] as const satisfies readonly Channel[];
-/** Shortest secret accepted: HS256 is only as strong as its key (RFC 7518 §3.2 asks for 256 bits or more). */
-export const MIN_SECRET_LENGTH = 32;
 export const CLICK_ROUTE = 'r';
 
 // Short claim names keep links short: they end up in emails and Teams cards.
@@ -47,12 +46,7 @@ export class InvalidClickLink extends Error {}
 let key: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined;
 
 function secret(): Promise<webcrypto.CryptoKey> {
-  const value = process.env.CLICK_LINK_SECRET;
-  if (!value || value.length < MIN_SECRET_LENGTH)
-    throw new Error(
-      `CLICK_LINK_SECRET is ${value ? `shorter than ${MIN_SECRET_LENGTH} characters` : 'not set'}: ` +
-        'click-tracking links are signed with it (use a long random string, the same on every instance)',
-    );
+  const value = clickLinkSecret();
   if (key?.secret !== value)
     key = {
       secret: value,
@@ -63,9 +57,9 @@ function secret(): Promise<webcrypto.CryptoKey> {
 
 /** Where Herald is reached from outside: `PUBLIC_BASE_URL`, else the Functions host name (http only for localhost). */
 export function publicBaseUrl(): string {
-  const configured = process.env.PUBLIC_BASE_URL;
-  if (configured) return configured.replace(/\/+$/, '');
-  const host = process.env.WEBSITE_HOSTNAME;
+  const configured = publicBaseUrlSetting();
+  if (configured) return configured;
+  const host = websiteHostname();
   if (!host) throw new Error('neither PUBLIC_BASE_URL nor WEBSITE_HOSTNAME is set: click links need Herald’s public address');
   return `${/^(localhost|127\.0\.0\.1)(:\d+)?$/i.test(host) ? 'http' : 'https'}://${host}`;
 }

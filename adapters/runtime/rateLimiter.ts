@@ -4,6 +4,8 @@
  * tenant and channel waits it out, not just the one that was refused). Time is real time: it paces calls
  * to a service that runs in real time.
  */
+import { limits } from './settings.js';
+
 export interface Limit {
   /** Calls per second; 0 or less is unlimited. */
   perSecond: number;
@@ -61,23 +63,19 @@ export class RateLimiter {
   }
 }
 
-const setting = (name: string, fallback: number) => {
-  const v = Number(process.env[name]);
-  return process.env[name] !== undefined && Number.isFinite(v) ? v : fallback;
-};
-
 /**
- * Published provider limits by default: Teams bulk activity notifications allow 2 requests/s per app per
- * tenant; ACS Email's default quota is 30 emails a minute (raised on request — set EMAIL_SENDS_PER_SECOND).
+ * Published provider limits by default (adapters/runtime/settings.ts `limits`): Teams bulk activity
+ * notifications allow 2 requests/s per app per tenant; ACS Email's default quota is 30 emails a minute
+ * (raised on request — set EMAIL_SENDS_PER_SECOND).
  */
 export const channelLimiter = new RateLimiter((key) => {
   const channel = key.split(':')[0];
   if (channel === 'teams') {
     // No burst and 2 % under the limit: Graph counts requests in a sliding second, so evenly spaced
     // requests at exactly the limit still trip it now and then.
-    const perSecond = setting('TEAMS_REQUESTS_PER_SECOND', 2) * 0.98;
+    const perSecond = limits().teamsRequestsPerSecond * 0.98;
     return { perSecond, burst: 1 };
   }
-  const perSecond = setting('EMAIL_SENDS_PER_SECOND', 0.5);
+  const perSecond = limits().emailSendsPerSecond;
   return { perSecond, burst: Math.max(1, Math.floor(perSecond)) };
 });

@@ -4,12 +4,16 @@
  * `SendOutcome`. `beginSend` posts the email and polls once; when that poll already tells the end, as it
  * does when ACS is quick, the send costs those two requests and nothing more — and if the end is Failed,
  * it is `beginSend` that throws, so the outcome comes from the last status ACS answered, wherever it threw.
- * Settings: `ACS_EMAIL_CONNECTION_STRING` (`endpoint=…;accesskey=…`) and `EMAIL_SENDER_ADDRESS` (a verified
- * sender of the ACS resource).
+ * Settings (adapters/runtime/settings.ts `emailSettings`): `ACS_EMAIL_CONNECTION_STRING` (`endpoint=…;accesskey=…`,
+ * when a user supplies the key) or `ACS_EMAIL_ENDPOINT` (sent as the app's identity, as the deployment does),
+ * and `EMAIL_SENDER_ADDRESS` (a verified sender of the ACS resource).
  */
 import { createHash } from 'node:crypto';
 import { EmailClient, type EmailMessage, type EmailSendResult } from '@azure/communication-email';
+import type { TokenCredential } from '@azure/identity';
 import type { SendOutcome } from '../../core/delivery.js';
+import { appCredential } from '../runtime/credentials.js';
+import { emailSettings, type EmailSettings } from '../runtime/settings.js';
 
 export interface OutgoingEmail {
   to: { address: string; displayName?: string };
@@ -20,27 +24,26 @@ export interface OutgoingEmail {
   operationId: string;
 }
 
-export const DEFAULT_SENDER_ADDRESS = 'DoNotReply@herald.example';
 /** ACS quotas are per minute; a 429 without Retry-After waits that long. */
 const DEFAULT_THROTTLE_MS = 60_000;
 
-let cached: { connectionString: string; client: EmailClient } | undefined;
+/** An EmailClient for the settings: with the key a user supplied, else with the app's identity. */
+export function emailClientFor(s: EmailSettings, credential: () => TokenCredential = appCredential): EmailClient {
+  const options = {
+    // The SDK refuses http unless told; only devhost's stand-in is http.
+    allowInsecureConnection: s.plainHttp,
+    // A 429 goes back to the caller's limiter with its Retry-After instead of blocking this send; any other
+    // failure is retried by the caller with the same Operation-Id, which ACS keeps from sending twice.
+    retryOptions: { maxRetries: 0 },
+  };
+  return s.kind === 'connectionString' ? new EmailClient(s.connectionString, options) : new EmailClient(s.endpoint, credential(), options);
+}
 
-/** The process's EmailClient (a new one only if the connection string changes, as in tests). */
-function emailClient(): EmailClient {
-  const connectionString = process.env.ACS_EMAIL_CONNECTION_STRING;
-  if (!connectionString) throw new Error('ACS_EMAIL_CONNECTION_STRING is not set: email cannot be sent');
-  if (cached?.connectionString !== connectionString) {
-    const endpoint = /endpoint=([^;]*)/i.exec(connectionString)?.[1] ?? '';
-    const client = new EmailClient(connectionString, {
-      // Only a local endpoint (devhost's stand-in) is plain http; the SDK refuses http unless told.
-      allowInsecureConnection: endpoint.startsWith('http://'),
-      // A 429 goes back to the caller's limiter with its Retry-After instead of blocking this send; any other
-      // failure is retried by the caller with the same Operation-Id, which ACS keeps from sending twice.
-      retryOptions: { maxRetries: 0 },
-    });
-    cached = { connectionString, client };
-  }
+let cached: { settings: EmailSettings; client: EmailClient } | undefined;
+
+/** The process's EmailClient (a new one only if the settings change, as in tests). */
+function emailClient(s: EmailSettings): EmailClient {
+  if (cached?.settings !== s) cached = { settings: s, client: emailClientFor(s) };
   return cached.client;
 }
 
@@ -75,7 +78,7 @@ function retryAfterMs(response: RestErrorLike['response']): number {
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : DEFAULT_THROTTLE_MS;
 }
 
-function outcomeOfError(error: unknown, lastStatus: EmailSendResult | undefined): SendOutcome {
+function outcomeOfError(error: unknown, lastStatus: EmailSendResult | undefined, endpoint: string): SendOutcome {
   // The operation ran and ACS reports how it ended: the SDK throws a generic Error then (from `beginSend` when its
   // own poll saw the end, else from `pollUntilDone`); the status body has the code and message.
   if (lastStatus?.status === 'Failed') {
@@ -83,9 +86,11 @@ function outcomeOfError(error: unknown, lastStatus: EmailSendResult | undefined)
     return { status: 'failed', reason, permanent: true };
   }
   if (lastStatus?.status === 'Canceled') return { status: 'failed', reason: 'Canceled: ACS cancelled the send', permanent: false };
-  if (!isRestError(error)) return { status: 'failed', reason: (error as Error).message, permanent: false };
+  // Where it failed goes into the reason, which is what the delivery log and the recipient's row keep.
+  const where = ` (ACS ${endpoint})`;
+  if (!isRestError(error)) return { status: 'failed', reason: `${(error as Error).message}${where}`, permanent: false };
   const status = error.statusCode;
-  const reason = `${[status, error.code].filter(Boolean).join(' ')}: ${error.message}`;
+  const reason = `${[status, error.code].filter(Boolean).join(' ')}: ${error.message}${where}`;
   if (status === 429) return { status: 'throttled', retryAfterMs: retryAfterMs(error.response), reason };
   // A request ACS refuses (bad key, invalid email, Operation-Id reused for another email) fails the same way again.
   const permanent = status !== undefined && status >= 400 && status < 500 && status !== 408;
@@ -93,8 +98,14 @@ function outcomeOfError(error: unknown, lastStatus: EmailSendResult | undefined)
 }
 
 export async function sendEmail(tenantId: string, email: OutgoingEmail): Promise<SendOutcome> {
+  let settings: EmailSettings;
+  try {
+    settings = emailSettings();
+  } catch (error) {
+    return { status: 'failed', reason: (error as Error).message, permanent: false };
+  }
   const message: EmailMessage = {
-    senderAddress: process.env.EMAIL_SENDER_ADDRESS || DEFAULT_SENDER_ADDRESS,
+    senderAddress: settings.senderAddress,
     content: { subject: email.subject, html: email.html, plainText: email.plainText },
     recipients: { to: [email.to] },
     // Herald's click links already count engagement; ACS's tracking would rewrite them.
@@ -102,7 +113,7 @@ export async function sendEmail(tenantId: string, email: OutgoingEmail): Promise
   };
   let lastStatus: EmailSendResult | undefined;
   try {
-    const poller = await emailClient().beginSend(message, {
+    const poller = await emailClient(settings).beginSend(message, {
       operationId: emailOperationId(tenantId, email.operationId),
       // Every response of this send, the POST's and each poll's: the last status read is how the send stands.
       onResponse: (raw) => {
@@ -114,6 +125,6 @@ export async function sendEmail(tenantId: string, email: OutgoingEmail): Promise
     if (result.status === 'Succeeded') return { status: 'sent' };
     return { status: 'failed', reason: `ACS ended the send as ${result.status}`, permanent: false };
   } catch (error) {
-    return outcomeOfError(error, lastStatus);
+    return outcomeOfError(error, lastStatus, settings.endpoint);
   }
 }

@@ -4,10 +4,11 @@
  * Each device's result comes back as a SendOutcome; a token the provider calls dead is marked `dead` so the
  * caller stops using it.
  *
- * Settings: `FCM_SERVICE_ACCOUNT_FILE` (the service-account JSON); `APNS_KEY_FILE` (.p8), `APNS_KEY_ID`,
- * `APNS_TEAM_ID`, `APNS_TOPIC` (the app's bundle id), `APNS_PRODUCTION` (default true). For local development
- * `PUSH_CONNECT_TO` (host:port) sends both providers' connections there instead — TLS kept, the provider's
- * host name still checked — and `PUSH_CA_FILE` names the certificate authority to trust for it.
+ * Settings (adapters/runtime/settings.ts): `FCM_SERVICE_ACCOUNT_FILE` (the service-account JSON); `APNS_KEY_FILE`
+ * (.p8), `APNS_KEY_ID`, `APNS_TEAM_ID`, `APNS_TOPIC` (the app's bundle id), `APNS_PRODUCTION` (default true). For
+ * local development `PUSH_CONNECT_TO` (host:port) sends both providers' connections there instead — TLS kept,
+ * the provider's host name still checked — and `PUSH_CA_FILE` names the certificate authority to trust for it.
+ * A failed call's reason names the provider's host (and where the connection was sent instead).
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -17,6 +18,8 @@ import { cert, initializeApp, type App } from 'firebase-admin/app';
 import { getMessaging, type Messaging } from 'firebase-admin/messaging';
 import type { SendOutcome } from '../../core/delivery.js';
 import type { PushPlatform } from '../../core/notification.js';
+import { whyFailed } from '../runtime/outsideCalls.js';
+import { apnsSettings, fcmSettings, limits, pushRedirect } from '../runtime/settings.js';
 
 export interface PushTarget {
   /** The caller's key for the result (a device id). */
@@ -41,23 +44,26 @@ const EXPIRY_SECONDS = 24 * 3600;
  * How long a throttled device waits: neither library shows the provider's Retry-After, so it is a setting,
  * `PUSH_THROTTLE_PAUSE_SECONDS` (default 30).
  */
-const throttlePauseMs = () =>
-  (Number(process.env.PUSH_THROTTLE_PAUSE_SECONDS) > 0 ? Number(process.env.PUSH_THROTTLE_PAUSE_SECONDS) : 30) * 1000;
+const throttlePauseMs = () => limits().pushThrottlePauseMs;
 const FCM_MULTICAST = 500;
-
-const required = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: mobile push needs it (see adapters/services/pushProviders.ts)`);
-  return value;
-};
+const FCM_HOST = 'fcm.googleapis.com';
+const apnsHost = (production: boolean) => (production ? 'api.push.apple.com' : 'api.sandbox.push.apple.com');
 
 function redirect(): { host: string; port: number; ca?: Buffer } | undefined {
-  const target = process.env.PUSH_CONNECT_TO;
-  if (!target) return undefined;
-  const match = /^([^:]+):(\d+)$/.exec(target);
-  if (!match) throw new Error(`PUSH_CONNECT_TO must be host:port, not '${target}'`);
-  const caFile = process.env.PUSH_CA_FILE;
-  return { host: match[1]!, port: Number(match[2]), ...(caFile ? { ca: readFileSync(caFile) } : {}) };
+  const to = pushRedirect();
+  if (!to) return undefined;
+  return { host: to.host, port: to.port, ...(to.caFile ? { ca: readFileSync(to.caFile) } : {}) };
+}
+
+/** The provider's host, and where its connections really went, for a failed call's reason. */
+function calledAt(host: string): string {
+  let to: ReturnType<typeof pushRedirect> | undefined;
+  try {
+    to = pushRedirect();
+  } catch {
+    to = undefined;
+  }
+  return to ? `${host}, connected to ${to.host}:${to.port}` : host;
 }
 
 /** An agent whose connections go to PUSH_CONNECT_TO, still speaking TLS to the host name asked for. */
@@ -77,7 +83,9 @@ function redirectingAgent(to: { host: string; port: number; ca?: Buffer }): http
 let fcm: Messaging | undefined;
 function messaging(): Messaging {
   if (fcm) return fcm;
-  const file = required('FCM_SERVICE_ACCOUNT_FILE');
+  const settings = fcmSettings();
+  if (!settings) throw new Error('Android push is not configured: FCM_SERVICE_ACCOUNT_FILE is not set');
+  const file = settings.serviceAccountFile;
   const { project_id: projectId } = JSON.parse(readFileSync(file, 'utf8')) as { project_id?: string };
   const to = redirect();
   const agent = to ? redirectingAgent(to) : undefined;
@@ -92,13 +100,20 @@ function messaging(): Messaging {
   return fcm;
 }
 
+function apnsConfigured() {
+  const settings = apnsSettings();
+  if (!settings) throw new Error('iOS push is not configured: APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC are not set');
+  return settings;
+}
+
 let apns: apn.Provider | undefined;
 function apnsProvider(): apn.Provider {
   if (apns) return apns;
+  const settings = apnsConfigured();
   const to = redirect();
   apns = new apn.Provider({
-    token: { key: readFileSync(required('APNS_KEY_FILE')), keyId: required('APNS_KEY_ID'), teamId: required('APNS_TEAM_ID') },
-    production: process.env.APNS_PRODUCTION !== 'false',
+    token: { key: readFileSync(settings.keyFile), keyId: settings.keyId, teamId: settings.teamId },
+    production: settings.production,
     ...(to ? { address: to.host, port: to.port, ...(to.ca ? { ca: [to.ca] } : {}) } : {}),
   });
   return apns;
@@ -129,7 +144,8 @@ async function sendFcm(content: PushContent, targets: readonly PushTarget[], out
     });
     result.responses.forEach((r, i) => out.set(targets[i]!.id, r.success ? { status: 'sent' } : fcmFailure(r.error)));
   } catch (error) {
-    for (const t of targets) out.set(t.id, { status: 'failed', reason: `FCM: ${(error as Error).message}`, permanent: false });
+    const reason = `FCM (${calledAt(FCM_HOST)}): ${whyFailed(error)}`;
+    for (const t of targets) out.set(t.id, { status: 'failed', reason, permanent: false });
   }
 }
 
@@ -149,31 +165,40 @@ function fcmFailure(error: { code?: string; message?: string } | undefined): Pus
     case 'messaging/third-party-auth-error':
       return { status: 'failed', reason, permanent: true };
     default:
-      return { status: 'failed', reason, permanent: false };
+      // Not about the token: the call itself (network, credentials, the service) failed.
+      return { status: 'failed', reason: `${reason} (${calledAt(FCM_HOST)})`, permanent: false };
   }
 }
 
 async function sendApns(content: PushContent, targets: readonly PushTarget[], out: Map<string, PushOutcome>) {
   const note = new apn.Notification();
   note.alert = { title: content.title, body: content.body };
-  note.topic = required('APNS_TOPIC');
   note.payload = { notificationId: content.notificationId };
   note.collapseId = content.notificationId;
   note.pushType = 'alert';
   note.priority = 10;
   note.expiry = Math.floor(Date.now() / 1000) + EXPIRY_SECONDS;
   const byToken = new Map(targets.map((t) => [t.token, t.id]));
+  let host = apnsHost(true);
   try {
+    const settings = apnsConfigured();
+    host = apnsHost(settings.production);
+    note.topic = settings.topic;
     const result = await apnsProvider().send(note, [...byToken.keys()]);
     for (const s of result.sent) out.set(byToken.get(s.device)!, { status: 'sent' });
-    for (const f of result.failed) out.set(byToken.get(f.device)!, apnsFailure(f));
+    for (const f of result.failed) out.set(byToken.get(f.device)!, apnsFailure(f, host));
   } catch (error) {
-    for (const t of targets) out.set(t.id, { status: 'failed', reason: `APNs: ${(error as Error).message}`, permanent: false });
+    const reason = `APNs (${calledAt(host)}): ${whyFailed(error)}`;
+    for (const t of targets) out.set(t.id, { status: 'failed', reason, permanent: false });
   }
 }
 
-function apnsFailure(f: apn.ResponseFailure): PushOutcome {
-  const reason = `APNs ${f.status ?? 'error'} ${f.response?.reason ?? f.error?.message ?? ''}`.trim();
+function apnsFailure(f: apn.ResponseFailure, host: string): PushOutcome {
+  // Without a status APNs never answered: the reason says where the connection went.
+  const reason =
+    f.status === undefined
+      ? `APNs error (${calledAt(host)}): ${f.error ? whyFailed(f.error) : 'no answer'}`
+      : `APNs ${f.status} ${f.response?.reason ?? f.error?.message ?? ''}`.trim();
   if (f.status === 410 || f.response?.reason === 'BadDeviceToken' || f.response?.reason === 'Unregistered')
     return { status: 'failed', reason, permanent: true, dead: true };
   if (f.status === 429) return { status: 'throttled', retryAfterMs: throttlePauseMs(), reason };

@@ -4,7 +4,7 @@
  * newest first). Every method takes the tenant and builds the keys from it, so no query can be written
  * that reaches across tenants; a message of another tenant simply does not exist here.
  */
-import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableEntityResult } from '@azure/data-tables';
 import { z } from 'zod';
 import {
   MESSAGE_STATUSES,
@@ -17,7 +17,8 @@ import {
 import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../core/records.js';
 import { DraftInput } from '../../core/message.js';
 import { now } from '../runtime/clock.js';
-import { findEntity, isPlainHttp, isStatus } from './storageClients.js';
+import { storageSettings, type StorageSettings } from '../runtime/settings.js';
+import { findEntity, isStatus, tableClientFor } from './storageClients.js';
 import { inverted, MAX_TIME, MESSAGE_ID, messageId, messageKey, tenantKey } from './keys.js';
 
 export interface ListQuery {
@@ -173,10 +174,9 @@ function filterConditions(tenant: string, filter: Pick<ListQuery, 'status' | 'lo
   return conditions;
 }
 
-export function tableMessageStore(connectionString: string): MessageStore {
-  const options = { allowInsecureConnection: isPlainHttp(connectionString) };
+export function tableMessageStore(storage: StorageSettings): MessageStore {
   const table = (name: string) => {
-    const client = TableClient.fromConnectionString(connectionString, name, options);
+    const client = tableClientFor(storage, name);
     let created: Promise<void> | undefined;
     // Created on first use (once per process); a failed attempt is retried by the next call.
     return async () => {
@@ -381,9 +381,5 @@ export function tableMessageStore(connectionString: string): MessageStore {
 }
 
 let shared: MessageStore | undefined;
-/** The app's store, on the storage account in `AzureWebJobsStorage` (devhost sets it explicitly). */
-export function messageStore(): MessageStore {
-  const connection = process.env.AzureWebJobsStorage;
-  if (!connection) throw new Error('AzureWebJobsStorage is not set: the message store needs a storage connection string');
-  return (shared ??= tableMessageStore(connection));
-}
+/** The app's store, on the storage account of `AzureWebJobsStorage` (devhost sets it explicitly). */
+export const messageStore = (): MessageStore => (shared ??= tableMessageStore(storageSettings()));

@@ -1,29 +1,42 @@
 /**
  * Table, queue and blob container clients on the app's storage account (`AzureWebJobsStorage`), each table,
  * queue and container created on first use (once per process; a failed attempt is retried by the next call).
+ * The account is a connection string (Azurite, or a key a user supplies) or, as the deployment sets it, the
+ * account name and the identity to reach it as (adapters/runtime/settings.ts `storageSettings`).
  */
 import { RestError, TableClient, type TableEntityResult } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import type { QueueHop } from '../../core/hops.js';
+import { credentialFor } from '../runtime/credentials.js';
+import { storageSettings, type StorageSettings } from '../runtime/settings.js';
 
-const connection = () => {
-  const value = process.env.AzureWebJobsStorage;
-  if (!value) throw new Error('AzureWebJobsStorage is not set: Herald needs a storage connection string');
-  return value;
-};
+const credentialOf = (s: Extract<StorageSettings, { kind: 'identity' }>) => credentialFor(s.managedIdentity, s.clientId);
 
-// Azurite (local and tests) speaks plain http; the Tables SDK refuses that unless told.
-export const isPlainHttp = (connectionString: string) =>
-  /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true)\s*(;|$)/i.test(connectionString);
+export function tableClientFor(s: StorageSettings, name: string): TableClient {
+  return s.kind === 'connectionString'
+    ? TableClient.fromConnectionString(s.connectionString, name, { allowInsecureConnection: s.plainHttp })
+    : new TableClient(s.endpoints.table, name, credentialOf(s));
+}
+
+export function blobServiceFor(s: StorageSettings): BlobServiceClient {
+  return s.kind === 'connectionString'
+    ? BlobServiceClient.fromConnectionString(s.connectionString)
+    : new BlobServiceClient(s.endpoints.blob, credentialOf(s));
+}
+
+export function queueClientFor(s: StorageSettings, name: string): QueueClient {
+  return s.kind === 'connectionString'
+    ? new QueueClient(s.connectionString, name)
+    : new QueueClient(`${s.endpoints.queue}/${name}`, credentialOf(s));
+}
 
 const tables = new Map<string, { client: TableClient; created?: Promise<unknown> }>();
 
 export async function table(name: string): Promise<TableClient> {
   let entry = tables.get(name);
   if (!entry) {
-    const conn = connection();
-    entry = { client: TableClient.fromConnectionString(conn, name, { allowInsecureConnection: isPlainHttp(conn) }) };
+    entry = { client: tableClientFor(storageSettings(), name) };
     tables.set(name, entry);
   }
   const e = entry;
@@ -35,12 +48,16 @@ export async function table(name: string): Promise<TableClient> {
   return e.client;
 }
 
+let service: BlobServiceClient | undefined;
+/** The account's blob service (user delegation keys for export links). */
+export const blobService = () => (service ??= blobServiceFor(storageSettings()));
+
 const containers = new Map<string, { client: ContainerClient; created?: Promise<unknown> }>();
 
 export async function container(name: string): Promise<ContainerClient> {
   let entry = containers.get(name);
   if (!entry) {
-    entry = { client: BlobServiceClient.fromConnectionString(connection()).getContainerClient(name) };
+    entry = { client: blobService().getContainerClient(name) };
     containers.set(name, entry);
   }
   const e = entry;
@@ -62,7 +79,7 @@ export async function enqueue<T>(hop: QueueHop<T>, body: T, delayMs = 0): Promis
   const name = hop.name;
   let entry = queues.get(name);
   if (!entry) {
-    entry = { client: new QueueClient(connection(), name) };
+    entry = { client: queueClientFor(storageSettings(), name) };
     queues.set(name, entry);
   }
   const e = entry;

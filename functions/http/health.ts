@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { now } from '../../adapters/runtime/clock.js';
+import { describeProblem, settingsHeadline, settingsProblems } from '../../adapters/runtime/settings.js';
+import { Problem } from './problem.js';
 import { route } from './routes.js';
 import { Health } from './schemas/serviceSchemas.js';
 
@@ -9,11 +11,21 @@ route({
   tag: 'service',
   method: 'GET',
   operationId: 'getHealth',
-  summary: 'Whether the app is up',
+  summary: 'Whether the app is up, and configured',
+  description:
+    'A wrong setting of one outside service (Microsoft Graph, ACS email, FCM, APNs) leaves the app up but that service unusable: ' +
+    '503, naming each wrong setting and how to fix it. A setting the whole app needs keeps it from starting at all.',
   role: 'public',
-  response: { status: 200, description: 'The app is up.', schema: Health },
-  problems: [],
+  response: { status: 200, description: 'The app is up and every setting it reads is right.', schema: Health },
+  problems: ['misconfigured'],
   handler: async () => {
+    const problems = settingsProblems();
+    if (problems.length)
+      throw new Problem(
+        'misconfigured',
+        settingsHeadline(problems),
+        problems.map((p) => ({ path: p.setting, message: describeProblem(p).slice(p.setting.length + 1) })),
+      );
     const body: z.output<typeof Health> = { status: 'ok', service: 'herald', time: new Date(now()).toISOString() };
     return { jsonBody: body };
   },

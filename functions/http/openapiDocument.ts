@@ -69,6 +69,7 @@ const PROBLEM_RESPONSES: Record<ProblemStatus, string> = {
   412: 'PreconditionFailed',
   428: 'PreconditionRequired',
   429: 'TooManyRequests',
+  503: 'Misconfigured',
 };
 
 const HEADERS = {

@@ -19,6 +19,7 @@ export const KINDS = {
   'precondition-failed': { status: 412, title: 'The message has changed since you read it' },
   'precondition-required': { status: 428, title: 'An If-Match header is required' },
   'rate-limited': { status: 429, title: 'Too many sends: wait for the time in Retry-After' },
+  misconfigured: { status: 503, title: 'A setting of the app is wrong: part of Herald cannot work until it is fixed' },
 } as const;
 export type ProblemKind = keyof typeof KINDS;
 
