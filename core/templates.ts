@@ -113,7 +113,8 @@ export function findTemplate(
 /** A pre-made message's words in `language` (its exact tag, its base language, or the template's own). */
 export const premadeText = (template: PremadeMessage, language: string | undefined): PremadeText => {
   const picked = pickLanguage(language, languagesOf(template));
-  return template.translations?.[picked] ?? template;
+  const { title, body, callToAction } = template.translations?.[picked] ?? template;
+  return { title, body, callToAction };
 };
 
 export interface PremadeProblem {

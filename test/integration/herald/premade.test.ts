@@ -59,6 +59,8 @@ test('GET /api/templates lists the pre-made messages and email templates, filter
   expect(security[0]).toMatchObject({ kind: 'premade', objective: 'security', writerMay: { link: true, logo: true } });
   expect(Object.keys(security[0]!.text).sort()).toEqual(['de', 'en', 'fr']);
   expect(security[0]!.text.en!.title).toBe('Lock your screen when you step away');
+  // Each language carries the words and nothing else of the template.
+  for (const words of Object.values(security[0]!.text)) expect(Object.keys(words).sort()).toEqual(['body', 'callToAction', 'title']);
 
   const email = await templates('?location=email&objective=onboarding');
   expect(email.map((t) => t.id)).toEqual(['email-welcome-assistant', 'email-welcome-assistant-chat']);
