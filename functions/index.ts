@@ -8,6 +8,7 @@ import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
 import './http/messageImage.js';
 import './http/openapi.js';
+import './http/consoleConfig.js';
 import './http/inbox.js';
 import './http/readiness.js';
 import './http/clicks.js';
@@ -19,6 +20,8 @@ import './queues/messageDeliveryQueues.js';
 import './queues/notificationQueues.js';
 import './timers/resendTimer.js';
 import './timers/retentionTimer.js';
+// Last: the console's catch-all route, below every API route.
+import './web/console.js';
 
 // Once, as the host loads the app: a setting the whole app needs throws here, so the host reports that the
 // function app failed to start, with the message naming every wrong setting. A wrong setting of one outside

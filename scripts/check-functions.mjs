@@ -59,13 +59,13 @@ if (indexed) {
   const expected = [];
   if (own) {
     const at = (file) => import(pathToFileURL(path.join(appDir, 'dist', file)).href);
-    const { declaredRoutes, METHODS } = await at('functions/http/routes.js');
+    const { API_PREFIX, declaredRoutes, METHODS } = await at('functions/http/routes.js');
     for (const r of declaredRoutes())
       expected.push({
         what: `route ${r.route}`,
         name: r.name,
         trigger: 'httpTrigger',
-        fields: { route: r.route, methods: METHODS.filter((m) => r.operations[m]) },
+        fields: { route: `${API_PREFIX}/${r.route}`, methods: METHODS.filter((m) => r.operations[m]) },
       });
     const hops = await at('core/hops.js');
     for (const hop of Object.values(hops).filter((h) => h && typeof h === 'object' && 'kind' in h && 'name' in h)) {

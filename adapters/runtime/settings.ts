@@ -61,13 +61,19 @@ const FIX: Record<string, string> = {
   PUSH_THROTTLE_PAUSE_SECONDS: 'a number of seconds above 0',
   DELIVERY_LEASE_SECONDS: 'a number of seconds above 0',
   FCM_SERVICE_ACCOUNT_FILE: 'the path of the Firebase service-account JSON, or leave it unset for no Android push',
+  FCM_SERVICE_ACCOUNT:
+    'the Firebase service-account JSON itself (on Azure a Key Vault reference), instead of FCM_SERVICE_ACCOUNT_FILE; or neither for no Android push',
   APNS_KEY_FILE: 'the path of the APNs auth key (.p8); APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC are set together',
+  APNS_KEY: 'the APNs auth key’s text (-----BEGIN PRIVATE KEY-----…; on Azure a Key Vault reference), instead of APNS_KEY_FILE',
   APNS_KEY_ID: 'the 10-character id of the APNs auth key',
   APNS_TEAM_ID: 'the 10-character Apple developer team id',
   APNS_TOPIC: 'the iOS app’s bundle id, e.g. com.contoso.herald',
   APNS_PRODUCTION: 'true for api.push.apple.com (the default), false for the sandbox',
   PUSH_CONNECT_TO: 'host:port, only for local development: devhost’s push stand-in',
   PUSH_CA_FILE: 'the path of the certificate authority PUSH_CONNECT_TO presents, only for local development',
+  CONSOLE_CLIENT_ID:
+    'the client id of the app registration the console signs people in with (a single-page app platform), or leave it unset to use AUTH_AUDIENCE',
+  CONSOLE_TENANT: 'the tenant people sign in to the console from: a tenant id, or organizations (the default) for any work account',
 };
 
 const fixFor = (setting: string) => FIX[setting] ?? '';
@@ -318,6 +324,40 @@ const authGroup: Group<AuthSettings> = {
 };
 export const authSettings = accessor(authGroup);
 
+// The console's sign-in (functions/http/consoleConfig.ts): the same issuer as the API's tokens.
+
+export interface ConsoleSettings {
+  clientId: string;
+  tenant: string;
+}
+
+const CONSOLE_KEYS = ['CONSOLE_CLIENT_ID', 'CONSOLE_TENANT'] as const;
+const consoleGroup: Group<ConsoleSettings> = {
+  keys: CONSOLE_KEYS,
+  scope: 'start',
+  what: 'the console’s sign-in is not configured',
+  parse: (env) => {
+    const parsed = parse(
+      env,
+      CONSOLE_KEYS,
+      z.object({
+        CONSOLE_CLIENT_ID: text().optional(),
+        CONSOLE_TENANT: text()
+          .regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|organizations)$/i, 'must be a tenant id or organizations')
+          .optional(),
+      }),
+      'start',
+    );
+    if (!parsed.ok) return parsed;
+    const audience = read(env, 'AUTH_AUDIENCE') ?? '';
+    return {
+      ok: true,
+      value: { clientId: parsed.value.CONSOLE_CLIENT_ID ?? audience, tenant: parsed.value.CONSOLE_TENANT ?? 'organizations' },
+    };
+  },
+};
+export const consoleSettings = accessor(consoleGroup);
+
 // Click links (adapters/runtime/clickLinks.ts) and Herald's address, which links and notices carry.
 
 /** Shortest secret accepted: HS256 is only as strong as its key (RFC 7518 §3.2 asks for 256 bits or more). */
@@ -466,31 +506,54 @@ export const emailSettings = accessor(emailGroup);
 // Mobile push (adapters/services/pushProviders.ts). A platform with none of its settings is simply not
 // configured (not every tenant has the mobile app): its sends fail saying so, and health stays 200.
 
+/**
+ * A secret as a file (locally, devhost's stand-in keys) or as the setting's own text: a Flex Consumption app
+ * has no place for secret files, so on Azure it is a Key Vault reference the platform resolves.
+ */
+export type SecretSource = { file: string } | { text: string };
+
 export interface FcmSettings {
-  serviceAccountFile: string;
+  serviceAccount: SecretSource;
 }
-const FCM_KEYS = ['FCM_SERVICE_ACCOUNT_FILE'] as const;
+const FCM_KEYS = ['FCM_SERVICE_ACCOUNT_FILE', 'FCM_SERVICE_ACCOUNT'] as const;
+const serviceAccountJson = text().refine((v) => {
+  try {
+    const account = JSON.parse(v) as Record<string, unknown>;
+    return typeof account.client_email === 'string' && typeof account.private_key === 'string';
+  } catch {
+    return false;
+  }
+}, 'must be a service-account JSON with client_email and private_key');
+const always = () => true;
+const oneOf = (a: string, b: string) => ({ path: [b], message: `is set beside ${a}: set one of the two` });
 const fcmGroup: Group<FcmSettings | undefined> = {
   keys: FCM_KEYS,
   scope: 'fcm',
   what: 'Android push cannot be sent',
   parse: (env) => {
-    const parsed = parse(env, FCM_KEYS, z.object({ FCM_SERVICE_ACCOUNT_FILE: text().optional() }), 'fcm');
+    const parsed = parse(
+      env,
+      FCM_KEYS,
+      z
+        .object({ FCM_SERVICE_ACCOUNT_FILE: text().optional(), FCM_SERVICE_ACCOUNT: serviceAccountJson.optional() })
+        .refine((s) => !(s.FCM_SERVICE_ACCOUNT_FILE && s.FCM_SERVICE_ACCOUNT), oneOf('FCM_SERVICE_ACCOUNT_FILE', 'FCM_SERVICE_ACCOUNT')),
+      'fcm',
+    );
     if (!parsed.ok) return parsed;
-    const file = parsed.value.FCM_SERVICE_ACCOUNT_FILE;
-    return { ok: true, value: file ? { serviceAccountFile: file } : undefined };
+    const { FCM_SERVICE_ACCOUNT_FILE: file, FCM_SERVICE_ACCOUNT: json } = parsed.value;
+    return { ok: true, value: file ? { serviceAccount: { file } } : json ? { serviceAccount: { text: json } } : undefined };
   },
 };
 export const fcmSettings = accessor(fcmGroup);
 
 export interface ApnsSettings {
-  keyFile: string;
+  key: SecretSource;
   keyId: string;
   teamId: string;
   topic: string;
   production: boolean;
 }
-const APNS_REQUIRED = ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
+const APNS_REQUIRED = ['APNS_KEY_FILE', 'APNS_KEY', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_TOPIC'] as const;
 const APNS_KEYS = [...APNS_REQUIRED, 'APNS_PRODUCTION'] as const;
 const appleId = (what: string) => text().regex(/^[A-Z0-9]{10}$/, `must be the 10-character ${what} (capital letters and digits)`);
 const apnsGroup: Group<ApnsSettings | undefined> = {
@@ -503,13 +566,18 @@ const apnsGroup: Group<ApnsSettings | undefined> = {
     const parsed = parse(
       env,
       APNS_KEYS,
-      z.object({
-        APNS_KEY_FILE: text(),
-        APNS_KEY_ID: appleId('key id'),
-        APNS_TEAM_ID: appleId('team id'),
-        APNS_TOPIC: text().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a bundle id such as com.contoso.herald'),
-        APNS_PRODUCTION: z.enum(['true', 'false'], 'must be true or false').optional(),
-      }),
+      z
+        .object({
+          APNS_KEY_FILE: text().optional(),
+          APNS_KEY: text().includes('-----BEGIN PRIVATE KEY-----', 'must be the .p8 key’s text, -----BEGIN PRIVATE KEY-----…').optional(),
+          APNS_KEY_ID: appleId('key id'),
+          APNS_TEAM_ID: appleId('team id'),
+          APNS_TOPIC: text().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'must be a bundle id such as com.contoso.herald'),
+          APNS_PRODUCTION: z.enum(['true', 'false'], 'must be true or false').optional(),
+        })
+        // Run beside the other settings' own checks, so one answer names everything that is missing.
+        .refine((s) => s.APNS_KEY_FILE || s.APNS_KEY, { path: ['APNS_KEY_FILE'], message: 'is not set, nor is APNS_KEY', when: always })
+        .refine((s) => !(s.APNS_KEY_FILE && s.APNS_KEY), { ...oneOf('APNS_KEY_FILE', 'APNS_KEY'), when: always }),
       'apns',
     );
     if (!parsed.ok) return parsed;
@@ -517,7 +585,7 @@ const apnsGroup: Group<ApnsSettings | undefined> = {
     return {
       ok: true,
       value: {
-        keyFile: s.APNS_KEY_FILE,
+        key: s.APNS_KEY_FILE ? { file: s.APNS_KEY_FILE } : { text: s.APNS_KEY! },
         keyId: s.APNS_KEY_ID,
         teamId: s.APNS_TEAM_ID,
         topic: s.APNS_TOPIC,
@@ -612,6 +680,7 @@ const GROUPS: readonly Group<unknown>[] = [
   storageGroup,
   identityGroup,
   authGroup,
+  consoleGroup,
   clickGroup,
   addressGroup,
   limitsGroup,

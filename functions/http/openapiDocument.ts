@@ -8,11 +8,10 @@
 import { z } from 'zod';
 import { ACTIONS, ROLES } from '../../core/roles.js';
 import { KINDS, ProblemDetails, type ProblemKind } from './problem.js';
-import { isSchema, METHODS, type Operation, type RouteDescriptor } from './routes.js';
+import { API_PREFIX, isSchema, METHODS, type Operation, type RouteDescriptor } from './routes.js';
 import { requestComponents, responseComponents, type ComponentRegistry } from './schemas/components.js';
 
-/** host.json `extensions.http.routePrefix`. */
-const ROUTE_PREFIX = '/api';
+const ROUTE_PREFIX = `/${API_PREFIX}`;
 
 /** The groups operations are listed in. */
 export const TAGS = {

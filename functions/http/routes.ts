@@ -101,7 +101,7 @@ export type OperationOf<P extends string, D extends boolean> = <A extends Access
 type RouteFields<R extends string, D extends boolean> = {
   /** The function's name, as the host and devhost know it. */
   name: string;
-  /** As registered, without host.json's `api` prefix. */
+  /** Below `/api` (API_PREFIX, which registration adds). */
   route: R;
   tag: Tag;
   durable?: D;
@@ -118,6 +118,12 @@ export interface RouteDescriptor {
 }
 
 const declared: RouteDescriptor[] = [];
+
+/**
+ * Where the API lives. host.json's routePrefix is empty so that the console can be served at `/`
+ * (functions/web/console.ts); every API route is registered below this prefix instead, so its URLs stay `/api/…`.
+ */
+export const API_PREFIX = 'api';
 
 /** Every route declared so far: all of the app's once its entry module has loaded. */
 export const declaredRoutes = (): readonly RouteDescriptor[] => declared;
@@ -156,7 +162,7 @@ export function route(
     }
     return withSafeHeaders(response);
   };
-  const options = { methods: METHODS.filter((m) => operations[m]), route: path, authLevel: 'anonymous' } as const;
+  const options = { methods: METHODS.filter((m) => operations[m]), route: `${API_PREFIX}/${path}`, authLevel: 'anonymous' } as const;
   if (durable) df.app.client.http(name, { ...options, handler: (request, client, context) => answer(request, context, client) });
   else app.http(name, { ...options, handler: (request, context) => answer(request, context) });
 }

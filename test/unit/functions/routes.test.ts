@@ -106,10 +106,10 @@ describe('route', () => {
     const seen = (m: Map<string, Registered>) =>
       [...m].map(([name, { methods, route, authLevel }]) => ({ name, methods, route, authLevel }));
     expect(seen(host.http)).toEqual([
-      { name: 'things', methods: ['GET', 'POST'], route: 'things', authLevel: 'anonymous' },
-      { name: 'thing', methods: ['GET', 'DELETE'], route: 'things/{id}', authLevel: 'anonymous' },
+      { name: 'things', methods: ['GET', 'POST'], route: 'api/things', authLevel: 'anonymous' },
+      { name: 'thing', methods: ['GET', 'DELETE'], route: 'api/things/{id}', authLevel: 'anonymous' },
     ]);
-    expect(seen(host.durable)).toEqual([{ name: 'thingPing', methods: ['POST'], route: 'things/{id}/ping', authLevel: 'anonymous' }]);
+    expect(seen(host.durable)).toEqual([{ name: 'thingPing', methods: ['POST'], route: 'api/things/{id}/ping', authLevel: 'anonymous' }]);
     expect(declaredRoutes().map((r) => [r.name, Object.keys(r.operations)])).toEqual([
       ['things', ['POST', 'GET']],
       ['thing', ['GET', 'DELETE']],
