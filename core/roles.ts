@@ -7,6 +7,12 @@ export const ROLES = [
   'Notifications.Send.Groups',
   'Notifications.Send.Device',
   'Tenant.Admin',
+  /** Registers and manages the tenant's actionable-message providers (docs/actionable.md). */
+  'Providers.Write',
+  /** The tenant's Exchange or Global admins: decide Organization submissions, consent to Global providers, suspend. */
+  'Providers.Approve',
+  /** Herald's own reviewers of Global submissions; counts only in the platform's tenant (PLATFORM_TENANT_ID). */
+  'Providers.Review',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -27,6 +33,14 @@ export const ACTIONS = {
   'notification.sendDevice': ['Notifications.Send.Device'],
   /** The notification history and per-device status: whoever may send. */
   'notification.read': ['Notifications.Send.Groups', 'Notifications.Send.Device'],
+  /** The tenant's providers: their owners and the admins who decide on them. */
+  'provider.read': ['Providers.Write', 'Providers.Approve'],
+  'provider.write': ['Providers.Write'],
+  /** Approve, reject, suspend: the tenant's admins, or the platform's reviewers for Global submissions. */
+  'provider.decide': ['Providers.Approve', 'Providers.Review'],
+  /** Consent to other tenants' Global providers, and the approved providers' export. */
+  'provider.admin': ['Providers.Approve'],
+  'provider.review': ['Providers.Review'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Action = keyof typeof ACTIONS;
 
