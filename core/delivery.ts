@@ -16,8 +16,29 @@ export const CHANNEL_OF: Record<Location, Channel> = {
 };
 export const isPushChannel = (c: Channel): c is 'teams' | 'email' | 'push' => c !== 'inbox';
 
-export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'throttled', 'cancelled'] as const;
+/**
+ * `sending`: recorded just before the provider call (the row is in flight). `unconfirmed`: it was in flight
+ * when its worker died, on a channel whose provider has no idempotency key (Teams, push), so it is never
+ * sent again: the recipient got it once or not at all, and which is unknown. Rows only move forward —
+ * pending or throttled, sending, then sent, failed, cancelled or unconfirmed for good — so a count once
+ * reached is never taken back.
+ */
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'throttled', 'cancelled', 'sending', 'unconfirmed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * What becomes of a row the last worker left `sending`: a provider that deduplicates (ACS by Operation-Id)
+ * is simply asked again; otherwise, or once the message is stopped, it is in doubt and stays `unconfirmed`.
+ */
+export function afterCrash(d: DeliveryState, resendable: boolean): DeliveryState {
+  if (d.status !== 'sending') return d;
+  if (resendable) return { ...d, status: 'pending' };
+  return {
+    ...d,
+    status: 'unconfirmed',
+    reason: 'in flight when its worker stopped; not sent again, as this provider cannot tell a repeat',
+  };
+}
 
 /** What one provider call (one recipient, or one bulk request) came back with. */
 export type SendOutcome =
@@ -27,7 +48,9 @@ export type SendOutcome =
       reason?: string;
     }
   | { status: 'failed'; reason: string; /** retrying cannot help (bad address, rejected request) */ permanent: boolean }
-  | { status: 'throttled'; retryAfterMs: number; reason: string };
+  | { status: 'throttled'; retryAfterMs: number; reason: string }
+  /** Not attempted: the message was stopped before this recipient's turn. */
+  | { status: 'cancelled'; reason: string };
 
 export const MAX_ATTEMPTS = 5;
 
@@ -47,6 +70,7 @@ export function afterOutcome(d: DeliveryState, outcome: SendOutcome, at: number)
   const attempts = d.attempts + 1;
   if (outcome.status === 'sent') return { status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: outcome.reason ?? '' };
   if (outcome.status === 'throttled') return { status: 'throttled', attempts: d.attempts, reason: outcome.reason };
+  if (outcome.status === 'cancelled') return { status: 'cancelled', attempts: d.attempts, reason: outcome.reason };
   if (outcome.permanent) return { status: 'failed', attempts, reason: outcome.reason };
   if (attempts >= MAX_ATTEMPTS) return { status: 'failed', attempts, reason: `gave up after ${attempts} attempts: ${outcome.reason}` };
   return { status: 'pending', attempts, reason: outcome.reason };
@@ -89,6 +113,10 @@ export interface BatchSummary {
   failed: number;
   throttled: number;
   cancelled: number;
+  /** In flight now (recorded before the provider call). */
+  sending: number;
+  /** In flight when a worker died on a channel without an idempotency key: sent once or not at all. */
+  unconfirmed: number;
   /** A worker holds the batch until then (ms); another copy of its queue message stands back. */
   leaseUntil: number;
   updatedAt: string;
@@ -109,7 +137,8 @@ export interface Occurrence {
   batchesWritten: number;
 }
 
-export const pendingOf = (s: BatchSummary) => s.total - s.sent - s.failed - s.cancelled;
+/** Without an outcome yet: throttled and in-flight rows included. */
+export const pendingOf = (s: BatchSummary) => s.total - s.sent - s.failed - s.cancelled - s.unconfirmed;
 
 export interface BatchState {
   /** Every recipient of the batch in snapshot order, with their delivery so far. */
@@ -123,13 +152,25 @@ export class LostBatchLease extends Error {}
 
 /** Counts a batch's rows by status: the summary is always recomputed from the rows it sits beside. */
 export function summarize(rows: Iterable<Delivery>, leaseUntil: number, now: number): BatchSummary {
-  const s: BatchSummary = { total: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, leaseUntil, updatedAt: new Date(now).toISOString() };
+  const s: BatchSummary = {
+    total: 0,
+    sent: 0,
+    failed: 0,
+    throttled: 0,
+    cancelled: 0,
+    sending: 0,
+    unconfirmed: 0,
+    leaseUntil,
+    updatedAt: new Date(now).toISOString(),
+  };
   for (const r of rows) {
     s.total++;
     if (r.status === 'sent') s.sent++;
     else if (r.status === 'failed') s.failed++;
     else if (r.status === 'throttled') s.throttled++;
     else if (r.status === 'cancelled') s.cancelled++;
+    else if (r.status === 'sending') s.sending++;
+    else if (r.status === 'unconfirmed') s.unconfirmed++;
   }
   return s;
 }

@@ -66,6 +66,8 @@ const toSummary = (e: Record<string, unknown>): BatchSummary => ({
   failed: Number(e.failed ?? 0),
   throttled: Number(e.throttled ?? 0),
   cancelled: Number(e.cancelled ?? 0),
+  sending: Number(e.sending ?? 0),
+  unconfirmed: Number(e.unconfirmed ?? 0),
   leaseUntil: Number(e.leaseUntil ?? 0),
   updatedAt: String(e.updatedAt ?? ''),
 });

@@ -12,6 +12,7 @@ import type { RateLimiter } from '../../adapters/runtime/rateLimiter.js';
 import type { OutgoingEmail } from '../../adapters/services/acsEmailSender.js';
 import type { TeamsNotification } from '../../adapters/services/teamsNotifier.js';
 import type { BatchItem } from '../../adapters/stores/counterStore.js';
+import type * as deliveryControlStore from '../../adapters/stores/deliveryControlStore.js';
 import type * as deliveryStore from '../../adapters/stores/deliveryStore.js';
 import type { MessageStore } from '../../adapters/stores/messageStore.js';
 import type { TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
@@ -50,14 +51,21 @@ export interface BatchWorkerPorts {
   /** For the day counters count in. */
   tenantSettings: TenantSettingsOf;
   clock: Clock;
-  /** How long a worker holds a batch before another copy of its queue message may take it (real ms). */
+  /**
+   * How long a worker's hold on a batch lasts without renewal (real ms): renewed every third of it while
+   * the worker runs, so after a crash another copy of the queue message may take the batch that soon.
+   */
   leaseMs(): number;
+  /** The list of batches held right now, which a restarted host resumes from (`jobs/delivery/resumeHeld.ts`). */
+  held: Pick<typeof deliveryControlStore, 'markHeld' | 'clearHeld'>;
 }
 
 /** Everything the message delivery jobs use: resolution, the Teams and email batches, occurrences and progress. */
 export interface DeliveryPorts extends BatchWorkerPorts {
   deliveries: DeliveryRecords;
   messages: Pick<MessageStore, 'get' | 'setOccurrence' | 'dueOccurrences'>;
+  /** A cancel accepted but perhaps not yet applied by the lifecycle: senders stop on it. */
+  stops: Pick<typeof deliveryControlStore, 'stopRequested'>;
   directory: Pick<Directory, 'groupMembers' | 'allUsers' | 'usage'>;
   /** Users whose latest click on the message (any channel, any occurrence) is later than `since` (epoch ms). */
   clickedRecipients(tenantId: string, messageId: string, since: number): Promise<Set<string>>;

@@ -7,6 +7,7 @@ import { sendEmail } from '../../adapters/services/acsEmailSender.js';
 import { directory } from '../../adapters/services/graphDirectory.js';
 import { sendTeamsBulk } from '../../adapters/services/teamsNotifier.js';
 import { count } from '../../adapters/stores/counterStore.js';
+import { clearHeld, markHeld, stopRequested } from '../../adapters/stores/deliveryControlStore.js';
 import {
   batchSummaries,
   batchSummary,
@@ -24,8 +25,8 @@ import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js'
 import type { DeliveryPorts } from './deliveryPorts.js';
 import { createDeliveryJobs } from './deliveryJobs.js';
 
-/** Read at each use: crash tests shorten the lease with DELIVERY_LEASE_SECONDS. */
-const leaseMs = () => (Number(process.env.DELIVERY_LEASE_SECONDS) > 0 ? Number(process.env.DELIVERY_LEASE_SECONDS) : 120) * 1000;
+/** Read at each use: tests may change DELIVERY_LEASE_SECONDS. Renewed while a worker runs, so it can be short. */
+const leaseMs = () => (Number(process.env.DELIVERY_LEASE_SECONDS) > 0 ? Number(process.env.DELIVERY_LEASE_SECONDS) : 10) * 1000;
 
 /** What every batch worker runs on, the push jobs' too (`jobs/push/pushWiring.ts`). */
 export const batchWorkerAdapters = {
@@ -35,7 +36,8 @@ export const batchWorkerAdapters = {
   tenantSettings: getTenantSettings,
   clock: { now, realNow: () => Date.now() },
   leaseMs,
-} satisfies Pick<DeliveryPorts, 'deliveries' | 'enqueue' | 'counters' | 'tenantSettings' | 'clock' | 'leaseMs'>;
+  held: { markHeld, clearHeld },
+} satisfies Pick<DeliveryPorts, 'deliveries' | 'enqueue' | 'counters' | 'tenantSettings' | 'clock' | 'leaseMs' | 'held'>;
 
 export const deliveryJobs = createDeliveryJobs({
   ...batchWorkerAdapters,
@@ -45,6 +47,7 @@ export const deliveryJobs = createDeliveryJobs({
     setOccurrence: (tenant, id, occurrence, nextAt) => messageStore().setOccurrence(tenant, id, occurrence, nextAt),
     dueOccurrences: (at) => messageStore().dueOccurrences(at),
   },
+  stops: { stopRequested },
   directory: directory(),
   clickedRecipients,
   limiter: channelLimiter,

@@ -1,7 +1,8 @@
 /**
  * How a message's Teams or email batch is sent (the batch worker, `deliverBatch.ts`, does the rest): chunks
  * at the provider's pace through the channel's rate limiter, with a click-tracking link, until the
- * message is no longer Active.
+ * message is no longer Active or a cancel of it is accepted — checked before every provider call, so no
+ * send starts more than a second after the cancel.
  */
 import { createHash } from 'node:crypto';
 import type { Delivery, SendOutcome } from '../../core/delivery.js';
@@ -21,7 +22,7 @@ const DEFAULT_LINK = 'https://www.microsoft365.com/';
 
 export type MessageSenderPorts = Pick<
   DeliveryPorts,
-  'messages' | 'limiter' | 'clickUrl' | 'renderEmail' | 'sendEmail' | 'sendTeamsBulk'
+  'messages' | 'stops' | 'limiter' | 'clickUrl' | 'renderEmail' | 'sendEmail' | 'sendTeamsBulk'
 > & {
   clock: Pick<Clock, 'realNow'>;
 };
@@ -34,16 +35,30 @@ const failure = (error: unknown): SendOutcome => ({ status: 'failed', reason: (e
 export function createMessageSenders(ports: MessageSenderPorts) {
   const { limiter, clock } = ports;
 
-  /** The message's status, re-read at most once a second so a cancel stops a send within a chunk or two. */
-  const statusCache = new Map<string, { at: number; message: MessageRecord | undefined }>();
-  async function current(tenantId: string, messageId: string): Promise<MessageRecord | undefined> {
+  /**
+   * The message and whether a cancel of it was accepted, re-read at most once a second (one read for
+   * every batch of the message in this process), so a cancel stops every send within a second.
+   */
+  const statusCache = new Map<string, { at: number; current: Promise<Current> }>();
+  type Current = { message: MessageRecord | undefined; stopped: boolean };
+  function current(tenantId: string, messageId: string): Promise<Current> {
     const key = `${tenantId}:${messageId}`;
     const hit = statusCache.get(key);
-    if (hit && clock.realNow() - hit.at < STATUS_TTL_MS) return hit.message;
-    const message = await ports.messages.get(tenantId, messageId);
-    statusCache.set(key, { at: clock.realNow(), message });
+    if (hit && clock.realNow() - hit.at < STATUS_TTL_MS) return hit.current;
+    const read = Promise.all([ports.messages.get(tenantId, messageId), ports.stops.stopRequested(tenantId, messageId)]).then(
+      ([message, stop]) => ({ message, stopped: stop !== undefined }),
+    );
+    statusCache.set(key, { at: clock.realNow(), current: read });
+    read.catch(() => statusCache.delete(key));
     if (statusCache.size > STATUS_CACHE_SIZE) statusCache.delete(statusCache.keys().next().value!);
-    return message;
+    return read;
+  }
+  async function stopReason(ref: BatchRef): Promise<{ message?: MessageRecord; reason?: string }> {
+    const { message, stopped } = await current(ref.tenantId, ref.messageId);
+    if (!message) return { reason: 'message deleted before delivery' };
+    if (message.status !== 'Active') return { message, reason: `message ${message.status.toLowerCase()} before delivery` };
+    if (stopped) return { message, reason: 'message cancelled before delivery' };
+    return { message };
   }
 
   /** The occurrence's Teams notification: the same for every chunk (an Active message cannot be edited). */
@@ -77,6 +92,12 @@ export function createMessageSenders(ports: MessageSenderPorts) {
           outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
           continue;
         }
+        // The pace may have held this email for seconds: a cancel in the meantime stops it.
+        const { reason } = await stopReason(ref);
+        if (reason) {
+          outcomes.set(d.userId, { status: 'cancelled', reason });
+          continue;
+        }
         const template = message.draft.template;
         const url = message.draft.content?.callToAction?.url ?? DEFAULT_LINK;
         const link = await ports.clickUrl({ ...ref, userId: d.userId, channel: 'email', url });
@@ -108,11 +129,20 @@ export function createMessageSenders(ports: MessageSenderPorts) {
    * whole channel pauses with it); a long one — or a long wait for the limiter — gives the worker back: the
    * time to resume at is returned instead of outcomes.
    */
-  async function sendTeamsPaced(ref: BatchRef, notification: TeamsNotification, chunk: Delivery[]): Promise<Outcomes | number> {
+  async function sendTeamsPaced(
+    ref: BatchRef,
+    notification: TeamsNotification,
+    chunk: Delivery[],
+    inFlight: (recipients: Delivery[]) => Promise<void>,
+  ): Promise<Outcomes | number> {
     const key = `teams:${ref.tenantId}`;
     for (let attempt = 0; ; attempt++) {
       const wait = await limiter.acquire(key, MAX_LIMITER_WAIT_MS);
       if (wait > 0) return clock.realNow() + wait;
+      const { reason } = await stopReason(ref);
+      if (reason) return new Map(chunk.map((d) => [d.userId, { status: 'cancelled', reason }]));
+      // Graph has no idempotency key: recorded in flight first, so a crash during the call never sends it twice.
+      await inFlight(chunk);
       const outcome = await ports
         .sendTeamsBulk(
           ref.tenantId,
@@ -127,20 +157,23 @@ export function createMessageSenders(ports: MessageSenderPorts) {
   }
 
   return {
-    /** A message's Teams or email sender: stops when the message is no longer Active. */
+    /** A message's Teams or email sender: stops when the message is no longer Active or a cancel was accepted. */
     messageSender(channel: 'teams' | 'email', ref: BatchRef): ChunkSender {
       let message: MessageRecord | undefined;
       let notification: TeamsNotification | undefined;
       return {
         channel,
+        // ACS returns the first operation for a repeated Operation-Id; Graph's activity feed has no such key.
+        resendable: channel === 'email',
         async stopReason() {
-          message = await current(ref.tenantId, ref.messageId);
-          return message?.status === 'Active' ? undefined : `message ${message ? message.status.toLowerCase() : 'deleted'} before delivery`;
+          const now = await stopReason(ref);
+          message = now.message;
+          return now.reason;
         },
-        async send(chunk) {
+        async send(chunk, inFlight) {
           if (channel === 'email') return sendEmails(ref, message!, chunk);
           notification ??= await teamsNotification(ref, message!);
-          return sendTeamsPaced(ref, notification, chunk);
+          return sendTeamsPaced(ref, notification, chunk, inFlight);
         },
       };
     },

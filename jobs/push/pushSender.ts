@@ -31,11 +31,13 @@ export function createPushSender({ notifications, devices, sendPush, clock }: Pu
     let notification: NotificationRecord | undefined;
     return {
       channel: 'push',
+      // FCM HTTP v1 has no idempotency key (a collapse key is not one), so a device in doubt is never sent again.
+      resendable: false,
       async stopReason() {
         notification ??= await notifications.getNotification(ref.tenantId, ref.messageId);
         return notification ? undefined : 'notification deleted before delivery';
       },
-      async send(chunk) {
+      async send(chunk, inFlight) {
         const n = notification!;
         // One send per content: the notification, and each app's update prompt, which goes under the id of the
         // notification it stands in for.
@@ -54,6 +56,7 @@ export function createPushSender({ notifications, devices, sendPush, clock }: Pu
           send.targets.push({ id: d.userId, platform: d.device.platform as PushPlatform, token: d.device.token });
           if (update) prompted.set(d.userId, update.reason);
         }
+        await inFlight(chunk);
         const results = await Promise.all([...sends.values()].map(({ content, targets }) => sendPush(content, targets)));
         const at = new Date(clock.now()).toISOString();
         const outcomes: Outcomes = new Map();

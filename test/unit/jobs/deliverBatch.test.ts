@@ -259,7 +259,8 @@ describe('the batch worker', () => {
     expect((await world.jobs.deliverBatch('teams', ref, log)).occurrenceDelivered).toBe(false);
 
     expect(teams.calls).toHaveLength(1);
-    expect(statuses(await world.deliveries.rows(ref))).toEqual({ pending: 150 });
+    // The chunk it sent stays in flight as recorded before the call: the worker that took over decides it.
+    expect(statuses(await world.deliveries.rows(ref))).toEqual({ sending: CHUNK_SIZE, pending: 150 - CHUNK_SIZE });
     expect(world.queue.on(DELIVER_TEAMS)).toHaveLength(1);
     expect(log.lines[0]).toMatch(/was taken by another worker; looking again at/);
   });
@@ -283,5 +284,87 @@ describe('the batch worker', () => {
 
     expect(await world.jobs.deliverBatch('teams', job(7), log)).toEqual({ occurrenceDelivered: false });
     expect(log.lines).toEqual([`message ${message.id} occurrence 0 batch 7: no such batch; nothing to deliver`]);
+  });
+
+  test('Teams: a worker that dies during a bulk request leaves its chunk in flight; the next one marks it unconfirmed and never sends it again', async () => {
+    const world = deliveryWorld({
+      // The first request never answers: its host was killed in the middle of it.
+      teams: new FakeTeams((call) => (call === 1 ? new Promise<SendOutcome>(() => undefined) : SENT)),
+    });
+    const teams = world.teams;
+    const { message, job } = await published(world, 'teams', [250]);
+    void world.jobs.deliverBatch('teams', job(0), logger());
+    await expect.poll(() => teams.calls.length).toBe(1);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sending: CHUNK_SIZE, pending: 250 - CHUNK_SIZE });
+    expect(world.held.batches.size).toBe(1);
+    world.clock.advance(LEASE_MS + 1);
+    const log = logger();
+
+    const result = await world.jobs.deliverBatch('teams', job(0), log);
+
+    const first = teams.calls[0]!.userIds;
+    expect(teams.calls.slice(1).flatMap((c) => c.userIds)).toEqual(
+      Array.from({ length: 250 - CHUNK_SIZE }, (_, i) => `u${i + CHUNK_SIZE}`),
+    );
+    const rows = await world.deliveries.rows(job(0));
+    expect(rows.filter((r) => r.status === 'unconfirmed').map((r) => r.userId)).toEqual(first);
+    expect(statuses(rows)).toEqual({ unconfirmed: CHUNK_SIZE, sent: 250 - CHUNK_SIZE });
+    expect(await world.deliveries.batchSummary(job(0))).toMatchObject({
+      sent: 250 - CHUNK_SIZE,
+      unconfirmed: CHUNK_SIZE,
+      sending: 0,
+      leaseUntil: 0,
+    });
+    expect(log.lines[0]).toBe(`message ${message.id} batch 0: ${CHUNK_SIZE} in flight when a worker stopped, unconfirmed`);
+    // Unconfirmed is an outcome: the occurrence is delivered, and only confirmed sends are counted delivered.
+    expect(result.occurrenceDelivered).toBe(true);
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 250 - CHUNK_SIZE, failed: 0 });
+    expect(world.held.batches.size).toBe(0);
+  });
+
+  test('email: a row in flight when its worker died is sent again under the same Operation-Id, which ACS answers once', async () => {
+    const world = deliveryWorld();
+    const { message, job } = await published(world, 'email', [3]);
+    const state = (await world.deliveries.readBatch(job(0)))!;
+    await world.deliveries.commitBatch(job(0), state, [{ ...state.rows.get('u1')!, status: 'sending' }], 0, world.clock.now());
+
+    await world.jobs.deliverBatch('email', job(0), logger());
+
+    expect(world.email.sent.map((e) => e.operationId).sort()).toEqual([0, 1, 2].map((i) => `${message.id}:0:u${i}`));
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 3 });
+  });
+
+  test('a cancel accepted while an email chunk is being sent stops it before the next email, before the lifecycle has applied it', async () => {
+    const email = new FakeEmail(() => {
+      if (email.sent.length === 20) {
+        world.stops.set(message.id, world.clock.real);
+        world.clock.advance(1500);
+      }
+      return SENT;
+    });
+    const world = deliveryWorld({ email });
+    const { message, job } = await published(world, 'email', [300]);
+
+    const result = await world.jobs.deliverBatch('email', job(0), logger());
+
+    // Those already on their way when the cancel came may finish (one per concurrent send); nobody after them.
+    expect(email.sent.length).toBeLessThanOrEqual(20 + 16);
+    const rows = await world.deliveries.rows(job(0));
+    expect(statuses(rows)).toEqual({ sent: email.sent.length, cancelled: 300 - email.sent.length });
+    expect(rows.filter((r) => r.status === 'cancelled').every((r) => r.reason === 'message cancelled before delivery')).toBe(true);
+    expect(result.occurrenceDelivered).toBe(true);
+  });
+
+  test('rows in flight when a stopped message is picked up again are unconfirmed, even on email', async () => {
+    const world = deliveryWorld();
+    const { message, job } = await published(world, 'email', [3]);
+    const state = (await world.deliveries.readBatch(job(0)))!;
+    await world.deliveries.commitBatch(job(0), state, [{ ...state.rows.get('u1')!, status: 'sending' }], 0, world.clock.now());
+    world.stops.set(message.id, world.clock.real);
+
+    await world.jobs.deliverBatch('email', job(0), logger());
+
+    expect(world.email.sent).toEqual([]);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ unconfirmed: 1, cancelled: 2 });
   });
 });

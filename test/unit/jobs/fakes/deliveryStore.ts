@@ -16,6 +16,7 @@ import {
   type Recipient,
 } from '../../../../core/delivery.js';
 import type { BatchRef } from '../../../../core/hops.js';
+import type { HeldBatch } from '../../../../adapters/stores/deliveryControlStore.js';
 import type { DeliveryRecords } from '../../../../jobs/delivery/deliveryPorts.js';
 
 interface OutcomeRow {
@@ -142,4 +143,11 @@ export class FakeDeliveryStore implements DeliveryRecords {
       .map((k) => Number(k.slice(prefix.length)))
       .sort((a, b) => a - b);
   }
+}
+
+/** The list of held batches (adapters/stores/deliveryControlStore): what a restarted host would resume. */
+export class FakeHeld {
+  readonly batches = new Map<string, HeldBatch>();
+  markHeld = async (ref: HeldBatch) => void this.batches.set(batchKey(ref), { ...ref });
+  clearHeld = async (ref: BatchRef) => void this.batches.delete(batchKey(ref));
 }

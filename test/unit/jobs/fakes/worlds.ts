@@ -5,7 +5,7 @@ import type { TenantSettings } from '../../../../adapters/stores/tenantSettingsS
 import { createDeliveryJobs } from '../../../../jobs/delivery/deliveryJobs.js';
 import { createPushJobs } from '../../../../jobs/push/pushJobs.js';
 import { FakeClock } from './clock.js';
-import { FakeDeliveryStore } from './deliveryStore.js';
+import { FakeDeliveryStore, FakeHeld } from './deliveryStore.js';
 import { FakeDirectory } from './directory.js';
 import { FakeDevices, FakeNotifications, FakeSendLimits } from './push.js';
 import { FakeQueue } from './queue.js';
@@ -42,6 +42,9 @@ export function deliveryWorld(options: DeliveryOptions = {}) {
     limiter: new FakeLimiter(clock),
     /** Who clicked the message, and when they last did (epoch ms, the app clock). */
     clicked: new Map<string, number>(),
+    /** Messages a cancel was accepted for (by id), and when. */
+    stops: new Map<string, number>(),
+    held: new FakeHeld(),
   };
   const jobs = createDeliveryJobs({
     deliveries: world.deliveries,
@@ -54,6 +57,8 @@ export function deliveryWorld(options: DeliveryOptions = {}) {
     counters: world.counters,
     clock,
     leaseMs: () => LEASE_MS,
+    held: world.held,
+    stops: { stopRequested: async (_tenantId, messageId) => world.stops.get(messageId) },
     limiter: world.limiter,
     clickUrl: async (link) => `https://herald.test/api/r/${link.channel}.${link.messageId}.${link.occurrence}.${link.userId}`,
     renderEmail: (input): RenderedEmail => ({
@@ -80,6 +85,7 @@ export function pushWorld(options: { directory?: FakeDirectory; push?: FakePush;
     directory: options.directory ?? new FakeDirectory([]),
     limits: new FakeSendLimits(),
     push: options.push ?? new FakePush(),
+    held: new FakeHeld(),
   };
   const jobs = createPushJobs({
     deliveries: world.deliveries,
@@ -88,6 +94,7 @@ export function pushWorld(options: { directory?: FakeDirectory; push?: FakePush;
     tenantSettings: settingsOf(),
     clock,
     leaseMs: () => LEASE_MS,
+    held: world.held,
     notifications: world.notifications,
     devices: world.devices,
     directory: world.directory,
