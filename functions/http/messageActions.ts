@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
+import { requestStop } from '../../adapters/stores/deliveryControlStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import type { MessageRecord } from '../../core/records.js';
 import { templateCatalog } from '../../adapters/rendering/templateCatalog.js';
@@ -143,7 +144,11 @@ async function decide(
 async function cancel(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
   const message = await existing(caller, id);
   requireTransition(message, 'cancel');
-  const raise = () => sendCancel(client, message, actor(caller));
+  // Recorded before the lifecycle hears of it: delivery stops on it even while the orchestration waits out a crash.
+  const raise = async () => {
+    await requestStop(caller.tenantId, message.id, now());
+    return sendCancel(client, message, actor(caller));
+  };
   return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
