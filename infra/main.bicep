@@ -33,6 +33,23 @@ param apiAudience string = 'api://${entraAppClientId}'
 param graphClientSecret string = ''
 
 @secure()
+@description('Optional Firebase service-account JSON for Android push, kept in Key Vault (FCM_SERVICE_ACCOUNT). Empty: no Android push.')
+param fcmServiceAccount string = ''
+
+@secure()
+@description('Optional APNs auth key (the .p8 file\'s text) for iOS push, kept in Key Vault (APNS_KEY). Empty: no iOS push.')
+param apnsKey string = ''
+
+@description('With apnsKey: the key\'s 10-character id.')
+param apnsKeyId string = ''
+
+@description('With apnsKey: the Apple developer team id.')
+param apnsTeamId string = ''
+
+@description('With apnsKey: the iOS app\'s bundle id, e.g. com.contoso.herald.')
+param apnsTopic string = ''
+
+@secure()
 @minLength(32)
 @description('Key that signs click-tracking links (CLICK_LINK_SECRET), kept in Key Vault. azd generates it once per environment and reuses it.')
 @metadata({
@@ -136,6 +153,8 @@ module keyVault 'modules/keyvault.bicep' = {
     principalId: identity.outputs.principalId
     clickLinkSecret: clickLinkSecret
     graphClientSecret: graphClientSecret
+    fcmServiceAccount: fcmServiceAccount
+    apnsKey: apnsKey
   }
 }
 
@@ -170,6 +189,19 @@ module functionApp 'modules/functionapp.bicep' = {
         ? {}
         : {
             GRAPH_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.graphClientKeyUri})'
+          },
+      empty(fcmServiceAccount)
+        ? {}
+        : {
+            FCM_SERVICE_ACCOUNT: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.fcmServiceAccountUri})'
+          },
+      empty(apnsKey)
+        ? {}
+        : {
+            APNS_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.apnsKeyUri})'
+            APNS_KEY_ID: apnsKeyId
+            APNS_TEAM_ID: apnsTeamId
+            APNS_TOPIC: apnsTopic
           }
     )
   }

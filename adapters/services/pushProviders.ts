@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
 import apn from '@parse/node-apn';
-import { cert, initializeApp, type App } from 'firebase-admin/app';
+import { cert, initializeApp, type App, type ServiceAccount } from 'firebase-admin/app';
 import { getMessaging, type Messaging } from 'firebase-admin/messaging';
 import type { SendOutcome } from '../../core/delivery.js';
 import type { PushPlatform } from '../../core/notification.js';
@@ -84,14 +84,22 @@ let fcm: Messaging | undefined;
 function messaging(): Messaging {
   if (fcm) return fcm;
   const settings = fcmSettings();
-  if (!settings) throw new Error('Android push is not configured: FCM_SERVICE_ACCOUNT_FILE is not set');
-  const file = settings.serviceAccountFile;
-  const { project_id: projectId } = JSON.parse(readFileSync(file, 'utf8')) as { project_id?: string };
+  if (!settings) throw new Error('Android push is not configured: neither FCM_SERVICE_ACCOUNT nor FCM_SERVICE_ACCOUNT_FILE is set');
+  const source = settings.serviceAccount;
+  const account = JSON.parse('file' in source ? readFileSync(source.file, 'utf8') : source.text) as ServiceAccount & {
+    project_id?: string;
+  };
+  const projectId = account.project_id;
   const to = redirect();
   const agent = to ? redirectingAgent(to) : undefined;
-  // The path, not the parsed JSON: given an object, firebase-admin 13 builds its token client without the agent.
+  // A file by its path: given an object, firebase-admin 13 builds its token client without the agent, which
+  // only the local redirect (devhost's stand-in, always a file) needs.
   const app: App = initializeApp(
-    { credential: cert(file, agent), ...(projectId ? { projectId } : {}), ...(agent ? { httpAgent: agent } : {}) },
+    {
+      credential: cert('file' in source ? source.file : account, agent),
+      ...(projectId ? { projectId } : {}),
+      ...(agent ? { httpAgent: agent } : {}),
+    },
     `herald-push-${Date.now()}`,
   );
   fcm = getMessaging(app);
@@ -102,7 +110,8 @@ function messaging(): Messaging {
 
 function apnsConfigured() {
   const settings = apnsSettings();
-  if (!settings) throw new Error('iOS push is not configured: APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC are not set');
+  if (!settings)
+    throw new Error('iOS push is not configured: APNS_KEY (or APNS_KEY_FILE), APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC are not set');
   return settings;
 }
 
@@ -112,7 +121,11 @@ function apnsProvider(): apn.Provider {
   const settings = apnsConfigured();
   const to = redirect();
   apns = new apn.Provider({
-    token: { key: readFileSync(settings.keyFile), keyId: settings.keyId, teamId: settings.teamId },
+    token: {
+      key: 'file' in settings.key ? readFileSync(settings.key.file) : settings.key.text,
+      keyId: settings.keyId,
+      teamId: settings.teamId,
+    },
     production: settings.production,
     ...(to ? { address: to.host, port: to.port, ...(to.ca ? { ca: [to.ca] } : {}) } : {}),
   });

@@ -1,5 +1,5 @@
 // Key Vault in RBAC mode with Herald's secrets; the app reads them through Key Vault references as its
-// managed identity (Key Vault Secrets User). The Graph client secret is stored only when one is given.
+// managed identity (Key Vault Secrets User). The Graph client secret and the push keys are stored only when given.
 param name string
 param location string
 param tags object
@@ -9,9 +9,15 @@ param principalId string
 param clickLinkSecret string
 @secure()
 param graphClientSecret string
+@secure()
+param fcmServiceAccount string
+@secure()
+param apnsKey string
 
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var graphClientKeyName = 'graph-client-secret'
+var fcmServiceAccountName = 'fcm-service-account'
+var apnsKeyName = 'apns-key'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -52,6 +58,24 @@ resource graphClient 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty
   }
 }
 
+resource fcm 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(fcmServiceAccount)) {
+  parent: vault
+  name: fcmServiceAccountName
+  properties: {
+    value: fcmServiceAccount
+    contentType: 'application/json'
+  }
+}
+
+resource apns 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(apnsKey)) {
+  parent: vault
+  name: apnsKeyName
+  properties: {
+    value: apnsKey
+    contentType: 'application/pkcs8'
+  }
+}
+
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, keyVaultSecretsUser)
   scope: vault
@@ -64,6 +88,8 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 output name string = vault.name
 // Versionless secret URIs (https://<vault>.vault.azure.net/secrets/<name>): a Key Vault reference to one
-// follows the secret's latest version. The Graph one names a secret that exists only when one was given.
+// follows the secret's latest version. The Graph and push ones name secrets that exist only when given.
 output clickLinkKeyUri string = clickLink.properties.secretUri
 output graphClientKeyUri string = '${vault.properties.vaultUri}secrets/${graphClientKeyName}'
+output fcmServiceAccountUri string = '${vault.properties.vaultUri}secrets/${fcmServiceAccountName}'
+output apnsKeyUri string = '${vault.properties.vaultUri}secrets/${apnsKeyName}'

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import {
+  apnsSettings,
   authSettings,
   checkSettingsAtStart,
   emailSettings,
+  fcmSettings,
   isLoopback,
   limits,
   settingsProblems,
@@ -138,9 +140,39 @@ describe('missing settings', () => {
   test('mobile push with none of its settings is not configured, which is no problem; half of APNs is', () => {
     expect(named({ ...DEPLOYED })).toEqual([]);
     expect(named({ ...DEPLOYED, APNS_KEY_ID: 'ABCDE12345' })).toEqual([
-      'APNS_KEY_FILE is not set [apns]',
+      'APNS_KEY_FILE is not set, nor is APNS_KEY [apns]',
       'APNS_TEAM_ID is not set [apns]',
       'APNS_TOPIC is not set [apns]',
+    ]);
+  });
+
+  test('push keys as the settings’ own text (Key Vault references on Azure), or as files, one of the two', () => {
+    const account = JSON.stringify({
+      project_id: 'contoso-herald',
+      client_email: 'push@contoso-herald.iam.gserviceaccount.com',
+      private_key: 'k',
+    });
+    const apns = { APNS_KEY_ID: 'ABCDE12345', APNS_TEAM_ID: 'FGHIJ67890', APNS_TOPIC: 'com.contoso.herald' };
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGT…\n-----END PRIVATE KEY-----';
+    expect(fcmSettings({ ...DEPLOYED, FCM_SERVICE_ACCOUNT: account })).toEqual({ serviceAccount: { text: account } });
+    expect(apnsSettings({ ...DEPLOYED, ...apns, APNS_KEY: key })).toMatchObject({ key: { text: key }, production: true });
+    expect(apnsSettings({ ...LOCAL })).toMatchObject({ key: { file: '.devhost/standins/push/AuthKey_DEVHOSTK01.p8' } });
+    expect(named({ ...DEPLOYED, ...apns, FCM_SERVICE_ACCOUNT: '{"project_id":"x"}', APNS_KEY: 'AuthKey.p8' })).toEqual([
+      'FCM_SERVICE_ACCOUNT must be a service-account JSON with client_email and private_key [fcm]',
+      'APNS_KEY must be the .p8 key’s text, -----BEGIN PRIVATE KEY-----… [apns]',
+    ]);
+    expect(
+      named({
+        ...DEPLOYED,
+        ...apns,
+        FCM_SERVICE_ACCOUNT: account,
+        FCM_SERVICE_ACCOUNT_FILE: 'sa.json',
+        APNS_KEY: key,
+        APNS_KEY_FILE: 'k.p8',
+      }),
+    ).toEqual([
+      'FCM_SERVICE_ACCOUNT is set beside FCM_SERVICE_ACCOUNT_FILE: set one of the two [fcm]',
+      'APNS_KEY is set beside APNS_KEY_FILE: set one of the two [apns]',
     ]);
   });
 });
