@@ -54,11 +54,25 @@ export interface MessageRef {
   messageId: string;
 }
 export type TransitionInput = MessageRef & TransitionRequest;
+/** An approver's decision as the API authorized and recorded it (adapters/stores/decisionStore.ts). */
 export interface Decision {
+  id: string;
   approve: boolean;
   by: Actor;
   comment?: string;
+  at: string;
 }
+/** The `decision` event names a recorded decision; nothing else in it is trusted. */
+export interface DecisionEvent {
+  decisionId: string;
+}
+export interface DecisionInput extends MessageRef {
+  lifecycle: string;
+  /** What the event named: anything, since anyone who reaches the Durable API can raise an event. */
+  decisionId: unknown;
+}
+/** The recorded decision, applied; or why the event changed nothing. */
+export type AppliedDecision = { applied: AppliedTransition } | { ignored: string };
 export interface CancelRequest {
   by: Actor;
 }
@@ -90,8 +104,10 @@ export const APPLY_TRANSITION = activity<TransitionInput, AppliedTransition>('ap
 export const DELIVER_MESSAGE = activity<MessageRef, { started: boolean }>('deliverMessage');
 /** Tells the tenant's approvers that the message waits for them (best effort: never fails the lifecycle). */
 export const NOTIFY_APPROVERS = activity<MessageRef, { notified: number; reason?: string }>('notifyApprovers');
-/** An approver's decision, raised by the approve and reject endpoints. */
-export const DECISION = event<Decision>('decision');
+/** Applies the decision a `decision` event names, only if the API recorded it for this submission. */
+export const APPLY_DECISION = activity<DecisionInput, AppliedDecision>('applyDecision');
+/** An approver's decision, raised by the approve and reject endpoints once it is recorded. */
+export const DECISION = event<DecisionEvent>('decision');
 export const CANCEL = event<CancelRequest>('cancel');
 /** Raised by delivery when every recipient of an occurrence has an outcome (push channels). */
 export const OCCURRENCE_DELIVERED = event<{ occurrence: number }>('occurrenceDelivered');

@@ -3,13 +3,15 @@
  * so a unit test can run them on fakes and the app runs them on the real stores. Registered beside the
  * orchestration in `messageLifecycle.ts`.
  */
-import type { InputOf, OutputOf, APPLY_TRANSITION, DELIVER_MESSAGE, NOTIFY_APPROVERS } from '../core/hops.js';
+import type { APPLY_DECISION, APPLY_TRANSITION, Decision, DELIVER_MESSAGE, InputOf, NOTIFY_APPROVERS, OutputOf } from '../core/hops.js';
 import type { AppliedTransition, MessageRecord, TransitionRequest } from '../core/records.js';
 
 export interface LifecyclePorts {
   /** The store's conditional status change (`MessageStore.transition`). */
   transition(tenantId: string, messageId: string, change: TransitionRequest): Promise<AppliedTransition>;
   getMessage(tenantId: string, messageId: string): Promise<MessageRecord | undefined>;
+  /** The decision the API recorded on this submission (`adapters/stores/decisionStore.ts`). */
+  getDecision(tenantId: string, messageId: string, lifecycle: string): Promise<Decision | undefined>;
   /** Tells waiting HTTP requests in this process that the message changed. */
   announce(tenantId: string, message: MessageRecord): void;
   /** Queues the occurrence's delivery (push channels); false when the message is pulled by devices. */
@@ -22,16 +24,35 @@ export interface LifecyclePorts {
 type Log = (line: string) => void;
 
 export function createLifecycleActivities(ports: LifecyclePorts) {
+  async function applyTransition(input: InputOf<typeof APPLY_TRANSITION>, log: Log): Promise<OutputOf<typeof APPLY_TRANSITION>> {
+    const { tenantId, messageId, ...change } = input;
+    const result = await ports.transition(tenantId, messageId, change);
+    if (result.ok) ports.announce(tenantId, result.message);
+    log(
+      `message ${messageId} (tenant ${tenantId}): ${change.transition} by ${change.by.upn}` +
+        (result.ok ? ` → ${result.message.status}` : `; not applied: ${result.reason}`),
+    );
+    return result;
+  }
+
   return {
-    async applyTransition(input: InputOf<typeof APPLY_TRANSITION>, log: Log): Promise<OutputOf<typeof APPLY_TRANSITION>> {
-      const { tenantId, messageId, ...change } = input;
-      const result = await ports.transition(tenantId, messageId, change);
-      if (result.ok) ports.announce(tenantId, result.message);
-      log(
-        `message ${messageId} (tenant ${tenantId}): ${change.transition} by ${change.by.upn}` +
-          (result.ok ? ` → ${result.message.status}` : `; not applied: ${result.reason}`),
-      );
-      return result;
+    applyTransition,
+
+    // The event is only a nudge: the decision applied is the one the API authorized and recorded, so an
+    // event raised straight through the Durable API, naming no recorded decision, changes nothing.
+    async applyDecision(input: InputOf<typeof APPLY_DECISION>, log: Log): Promise<OutputOf<typeof APPLY_DECISION>> {
+      const { tenantId, messageId, lifecycle, decisionId } = input;
+      const decision = await ports.getDecision(tenantId, messageId, lifecycle);
+      if (!decision || decision.id !== decisionId) {
+        const ignored = decision
+          ? `it names decision ${String(JSON.stringify(decisionId)).slice(0, 80)}, but the recorded one is ${decision.id}`
+          : `no decision was recorded for ${lifecycle}`;
+        log(`message ${messageId} (tenant ${tenantId}): a decision event was ignored: ${ignored}`);
+        return { ignored };
+      }
+      const transition = decision.approve ? 'approve' : 'reject';
+      const change = { transition, by: decision.by, ...(decision.comment ? { comment: decision.comment } : {}), lifecycle } as const;
+      return { applied: await applyTransition({ tenantId, messageId, ...change }, log) };
     },
 
     async notifyApprovers(input: InputOf<typeof NOTIFY_APPROVERS>, log: Log): Promise<OutputOf<typeof NOTIFY_APPROVERS>> {

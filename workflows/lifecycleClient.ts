@@ -10,7 +10,7 @@ import {
   DECISION,
   MESSAGE_LIFECYCLE,
   OCCURRENCE_DELIVERED,
-  type Decision,
+  type DecisionEvent,
   type LifecycleInput,
   type OccurrenceRef,
 } from '../core/hops.js';
@@ -44,7 +44,8 @@ export async function startLifecycle(client: DurableClient, tenantId: string, me
   }
 }
 
-export const sendDecision = (client: DurableClient, message: MessageRecord, decision: Decision) =>
+/** Nudges the lifecycle to apply the decision recorded on its submission (`adapters/stores/decisionStore.ts`). */
+export const sendDecision = (client: DurableClient, message: MessageRecord, decision: DecisionEvent) =>
   raiseEvent(client, message.lifecycle!, DECISION, decision);
 
 export const sendCancel = (client: DurableClient, message: MessageRecord, by: Actor) =>

@@ -9,6 +9,7 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { isPushChannel } from '../core/delivery.js';
 import {
+  APPLY_DECISION,
   APPLY_TRANSITION,
   CANCEL,
   DECISION,
@@ -16,14 +17,16 @@ import {
   MESSAGE_LIFECYCLE,
   NOTIFY_APPROVERS,
   OCCURRENCE_DELIVERED,
+  type AppliedDecision,
   type CancelRequest,
-  type Decision,
+  type DecisionEvent,
   type LifecycleInput,
 } from '../core/hops.js';
 import { URGENT_REVIEW_MS, type MessageStatus, type Transition } from '../core/lifecycle.js';
 import { HERALD, type Actor, type AppliedTransition } from '../core/records.js';
 import { now } from '../adapters/runtime/clock.js';
 import { announceChange } from '../adapters/runtime/messageChanges.js';
+import { getDecision } from '../adapters/stores/decisionStore.js';
 import { messageStore } from '../adapters/stores/messageStore.js';
 import { startPushOccurrence } from '../jobs/delivery/occurrences.js';
 import { notifyApprovers } from '../jobs/approverNoticeWiring.js';
@@ -60,24 +63,32 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
   const pushed = isPushChannel(input.channel ?? 'inbox');
   const notifyApprovers = () => callActivity(ctx, NOTIFY_APPROVERS, { tenantId: input.tenantId, messageId: input.messageId });
 
-  // Custom messages wait for an approver, raced against a cancel and the deadline; true when approved.
+  // Custom messages wait for an approver, raced against a cancel and the deadline; undefined when approved.
+  // A decision event that names no recorded decision is ignored, and the wait starts again with tasks of
+  // its own: the SDK would schedule a task again if it were yielded in a second Task.any, and it hands an
+  // event to the newest waiter for its name.
   function* approved(deadline: Date, why: string): Generator<df.Task, MessageStatus | undefined, unknown> {
-    const decision = waitForEvent(ctx, DECISION);
-    const cancel = waitForEvent(ctx, CANCEL);
-    const timer = ctx.df.createTimer(deadline);
-    const first = yield ctx.df.Task.any([decision, cancel, timer]);
-    if (first === timer) {
-      yield change('autoReject', HERALD, why);
-      return 'Rejected';
+    for (;;) {
+      const decision = waitForEvent(ctx, DECISION);
+      const cancel = waitForEvent(ctx, CANCEL);
+      const timer = ctx.df.createTimer(deadline);
+      const first = yield ctx.df.Task.any([decision, cancel, timer]);
+      if (first === timer) {
+        yield change('autoReject', HERALD, why);
+        return 'Rejected';
+      }
+      timer.cancel();
+      if (first === cancel) {
+        yield change('cancel', cancelledBy(cancel));
+        return 'Cancelled';
+      }
+      const decisionId = (decision.result as Partial<DecisionEvent> | null)?.decisionId;
+      const ref = { tenantId: input.tenantId, messageId: input.messageId, lifecycle: ctx.df.instanceId, decisionId };
+      const outcome = (yield callActivity(ctx, APPLY_DECISION, ref)) as AppliedDecision;
+      if ('ignored' in outcome) continue;
+      const decided = outcome.applied;
+      return decided.ok && decided.message.status !== 'Rejected' ? undefined : (decided.message?.status ?? 'Rejected');
     }
-    timer.cancel();
-    if (first === cancel) {
-      yield change('cancel', cancelledBy(cancel));
-      return 'Cancelled';
-    }
-    const d = decision.result as Decision;
-    const decided = (yield change(d.approve ? 'approve' : 'reject', d.by, d.comment)) as AppliedTransition;
-    return decided.ok && d.approve ? undefined : decided.message?.status;
   }
 
   if (input.urgent) {
@@ -139,11 +150,13 @@ registerOrchestration(MESSAGE_LIFECYCLE, messageLifecycle);
 const activities = createLifecycleActivities({
   transition: (tenantId, messageId, change) => messageStore().transition(tenantId, messageId, change),
   getMessage: (tenantId, messageId) => messageStore().get(tenantId, messageId),
+  getDecision,
   announce: announceChange,
   startOccurrence: startPushOccurrence,
   notifyApprovers,
   now,
 });
+registerActivity(APPLY_DECISION, (input, context) => activities.applyDecision(input, (line) => context.log(line)));
 registerActivity(APPLY_TRANSITION, (input, context) => activities.applyTransition(input, (line) => context.log(line)));
 registerActivity(DELIVER_MESSAGE, (input, context) => activities.deliverMessage(input, (line) => context.log(line)));
 registerActivity(NOTIFY_APPROVERS, (input, context) => activities.notifyApprovers(input, (line) => context.log(line)));

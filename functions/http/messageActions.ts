@@ -3,10 +3,12 @@
  * Each starts or signals the message's lifecycle orchestration, then waits briefly for it to apply the
  * change, so the answer carries the resulting status rather than a bare "accepted".
  */
+import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type * as df from 'durable-functions';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
+import { recordDecision } from '../../adapters/stores/decisionStore.js';
 import { requestStop } from '../../adapters/stores/deliveryControlStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import type { MessageRecord } from '../../core/records.js';
@@ -136,8 +138,26 @@ async function decide(
   const message = await existing(caller, id);
   if (!mayDecide(caller, message.author.id)) throw new Problem('forbidden', 'an approver cannot approve or reject their own message');
   requireTransition(message, approve ? 'approve' : 'reject');
-  const decision: Decision = { approve, by: actor(caller), ...(comment ? { comment } : {}) };
-  const raise = () => sendDecision(client, message, decision);
+  if (!message.lifecycle) throw new Problem('status-conflict', 'the message has no lifecycle to decide on; submit it again');
+  // Recorded first, inserted once per submission: of concurrent approvals exactly one is recorded, and the
+  // orchestration applies only the recorded decision, whatever a decision event says.
+  const proposed: Decision = {
+    id: randomUUID(),
+    approve,
+    by: actor(caller),
+    ...(comment ? { comment } : {}),
+    at: new Date(now()).toISOString(),
+  };
+  const { recorded, decision } = await recordDecision(caller.tenantId, message.id, message.lifecycle, proposed);
+  const raise = () => sendDecision(client, message, { decisionId: decision.id });
+  if (!recorded) {
+    // The first request may have stopped between recording and raising: applying it again is harmless.
+    await raise().catch(() => undefined);
+    throw new Problem(
+      'status-conflict',
+      `the message was already ${decision.approve ? 'approved' : 'rejected'} by ${decision.by.upn} at ${decision.at}`,
+    );
+  }
   return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
 }
 
@@ -177,7 +197,9 @@ route({
   durable: true,
   operationId: 'approveMessage',
   summary: 'Approve a message pending approval',
-  description: 'An approver cannot approve their own message (403). 409 when someone else decided first.',
+  description:
+    'An approver cannot approve their own message (403). One decision per submission: 409 when it is decided already, ' +
+    'by anyone (the same approver asking again included), naming who decided and when.',
   role: 'message.decide',
   body: Comment,
   response: messageResponse(200, 'The message in its new status.'),
@@ -192,7 +214,9 @@ route({
   durable: true,
   operationId: 'rejectMessage',
   summary: 'Reject a message pending approval',
-  description: 'An approver cannot reject their own message (403). 409 when someone else decided first.',
+  description:
+    'An approver cannot reject their own message (403). One decision per submission: 409 when it is decided already, ' +
+    'by anyone (the same approver asking again included), naming who decided and when.',
   role: 'message.decide',
   body: RequiredComment,
   response: messageResponse(200, 'The message in its new status.'),

@@ -96,6 +96,45 @@ test('two approvers at once: exactly one wins, the other gets 409', async () => 
   expect(['Scheduled', 'Rejected']).toContain(await status(id));
 });
 
+test('the same approver approving 20 times at once: one 200, nineteen 409s naming who decided; approved once', async () => {
+  const id = await draft();
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  const answers = await Promise.all(Array.from({ length: 20 }, () => abe(`/api/messages/${id}/approve`, { body: {} })));
+  expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array<number>(19).fill(409)]);
+  const refused = (await answers.find((a) => a.status === 409)!.json()) as { detail: string };
+  expect(refused.detail).toMatch(/already approved by abe@contoso\.test at /);
+  expect(await status(id)).toBe('Scheduled');
+  expect((await audit(id)).filter((a) => a.action === 'approved')).toHaveLength(1);
+  // Asked again later: the same answer.
+  expect((await abe(`/api/messages/${id}/approve`, { body: {} })).status).toBe(409);
+});
+
+test('a decision raised straight through the Durable API changes nothing: the message stays PendingApproval', async () => {
+  const id = await draft();
+  await ann(`/api/messages/${id}/submit`, { body: {} });
+  const { lifecycle } = (await (await ann(`/api/messages/${id}`)).json()) as { lifecycle: string };
+  const forged = [{ approve: true, by: { id: 'mallory', upn: 'mallory@contoso.test', name: 'Mallory' } }, { decisionId: 'guessed' }];
+  for (const body of forged) {
+    const raised = await host.fetch(`/runtime/webhooks/durabletask/instances/${lifecycle}/raiseEvent/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(raised.status).toBe(202);
+  }
+  await host.idle();
+  expect(await status(id)).toBe('PendingApproval');
+  expect((await audit(id)).map((a) => a.action)).toEqual(['submitted', 'created']);
+  const instance = (await (await host.fetch(`/runtime/webhooks/durabletask/instances/${lifecycle}`)).json()) as { runtimeStatus: string };
+  expect(instance.runtimeStatus).toBe('Running');
+
+  // The approve endpoint still works, and what it applies is the recorded decision.
+  const approved = await abe(`/api/messages/${id}/approve`, { body: { comment: 'fine' } });
+  expect(approved.status).toBe(200);
+  expect(((await approved.json()) as { status: string }).status).toBe('Scheduled');
+  expect((await audit(id))[0]).toMatchObject({ action: 'approved', by: { upn: 'abe@contoso.test' }, comment: 'fine' });
+});
+
 test('transitions that do not fit the status are refused with 409; cancel stops a scheduled message', async () => {
   const id = await draft();
   const early = await abe(`/api/messages/${id}/approve`, { body: {} });

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { startOrchestration, type OrchestrationRun } from '../../../devhost/src/testing/orchestrationDriver.js';
 import { PAST_TENSE, transition, transitionContext } from '../../../core/lifecycle.js';
-import type { LifecycleInput } from '../../../core/hops.js';
+import type { Decision, LifecycleInput } from '../../../core/hops.js';
 import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../../core/records.js';
 import type { DraftInput } from '../../../core/message.js';
 import { createLifecycleActivities } from '../../../workflows/lifecycleActivities.js';
@@ -37,6 +37,9 @@ function memoryStore(draft: DraftInput) {
   const audit: AuditEntry[] = [{ at: at(0), action: 'created', by: ann, status: 'Draft' }];
   const deliveries: number[] = [];
   const notices: string[] = [];
+  /** The decisions the API recorded, by lifecycle instance (the decision store's rows). */
+  const decisions = new Map<string, Decision>();
+  const logs: string[] = [];
   let clock = T0;
   const transitionTo = async (_tenant: string, _id: string, change: TransitionRequest): Promise<AppliedTransition> => {
     const action = PAST_TENSE[change.transition];
@@ -56,6 +59,7 @@ function memoryStore(draft: DraftInput) {
   const activities = createLifecycleActivities({
     transition: transitionTo,
     getMessage: async () => record,
+    getDecision: async (_tenant, _id, lifecycle) => decisions.get(lifecycle),
     announce: () => undefined,
     startOccurrence: async (message, _tenant, occurrence) => {
       const pushed = message.draft.location === 'teams' || message.draft.location === 'email';
@@ -78,11 +82,15 @@ function memoryStore(draft: DraftInput) {
     /** The message's status each time the approvers were told of it. */
     notices,
     transitionTo,
+    decisions,
+    /** What the activities logged. */
+    logs,
     /** Answers the orchestration's activities with the real ones, at the orchestration's own time. */
     answer: (run: () => OrchestrationRun) => async (name: string, input: unknown) => {
       clock = run().now.getTime();
-      const log = () => undefined;
+      const log = (line: string) => void logs.push(line);
       if (name === 'applyTransition') return activities.applyTransition(input as never, log);
+      if (name === 'applyDecision') return activities.applyDecision(input as never, log);
       if (name === 'deliverMessage') return activities.deliverMessage(input as never, log);
       if (name === 'notifyApprovers') return activities.notifyApprovers(input as never, log);
       throw new Error(`unexpected activity ${name}`);
@@ -123,16 +131,23 @@ async function lifecycle(draft: DraftInput, version = 1) {
   // time through every timer to the end.
   const drive = (until?: number) => run.drive(answer, { until: until === undefined ? run.now : at(until) });
   const finish = () => run.drive(answer);
-  return { run, store, drive, finish };
+  let decided = 0;
+  /** What the approve and reject endpoints do: record the decision, then raise the event naming it. */
+  const decide = async (d: Omit<Decision, 'id' | 'at'>) => {
+    const id = `d${++decided}`;
+    store.decisions.set(run.instanceId, { ...d, id, at: run.now.toISOString() });
+    await run.raiseEvent('decision', { decisionId: id });
+  };
+  return { run, store, drive, finish, decide };
 }
 
 describe('custom messages wait for an approver', () => {
   test('approve → Scheduled; Active at the start; a pulled once-only message is Delivered at its end', async () => {
-    const { run, store, drive, finish } = await lifecycle(custom);
+    const { run, store, drive, finish, decide } = await lifecycle(custom);
     await drive();
     expect(store.status).toBe('PendingApproval');
     expect(run.pending().events.sort()).toEqual(['cancel', 'decision']);
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await drive(DAY - 1);
     expect(store.status).toBe('Scheduled');
     await drive(DAY);
@@ -148,9 +163,9 @@ describe('custom messages wait for an approver', () => {
   });
 
   test('reject, with the comment recorded; nothing else happens', async () => {
-    const { run, store, drive } = await lifecycle(custom);
+    const { run, store, drive, decide } = await lifecycle(custom);
     await drive();
-    await run.raiseEvent('decision', { approve: false, by: abe, comment: 'wrong date' });
+    await decide({ approve: false, by: abe, comment: 'wrong date' });
     await drive();
     expect(run.output).toBe('Rejected');
     expect(store.audit[0]).toMatchObject({ action: 'rejected', by: abe, comment: 'wrong date' });
@@ -169,7 +184,7 @@ describe('custom messages wait for an approver', () => {
   test('a rejected message is withdrawn to Draft (an HTTP-side transition) and a new submission starts over', async () => {
     const first = await lifecycle(custom);
     await first.drive();
-    await first.run.raiseEvent('decision', { approve: false, by: abe, comment: 'no' });
+    await first.decide({ approve: false, by: abe, comment: 'no' });
     await first.drive();
     expect(await first.store.transitionTo(TENANT, 'm1', { transition: 'withdraw', by: ann })).toMatchObject({
       ok: true,
@@ -179,13 +194,58 @@ describe('custom messages wait for an approver', () => {
   });
 
   test('a decision after someone else decided changes nothing: the transition is refused with its reason', async () => {
-    const { store, run, drive } = await lifecycle(custom);
+    const { store, run, drive, decide } = await lifecycle(custom);
     await drive();
     await store.transitionTo(TENANT, 'm1', { transition: 'cancel', by: ann });
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await drive();
     expect(run.output).toBe('Cancelled');
     expect(store.actions()).toEqual(['created', 'submitted', 'cancelled']);
+  });
+});
+
+describe('only a decision the API recorded takes effect', () => {
+  test('an event naming no recorded decision changes nothing and is logged; the recorded one then applies', async () => {
+    const { run, store, drive, decide } = await lifecycle(custom);
+    await drive();
+    // What anyone reaching the Durable API can raise: an approver named in the event, no recorded decision.
+    await run.raiseEvent('decision', { approve: true, by: abe });
+    await drive();
+    expect(store.status).toBe('PendingApproval');
+    expect(run.status).toBe('Running');
+    expect(run.pending().events.sort()).toEqual(['cancel', 'decision']);
+    expect(store.logs.at(-1)).toMatch(/a decision event was ignored: no decision was recorded for msg-t1-m1-v1/);
+
+    await decide({ approve: true, by: abe });
+    await drive(DAY);
+    expect(store.status).toBe('Active');
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started']);
+    expect(store.audit[1]).toMatchObject({ action: 'approved', by: abe });
+  });
+
+  test('an event naming another decision id is ignored; the recorded decision is the one applied, as recorded', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    store.decisions.set(run.instanceId, { id: 'real', approve: false, by: abe, comment: 'not yet', at: at(0) });
+    await run.raiseEvent('decision', { decisionId: 'forged' });
+    await drive();
+    expect(store.status).toBe('PendingApproval');
+    expect(store.logs.at(-1)).toMatch(/names decision "forged", but the recorded one is real/);
+    await run.raiseEvent('decision', { decisionId: 'real' });
+    await drive();
+    expect(run.output).toBe('Rejected');
+    expect(store.audit[0]).toMatchObject({ action: 'rejected', by: abe, comment: 'not yet' });
+  });
+
+  test('after an ignored event the end date still rejects the message automatically', async () => {
+    const { run, store, drive } = await lifecycle(custom);
+    await drive();
+    await run.raiseEvent('decision', { decisionId: 'forged' });
+    await drive(8 * DAY - 1);
+    expect(store.status).toBe('PendingApproval');
+    await drive(8 * DAY);
+    expect(run.output).toBe('Rejected');
+    expect(store.audit[0]).toMatchObject({ action: 'autoRejected', by: { id: 'herald' } });
   });
 });
 
@@ -200,9 +260,9 @@ describe('cancel at each stage', () => {
   });
 
   test('scheduled: the start timer is cancelled and the message never starts', async () => {
-    const { run, store, drive } = await lifecycle(custom);
+    const { run, store, drive, decide } = await lifecycle(custom);
     await drive();
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await drive(HOUR);
     await run.raiseEvent('cancel', { by: ann });
     await drive();
@@ -212,9 +272,9 @@ describe('cancel at each stage', () => {
   });
 
   test('active (pulled): ends Cancelled before its end date', async () => {
-    const { run, store, drive } = await lifecycle(custom);
+    const { run, store, drive, decide } = await lifecycle(custom);
     await drive();
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await drive(2 * DAY);
     await run.raiseEvent('cancel', { by: ann });
     await drive();
@@ -223,9 +283,9 @@ describe('cancel at each stage', () => {
   });
 
   test('active (pushed, waiting for every recipient): ends Cancelled', async () => {
-    const { run, store, drive } = await lifecycle({ ...custom, location: 'teams' });
+    const { run, store, drive, decide } = await lifecycle({ ...custom, location: 'teams' });
     await drive();
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await drive(2 * DAY);
     expect(run.pending().events.sort()).toEqual(['cancel', 'occurrenceDelivered']);
     await run.raiseEvent('cancel', { by: ann });
@@ -249,9 +309,9 @@ describe('pushed vs pulled, once vs recurring', () => {
   });
 
   test('pushed once, not every recipient reached by the end date: Expired', async () => {
-    const { run, store, drive, finish } = await lifecycle({ ...custom, location: 'teams' });
+    const { run, store, drive, finish, decide } = await lifecycle({ ...custom, location: 'teams' });
     await drive();
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await finish();
     expect(run.output).toBe('Expired');
     expect(store.actions().at(-1)).toBe('expired');
@@ -259,9 +319,13 @@ describe('pushed vs pulled, once vs recurring', () => {
 
   test('recurring (pulled or pushed): shown or resent until the end, then Expired', async () => {
     for (const location of ['spotlight', 'teams'] as const) {
-      const { run, store, drive, finish } = await lifecycle({ ...custom, location, schedule: { ...custom.schedule, frequency: 'weekly' } });
+      const { run, store, drive, finish, decide } = await lifecycle({
+        ...custom,
+        location,
+        schedule: { ...custom.schedule, frequency: 'weekly' },
+      });
       await drive();
-      await run.raiseEvent('decision', { approve: true, by: abe });
+      await decide({ approve: true, by: abe });
       await finish();
       expect(run.output).toBe('Expired');
       expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'expired']);
@@ -289,13 +353,13 @@ describe('urgent', () => {
   });
 
   test('custom urgent content waits for an approver, then goes at once', async () => {
-    const { run, store, drive } = await lifecycle(urgent);
+    const { run, store, drive, decide } = await lifecycle(urgent);
     await drive();
     expect(store.status).toBe('PendingApproval');
     // "fast": the approvers are told at once, before anyone decides.
     expect(store.notices).toEqual(['PendingApproval']);
     await run.advanceTo(at(HOUR));
-    await run.raiseEvent('decision', { approve: true, by: abe });
+    await decide({ approve: true, by: abe });
     await drive();
     expect(run.output).toBe('Delivered');
     expect(store.actions()).toEqual(['created', 'sent', 'approved', 'delivered']);
