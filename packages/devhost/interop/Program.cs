@@ -200,6 +200,50 @@ await Check("b3 a start whose input is over the queue limit (sent as a compresse
     Expect((string?)JToken.Parse(done.Input ?? "null")?["text"] == text, "input is not the text");
 });
 
+await Check("b4 an instance started by its ExecutionStarted message alone, as a DTFx worker starts a sub-orchestration", async () =>
+{
+    // No Instances row is written first: the provider's worker writes it at the instance's first checkpoint.
+    var instance = new OrchestrationInstance { InstanceId = "dotnet-message", ExecutionId = Guid.NewGuid().ToString("N") };
+    var start = new ExecutionStartedEvent(-1, """{"text":"abc"}""") { Name = "large", Version = "", OrchestrationInstance = instance };
+    await service.SendTaskOrchestrationMessageAsync(new TaskMessage { OrchestrationInstance = instance, Event = start });
+    var done = await UntilDone(instance);
+    Expect(done.OrchestrationStatus == OrchestrationStatus.Completed, $"status {done.OrchestrationStatus}");
+    ExpectJson(done.Output, """{"length":3,"mirrored":"cba"}""", "output");
+    ExpectJson(done.Input, """{"text":"abc"}""", "input");
+    Expect(done.Name == "large" && done.OrchestrationInstance.ExecutionId == instance.ExecutionId, $"name {done.Name}, execution {done.OrchestrationInstance.ExecutionId}");
+});
+
+await Check("b5 suspend, resume and terminate through TaskHubClient", async () =>
+{
+    var started = await client.CreateOrchestrationInstanceAsync("approval", "", "dotnet-terminated", JObject.Parse("""{"name":"Kay","amount":5}"""));
+    await UntilWaiting(started.InstanceId);
+    async Task<OrchestrationState> UntilStatus(OrchestrationStatus wanted)
+    {
+        var deadline = DateTime.UtcNow + waitLimit;
+        while (true)
+        {
+            var state = await State(started.InstanceId);
+            if (state.OrchestrationStatus == wanted) return state;
+            Expect(DateTime.UtcNow < deadline, $"status stayed {state.OrchestrationStatus}, expected {wanted}");
+            await Task.Delay(200);
+        }
+    }
+    await client.SuspendInstanceAsync(started, "paused by dotnet");
+    await UntilStatus(OrchestrationStatus.Suspended);
+    await client.ResumeInstanceAsync(started, "resumed by dotnet");
+    await UntilStatus(OrchestrationStatus.Running);
+    await client.TerminateInstanceAsync(started, "stopped by dotnet");
+    var done = await UntilDone(started);
+    Expect(done.OrchestrationStatus == OrchestrationStatus.Terminated, $"status {done.OrchestrationStatus}");
+    Expect(done.Output == "stopped by dotnet", $"output {done.Output}");
+    var history = await History(done);
+    var types = history.Select(e => ((EventType)(int)e["EventType"]!).ToString()).ToArray();
+    foreach (var type in new[] { "ExecutionSuspended", "ExecutionResumed", "ExecutionTerminated" })
+        Expect(types.Contains(type), $"no {type} in {string.Join(",", types)}");
+    var end = OfType(history, EventType.ExecutionCompleted).SingleOrDefault();
+    Expect(end != null && (int?)end["OrchestrationStatus"] == (int)OrchestrationStatus.Terminated, $"events {string.Join(",", types)}");
+});
+
 // ---- (c) listing and purging ----------------------------------------------------------------------------
 
 var queryClient = (IOrchestrationServiceQueryClient)service;
@@ -217,7 +261,7 @@ async Task<List<OrchestrationState>> List(OrchestrationQuery query)
     return all;
 }
 
-string[] everyId = ["dotnet-approved", "dotnet-large", "interop-approved", "interop-large", "interop-purge", "interop-running", "interop-waiting"];
+string[] everyId = ["dotnet-approved", "dotnet-large", "dotnet-message", "dotnet-terminated", "interop-approved", "interop-large", "interop-purge", "interop-running", "interop-waiting"];
 
 await Check("c1 listing by prefix, status and creation time, two at a time", async () =>
 {
@@ -228,7 +272,8 @@ await Check("c1 listing by prefix, status and creation time, two at a time", asy
     Expect(running.Select(s => s.OrchestrationInstance.InstanceId).SequenceEqual(["interop-running"]), $"running: {string.Join(",", running.Select(s => s.OrchestrationInstance.InstanceId))}");
     ExpectJson(running[0].Status, """{"stage":"waiting","greeting":"Hello Alan"}""", "listed custom status");
     var prefixed = await List(new OrchestrationQuery { InstanceIdPrefix = "dotnet-", TaskHubNames = [hub] });
-    Expect(prefixed.Count == 2 && prefixed.All(s => s.OrchestrationStatus == OrchestrationStatus.Completed), $"dotnet-: {string.Join(",", prefixed.Select(s => $"{s.OrchestrationInstance.InstanceId}={s.OrchestrationStatus}"))}");
+    var statuses = string.Join(",", prefixed.OrderBy(s => s.OrchestrationInstance.InstanceId).Select(s => $"{s.OrchestrationInstance.InstanceId}={s.OrchestrationStatus}"));
+    Expect(statuses == "dotnet-approved=Completed,dotnet-large=Completed,dotnet-message=Completed,dotnet-terminated=Terminated", $"dotnet-: {statuses}");
 });
 
 await Check("c2 purging one instance", async () =>
@@ -244,9 +289,9 @@ await Check("c2 purging one instance", async () =>
 await Check("c3 purging by creation time and status, large-message blobs included", async () =>
 {
     var result = await purgeClient.PurgeInstanceStateAsync(new PurgeInstanceFilter(runStarted, null, [OrchestrationStatus.Completed]));
-    Expect(result.DeletedInstanceCount == 5, $"{result.DeletedInstanceCount} instances purged, expected 5");
-    var left = await List(new OrchestrationQuery { CreatedTimeFrom = runStarted });
-    Expect(left.Select(s => s.OrchestrationInstance.InstanceId).SequenceEqual(["interop-running"]), $"left: {string.Join(",", left.Select(s => s.OrchestrationInstance.InstanceId))}");
+    Expect(result.DeletedInstanceCount == 6, $"{result.DeletedInstanceCount} instances purged, expected 6");
+    var left = (await List(new OrchestrationQuery { CreatedTimeFrom = runStarted })).Select(s => s.OrchestrationInstance.InstanceId).Order();
+    Expect(left.SequenceEqual(["dotnet-terminated", "interop-running"]), $"left: {string.Join(",", left)}");
     var container = new BlobContainerClient(storage, $"{hub.ToLowerInvariant()}-largemessages");
     var blobs = new List<string>();
     await foreach (var blob in container.GetBlobsAsync()) blobs.Add(blob.Name);
