@@ -21,6 +21,7 @@ export const SCOPES = {
   fcm: 'Android push (FCM)',
   apns: 'iOS push (APNs)',
   push: 'mobile push (FCM and APNs)',
+  actionable: 'actionable email (sending cards, relaying their actions)',
 } as const;
 export type Scope = keyof typeof SCOPES;
 
@@ -71,6 +72,13 @@ const FIX: Record<string, string> = {
   APNS_PRODUCTION: 'true for api.push.apple.com (the default), false for the sandbox',
   PUSH_CONNECT_TO: 'host:port, only for local development: devhost’s push stand-in',
   PUSH_CA_FILE: 'the path of the certificate authority PUSH_CONNECT_TO presents, only for local development',
+  ACTIONABLE_TOKEN_ISSUERS:
+    'the issuers of Outlook’s action tokens, comma-separated, {tenantid} where the tenant goes; leave it unset on Azure for Entra’s v1 and v2 issuers',
+  ACTIONABLE_TOKEN_JWKS_URI:
+    'the signing keys of those tokens, {tenantid} where the tenant goes; leave it unset on Azure for https://login.microsoftonline.com/{tenantid}/discovery/v2.0/keys',
+  ACTIONABLE_TOKEN_SCOPES: 'the scopes providers expose to the Actions app, comma-separated (e.g. Global.Test), or unset to accept any',
+  ACTIONABLE_SIGNING_KEY:
+    'Herald’s RSA private key for signing relayed actions, as PKCS#8 PEM or a private JWK (on Azure a Key Vault reference); locally it may be unset for a key made at start',
   CONSOLE_CLIENT_ID:
     'the client id of the app registration the console signs people in with (a single-page app platform), or leave it unset to use AUTH_AUDIENCE',
   CONSOLE_TENANT: 'the tenant people sign in to the console from: a tenant id, or organizations (the default) for any work account',
@@ -676,6 +684,78 @@ const limitsGroup: Group<Limits> = {
 };
 export const limits = accessor(limitsGroup);
 
+// Actionable email (functions/http/actionable*.ts): how Outlook's action tokens are checked
+// (adapters/runtime/actionTokenValidator.ts) and the key Herald signs relayed actions with.
+
+export const ENTRA_ACTION_ISSUERS = ['https://sts.windows.net/{tenantid}/', 'https://login.microsoftonline.com/{tenantid}/v2.0'];
+export const ENTRA_ACTION_JWKS_URI = 'https://login.microsoftonline.com/{tenantid}/discovery/v2.0/keys';
+
+export interface ActionableSettings {
+  tokenIssuers: string[];
+  tokenJwksUri: string;
+  tokenScopes: string[];
+  /** PKCS#8 PEM or a private JWK as JSON. Unset: a key made at start in Development, else actionable email is off. */
+  signingKey?: string;
+}
+
+const ACTIONABLE_KEYS = [
+  'ACTIONABLE_TOKEN_ISSUERS',
+  'ACTIONABLE_TOKEN_JWKS_URI',
+  'ACTIONABLE_TOKEN_SCOPES',
+  'ACTIONABLE_SIGNING_KEY',
+] as const;
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const looksLikePrivateKey = (v: string) => {
+  if (/^-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----\s*$/.test(v.trim())) return true;
+  try {
+    const jwk = JSON.parse(v) as { kty?: unknown; d?: unknown };
+    return jwk.kty === 'RSA' && typeof jwk.d === 'string';
+  } catch {
+    return false;
+  }
+};
+const actionableGroup: Group<ActionableSettings> = {
+  keys: ACTIONABLE_KEYS,
+  scope: 'actionable',
+  what: 'actionable email cannot be sent or its actions relayed',
+  parse: (env) => {
+    const parsed = parse(
+      env,
+      ACTIONABLE_KEYS,
+      z.object({
+        ACTIONABLE_TOKEN_ISSUERS: text()
+          .refine(
+            (v) => list(v).length > 0 && list(v).every((i) => i.includes('{tenantid}') && isHttpUrl(i.replace('{tenantid}', 'tenant'))),
+            'must be http(s) URLs, each with {tenantid}',
+          )
+          .optional(),
+        ACTIONABLE_TOKEN_JWKS_URI: text()
+          .refine((v) => isHttpUrl(v.replace('{tenantid}', 'tenant')), 'must be an http(s) URL')
+          .optional(),
+        ACTIONABLE_TOKEN_SCOPES: text().optional(),
+        ACTIONABLE_SIGNING_KEY: text().refine(looksLikePrivateKey, 'must be an RSA private key: PKCS#8 PEM or a private JWK').optional(),
+      }),
+      'actionable',
+    );
+    if (!parsed.ok) return parsed;
+    const s = parsed.value;
+    return {
+      ok: true,
+      value: {
+        tokenIssuers: s.ACTIONABLE_TOKEN_ISSUERS ? list(s.ACTIONABLE_TOKEN_ISSUERS) : ENTRA_ACTION_ISSUERS,
+        tokenJwksUri: s.ACTIONABLE_TOKEN_JWKS_URI ?? ENTRA_ACTION_JWKS_URI,
+        tokenScopes: list(s.ACTIONABLE_TOKEN_SCOPES),
+        ...(s.ACTIONABLE_SIGNING_KEY ? { signingKey: s.ACTIONABLE_SIGNING_KEY } : {}),
+      },
+    };
+  },
+};
+export const actionableSettings = accessor(actionableGroup);
+
 const GROUPS: readonly Group<unknown>[] = [
   storageGroup,
   identityGroup,
@@ -689,6 +769,7 @@ const GROUPS: readonly Group<unknown>[] = [
   fcmGroup,
   apnsGroup,
   redirectGroup,
+  actionableGroup,
 ];
 
 // Outside Development: the values local.settings.sample.json ships, and endpoints on this machine, are
@@ -708,6 +789,7 @@ const ENDPOINT_HOSTS: Record<string, (value: string) => string | undefined> = {
   ACS_EMAIL_ENDPOINT: (v) => hostOf(v),
   ACS_EMAIL_CONNECTION_STRING: (v) => hostOf(connectionStringPairs(v)?.get('endpoint') ?? ''),
   PUSH_CONNECT_TO: (v) => v.slice(0, v.lastIndexOf(':')).replace(/^\[|\]$/g, ''),
+  ACTIONABLE_TOKEN_JWKS_URI: (v) => hostOf(v.replace('{tenantid}', 'tenant')),
 };
 
 function hostOf(url: string): string | undefined {
