@@ -1,0 +1,136 @@
+import {
+  Button,
+  FluentProvider,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Spinner,
+  Tab,
+  TabList,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createApi } from './api/client';
+import { createSession, type Account, type ConsoleConfig, type Session } from './auth/session';
+import { hasRole, SignedIn, type Signed } from './context';
+import { match, navigate, usePath } from './router';
+import { MessageList } from './screens/MessageList';
+import { SignIn } from './screens/SignIn';
+import { useTheme } from './theme';
+
+const Wizard = lazy(() => import('./screens/Wizard'));
+const MessageDetail = lazy(() => import('./screens/MessageDetail'));
+const Approvals = lazy(() => import('./screens/Approvals'));
+
+const useStyles = makeStyles({
+  page: { minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalL,
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalXL}`,
+    backgroundColor: tokens.colorNeutralBackground1,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+  },
+  brand: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase500 },
+  nav: { flexGrow: 1 },
+  main: { padding: tokens.spacingHorizontalXL, maxWidth: '1280px', margin: '0 auto' },
+});
+
+interface Screen {
+  path: string;
+  label: string;
+  roles: string[];
+}
+
+/** The navigation, by role: a person sees the screens their roles can use. */
+const SCREENS: Screen[] = [
+  { path: '/', label: 'Messages', roles: ['Messages.Write', 'Messages.Approve'] },
+  { path: '/approvals', label: 'Approvals', roles: ['Messages.Approve'] },
+];
+
+function Routes({ path, account }: { path: string; account: Account }): ReactNode {
+  let params: Record<string, string> | undefined;
+  if (path.split('?')[0] === '/approvals') return <Approvals />;
+  if (match('/messages/new', path)) return <Wizard />;
+  if ((params = match('/messages/:id/edit', path))) return <Wizard id={params.id} />;
+  if ((params = match('/messages/:id', path))) return <MessageDetail id={params.id!} />;
+  if (hasRole(account, 'Messages.Write', 'Messages.Approve')) return <MessageList />;
+  return <Text>Your roles ({account.roles.join(', ') || 'none'}) give you nothing to do in this console yet.</Text>;
+}
+
+function Shell({ signed }: { signed: Signed }) {
+  const styles = useStyles();
+  const path = usePath();
+  const screens = SCREENS.filter((s) => hasRole(signed.account, ...s.roles));
+  const current = screens.find((s) => s.path !== '/' && path.startsWith(s.path))?.path ?? '/';
+  return (
+    <SignedIn.Provider value={signed}>
+      <header className={styles.header}>
+        <Text className={styles.brand}>Herald</Text>
+        <nav className={styles.nav} aria-label="Screens">
+          <TabList selectedValue={current} onTabSelect={(_, d) => navigate(String(d.value))}>
+            {screens.map((s) => (
+              <Tab key={s.path} value={s.path}>
+                {s.label}
+              </Tab>
+            ))}
+          </TabList>
+        </nav>
+        <Text aria-label="Signed in as">{signed.account.name}</Text>
+        <Button appearance="subtle" onClick={() => void signed.session.signOut()}>
+          Sign out
+        </Button>
+      </header>
+      <main className={styles.main}>
+        <Suspense fallback={<Spinner label="Loading…" />}>
+          <Routes path={path} account={signed.account} />
+        </Suspense>
+      </main>
+    </SignedIn.Provider>
+  );
+}
+
+type State =
+  { kind: 'loading' } | { kind: 'failed'; error: string } | { kind: 'signedOut'; session: Session } | { kind: 'signedIn'; signed: Signed };
+
+export function App() {
+  const styles = useStyles();
+  const theme = useTheme();
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  useEffect(() => {
+    (async () => {
+      const response = await fetch('/api/console/config');
+      if (!response.ok) throw new Error(`the console’s configuration did not load (${response.status})`);
+      const session = await createSession((await response.json()) as ConsoleConfig);
+      const account = await session.start();
+      setState(
+        account
+          ? { kind: 'signedIn', signed: { account, session, api: createApi(() => session.accessToken()) } }
+          : { kind: 'signedOut', session },
+      );
+    })().catch((error: Error) => setState({ kind: 'failed', error: error.message }));
+  }, []);
+  const body = useMemo(() => {
+    switch (state.kind) {
+      case 'loading':
+        return <Spinner label="Signing in…" />;
+      case 'failed':
+        return (
+          <MessageBar intent="error">
+            <MessageBarBody>Sign-in failed: {state.error}</MessageBarBody>
+          </MessageBar>
+        );
+      case 'signedOut':
+        return <SignIn session={state.session} />;
+      case 'signedIn':
+        return <Shell signed={state.signed} />;
+    }
+  }, [state]);
+  return (
+    <FluentProvider theme={theme} className={styles.page}>
+      {body}
+    </FluentProvider>
+  );
+}

@@ -1,0 +1,312 @@
+import {
+  Badge,
+  Button,
+  Dropdown,
+  Field,
+  makeStyles,
+  Option,
+  ProgressBar,
+  Spinner,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
+import { ok, type Message, type Schemas } from '../api/client';
+import { ActivityCharts } from '../components/ActivityCharts';
+import { DecisionDialog, type Decision } from '../components/DecisionDialog';
+import { Problem } from '../components/Problem';
+import { hasRole, useSigned } from '../context';
+import { dateTime, LOCATION, OBJECTIVE, STATUS } from '../labels';
+import { rowActions } from '../rowActions';
+
+const useStyles = makeStyles({
+  title: { margin: 0, fontSize: tokens.fontSizeBase600 },
+  head: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap', marginBottom: tokens.spacingVerticalL },
+  section: { marginTop: tokens.spacingVerticalXXL },
+  timeline: { listStyle: 'none', padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  counts: { display: 'flex', gap: tokens.spacingHorizontalXL, flexWrap: 'wrap' },
+  pager: { display: 'flex', gap: tokens.spacingHorizontalM, marginTop: tokens.spacingVerticalS },
+});
+
+type Delivery = Schemas['DeliveryReport'];
+type Recipient = Schemas['RecipientPage']['items'][number];
+type RecipientStatus = Recipient['status'];
+const RECIPIENT_STATUSES: RecipientStatus[] = ['pending', 'sending', 'sent', 'failed', 'throttled', 'cancelled', 'unconfirmed'];
+
+const AUDIT_WORDS: Record<string, string> = {
+  created: 'Created',
+  modified: 'Modified',
+  deleted: 'Deleted',
+};
+
+/** While a send runs, its progress is asked for again this often. */
+const POLL_MS = 2000;
+
+const running = (d: Delivery | undefined) => !!d?.occurrences.some((o) => o.state === 'resolving' || o.state === 'sending');
+
+function DeliveryProgress({ id }: { id: string }) {
+  const styles = useStyles();
+  const { api } = useSigned();
+  const [delivery, setDelivery] = useState<Delivery>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let live = true;
+    const poll = async () => {
+      try {
+        const d = await ok(api.GET('/api/messages/{id}/delivery', { params: { path: { id } } }));
+        if (!live) return;
+        setDelivery(d);
+        setError(undefined);
+        if (running(d) || d.status === 'Active' || d.status === 'Scheduled') timer = setTimeout(() => void poll(), POLL_MS);
+      } catch (e) {
+        if (live) setError(e);
+      }
+    };
+    void poll();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, id]);
+  if (error) return <Problem error={error} title="Delivery progress did not load" />;
+  if (!delivery) return <Spinner size="small" label="Loading delivery…" />;
+  if (delivery.pulled)
+    return (
+      <Text>
+        {delivery.detail ?? 'Devices fetch this message from their inbox: there is nothing to send. Its activity shows who saw it.'}
+      </Text>
+    );
+  if (delivery.occurrences.length === 0) return <Text>{delivery.detail ?? 'Nothing has been sent yet.'}</Text>;
+  return (
+    <>
+      {delivery.occurrences.map((o) => {
+        const done = o.sent + o.failed + o.cancelled;
+        return (
+          <div key={`${o.channel}-${o.occurrence}`} data-occurrence={o.occurrence} data-state={o.state}>
+            <Text weight="semibold">
+              {o.channel} · send {o.occurrence} ·{' '}
+              <span aria-live="polite">
+                {o.state === 'done'
+                  ? 'Done'
+                  : o.state === 'failed'
+                    ? `Failed${o.reason ? `: ${o.reason}` : ''}`
+                    : o.state === 'resolving'
+                      ? 'Finding the audience…'
+                      : 'Sending…'}
+              </span>
+            </Text>
+            <ProgressBar
+              value={o.recipients ? done / o.recipients : o.state === 'done' ? 1 : undefined}
+              aria-label={`Send ${o.occurrence} progress`}
+            />
+            <div className={styles.counts}>
+              <Text>{o.recipients} recipients</Text>
+              <Text>{o.sent} sent</Text>
+              <Text>{o.failed} failed</Text>
+              <Text>{o.pending} pending</Text>
+              <Text>{o.throttled} throttled</Text>
+              <Text>{o.cancelled} cancelled</Text>
+              {o.state === 'sending' && <Text>{o.perSecond.toFixed(1)} a second</Text>}
+              {o.state === 'sending' && o.eta && <Text>done about {dateTime(o.eta)}</Text>}
+            </div>
+          </div>
+        );
+      })}
+      <Recipients id={id} />
+    </>
+  );
+}
+
+function Recipients({ id }: { id: string }) {
+  const styles = useStyles();
+  const { api } = useSigned();
+  const [status, setStatus] = useState<RecipientStatus>();
+  const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
+  const [page, setPage] = useState(0);
+  const [data, setData] = useState<Schemas['RecipientPage']>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    const continuation = pages[page];
+    ok(
+      api.GET('/api/messages/{id}/delivery/recipients', {
+        params: { path: { id }, query: { pageSize: 20, ...(status ? { status } : {}), ...(continuation ? { continuation } : {}) } },
+      }),
+    )
+      .then(setData)
+      .catch(setError);
+  }, [api, id, status, page, pages]);
+  return (
+    <section className={styles.section} aria-labelledby="recipients-title">
+      <h3 id="recipients-title">Recipients</h3>
+      <Field label="Status">
+        <Dropdown
+          value={status ?? 'Any'}
+          selectedOptions={[status ?? '']}
+          onOptionSelect={(_, d) => {
+            setStatus((d.optionValue || undefined) as RecipientStatus | undefined);
+            setPages([undefined]);
+            setPage(0);
+          }}
+        >
+          <Option value="">Any</Option>
+          {RECIPIENT_STATUSES.map((s) => (
+            <Option key={s} value={s}>
+              {s}
+            </Option>
+          ))}
+        </Dropdown>
+      </Field>
+      <Problem error={error} />
+      <Table aria-label="Recipients" size="small">
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell>Person</TableHeaderCell>
+            <TableHeaderCell>Status</TableHeaderCell>
+            <TableHeaderCell>Reason</TableHeaderCell>
+            <TableHeaderCell>Sent</TableHeaderCell>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {data?.items.map((r) => (
+            <TableRow key={r.userId}>
+              <TableCell>{r.name ?? r.upn}</TableCell>
+              <TableCell>{r.status}</TableCell>
+              <TableCell>{r.reason ?? ''}</TableCell>
+              <TableCell>{dateTime(r.sentAt)}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <nav className={styles.pager} aria-label="Recipient pages">
+        <Button disabled={page === 0} onClick={() => setPage(page - 1)}>
+          Previous
+        </Button>
+        <Button
+          disabled={!data?.continuation}
+          onClick={() => {
+            setPages((p) => [...p.slice(0, page + 1), data?.continuation]);
+            setPage(page + 1);
+          }}
+        >
+          Next
+        </Button>
+      </nav>
+    </section>
+  );
+}
+
+function Activity({ id }: { id: string }) {
+  const { api } = useSigned();
+  const [report, setReport] = useState<Schemas['ActivityReport']>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    ok(api.GET('/api/reports/activity', { params: { query: { messageId: id } } }))
+      .then(setReport)
+      .catch(setError);
+  }, [api, id]);
+  if (error) return <Problem error={error} title="Activity did not load" />;
+  if (!report) return <Spinner size="small" label="Loading activity…" />;
+  return (
+    <>
+      <Text>
+        Seen {report.totals.impressions} times, {report.totals.clicks} clicks ({(report.totals.clickThroughRate * 100).toFixed(1)}%
+        click-through), from {report.from} to {report.to}.
+      </Text>
+      <ActivityCharts days={report.days} />
+    </>
+  );
+}
+
+/** One message: what it is, its status timeline from the audit trail, the decision, delivery progress and activity. */
+export default function MessageDetail({ id }: { id: string }) {
+  const styles = useStyles();
+  const { api, account } = useSigned();
+  const [message, setMessage] = useState<Message>();
+  const [audit, setAudit] = useState<Schemas['AuditTrail']['items']>();
+  const [error, setError] = useState<unknown>();
+  const [deciding, setDeciding] = useState<Decision>();
+  const [reload, setReload] = useState(0);
+  useEffect(() => {
+    const params = { params: { path: { id } } };
+    Promise.all([ok(api.GET('/api/messages/{id}', params)), ok(api.GET('/api/messages/{id}/audit', params))])
+      .then(([m, a]) => {
+        setMessage(m);
+        setAudit(a.items);
+      })
+      .catch(setError);
+  }, [api, id, reload]);
+  if (error) return <Problem error={error} title="The message did not load" />;
+  if (!message || !audit) return <Spinner label="Loading the message…" />;
+  const actions = rowActions(message, account);
+  const sent = ['Active', 'Delivered', 'Expired', 'Cancelled'].includes(message.status);
+  return (
+    <article aria-labelledby="message-title">
+      <div className={styles.head}>
+        <h1 id="message-title" className={styles.title}>
+          {message.name ?? 'Untitled'}
+        </h1>
+        <Badge appearance="tint" aria-label={`Status ${STATUS[message.status]}`}>
+          {STATUS[message.status]}
+        </Badge>
+        <Text>
+          {message.objective ? OBJECTIVE[message.objective] : '—'} · {message.location ? LOCATION[message.location] : '—'} · by{' '}
+          {message.createdBy.name}
+        </Text>
+        {actions.includes('approve') && (
+          <>
+            <Button appearance="primary" onClick={() => setDeciding('approve')}>
+              Approve
+            </Button>
+            <Button onClick={() => setDeciding('reject')}>Reject</Button>
+          </>
+        )}
+      </div>
+      <Text>
+        {message.content?.title} — {message.content?.body}
+      </Text>
+      <section className={styles.section} aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <ol className={styles.timeline}>
+          {[...audit].reverse().map((entry, i) => (
+            <li key={i}>
+              <Text>
+                {dateTime(entry.at)} · {AUDIT_WORDS[entry.action] ?? entry.action[0]!.toUpperCase() + entry.action.slice(1)} by{' '}
+                {entry.by.name} → {STATUS[entry.status]}
+                {entry.comment ? `: “${entry.comment}”` : ''}
+              </Text>
+            </li>
+          ))}
+        </ol>
+      </section>
+      {sent && (
+        <section className={styles.section} aria-labelledby="delivery-title">
+          <h2 id="delivery-title">Delivery</h2>
+          <DeliveryProgress id={id} />
+        </section>
+      )}
+      {sent && hasRole(account, 'Reports.Read', 'Messages.Write') && (
+        <section className={styles.section} aria-labelledby="activity-title">
+          <h2 id="activity-title">Activity</h2>
+          <Activity id={id} />
+        </section>
+      )}
+      {deciding && (
+        <DecisionDialog
+          message={message}
+          decision={deciding}
+          onClose={(decided) => {
+            setDeciding(undefined);
+            if (decided) setReload((n) => n + 1);
+          }}
+        />
+      )}
+    </article>
+  );
+}
