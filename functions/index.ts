@@ -18,6 +18,7 @@ import './http/devices.js';
 import './http/notifications.js';
 import './queues/messageDeliveryQueues.js';
 import './queues/notificationQueues.js';
+import './timers/deliveryResumeTimer.js';
 import './timers/resendTimer.js';
 import './timers/retentionTimer.js';
 // Last: the console's catch-all route, below every API route.

@@ -19,6 +19,8 @@ const heldKey = (b: BatchRef) => `${messageKey(b.tenantId, b.messageId)}:${pad(b
 
 export interface HeldBatch extends BatchRef {
   channel: DeliveryChannel;
+  /** When a sweep last queued it again (epoch ms, real time); the worker that takes it clears this. */
+  resumedAt?: number;
 }
 
 /** Records that the message must not be sent to any more (a cancel was accepted at `at`, epoch ms). */
@@ -38,6 +40,15 @@ export async function markHeld(ref: HeldBatch): Promise<void> {
   await (
     await table(TABLE)
   ).upsertEntity({ partitionKey: HELD, rowKey: heldKey(ref), tenantId, messageId, occurrence, batch, channel }, 'Replace');
+}
+
+/** Notes that the batch was queued again for a dead worker, so the next sweep leaves it to that message. */
+export async function noteResumed(ref: BatchRef, at: number): Promise<void> {
+  try {
+    await (await table(TABLE)).updateEntity({ partitionKey: HELD, rowKey: heldKey(ref), resumedAt: at }, 'Merge');
+  } catch (error) {
+    if (!isStatus(error, 404)) throw error;
+  }
 }
 
 /** Takes the batch off the list; after its worker released the lease. */
@@ -60,6 +71,7 @@ export async function listHeld(): Promise<HeldBatch[]> {
       occurrence: Number(e.occurrence),
       batch: Number(e.batch),
       channel: e.channel as DeliveryChannel,
+      ...(e.resumedAt ? { resumedAt: Number(e.resumedAt) } : {}),
     });
   return out;
 }

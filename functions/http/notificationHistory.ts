@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { counted } from '../../adapters/stores/counterStore.js';
-import { deliveryRow, getOccurrence } from '../../adapters/stores/deliveryStore.js';
+import { batchSummaries, deliveryRow, getOccurrence } from '../../adapters/stores/deliveryStore.js';
 import type { Device } from '../../adapters/stores/deviceStore.js';
 import { listNotifications, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import { messageTotals } from '../../adapters/stores/reportStore.js';
@@ -25,19 +25,35 @@ export async function notificationViews(
     tenantId,
     records.map((r) => r.id),
   );
-  return Promise.all(records.map(async (r) => view(r, totals.get(r.id), await getOccurrence(tenantId, r.id, 0))));
+  return Promise.all(
+    records.map(async (r) => {
+      const counts = totals.get(r.id);
+      return view(r, counts, await getOccurrence(tenantId, r.id, 0), await unconfirmed(tenantId, r, counts));
+    }),
+  );
+}
+
+/**
+ * Devices in doubt after a crash (sent once or not at all) are not in the counters: the batch summaries
+ * say, read only for a notification the counters show unfinished.
+ */
+async function unconfirmed(tenantId: string, r: NotificationRecord, counts: Counts | undefined): Promise<number> {
+  const push = counts?.channels.push;
+  if (r.batches === undefined || (push?.delivered ?? 0) + (push?.failed ?? 0) >= (r.devices ?? 0)) return 0;
+  return (await batchSummaries(tenantId, r.id, 0, r.batches)).reduce((n, s) => n + s.unconfirmed, 0);
 }
 
 function view(
   r: NotificationRecord,
   counts: Counts | undefined,
   occ: Awaited<ReturnType<typeof getOccurrence>>,
+  unconfirmed: number,
 ): z.output<typeof NotificationView> {
   const push = counts?.channels.push;
   const sent = push?.delivered ?? 0;
   const failed = push?.failed ?? 0;
   const devices = r.devices ?? 0;
-  const pending = Math.max(0, devices - sent - failed);
+  const pending = Math.max(0, devices - sent - failed - unconfirmed);
   const status = occ?.state === 'failed' ? 'failed' : r.batches === undefined ? 'resolving' : pending > 0 ? 'sending' : 'done';
   return {
     id: r.id,
@@ -53,6 +69,7 @@ function view(
     devices,
     sent,
     failed,
+    unconfirmed,
     pending,
     opened: push?.clicks ?? 0,
   };

@@ -7,7 +7,7 @@ import { sendEmail } from '../../adapters/services/acsEmailSender.js';
 import { directory } from '../../adapters/services/graphDirectory.js';
 import { sendTeamsBulk } from '../../adapters/services/teamsNotifier.js';
 import { count } from '../../adapters/stores/counterStore.js';
-import { clearHeld, markHeld, stopRequested } from '../../adapters/stores/deliveryControlStore.js';
+import { clearHeld, listHeld, markHeld, noteResumed, stopRequested } from '../../adapters/stores/deliveryControlStore.js';
 import {
   batchSummaries,
   batchSummary,
@@ -24,9 +24,12 @@ import { enqueue } from '../../adapters/stores/storageClients.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import type { DeliveryPorts } from './deliveryPorts.js';
 import { createDeliveryJobs } from './deliveryJobs.js';
+import { createHeldResume } from './resumeHeld.js';
 
 /** Read at each use: tests may change DELIVERY_LEASE_SECONDS. Renewed while a worker runs, so it can be short. */
 const leaseMs = () => (Number(process.env.DELIVERY_LEASE_SECONDS) > 0 ? Number(process.env.DELIVERY_LEASE_SECONDS) : 10) * 1000;
+
+const held = { markHeld, clearHeld, listHeld, noteResumed };
 
 /** What every batch worker runs on, the push jobs' too (`jobs/push/pushWiring.ts`). */
 export const batchWorkerAdapters = {
@@ -36,7 +39,7 @@ export const batchWorkerAdapters = {
   tenantSettings: getTenantSettings,
   clock: { now, realNow: () => Date.now() },
   leaseMs,
-  held: { markHeld, clearHeld },
+  held,
 } satisfies Pick<DeliveryPorts, 'deliveries' | 'enqueue' | 'counters' | 'tenantSettings' | 'clock' | 'leaseMs' | 'held'>;
 
 export const deliveryJobs = createDeliveryJobs({
@@ -56,3 +59,6 @@ export const deliveryJobs = createDeliveryJobs({
   sendEmail,
   sendTeamsBulk,
 });
+
+/** For the resume sweep (`functions/timers/deliveryResumeTimer.ts`). */
+export const heldResume = createHeldResume(batchWorkerAdapters);

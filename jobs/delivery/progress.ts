@@ -17,6 +17,8 @@ export interface OccurrenceProgress {
   failed: number;
   throttled: number;
   cancelled: number;
+  /** In flight when a worker died, on a provider without an idempotency key: sent once or not at all. */
+  unconfirmed: number;
   pending: number;
   /** Recipients finished (sent or failed) per second since the occurrence started. */
   perSecond: number;
@@ -33,7 +35,7 @@ export interface ProgressPorts {
 export function createDeliveredCheck({ deliveries }: { deliveries: Pick<DeliveryRecords, 'getOccurrence' | 'batchSummary'> }) {
   return {
     /**
-     * Whether every recipient of the occurrence has an outcome (sent, failed or cancelled). Every finished
+     * Whether every recipient of the occurrence has an outcome (sent, failed, cancelled or unconfirmed). Every finished
      * batch asks; batches finish roughly in the order they were written, so looking from the last one back
      * finds an unfinished batch after a read or two, and only the very last answer reads them all.
      */
@@ -58,13 +60,14 @@ export function createProgress({ deliveries, clock }: ProgressPorts) {
       // little past it (a batch not written yet is simply absent).
       const count = occ.batches ?? occ.batchesWritten + 20;
       const summaries = await deliveries.batchSummaries(tenantId, messageId, occ.occurrence, count);
-      const p = { recipients: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, pending: 0 };
+      const p = { recipients: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, unconfirmed: 0, pending: 0 };
       for (const s of summaries) {
         p.recipients += s.total;
         p.sent += s.sent;
         p.failed += s.failed;
         p.throttled += s.throttled;
         p.cancelled += s.cancelled;
+        p.unconfirmed += s.unconfirmed;
         p.pending += pendingOf(s);
       }
       const now = clock.now();

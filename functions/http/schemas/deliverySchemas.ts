@@ -18,6 +18,13 @@ const Counts = {
   failed: z.number().int(),
   throttled: z.number().int().describe('Waiting out a provider’s Retry-After; still pending.'),
   cancelled: z.number().int().describe('Not sent because the message was cancelled or ended first.'),
+  unconfirmed: z
+    .number()
+    .int()
+    .describe(
+      'Sent once or not at all, which is unknown: the send was in flight when its worker stopped, and Teams and push ' +
+        'providers cannot tell a repeat, so it is never sent again. Not counted as delivered.',
+    ),
   pending: z.number().int().describe('Without an outcome yet (throttled ones included).'),
 };
 

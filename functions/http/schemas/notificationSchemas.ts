@@ -22,6 +22,10 @@ export const NotificationView = z
     devices: z.number().int().describe('Devices targeted (known once resolved).'),
     sent: z.number().int(),
     failed: z.number().int(),
+    unconfirmed: z
+      .number()
+      .int()
+      .describe('Sent once or not at all: in flight when its worker stopped; never sent again, as FCM cannot tell a repeat.'),
     pending: z.number().int(),
     opened: z.number().int().describe('Devices on which the notification was opened (the app reports it).'),
   })

@@ -44,6 +44,7 @@ describe('occurrence progress', () => {
       failed: 0,
       throttled: 0,
       cancelled: 0,
+      unconfirmed: 0,
       pending: 100,
       perSecond: 10,
       eta: new Date(world.clock.app + 10_000).toISOString(),

@@ -150,4 +150,9 @@ export class FakeHeld {
   readonly batches = new Map<string, HeldBatch>();
   markHeld = async (ref: HeldBatch) => void this.batches.set(batchKey(ref), { ...ref });
   clearHeld = async (ref: BatchRef) => void this.batches.delete(batchKey(ref));
+  listHeld = async () => [...this.batches.values()].map((b) => ({ ...b }));
+  noteResumed = async (ref: BatchRef, at: number) => {
+    const b = this.batches.get(batchKey(ref));
+    if (b) b.resumedAt = at;
+  };
 }
