@@ -23,6 +23,8 @@ export const TAGS = {
   devices: 'The devices the organisation’s mobile app registers, which custom notifications reach',
   notifications: 'Custom notifications to groups or to one device, and their history',
   inbox: 'What recipients’ devices show (Spotlight, Notification Center, Taskbar), and click links',
+  actionable:
+    'Actionable email sent through Herald: the send, what the card gate decided per recipient, the relayed actions and the keys they are signed with',
   service: 'About the service itself',
 } as const;
 export type Tag = keyof typeof TAGS;
