@@ -6,7 +6,7 @@ import type { Location } from './message.js';
 import type { DeviceApp } from './notification.js';
 
 /** `push`: custom notifications to mobile devices (FCM, APNs); the others carry messages. */
-export type Channel = 'inbox' | 'teams' | 'email' | 'push';
+export type Channel = 'inbox' | 'teams' | 'email' | 'push' | 'actionable';
 export const CHANNEL_OF: Record<Location, Channel> = {
   spotlight: 'inbox',
   notificationCenter: 'inbox',
@@ -14,7 +14,7 @@ export const CHANNEL_OF: Record<Location, Channel> = {
   teams: 'teams',
   email: 'email',
 };
-export const isPushChannel = (c: Channel): c is 'teams' | 'email' | 'push' => c !== 'inbox';
+export const isPushChannel = (c: Channel): c is 'teams' | 'email' | 'push' | 'actionable' => c !== 'inbox';
 
 /**
  * `sending`: recorded just before the provider call (the row is in flight). `unconfirmed`: it was in flight

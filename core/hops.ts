@@ -118,8 +118,15 @@ export const RESOLVE_AUDIENCE = queue('resolve-audience', OccurrenceRef);
 export const DELIVER_TEAMS = queue('deliver-teams', BatchMessage);
 export const DELIVER_EMAIL = queue('deliver-email', BatchMessage);
 export const DELIVER_PUSH = queue('deliver-push', BatchMessage);
+/** One batch of an actionable email's named recipients (jobs/actionable), sent through ACS like email. */
+export const DELIVER_ACTIONABLE = queue('deliver-actionable', BatchMessage);
 export const RESOLVE_NOTIFICATION = queue('resolve-notification', NotificationRef);
 
-export type DeliveryChannel = 'teams' | 'email' | 'push';
+export type DeliveryChannel = 'teams' | 'email' | 'push' | 'actionable';
 /** The batch queue of a push channel. */
-export const DELIVER: Record<DeliveryChannel, QueueHop<BatchMessage>> = { teams: DELIVER_TEAMS, email: DELIVER_EMAIL, push: DELIVER_PUSH };
+export const DELIVER: Record<DeliveryChannel, QueueHop<BatchMessage>> = {
+  teams: DELIVER_TEAMS,
+  email: DELIVER_EMAIL,
+  push: DELIVER_PUSH,
+  actionable: DELIVER_ACTIONABLE,
+};

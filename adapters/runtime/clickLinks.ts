@@ -17,7 +17,7 @@ export interface ClickLink {
   occurrence: number;
   userId: string;
   /** Message channels only: a push notification's open is reported by the app, not through a link. */
-  channel: Exclude<Channel, 'push'>;
+  channel: Exclude<Channel, 'push' | 'actionable'>;
   /** Where the click goes (the message's call to action). */
   url: string;
 }
