@@ -22,6 +22,8 @@ export interface OutgoingEmail {
   plainText: string;
   /** Idempotency key: the same id never sends twice (ACS Operation-Id). */
   operationId: string;
+  /** Another verified sender of the email domain than EMAIL_SENDER_ADDRESS: an actionable email's provider address. */
+  from?: string;
 }
 
 /** ACS quotas are per minute; a 429 without Retry-After waits that long. */
@@ -105,7 +107,7 @@ export async function sendEmail(tenantId: string, email: OutgoingEmail): Promise
     return { status: 'failed', reason: (error as Error).message, permanent: false };
   }
   const message: EmailMessage = {
-    senderAddress: settings.senderAddress,
+    senderAddress: email.from ?? settings.senderAddress,
     content: { subject: email.subject, html: email.html, plainText: email.plainText },
     recipients: { to: [email.to] },
     // Herald's click links already count engagement; ACS's tracking would rewrite them.
