@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 // Two layers: `unit` (pure code and in-memory fakes, seconds) and `integration` (real devhost processes,
-// Azurite and the stand-ins, minutes). `npm test` runs both; `npm run test:unit` only the first.
+// Azurite and the stand-ins, minutes). `npm test` runs both; `npm run test:unit` only the first. devhost's own
+// suites are in packages/devhost (its vitest.config.ts); the root scripts run them after these.
 export default defineConfig({
+  // `@herald/devhost` resolves to its TypeScript sources (its `@herald/source` export condition), so the unit
+  // layer needs no build; integration tests start the built host anyway (`npm run build`).
+  resolve: { conditions: ['@herald/source'] },
+  ssr: { resolve: { conditions: ['@herald/source'] } },
   test: {
     projects: [
       // Threads start faster than processes, and nothing in the unit layer needs a process of its own.

@@ -32,7 +32,7 @@ import { TableClient } from '@azure/data-tables';
 import { BASELINE_IN_FLIGHT, BATCH, rawBatchWrites } from './lib/raw-batch-writes.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
 import { hostCalls, stopAtCleanup } from './lib/host-calls.mjs';
-import { heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
+import { heraldSettings, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { azuritePids, cpuMeter } from './lib/proc.mjs';
 import { rssSampler } from './lib/rss.mjs';
 
@@ -77,10 +77,8 @@ const FULL = 100_000;
 const TEAMS_BULK = { requestsPerSecond: 2, recipientsPerRequest: 99 };
 const SECOND = 1000;
 
-const load = (file) => loadBuilt(root, file);
 const settings = await heraldSettings(root, 'herald-fanout-bench');
-const { startAzurite, startHost } = await load('devhost/src/testing.js');
-const { generateSampleOrg } = await load('devhost/src/standins/sampleOrg.js');
+const { generateSampleOrg, startAzurite, startHost } = await import('@herald/devhost/testing');
 
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');

@@ -84,8 +84,7 @@ const TOKEN_CONCURRENCY = 16;
 
 const load = (file) => loadBuilt(root, file);
 const settings = await heraldSettings(root, 'herald-inbox-bench');
-const { startAzurite, startHost } = await load('devhost/src/testing.js');
-const { generateSampleOrg } = await load('devhost/src/standins/sampleOrg.js');
+const { generateSampleOrg, startAzurite, startHost } = await import('@herald/devhost/testing');
 const { MEMBER_TTL_MS } = await load('adapters/runtime/inboxCache.js');
 
 /** A user who asks for the inbox this often is seen cold (not in the member cache) once per cache lifetime. */

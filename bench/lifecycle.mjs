@@ -68,7 +68,7 @@ const load = (file) =>
   import(join(root, 'dist', file)).catch((error) => {
     throw new Error(`dist/${file} is missing: run \`npm run build\` first (${error.message})`);
   });
-const { startAzurite, startHost } = await load('devhost/src/testing.js');
+const { startAzurite, startHost } = await import('@herald/devhost/testing');
 const { messageId } = await load('adapters/stores/keys.js');
 
 // ---- small helpers ----------------------------------------------------------------------------------------

@@ -98,8 +98,7 @@ const BODY = 'Your device needs a restart to finish installing the security upda
 
 const load = (file) => loadBuilt(root, file);
 const settings = await heraldSettings(root, 'herald-push-bench');
-const { startAzurite, startHost } = await load('devhost/src/testing.js');
-const { generateSampleOrg } = await load('devhost/src/standins/sampleOrg.js');
+const { generateSampleOrg, startAzurite, startHost } = await import('@herald/devhost/testing');
 
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');

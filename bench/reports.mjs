@@ -120,7 +120,7 @@ const QUERY_SEED_CONCURRENCY = 16;
 
 const load = (file) => loadBuilt(root, file);
 const settings = await heraldSettings(root, 'herald-reports-bench');
-const { startAzurite, startHost } = await load('devhost/src/testing.js');
+const { startAzurite, startHost } = await import('@herald/devhost/testing');
 const { OBJECTIVES } = await load('core/message.js');
 const { daysBetween, eventContribution } = await load('core/reportMath.js');
 

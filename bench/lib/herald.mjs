@@ -16,7 +16,7 @@ export const loadBuilt = (root, file) =>
 
 /** Herald's settings for a devhost at a URL: its own issuer, the Graph and ACS stand-ins, no resend timer. */
 export async function heraldSettings(root, name) {
-  const { acsConnectionString } = await loadBuilt(root, 'devhost/src/standins/acsEmail.js');
+  const { acsConnectionString } = await import('@herald/devhost/testing');
   return (url) => ({
     AUTH_ISSUER: `${url}/devhost/identity/{tenantid}/v2.0`,
     AUTH_AUDIENCE: AUDIENCE,

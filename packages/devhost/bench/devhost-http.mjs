@@ -33,8 +33,8 @@ const WARMUP = Number(opts.warmup);
 const PIPELINING = Number(opts.pipelining);
 const TARGET_RATIO = 2;
 
-const { startHost } = await import(join(root, 'dist/devhost/src/testing.js')).catch((error) => {
-  throw new Error(`dist/devhost/src/testing.js is missing: run \`npm run build\` first (${error.message})`);
+const { startHost } = await import(join(root, 'dist/testing.js')).catch((error) => {
+  throw new Error(`dist/testing.js is missing: run \`npm run build\` first (${error.message})`);
 });
 
 async function startBare() {

@@ -31,8 +31,8 @@ const TARGET = 0.5;
 const SEND_CONCURRENCY = 32;
 
 const load = (file) =>
-  import(join(root, 'dist/devhost/src', file)).catch((error) => {
-    throw new Error(`dist/devhost/src/${file} is missing: run \`npm run build\` first (${error.message})`);
+  import(join(root, 'dist', file)).catch((error) => {
+    throw new Error(`dist/${file} is missing: run \`npm run build\` first (${error.message})`);
   });
 const { startAzurite } = await load('storage/azurite.js');
 const { startHost } = await load('testing.js');

@@ -2,7 +2,7 @@
 // per-instance figures and raw Azurite rates measured in this same run. Prints figures; exits 0.
 import { QueueServiceClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
-import { startHost } from '../dist/devhost/src/testing.js';
+import { startHost } from '../dist/testing.js';
 
 const APP = new URL('./apps/durable', import.meta.url).pathname;
 const PUBLISHED = { sequential: 5, fanOut: 100, fanIn: 150, events: 50 };

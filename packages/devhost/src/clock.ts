@@ -3,14 +3,16 @@
  * it, so a schedule of days runs in milliseconds. Everything that waits (timer triggers, later durable
  * timers) waits through `sleepUntil`, which is how `skipToNextDue` knows what is due next.
  */
+import { HOST_CLOCK_KEY, type HostClock } from './clockContract.js';
+
 export interface Clock {
   readonly mode: 'real' | 'test';
   now(): number;
   sleepUntil(time: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The global an app may read to share the host's time (see devhost/README.md, "Clock"). */
-export const CLOCK_GLOBAL = Symbol.for('azure-functions-devhost.clock');
+/** The global an app may read to share the host's time (see README.md, "Clock"). */
+export const CLOCK_GLOBAL = Symbol.for(HOST_CLOCK_KEY);
 
 interface Sleeper {
   time: number;
@@ -96,5 +98,6 @@ export class TestClock implements Clock {
 }
 
 export function installClockGlobal(clock: Clock): void {
-  (globalThis as Record<symbol, unknown>)[CLOCK_GLOBAL] = { mode: clock.mode, now: () => clock.now() };
+  const shared: HostClock = { mode: clock.mode, now: () => clock.now() };
+  (globalThis as Record<symbol, unknown>)[CLOCK_GLOBAL] = shared;
 }

@@ -1,6 +1,6 @@
 import { SUPPORTED_OUTPUTS } from './bindings/outputs.js';
 import type { RegisteredFunction, RpcBindingInfo } from './coreTypes.js';
-import { DURABLE_INPUTS, DURABLE_TRIGGERS } from './durable/engine.js';
+import { DURABLE_INPUTS, DURABLE_TRIGGERS } from './durable/bindingTypes.js';
 
 export const SUPPORTED_TRIGGERS = new Set<string>(['httpTrigger', 'queueTrigger', 'timerTrigger', ...DURABLE_TRIGGERS]);
 /** Input (non-trigger) binding types devhost fills in. */

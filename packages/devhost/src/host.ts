@@ -20,11 +20,13 @@ import { createStandIns } from './standins/index.js';
 import { DEFAULT_ACS_ACCESS_KEY } from './standins/acsEmail.js';
 import { isPushStandIn, pushPortSetting } from './standins/push.js';
 import type { StandIn } from './standins/standin.js';
-import { DURABLE_INPUTS, DURABLE_TRIGGERS, DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
+import { DURABLE_INPUTS, DURABLE_TRIGGERS } from './durable/bindingTypes.js';
+import { DurableEngine, WEBHOOK_PATH } from './durable/engine.js';
 import { catalog, type CatalogEntry } from './functionsCatalog.js';
 import { AdminApi } from './http/admin.js';
 import { HttpFunctions, httpFunction } from './http/httpFunctions.js';
 import { presentedKey, readKeys, type Keys } from './http/keys.js';
+import type { HostState, HostView } from './hostView.js';
 import { Invoker } from './invoker.js';
 import { Logger } from './log.js';
 import { writeRunFile } from './runFile.js';
@@ -50,9 +52,7 @@ export interface HostOptions {
   write?: (line: string) => void;
 }
 
-export type HostState = 'Default' | 'Initialized' | 'Running' | 'Stopping' | 'Stopped';
-
-export class Host {
+export class Host implements HostView {
   state: HostState = 'Default';
   readonly startedAt = Date.now();
   readonly appDir: string;
@@ -205,7 +205,7 @@ export class Host {
     this.otherPorts = settingsNamingOtherPorts(fromFile, [Number(new URL(this.url).port), this.pushPort ?? 0]);
   }
 
-  /** So CLIs find this host (devhost/src/runFile.ts); a host that cannot write there still runs. */
+  /** So CLIs find this host (runFile.ts); a host that cannot write there still runs. */
   #writeRunFile(): void {
     try {
       this.#runFile = writeRunFile({

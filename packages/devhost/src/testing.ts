@@ -13,6 +13,17 @@ import type { Keys } from './http/keys.js';
 import { ensurePushMaterial, pushConnection, type PushConnection, type PushMaterial } from './standins/push.js';
 import { freePort, type AzuriteInstance } from './storage/azurite.js';
 
+// What a test of a hosted app needs besides the host: ids as the stand-in issuer and Graph mint them, the
+// sample organisation, the stand-ins' connection facts and what they received, a free port. The in-process
+// orchestration driver is `@herald/devhost/orchestration`: importing it takes over `@azure/functions-core`.
+export { objectId } from './identity/issuer.js';
+export { generateSampleOrg, SAMPLE_TENANT_ID } from './standins/sampleOrg.js';
+export { acsConnectionString } from './standins/acsEmail.js';
+export type { ReceivedEmail } from './standins/acsEmail/store.js';
+export type { ReceivedNotification } from './standins/push/store.js';
+export type { PushConnection } from './standins/push.js';
+export { freePort };
+
 export interface StartHostOptions {
   app: string;
   /** `real` (default), `test` (virtual time from now), or a start time for the virtual clock. */
@@ -88,7 +99,7 @@ export interface TestHost {
 function cliPath(): string {
   const here = fileURLToPath(import.meta.url);
   // Run from source under vitest: use the built CLI (npm test builds first).
-  if (here.endsWith('.ts')) return resolve(dirname(here), '../../dist/devhost/src/cli.js');
+  if (here.endsWith('.ts')) return resolve(dirname(here), '../dist/cli.js');
   return join(dirname(here), 'cli.js');
 }
 
@@ -105,9 +116,7 @@ function decode(text: string, encoding: 'base64' | 'none'): unknown {
 export async function startAzurite(options: { location?: string } = {}): Promise<AzuriteInstance> {
   // Azurite runs under azuriteGuard.js, which only exists built: from source (vitest) use the built module, as cliPath does.
   const here = fileURLToPath(import.meta.url);
-  const module = here.endsWith('.ts')
-    ? pathToFileURL(resolve(dirname(here), '../../dist/devhost/src/storage/azurite.js')).href
-    : './storage/azurite.js';
+  const module = here.endsWith('.ts') ? pathToFileURL(resolve(dirname(here), '../dist/storage/azurite.js')).href : './storage/azurite.js';
   const { startAzurite: launch } = (await import(module)) as typeof import('./storage/azurite.js');
   return launch(options);
 }

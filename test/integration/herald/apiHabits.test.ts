@@ -1,7 +1,7 @@
 // What a client expects of an API: actions whose body is optional take none, settings take a partial
 // update, a body that is not JSON is refused as such, and every error is worded by Herald.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald, TENANT_A, type Client } from './support.js';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 // "Custom urgent content goes through approval — fast: approvers are notified at once." The tenant's
 // approvers group hears of every message that waits for it, in Teams, the moment it waits; never its author.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { teamsFeed } from './deliverySupport.js';
 import { userIdOf } from './inboxSupport.js';
 import { as, loadDirectory, startHerald, TENANT_A, type Client } from './support.js';

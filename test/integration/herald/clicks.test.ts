@@ -3,7 +3,7 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { clickUrl } from '../../../adapters/runtime/clickLinks.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import {
   CLICK_SECRET,
   GROUP,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { count, type CounterItem } from '../../../adapters/stores/counterStore.js';
 import { messageId } from '../../../adapters/stores/keys.js';
 import { eventContribution } from '../../../core/reportMath.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startHerald, TENANT_A } from './support.js';
 import { TableClient } from '@azure/data-tables';
 

@@ -2,8 +2,8 @@
 // filters), Teams activity notifications and ACS email as the stand-ins received them, per-recipient
 // status and progress, throttling with Retry-After.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { objectId } from '../../../devhost/src/identity/issuer.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import { objectId } from '@herald/devhost/testing';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald, type Client } from './support.js';
 import {
   ALL_STAFF,

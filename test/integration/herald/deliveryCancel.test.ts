@@ -2,7 +2,7 @@
 // nobody else is notified. Real clock (the send must be under way when the cancel arrives), Herald paced at
 // Teams' published bulk limit of 2 requests a second.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startHerald } from './support.js';
 import { ALL_STAFF, crowd, delivered, newTenant, status, teamsFeed } from './deliverySupport.js';
 

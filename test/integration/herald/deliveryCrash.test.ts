@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startAzurite, type TestHost } from '../../../devhost/src/testing.js';
+import { startAzurite, type TestHost } from '@herald/devhost/testing';
 import { as, startHerald, type Client } from './support.js';
 import { ALL_STAFF, crowd, delivered, newTenant, status, teamsFeed } from './deliverySupport.js';
 

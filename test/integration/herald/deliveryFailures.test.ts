@@ -2,7 +2,7 @@
 // occurrence as failed (through the resolve queue's poison queue), and a batch that reaches the delivery
 // poison queue has every recipient it had not reached recorded as failed with the reason.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald } from './support.js';
 import { delivery, newTenant, publish, putDirectory, SALES } from './deliverySupport.js';
 

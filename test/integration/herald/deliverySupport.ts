@@ -2,7 +2,7 @@
 // real API (created, submitted, approved, started on the test clock), and what the stand-ins received.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, loadDirectory, type Client } from './support.js';
 
 export const HOUR = 3_600_000;

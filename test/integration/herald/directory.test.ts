@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { directory } from '../../../adapters/services/graphDirectory.js';
 import { sendTeamsBulk, type TeamsNotification } from '../../../adapters/services/teamsNotifier.js';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser } from '../../../core/audience.js';
-import { objectId } from '../../../devhost/src/identity/issuer.js';
-import { generateSampleOrg } from '../../../devhost/src/standins/sampleOrg.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import { objectId } from '@herald/devhost/testing';
+import { generateSampleOrg } from '@herald/devhost/testing';
+import type { TestHost } from '@herald/devhost/testing';
 import { startHerald } from './support.js';
 
 const NOW = '2026-05-04T08:00:00.000Z';

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { emailOperationId, sendEmail, type OutgoingEmail } from '../../../adapters/services/acsEmailSender.js';
 import { renderEmail } from '../../../adapters/rendering/emailRenderer.js';
-import { acsConnectionString } from '../../../devhost/src/standins/acsEmail.js';
-import type { ReceivedEmail } from '../../../devhost/src/standins/acsEmail/store.js';
-import { freePort } from '../../../devhost/src/storage/azurite.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import { acsConnectionString } from '@herald/devhost/testing';
+import type { ReceivedEmail } from '@herald/devhost/testing';
+import { freePort } from '@herald/devhost/testing';
+import type { TestHost } from '@herald/devhost/testing';
 import { startHerald, TENANT_A, TENANT_B } from './support.js';
 
 let host: TestHost;

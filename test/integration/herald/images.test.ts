@@ -1,7 +1,7 @@
 // Images: type and size checked against the bytes, stored per tenant and message, served back, replaced,
 // removed, copied with the message, never settable through the draft JSON.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, forceStatus, startHerald, TENANT_A, TENANT_B, type Client } from './support.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of a png')]);

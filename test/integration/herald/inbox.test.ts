@@ -3,7 +3,7 @@
 // and the audience is read from the Graph stand-in.
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import {
   activeMessage,
   CACHE_SETTLE_MS,

@@ -2,7 +2,7 @@
 // click-link secret, a small organisation, and messages made Active through the real API.
 import { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { AUDIENCE, loadDirectory, startHerald, type Client } from './support.js';
 
 export { CLICK_SECRET } from './support.js';

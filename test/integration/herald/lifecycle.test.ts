@@ -1,7 +1,7 @@
 // The lifecycle orchestration end to end: submit, approve or reject, auto-rejection at the end date,
 // scheduled start, expiry and cancel — through the API, the durable engine and the test clock.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald, TENANT_A, type Client } from './support.js';
 
 const DAY = 86_400_000;

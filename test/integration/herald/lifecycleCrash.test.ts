@@ -2,7 +2,7 @@
 // messages are being submitted and decided, restarted over the same storage, and every message still ends
 // where its orchestration says, with one audit row per transition.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startAzurite, type TestHost } from '../../../devhost/src/testing.js';
+import { startAzurite, type TestHost } from '@herald/devhost/testing';
 import { as, startHerald, TENANT_A } from './support.js';
 
 const DAY = 86_400_000;

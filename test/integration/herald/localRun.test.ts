@@ -4,8 +4,8 @@
 // group's people, a custom notification reaches a phone, and the message names its orchestration.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { SAMPLE_TENANT_ID } from '../../../devhost/src/standins/sampleOrg.js';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { SAMPLE_TENANT_ID } from '@herald/devhost/testing';
+import { startHost, type TestHost } from '@herald/devhost/testing';
 import { delivered, emailsTo, teamsFeed } from './deliverySupport.js';
 import { AUDIENCE, type Client } from './support.js';
 

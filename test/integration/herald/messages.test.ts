@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, forceStatus, startHerald, TENANT_A, TENANT_B, type Client } from './support.js';
 
 interface Message {

@@ -5,7 +5,7 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { updatePrompt } from '../../../core/notification.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { GROUP, putDirectory, startInboxHerald, userIdOf } from './inboxSupport.js';
 import {
   apnsToken,

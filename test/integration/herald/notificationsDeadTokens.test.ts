@@ -1,7 +1,7 @@
 // Custom notifications meeting a push token FCM or APNs calls dead: the device is marked stale and nothing
 // more is sent to it until the app registers the token again.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startInboxHerald } from './inboxSupport.js';
 import {
   apnsToken,

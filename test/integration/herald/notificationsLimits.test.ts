@@ -2,7 +2,7 @@
 // device in any hour (a sliding window), 429 with Retry-After in seconds until the oldest send leaves the
 // hour. Each test has a tenant of its own, so one test's sends never count against another's.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startInboxHerald } from './inboxSupport.js';
 import {
   apnsToken,

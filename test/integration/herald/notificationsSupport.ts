@@ -3,8 +3,8 @@
 // APNs stand-ins received.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { objectId } from '../../../devhost/src/identity/issuer.js';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import { objectId } from '@herald/devhost/testing';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, loadDirectory, type Client } from './support.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,7 +2,7 @@
 // and gets the notification once. The pause is real time (firebase-admin does not show FCM's Retry-After, so
 // it is the setting PUSH_THROTTLE_PAUSE_SECONDS, default 30): here 5 s.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startInboxHerald } from './inboxSupport.js';
 import {
   apnsToken,

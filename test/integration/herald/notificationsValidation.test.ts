@@ -1,7 +1,7 @@
 // Custom notifications: what a send and a device registration may hold (each refusal a 400 problem naming
 // the field, and nothing recorded or sent), and who may do what.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startInboxHerald, userIdOf } from './inboxSupport.js';
 import {
   deviceHistory,

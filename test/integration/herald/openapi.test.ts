@@ -4,7 +4,7 @@
 // the small JSON Schema checker below (no validator is a dependency of this project).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { DraftInput, LIMITS, LOCATIONS, OBJECTIVES } from '../../../core/message.js';
 import { ROLES } from '../../../core/roles.js';
 import { as, startHerald, TENANT_A, type Client } from './support.js';

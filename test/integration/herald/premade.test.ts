@@ -2,7 +2,7 @@
 // Microsoft partially creates … You can then customize the message by adding your logo and URL", and
 // "The email templates aren't customizable". Herald's own templates, through the API.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald, TENANT_A, type Client } from './support.js';
 
 const DAY = 86_400_000;

@@ -3,7 +3,7 @@
 // on `GET /api/readiness/devices` for the tenant's admins until it reports that it does.
 import { odata, TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { activeMessage, GROUP, HOUR, putDirectory, startInboxHerald, userIdOf, type Writers } from './inboxSupport.js';
 import { as, TENANT_A, TENANT_B, type Client } from './support.js';
 

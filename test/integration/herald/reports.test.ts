@@ -2,7 +2,7 @@
 // read back as a user would — the message's own figures, the activity report and its CSV, and the
 // per-recipient export.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import {
   activeMessage,
   DAY,

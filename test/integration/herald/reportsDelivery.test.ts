@@ -2,7 +2,7 @@
 // message comes back, email clicks counted per person, and the CSV exports as a spreadsheet user gets them.
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import {
   crowd,
   delivered,

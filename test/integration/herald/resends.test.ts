@@ -3,7 +3,7 @@
 // months on the test clock.
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald } from './support.js';
 import { DAY, delivered, delivery, emailsTo, HOUR, newTenant, publish, putDirectory, resetEmails, status } from './deliverySupport.js';
 

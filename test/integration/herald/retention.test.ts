@@ -4,7 +4,7 @@
 import { TableClient } from '@azure/data-tables';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import {
   activeMessage,
   DAY,

@@ -1,7 +1,7 @@
 // Usage segments on read: a Spotlight message for "inactive Copilot users" reaches the licensed people of
 // its group whose last Copilot activity (the Graph usage report) is 28 days old or more, or who never used it.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { activeMessage, GROUP, idsIn, startInboxHerald } from './inboxSupport.js';
 import { as, loadDirectory, TENANT_A, type Client } from './support.js';
 

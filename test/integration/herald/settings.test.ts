@@ -2,7 +2,7 @@
 // /api/health at 503 naming it; a wrong setting the whole app needs, or a local value outside Development,
 // keeps the app from loading, and the host's output names every one.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { startHerald } from './support.js';
 
 describe('a Herald whose email settings are wrong', () => {

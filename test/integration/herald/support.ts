@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '@herald/devhost/testing';
 
 export const AUDIENCE = 'api://herald';
 export const TENANT_A = '11111111-1111-4111-8111-111111111111';

@@ -1,7 +1,7 @@
 // Tenant settings: read by any role, changed only by a Tenant.Admin, validated, isolated per tenant, and the
 // licence tier gating custom messages and advanced targeting at submission (seed: E3/E5 for advanced features).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '@herald/devhost/testing';
 import { as, startHerald, TENANT_A, TENANT_B, type Client } from './support.js';
 
 let host: TestHost;

@@ -2,7 +2,7 @@
 // replay (no storage, no host): its activities are the real ones (`createLifecycleActivities`) on an
 // in-memory message store that asks the status machine exactly as the table store does.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { startOrchestration, type OrchestrationRun } from '../../../devhost/src/testing/orchestrationDriver.js';
+import { startOrchestration, type OrchestrationRun } from '@herald/devhost/orchestration';
 import { PAST_TENSE, transition, transitionContext } from '../../../core/lifecycle.js';
 import type { Decision, LifecycleInput } from '../../../core/hops.js';
 import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../../core/records.js';

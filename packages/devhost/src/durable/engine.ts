@@ -18,10 +18,9 @@ import { isTerminal, OrchestrationRunner } from './orchestrationRunner.js';
 import { QueuePump, type HeldMessage } from './queuePump.js';
 import type { EngineServices } from './services.js';
 import { TaskHubStore, type InstanceRecord, type TaskMessage } from './taskHubStore.js';
+import { DURABLE_TRIGGERS } from './bindingTypes.js';
 import { TimerService } from './timerService.js';
 
-export const DURABLE_TRIGGERS = ['orchestrationTrigger', 'activityTrigger', 'entityTrigger'] as const;
-export const DURABLE_INPUTS = ['durableClient', 'orchestrationClient'] as const;
 export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
 /** How often an out-of-order completion is put back (about a second apart) before it counts as an orphan. */
 const MAX_OUT_OF_ORDER_DEQUEUES = 30;

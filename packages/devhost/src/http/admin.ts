@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { HOST_VERSION } from '../coreApi.js';
 import { TestClock } from '../clock.js';
-import type { Host } from '../host.js';
+import type { HostView } from '../hostView.js';
 import { parseExpiry } from '../identity/expiry.js';
 import { authorized, presentedKey } from './keys.js';
 
@@ -60,7 +60,7 @@ function parseTime(value: unknown): number {
  * plus devhost's own controls under `/admin/devhost/` (clock, idle, info). Needs the master key when keys are set.
  */
 export class AdminApi {
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: HostView) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const path = url.pathname.replace(/\/+$/, '');

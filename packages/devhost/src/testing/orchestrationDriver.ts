@@ -82,7 +82,7 @@ const toMs = (time: Time): number => {
 function findOrchestrator(name: string): { fn: RegisteredFunction; triggerName: string } {
   if (!registry.programmingModel) {
     throw new Error(
-      'no app has registered through devhost: import the app module after devhost/src/testing/orchestrationDriver.js ' +
+      'no app has registered through devhost: import the app module after @herald/devhost/orchestration ' +
         '(@azure/functions loaded before it runs in test mode and registers nothing)',
     );
   }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmailClient, type EmailMessage } from '@azure/communication-email';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { acsConnectionString, DEFAULT_ACS_ACCESS_KEY } from '../../../devhost/src/standins/acsEmail.js';
-import type { ReceivedEmail } from '../../../devhost/src/standins/acsEmail/store.js';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { acsConnectionString, DEFAULT_ACS_ACCESS_KEY } from '../../../src/standins/acsEmail.js';
+import type { ReceivedEmail } from '../../../src/standins/acsEmail/store.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 const APP = 'test/fixtures/devhost/web';
 const OTHER_KEY = Buffer.from('another access key').toString('base64');

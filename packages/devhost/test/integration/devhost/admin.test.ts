@@ -2,7 +2,7 @@
 // API behind the master key, the function listing (unsupported bindings included), and running a queue or
 // timer function once through POST /admin/functions/<name>. Fixture: mixed.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 const keys = {
   masterKey: 'master-secret',

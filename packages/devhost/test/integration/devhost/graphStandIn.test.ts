@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
-import { objectId } from '../../../devhost/src/identity/issuer.js';
-import { SAMPLE_TENANT_ID } from '../../../devhost/src/standins/sampleOrg.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
+import { objectId } from '../../../src/identity/issuer.js';
+import { SAMPLE_TENANT_ID } from '../../../src/standins/sampleOrg.js';
 
 const APP = 'test/fixtures/devhost/web';
 const GRAPH = 'https://graph.microsoft.com';

@@ -2,7 +2,7 @@
 // open auth levels without keys, app settings, logging and hooks. Fixtures: web (prefix "api"), noprefix ("").
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 let web: TestHost;
 let bare: TestHost;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 let host: TestHost;
 beforeAll(async () => {
@@ -49,7 +49,7 @@ describe('stand-in Entra issuer', () => {
 
   test('npm run token prints a token from the running host', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
-      'dist/devhost/src/tokenCli.js',
+      'dist/tokenCli.js',
       '--url',
       host.url,
       '--tenant',

@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
-const CLI = 'dist/devhost/src/cli.js';
+const CLI = 'dist/cli.js';
 
 /** Runs the devhost CLI for an app that should fail to start, and reports how it ended. */
 function runCli(app: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -11,10 +11,10 @@ import { SignJWT } from 'jose';
 import { cert, deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getMessaging, type Messaging } from 'firebase-admin/messaging';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { PushConnection } from '../../../devhost/src/standins/push.js';
-import type { ReceivedNotification } from '../../../devhost/src/standins/push/store.js';
-import { freePort } from '../../../devhost/src/storage/azurite.js';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import type { PushConnection } from '../../../src/standins/push.js';
+import type { ReceivedNotification } from '../../../src/standins/push/store.js';
+import { freePort } from '../../../src/storage/azurite.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 const APP = 'test/fixtures/devhost/web';
 const CLOCK = '2031-05-01T08:00:00.000Z';

@@ -1,7 +1,7 @@
 // Queue triggers and queue outputs over the real Azurite devhost starts, driven with the real
 // @azure/storage-queue SDK. Fixture: queues (host.json maxDequeueCount 3).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 let host: TestHost;
 

@@ -16,8 +16,8 @@ import { cert, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getMessaging } from 'firebase-admin/messaging';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, test } from 'vitest';
-import { SAMPLE_TENANT_ID } from '../../../devhost/src/standins/sampleOrg.js';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { SAMPLE_TENANT_ID } from '../../../src/standins/sampleOrg.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 const APP = 'test/fixtures/devhost/supply';
 
@@ -190,7 +190,7 @@ describe('settings devhost supplies', () => {
   });
 });
 
-/** Runs a built devhost CLI (`dist/devhost/src/<script>`) without DEVHOST_URL, so it has to find the host itself. */
+/** Runs a built devhost CLI (`dist/<script>`) without DEVHOST_URL, so it has to find the host itself. */
 function run(
   script: string,
   args: string[],
@@ -198,7 +198,7 @@ function run(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { DEVHOST_URL: _ignored, ...inherited } = process.env;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [resolve('dist/devhost/src', script), ...args], {
+    const child = spawn(process.execPath, [resolve('dist', script), ...args], {
       env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

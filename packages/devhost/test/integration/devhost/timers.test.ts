@@ -3,7 +3,7 @@
 // timers after a restart over the same storage. Fixtures: timers, hourly.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startAzurite, startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startAzurite, startHost, type TestHost } from '../../../src/testing.js';
 
 /**
  * "<name> fired at <time> pastDue=<bool>" lines the fixture functions logged, in order. The host's stdout

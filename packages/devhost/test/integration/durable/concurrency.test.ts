@@ -2,7 +2,7 @@
 // orchestration instances progress side by side. Fixture: durable/concurrency (activities of 150 ms that
 // record when they ran; GET /api/stats reports them).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 let host: TestHost;
 

@@ -2,7 +2,7 @@
 // orchestration driven by the test clock, and external events that arrive while an execution ends and must
 // be carried into the next one. Fixture: durable/continue.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 
 const START = Date.parse('2032-06-01T00:00:00.000Z');
 const HOUR = 60 * 60_000;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { partitionOf } from '../../../devhost/src/durable/names.js';
-import { startAzurite, startHost, type TestHost } from '../../../devhost/src/testing.js';
-import { prng } from '../../../devhost/src/random.js';
+import { partitionOf } from '../../../src/durable/names.js';
+import { startAzurite, startHost, type TestHost } from '../../../src/testing.js';
+import { prng } from '../../../src/random.js';
 
 const APP = 'test/fixtures/durable/crash';
 const INSTANCES = ['crash-0', 'crash-1', 'crash-2', 'crash-3', 'crash-4'];

@@ -14,7 +14,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 import { durableApi, episodes, historyNotation, historyRows, waitForStatus } from './support.js';
 
 const HUB = 'HistoriesHub';

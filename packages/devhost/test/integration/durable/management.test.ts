@@ -2,7 +2,7 @@
 // public Durable HTTP API under /runtime/webhooks/durabletask, with the documented status codes and the
 // status payload's shape. Fixture: durable/management. The test clock keeps createdTime predictable.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 import { jsonInit, type Status } from './support.js';
 
 const START = '2031-03-04T05:06:07.250Z';

@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 import { durableApi, historyNotation, historyRows, jsonInit, WEBHOOK, type Status } from './support.js';
 
 const HUB = 'PatternsHub';

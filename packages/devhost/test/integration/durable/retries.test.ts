@@ -4,7 +4,7 @@
 // callSubOrchestratorWithRetry, sub-orchestration failures caught by and failing the parent, and the
 // messages users see. Fixture: durable/retries. One host, test clock.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startHost, type TestHost } from '../../../devhost/src/testing.js';
+import { startHost, type TestHost } from '../../../src/testing.js';
 import { durableApi, historyNotation, historyRows, type HistoryRow } from './support.js';
 
 const HUB = 'RetriesHub';

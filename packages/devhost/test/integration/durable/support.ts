@@ -2,7 +2,7 @@
 // (or Durable Functions Monitor) would read it, and a compact notation for comparing histories.
 import { TableClient } from '@azure/data-tables';
 import { expect } from 'vitest';
-import type { TestHost } from '../../../devhost/src/testing.js';
+import type { TestHost } from '../../../src/testing.js';
 
 export type Status = {
   name: string;

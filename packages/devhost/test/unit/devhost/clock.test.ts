@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { TestClock } from '../../../devhost/src/clock.js';
+import { TestClock } from '../../../src/clock.js';
 
 test('the test clock wakes sleepers in time order and never runs backwards', async () => {
   const clock = new TestClock(1000);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { parseDuration, readHostConfig, readLocalSettings, resolveSettingRefs } from '../../../devhost/src/config.js';
+import { parseDuration, readHostConfig, readLocalSettings, resolveSettingRefs } from '../../../src/config.js';
 
 function appWith(files: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'devhost-config-'));

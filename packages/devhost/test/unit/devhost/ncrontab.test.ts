@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { defaultUseMonitor, parseNcrontab } from '../../../devhost/src/triggers/ncrontab.js';
+import { defaultUseMonitor, parseNcrontab } from '../../../src/triggers/ncrontab.js';
 
 const t = (iso: string) => Date.parse(iso);
 

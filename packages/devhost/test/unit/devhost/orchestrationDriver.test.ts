@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { EVENT_TYPE_NAMES, EventType, events, OrchestrationStatus, type HistoryEvent } from '../../../devhost/src/durable/history.js';
-import { ActionType, replay, type Action } from '../../../devhost/src/durable/replay.js';
-import { startOrchestration } from '../../../devhost/src/testing/orchestrationDriver.js';
+import { EVENT_TYPE_NAMES, EventType, events, OrchestrationStatus, type HistoryEvent } from '../../../src/durable/history.js';
+import { ActionType, replay, type Action } from '../../../src/durable/replay.js';
+import { startOrchestration } from '../../../src/testing/orchestrationDriver.js';
 // After the driver, which provides @azure/functions-core that these registrations need.
 import '../../fixtures/durable/driver/orchestrators.js';
 

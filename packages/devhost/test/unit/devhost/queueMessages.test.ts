@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { decodeMessage, encodeMessage, outputMessages } from '../../../devhost/src/bindings/queueMessages.js';
+import { decodeMessage, encodeMessage, outputMessages } from '../../../src/bindings/queueMessages.js';
 
 test('base64 round trip keeps UTF-8 text', () => {
   const text = '{"greeting":"grüße 👋"}';

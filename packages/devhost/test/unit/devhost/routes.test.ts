@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { compareRoutes, compileRoute, matchRoute } from '../../../devhost/src/http/routes.js';
+import { compareRoutes, compileRoute, matchRoute } from '../../../src/http/routes.js';
 
 describe('route templates', () => {
   test('plain and optional parameters', () => {

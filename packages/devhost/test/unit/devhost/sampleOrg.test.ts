@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { objectId } from '../../../devhost/src/identity/issuer.js';
-import { TenantDirectory } from '../../../devhost/src/standins/graph/tenantDirectory.js';
-import { generateSampleOrg, SAMPLE_TENANT_ID } from '../../../devhost/src/standins/sampleOrg.js';
+import { objectId } from '../../../src/identity/issuer.js';
+import { TenantDirectory } from '../../../src/standins/graph/tenantDirectory.js';
+import { generateSampleOrg, SAMPLE_TENANT_ID } from '../../../src/standins/sampleOrg.js';
 
 const TENANT = '0b0e5a1c-7d3f-4e2a-9c8b-1f2e3d4c5b6a';
 

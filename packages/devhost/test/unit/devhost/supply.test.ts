@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
-import { parseOptions, UsageError } from '../../../devhost/src/cliArgs.js';
-import { parseExpiry } from '../../../devhost/src/identity/expiry.js';
-import { expandSupplied, refersToSupplied, settingsNamingOtherPorts, suppliedSettings } from '../../../devhost/src/supply.js';
+import { parseOptions, UsageError } from '../../../src/cliArgs.js';
+import { parseExpiry } from '../../../src/identity/expiry.js';
+import { expandSupplied, refersToSupplied, settingsNamingOtherPorts, suppliedSettings } from '../../../src/supply.js';
 
 const push = {
   port: 50443,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { EventType, events, type HistoryEvent } from '../../../devhost/src/durable/history.js';
-import { pendingTimerIds } from '../../../devhost/src/durable/orchestrationRunner.js';
-import { ActionType, replay, retryDelay, type Action } from '../../../devhost/src/durable/replay.js';
+import { EventType, events, type HistoryEvent } from '../../../src/durable/history.js';
+import { pendingTimerIds } from '../../../src/durable/orchestrationRunner.js';
+import { ActionType, replay, retryDelay, type Action } from '../../../src/durable/replay.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
