@@ -130,3 +130,26 @@ export const DELIVER: Record<DeliveryChannel, QueueHop<BatchMessage>> = {
   push: DELIVER_PUSH,
   actionable: DELIVER_ACTIONABLE,
 };
+
+// A provider's approval (workflows/providerApproval.ts): an Organization submission waits for the tenant's
+// admins, who are reminded until one decides through the API.
+
+export interface ProviderApprovalInput {
+  tenantId: string;
+  providerId: string;
+  submittedBy: Actor;
+}
+export interface ProviderRef {
+  tenantId: string;
+  providerId: string;
+  /** 0 for the first notice, then each reminder's number. */
+  reminder: number;
+}
+/** Returns the status the provider left Submitted for, or Submitted when the reminders ran out. */
+export const PROVIDER_APPROVAL = orchestration<ProviderApprovalInput, string | undefined>('providerApproval');
+/** Tells the tenant's provider approvers the provider waits for them; `waiting` false once it no longer does. */
+export const REMIND_PROVIDER_APPROVERS = activity<ProviderRef, { waiting: boolean; notified: number; reason?: string }>(
+  'remindProviderApprovers',
+);
+/** Raised by the approve, reject and withdraw endpoints once they have changed the provider: the wait ends. */
+export const PROVIDER_DECIDED = event<{ status: string }>('providerDecided');

@@ -47,6 +47,8 @@ const FIX: Record<string, string> = {
   AUTH_JWKS_URI: 'the issuer’s signing keys, e.g. https://login.microsoftonline.com/<tenant id>/discovery/v2.0/keys',
   CLICK_LINK_SECRET: 'a random string of 32 characters or more, the same on every instance; the deployment keeps it in Key Vault',
   PUBLIC_BASE_URL: 'Herald’s address as recipients reach it, e.g. https://func-herald-<t>.azurewebsites.net',
+  PLATFORM_TENANT_ID:
+    'the tenant id of the organisation that operates this Herald: its Providers.Review holders review Global providers; locally it defaults to devhost’s sample tenant',
   GRAPH_CLIENT_ID: 'the client id of the app registration Herald calls Microsoft Graph as',
   GRAPH_CLIENT_SECRET:
     'a client secret of that app registration, or leave it unset to use the managed identity as its federated credential, docs/deploy.md section 3 B',
@@ -400,6 +402,34 @@ const addressGroup: Group<string | undefined> = {
 };
 /** `PUBLIC_BASE_URL` without a trailing slash, if set. */
 export const publicBaseUrlSetting = accessor(addressGroup);
+
+// The platform's reviewers of Global actionable-message providers (functions/http/providersDecisions.ts).
+
+/** devhost's sample organisation (its Graph stand-in generates it at first start): the local operator. */
+export const LOCAL_PLATFORM_TENANT_ID = '5ea1e7c4-0b5d-4c1e-9a7f-3d2b8e6f1a90';
+
+const PLATFORM_KEYS = ['PLATFORM_TENANT_ID'] as const;
+const platformGroup: Group<string | undefined> = {
+  keys: PLATFORM_KEYS,
+  scope: 'start',
+  what: 'the platform’s reviewers cannot be told apart',
+  parse: (env) => {
+    const parsed = parse(
+      env,
+      PLATFORM_KEYS,
+      z.object({ PLATFORM_TENANT_ID: text().regex(GUID, 'must be a tenant id (a GUID)').optional() }),
+      'start',
+    );
+    if (!parsed.ok) return parsed;
+    // Unset on Azure: nobody reviews Global submissions, which wait.
+    return {
+      ok: true,
+      value: (parsed.value.PLATFORM_TENANT_ID ?? (isDevelopment(env) ? LOCAL_PLATFORM_TENANT_ID : undefined))?.toLowerCase(),
+    };
+  },
+};
+/** The operator's tenant id (lower case), whose Providers.Review holders review Global providers; undefined: none. */
+export const platformTenantId = accessor(platformGroup);
 
 /**
  * The host name the platform gives the app. Read when a link is made, not at start: devhost sets it only
@@ -763,6 +793,7 @@ const GROUPS: readonly Group<unknown>[] = [
   consoleGroup,
   clickGroup,
   addressGroup,
+  platformGroup,
   limitsGroup,
   graphGroup,
   emailGroup,

@@ -27,6 +27,21 @@ export const TenantSettings = z
       .string()
       .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an Entra group object id (a GUID)')
       .optional(),
+    /**
+     * Seconds between a provider's approval (or a tenant's consent) and its cards showing: Outlook takes up
+     * to a day; 0 shows them at once, as tests want.
+     */
+    providerPropagationSeconds: z
+      .number({ error: 'must be a whole number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(0, 'must be 0 to 604800 seconds (a week)')
+      .max(604_800, 'must be 0 to 604800 seconds (a week)')
+      .default(0),
+    /** The Entra group of the admins who hold Providers.Approve, reminded in Teams while a provider waits for them. */
+    providerApproversGroup: z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an Entra group object id (a GUID)')
+      .optional(),
   })
   .strict();
 export type TenantSettings = z.output<typeof TenantSettings>;

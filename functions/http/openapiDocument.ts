@@ -25,6 +25,7 @@ export const TAGS = {
   inbox: 'What recipients’ devices show (Spotlight, Notification Center, Taskbar), and click links',
   actionable:
     'Actionable email sent through Herald: the send, what the card gate decided per recipient, the relayed actions and the keys they are signed with',
+  providers: 'The actionable-message provider registry: registering, approving, consenting to and exporting providers',
   service: 'About the service itself',
 } as const;
 export type Tag = keyof typeof TAGS;
