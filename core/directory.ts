@@ -3,6 +3,7 @@
  * `adapters/services/graphDirectory` implements it; delivery and the inbox depend on this shape, not on Graph.
  */
 import type { DirectoryUser, UsageRecord } from './audience.js';
+import type { Problem as FieldProblem } from './message.js';
 
 /** A group the directory does not have (deleted, or never there). */
 export class UnknownGroup extends Error {
@@ -11,7 +12,17 @@ export class UnknownGroup extends Error {
   }
 }
 
+/** A user attribute an audience filter names (`core/audience.ts` `passesFilters`). */
+export type DirectoryAttribute = 'companyName' | 'department' | 'officeLocation' | 'city' | 'country';
+
 export interface Directory {
+  /**
+   * Whether the directory has a group with this id; undefined when it will not say (Herald not allowed to
+   * read it, say), so only delivery can tell.
+   */
+  hasGroup(tenantId: string, groupId: string): Promise<boolean | undefined>;
+  /** Whether some user of the tenant has `value` (compared as the directory compares) in `attribute`; undefined as above. */
+  hasUserWith(tenantId: string, attribute: DirectoryAttribute, value: string): Promise<boolean | undefined>;
   /**
    * The users among a group's transitive members (nested groups followed), page by page, in a stable order.
    * Throws UnknownGroup when the directory has no such group.
@@ -26,3 +37,46 @@ export interface Directory {
   /** Last activity per user (keyed by lower-cased userPrincipalName), for usage segments. */
   usage(tenantId: string): Promise<Map<string, UsageRecord>>;
 }
+
+/** One thing an audience names that must exist in the directory, and the attributes that may hold it. */
+export interface DirectoryLookup {
+  path: string;
+  kind: 'group' | 'value';
+  value: string;
+  attributes: readonly DirectoryAttribute[];
+}
+
+/** What to look up for an audience: each group, company, department and location it names, with its field path. */
+export function audienceLookups(audience: {
+  groups?: readonly string[];
+  companies?: readonly string[];
+  departments?: readonly string[];
+  locations?: readonly string[];
+}): DirectoryLookup[] {
+  const values = (field: 'companies' | 'departments' | 'locations', attributes: readonly DirectoryAttribute[]) =>
+    (audience[field] ?? []).map((value, i) => ({ path: `audience.${field}[${i}]`, kind: 'value' as const, value, attributes }));
+  return [
+    ...(audience.groups ?? []).map((value, i) => ({ path: `audience.groups[${i}]`, kind: 'group' as const, value, attributes: [] })),
+    ...values('companies', ['companyName']),
+    ...values('departments', ['department']),
+    // A location matches an office, a city or a country (core/audience.ts).
+    ...values('locations', ['officeLocation', 'city', 'country']),
+  ];
+}
+
+/** The field problem for a lookup the directory does not know. */
+export const unknownInDirectory = (lookup: DirectoryLookup): FieldProblem => ({
+  path: lookup.path,
+  message:
+    lookup.kind === 'group'
+      ? 'no such group in the directory'
+      : `no user in the directory has ${lookup.attributes.length > 1 ? 'an office, city or country' : `a ${describe[lookup.attributes[0]!]}`} ${JSON.stringify(lookup.value)}`,
+});
+
+const describe: Record<DirectoryAttribute, string> = {
+  companyName: 'company',
+  department: 'department',
+  officeLocation: 'office',
+  city: 'city',
+  country: 'country',
+};

@@ -6,7 +6,8 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser, type UsageRecord } from '../../core/audience.js';
 import { USAGE_PRODUCTS, type UsageProduct } from '../../core/message.js';
-import { UnknownGroup, type Directory } from '../../core/directory.js';
+import { UnknownGroup, type Directory, type DirectoryAttribute } from '../../core/directory.js';
+import { Unavailable } from '../../core/outage.js';
 import { graphClient } from './graphClient.js';
 
 const SELECT = DIRECTORY_USER_FIELDS.join(',');
@@ -57,10 +58,69 @@ async function* pages<T>(
 }
 
 const notFound = (error: unknown) => error instanceof GraphError && error.statusCode === 404;
+const SERVICE = 'the directory (Microsoft Graph)';
+/** When Graph gives no Retry-After: long enough for a blip to pass, short enough that a device asks again soon. */
+const RETRY_AFTER_S = 30;
+
+/**
+ * Graph down, throttling past the client's own retries, or unreachable: Unavailable, so the API answers 503
+ * with Retry-After. Anything else (a 4xx Herald caused) stays as it was.
+ */
+function outage(error: unknown): unknown {
+  if (error instanceof Unavailable) return error;
+  const status = error instanceof GraphError ? error.statusCode : undefined;
+  if (status !== undefined && status > 0 && status < 500 && status !== 429) return error;
+  const header = error instanceof GraphError ? Number(error.headers?.get('retry-after')) : NaN;
+  const retryAfter = Number.isFinite(header) && header > 0 ? Math.ceil(header) : RETRY_AFTER_S;
+  return new Unavailable(SERVICE, retryAfter, status ? `it answered ${status}` : (error as Error).message);
+}
+/** Runs a directory read, turning an outage into Unavailable. */
+async function reading<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw outage(error);
+  }
+}
+/**
+ * A yes/no question to the directory: false when it answers 404, undefined when it refuses to say (a 4xx
+ * such as 403, when Herald may not read it), Unavailable when it does not answer.
+ */
+async function telling(ask: () => Promise<boolean>): Promise<boolean | undefined> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (notFound(error)) return false;
+    const failure = outage(error);
+    if (failure instanceof Unavailable) throw failure;
+    return undefined;
+  }
+}
+/** OData string literal: a quote is doubled. */
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 /** The report has an empty string (CSV heritage) or null for "never". */
 const date = (value: string | null | undefined) => (value ? value.slice(0, 10) : null);
 
 class GraphDirectory implements Directory {
+  async hasGroup(tenantId: string, groupId: string): Promise<boolean | undefined> {
+    return telling(async () => {
+      await graphClient(tenantId)
+        .api(`/groups/${encodeURIComponent(groupId)}`)
+        .select('id')
+        .get();
+      return true;
+    });
+  }
+
+  async hasUserWith(tenantId: string, attribute: DirectoryAttribute, value: string): Promise<boolean | undefined> {
+    // Filtering on these attributes is an advanced query: ConsistencyLevel: eventual with $count.
+    const path = `/users?$filter=${encodeURIComponent(`${attribute} eq ${literal(value)}`)}&$select=id&$top=1&$count=true`;
+    return telling(
+      async () =>
+        ((await graphClient(tenantId).api(path).headers({ ConsistencyLevel: 'eventual' }).get()) as Page<{ id: string }>).value.length > 0,
+    );
+  }
+
   async *groupMembers(tenantId: string, groupId: string): AsyncIterable<DirectoryUser[]> {
     try {
       // The OData cast is an advanced query: it wants ConsistencyLevel: eventual with $count.
@@ -71,24 +131,30 @@ class GraphDirectory implements Directory {
       );
     } catch (error) {
       if (notFound(error)) throw new UnknownGroup(groupId);
-      throw error;
+      throw outage(error);
     }
   }
 
-  allUsers(tenantId: string): AsyncIterable<DirectoryUser[]> {
-    return pages<DirectoryUser>(graphClient(tenantId), `/users?$select=${SELECT}&$top=${PAGE}`);
+  async *allUsers(tenantId: string): AsyncIterable<DirectoryUser[]> {
+    try {
+      yield* pages<DirectoryUser>(graphClient(tenantId), `/users?$select=${SELECT}&$top=${PAGE}`);
+    } catch (error) {
+      throw outage(error);
+    }
   }
 
   async user(tenantId: string, userId: string): Promise<DirectoryUser | undefined> {
-    try {
-      return (await graphClient(tenantId)
-        .api(`/users/${encodeURIComponent(userId)}`)
-        .select(SELECT)
-        .get()) as DirectoryUser;
-    } catch (error) {
-      if (notFound(error)) return undefined;
-      throw error;
-    }
+    return reading(async () => {
+      try {
+        return (await graphClient(tenantId)
+          .api(`/users/${encodeURIComponent(userId)}`)
+          .select(SELECT)
+          .get()) as DirectoryUser;
+      } catch (error) {
+        if (notFound(error)) return undefined;
+        throw error;
+      }
+    });
   }
 
   async memberOf(tenantId: string, userId: string): Promise<string[]> {
@@ -98,7 +164,7 @@ class GraphDirectory implements Directory {
       for await (const page of pages<{ id: string }>(graphClient(tenantId), path)) ids.push(...page.map((g) => g.id.toLowerCase()));
     } catch (error) {
       if (notFound(error)) return [];
-      throw error;
+      throw outage(error);
     }
     return ids;
   }

@@ -22,6 +22,7 @@ import { findTemplate } from '../../core/templates.js';
 import { transition, transitionContext, type Transition } from '../../core/lifecycle.js';
 import type { Decision } from '../../core/hops.js';
 import { sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
+import { requireKnownAudience } from './directoryChecks.js';
 import { actor, existing, messageView } from './messageAccess.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
@@ -72,6 +73,7 @@ async function checkSubmittable(tenant: string, message: MessageRecord): Promise
   const template = (id: string, location: Location | undefined) => findTemplate(templateCatalog(), id, location)?.template;
   const problems = submitProblems(draft, { licence, now: now(), template });
   if (problems.length) throw new Problem('validation', problems.map((p) => `${p.path} ${p.message}`).join('; '), problems);
+  await requireKnownAudience(tenant, draft.audience);
 }
 
 async function submit(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
@@ -138,6 +140,8 @@ async function decide(
   const message = await existing(caller, id);
   if (!mayDecide(caller, message.author.id)) throw new Problem('forbidden', 'an approver cannot approve or reject their own message');
   requireTransition(message, approve ? 'approve' : 'reject');
+  // The directory may have lost a group since submission; rejecting needs no audience.
+  if (approve) await requireKnownAudience(caller.tenantId, message.draft.audience);
   if (!message.lifecycle) throw new Problem('status-conflict', 'the message has no lifecycle to decide on; submit it again');
   // Recorded first, inserted once per submission: of concurrent approvals exactly one is recorded, and the
   // orchestration applies only the recorded decision, whatever a decision event says.
@@ -203,7 +207,7 @@ route({
   role: 'message.decide',
   body: Comment,
   response: messageResponse(200, 'The message in its new status.'),
-  problems: ['not-found', 'status-conflict'],
+  problems: ['validation', 'not-found', 'status-conflict'],
   handler: async ({ client, caller, params, body }) => decide(client, caller, params.id, true, (await body()).comment),
 });
 

@@ -20,6 +20,7 @@ export const KINDS = {
   'precondition-required': { status: 428, title: 'An If-Match header is required' },
   'rate-limited': { status: 429, title: 'Too many sends: wait for the time in Retry-After' },
   misconfigured: { status: 503, title: 'A setting of the app is wrong: part of Herald cannot work until it is fixed' },
+  unavailable: { status: 503, title: 'A service Herald depends on is not answering: try again after Retry-After' },
 } as const;
 export type ProblemKind = keyof typeof KINDS;
 

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import type { Action } from '../../core/roles.js';
 import type { Tag } from './openapiDocument.js';
+import { Unavailable } from '../../core/outage.js';
 import { Problem, validationProblem, type ProblemKind } from './problem.js';
 import { authorize, jsonBody, signedIn } from './request.js';
 
@@ -157,14 +158,23 @@ export function route(
     try {
       response = await operation.handler((await callOf(operation, request, context, client)) as never);
     } catch (error) {
-      if (!(error instanceof Problem)) throw error;
-      response = error.response();
+      response = problemOf(error).response();
     }
     return withSafeHeaders(response);
   };
   const options = { methods: METHODS.filter((m) => operations[m]), route: `${API_PREFIX}/${path}`, authLevel: 'anonymous' } as const;
   if (durable) df.app.client.http(name, { ...options, handler: (request, client, context) => answer(request, context, client) });
   else app.http(name, { ...options, handler: (request, context) => answer(request, context) });
+}
+
+/** What a handler threw, as its answer: a dependency that is down is a 503 with Retry-After, never a 500. */
+function problemOf(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  if (error instanceof Unavailable)
+    return new Problem('unavailable', `${error.message}; try again in ${error.retryAfterSeconds} s`, [], {
+      'retry-after': String(error.retryAfterSeconds),
+    });
+  throw error;
 }
 
 async function callOf(operation: Operation, request: HttpRequest, context: InvocationContext, client: df.DurableClient | undefined) {

@@ -10,6 +10,7 @@ import { matchesFilters, targetsUsage, type DirectoryUser } from '../../core/aud
 import { BATCH_SIZE, CHANNEL_OF, isPushChannel, type Recipient } from '../../core/delivery.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
 import { CLICK_SUPPRESSION_MS } from '../../core/eligibility.js';
+import { UnknownGroup } from '../../core/directory.js';
 import { Audience } from '../../core/message.js';
 import type { Clock, DeliveryPorts } from './deliveryPorts.js';
 import { createDeliveredCheck } from './progress.js';
@@ -86,17 +87,27 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         if (index % 10 === 0) await deliveries.updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
       };
       const sources = rule.groups.length > 0 ? rule.groups.map((g) => directory.groupMembers(tenantId, g)) : [directory.allUsers(tenantId)];
-      for (const source of sources) {
-        for await (const page of source) {
-          for (const user of page) {
-            if (seen.has(user.id)) continue;
-            seen.add(user.id);
-            if (!matchesFilters(user, rule, ctx) || clicked.has(user.id)) continue;
-            if (channel === 'email' && !user.mail) continue;
-            batch.push(recipientOf(user));
-            if (batch.length === BATCH_SIZE) await flush();
+      try {
+        for (const source of sources) {
+          for await (const page of source) {
+            for (const user of page) {
+              if (seen.has(user.id)) continue;
+              seen.add(user.id);
+              if (!matchesFilters(user, rule, ctx) || clicked.has(user.id)) continue;
+              if (channel === 'email' && !user.mail) continue;
+              batch.push(recipientOf(user));
+              if (batch.length === BATCH_SIZE) await flush();
+            }
           }
         }
+      } catch (error) {
+        // A group deleted since the message was approved: no retry will bring it back, so the occurrence
+        // fails now, with why, rather than after the queue's retries. Batches already queued still go.
+        if (!(error instanceof UnknownGroup)) throw error;
+        await Promise.allSettled(inFlight);
+        await deliveries.updateOccurrence(tenantId, messageId, occurrence, { state: 'failed', reason: error.message });
+        log(`message ${messageId}: occurrence ${occurrence} failed: ${error.message}`);
+        return false;
       }
       await flush();
       await Promise.all(inFlight);

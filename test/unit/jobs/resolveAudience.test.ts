@@ -172,6 +172,23 @@ describe('audience resolution', () => {
     expect(world.queue.sent).toEqual([]);
   });
 
+  test('a group the directory no longer has fails the occurrence at once, with why: no retry, nothing thrown', async () => {
+    const world = deliveryWorld({ directory: new FakeDirectory(people, groups, 999) });
+    const gone = '0b0b0b0b-0000-4000-8000-0000000000ff';
+    const m = message({ location: 'teams', audience: { groups: [gone] } });
+    world.messages.put(TENANT, m);
+    const log = logger();
+
+    expect(await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 0 }, log)).toBe(false);
+
+    expect(await world.deliveries.getOccurrence(TENANT, m.id, 0)).toMatchObject({
+      state: 'failed',
+      reason: `group ${gone} is not in the organisation's directory`,
+    });
+    expect(world.queue.sent).toEqual([]);
+    expect(log.lines.at(-1)).toBe(`message ${m.id}: occurrence 0 failed: group ${gone} is not in the organisation's directory`);
+  });
+
   test('the poison queue records the occurrence as failed, with why', async () => {
     const world = deliveryWorld();
     const m = message({ location: 'email' });
