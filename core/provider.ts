@@ -86,6 +86,8 @@ export interface Provider extends ProviderFields {
   lastAction?: ProviderTransitionRecord;
   lastActor?: Actor;
   submittedAt?: string;
+  /** Who submitted the latest submission: they do not decide on it. */
+  submittedBy?: Actor;
   approvedBy?: Actor;
   approvedAt?: string;
   /** When an approval takes effect (approval plus the tenant's propagation delay). */

@@ -37,11 +37,11 @@ export function createProviderApprovalActivities(ports: ProviderApprovalPorts) {
         if (!group) return { notified: 0, reason: 'the tenant names no provider approvers group (tenant setting providerApproversGroup)' };
         const people = new Set<string>();
         for await (const page of ports.groupMembers(tenantId, group))
-          for (const u of page) if (u.id !== provider.createdBy.id && u.id !== provider.lastActor?.id) people.add(u.id);
+          for (const u of page) if (u.id !== provider.createdBy.id && u.id !== provider.submittedBy?.id) people.add(u.id);
         const notice = {
           topic: `${reminder > 0 ? 'Reminder: ' : ''}approval needed for the actionable-message provider ${provider.friendlyName}`,
           previewText:
-            `${provider.lastActor?.name || provider.lastActor?.upn || 'Someone'} asks you to approve "${provider.friendlyName}" for your organisation.`.slice(
+            `${provider.submittedBy?.name || provider.submittedBy?.upn || 'Someone'} asks you to approve "${provider.friendlyName}" for your organisation.`.slice(
               0,
               150,
             ),

@@ -246,7 +246,9 @@ export function tableProviderStore(storage: StorageSettings): ProviderStore {
           lastAction: action,
           lastActor: change.by,
           ...(change.comment ? { comment: change.comment } : {}),
-          ...(change.transition === 'submit' ? { submittedAt: at, ...(change.approval ? { approval: change.approval } : {}) } : {}),
+          ...(change.transition === 'submit'
+            ? { submittedAt: at, submittedBy: change.by, ...(change.approval ? { approval: change.approval } : {}) }
+            : {}),
           ...(change.transition === 'approve'
             ? { approvedBy: change.by, approvedAt: at, effectiveAt: new Date(time + (change.propagationMs ?? 0)).toISOString() }
             : {}),

@@ -48,7 +48,7 @@ function requireDecider(caller: Caller, p: Provider, t: ProviderTransition) {
   } else if (caller.tenantId !== p.tenantId || !caller.roles.includes('Providers.Approve')) {
     throw new Problem('forbidden', 'an Organization provider is decided by its tenant’s admins (Providers.Approve)');
   }
-  if (t !== 'suspend' && (p.lastActor?.id === caller.userId || p.createdBy.id === caller.userId))
+  if (t !== 'suspend' && (p.submittedBy?.id === caller.userId || p.createdBy.id === caller.userId))
     throw new Problem('forbidden', 'nobody decides on a provider they registered or submitted');
 }
 

@@ -20,6 +20,7 @@ export interface Principal {
   expiresAt: number;
 }
 
+const ORGANIZATION_PROPERTIES = new Set<string>(['id', 'displayName', 'verifiedDomains']);
 const USER_PROPERTIES = new Set<string>([
   'id',
   'userPrincipalName',
@@ -188,6 +189,7 @@ export class GraphApi {
       }
       throw unknown(relation);
     }
+    if (collection === 'organization' && key === undefined) return get(() => this.#organization(req, directory));
     if (collection === 'teamwork' && key === 'sendActivityNotificationToRecipients' && relation === undefined && req.method === 'POST')
       return { teams: 'bulk', run: () => sendToRecipients(this.feed, directory, caller, req.body, this.clock.now(), admitTeams('bulk')) };
     if (collection === 'reports' && req.version === 'beta' && key !== undefined && relation === undefined) {
@@ -195,6 +197,27 @@ export class GraphApi {
       if (period) return get(() => copilotUsageReport(req, directory, period[1]!, this.clock.now()));
     }
     throw unknown(collection === 'reports' ? key : collection);
+  }
+
+  // The tenant itself: one organization, whose verified domains are those its members sign in with.
+  #organization(req: GraphRequest, directory: TenantDirectory) {
+    const select = selection(req, ORGANIZATION_PROPERTIES, 'microsoft.graph.organization');
+    const domains = directory.domains();
+    const organization = {
+      id: directory.tenantId.toLowerCase(),
+      displayName: domains[0] ?? directory.tenantId,
+      verifiedDomains: domains.map((name, i) => ({
+        name,
+        type: 'Managed',
+        isDefault: i === 0,
+        isInitial: name.endsWith('.onmicrosoft.com'),
+        capabilities: 'Email, OfficeCommunicationsOnline',
+      })),
+    };
+    return {
+      '@odata.context': `${GRAPH_ORIGIN}/v1.0/$metadata#organization${select ? `(${select.join(',')})` : ''}`,
+      value: [project(organization, select, [...ORGANIZATION_PROPERTIES])],
+    };
   }
 
   #users(req: GraphRequest, directory: TenantDirectory) {

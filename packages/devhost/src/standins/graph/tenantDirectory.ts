@@ -74,6 +74,15 @@ export class TenantDirectory {
   #transitiveMembers = new Map<string, DirectoryObject[]>();
   #transitiveMemberOf = new Map<string, GraphGroup[]>();
 
+  /**
+   * The tenant's verified domains, as `GET /organization` lists them: the domains its members' sign-in
+   * names use (guests' are their home tenants'), in the order they first appear.
+   */
+  domains(): string[] {
+    const members = this.users.filter((u) => u.userType === 'Member' && !u.userPrincipalName.includes('#EXT#'));
+    return [...new Set(members.map((u) => u.userPrincipalName.split('@')[1]!.toLowerCase()))];
+  }
+
   /** Validates `input` (a directory file) and indexes it; throws a DirectoryError naming what is wrong. */
   constructor(
     readonly tenantId: string,
