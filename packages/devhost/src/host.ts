@@ -138,6 +138,7 @@ export class Host implements HostView {
       clock: this.clock,
       identity: this.identity,
       stateDir: standInsDir,
+      appDir: this.appDir,
       log: (message) => this.logger.info(message),
     });
     await this.#listenPush();

@@ -28,6 +28,21 @@ export interface AppTokenRequest {
   expiresIn?: number;
 }
 
+/**
+ * A token one app gets to call another's API for a signed-in user (delegated): what Outlook's Actions
+ * service sends a provider's action endpoint. `azp` is the calling app, `scp` the API's scope.
+ */
+export interface DelegatedTokenRequest {
+  tenant: string;
+  user: string;
+  oid?: string;
+  audience: string;
+  clientId: string;
+  scope?: string;
+  /** Seconds until expiry; an hour when absent. */
+  expiresIn?: number;
+}
+
 /** Application permissions every app token carries: what a messaging daemon is consented to in a tenant. */
 export const APP_ROLES = ['User.Read.All', 'GroupMember.Read.All', 'Reports.Read.All', 'TeamsActivity.Send'];
 const APP_TOKEN_LIFETIME = 3599;
@@ -112,6 +127,34 @@ export class IdentityIssuer {
       .setSubject(oid)
       .setIssuedAt(Math.min(now, exp - 1))
       .setNotBefore(Math.min(now, exp - 1))
+      .setExpirationTime(exp)
+      .setJti(randomUUID())
+      .sign(this.privateKey);
+    return { token, expiresOn: new Date(exp * 1000).toISOString() };
+  }
+
+  /** A delegated v2.0 token for `r.user`, for the API `r.audience`, obtained by the app `r.clientId`. */
+  async mintDelegated(origin: string, r: DelegatedTokenRequest): Promise<{ token: string; expiresOn: string }> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + (r.expiresIn ?? 3600);
+    const oid = r.oid ?? objectId(r.tenant, r.user);
+    const token = await new SignJWT({
+      tid: r.tenant,
+      oid,
+      preferred_username: r.user,
+      name: r.user.split('@')[0],
+      azp: r.clientId,
+      azpacr: '0',
+      ...(r.scope ? { scp: r.scope } : {}),
+      ver: '2.0',
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
+      .setIssuer(this.issuer(origin, r.tenant))
+      .setAudience(r.audience)
+      // Entra's sub is pairwise (one per app), unlike oid.
+      .setSubject(createHash('sha256').update(`${r.audience}\u0000${oid}`).digest('base64url').slice(0, 43))
+      .setIssuedAt(now)
+      .setNotBefore(now)
       .setExpirationTime(exp)
       .setJti(randomUUID())
       .sign(this.privateKey);

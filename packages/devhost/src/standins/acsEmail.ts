@@ -17,6 +17,7 @@ import { signatureProblem } from './acsEmail/signature.js';
 import { EmailStore, type ReceivedEmail } from './acsEmail/store.js';
 import { SendQuota } from './acsEmail/throttle.js';
 import { emailPage, listPage, VIEWER_PATH } from './acsEmail/viewer.js';
+import type { OutlookStandIn } from './outlook/index.js';
 
 /** The access key the stand-in checks signatures with unless `DEVHOST_ACS_ACCESS_KEY` names another. Not a secret. */
 export const DEFAULT_ACS_ACCESS_KEY = 'ZGV2aG9zdCBBQ1MgRW1haWwgc3RhbmQtaW4gYWNjZXNzIGtleSAobm90IGEgc2VjcmV0KQ==';
@@ -48,7 +49,8 @@ function keepBodies(configured: string | undefined): number {
   return Number(configured);
 }
 
-export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandIn> {
+/** `outlook` gets every accepted email, as Exchange delivers what ACS sends, and shows its card on the email's page. */
+export async function createAcsEmailStandIn(ctx: StandInContext, outlook?: Pick<OutlookStandIn, 'deliver' | 'panel'>): Promise<StandIn> {
   const key = accessKey(process.env.DEVHOST_ACS_ACCESS_KEY);
   const store = EmailStore.open(ctx.stateDir, ctx.log, keepBodies(process.env.DEVHOST_ACS_KEEP_BODIES));
   const quota = new SendQuota(() => ctx.clock.now());
@@ -129,6 +131,7 @@ export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandI
       ...outcomeFor([...to, ...cc, ...bcc]),
     };
     store.add(email);
+    if (email.status === 'Succeeded') await outlook?.deliver(email);
     accepted(res, url, id);
   }
 
@@ -168,7 +171,7 @@ export async function createAcsEmailStandIn(ctx: StandInContext): Promise<StandI
       }
       if (method === 'GET' && path.startsWith(`${VIEWER_PATH}/`)) {
         const id = decodeSegment(path.slice(VIEWER_PATH.length + 1));
-        emailPage(res, store.read(id), id);
+        emailPage(res, store.read(id), id, outlook?.panel(path, id, url.searchParams.get('as') ?? undefined));
         return true;
       }
       return false;

@@ -14,6 +14,8 @@ export interface StandInContext {
    * storage.
    */
   stateDir: string | undefined;
+  /** The directory of the app the host runs: where files an app ships for a stand-in are found. */
+  appDir: string;
   log: (message: string) => void;
 }
 

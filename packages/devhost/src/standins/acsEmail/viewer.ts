@@ -4,6 +4,7 @@
  * same-origin access), and the page's CSP forbids scripts too, since mail bodies are untrusted.
  */
 import type { ServerResponse } from 'node:http';
+import { CARD_PAGE_CSP, CARD_PANEL_STYLE } from '../outlook/page.js';
 import type { Address, ReceivedEmail } from './store.js';
 
 export const VIEWER_PATH = '/devhost/email';
@@ -20,9 +21,13 @@ th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-
 .Failed{color:#a4262c}.Succeeded{color:#107c10}iframe{width:100%;height:32rem;border:1px solid #ccc}
 pre{white-space:pre-wrap;background:#f8f8f8;padding:1rem;border:1px solid #ddd}`;
 
-function page(res: ServerResponse, status: number, title: string, body: string): void {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP }).end(html);
+/** `withCard`: the page carries Outlook's card panel, whose scripts are the host's own (the mail's HTML still runs none). */
+function page(res: ServerResponse, status: number, title: string, body: string, withCard = false): void {
+  const style = withCard ? `${STYLE}${CARD_PANEL_STYLE}` : STYLE;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${style}</style></head><body>${body}</body></html>`;
+  res
+    .writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': withCard ? CARD_PAGE_CSP : CSP })
+    .end(html);
 }
 
 export function listPage(res: ServerResponse, emails: ReceivedEmail[]): void {
@@ -46,7 +51,8 @@ const NOT_KEPT =
   'emails only (<code>DEVHOST_ACS_KEEP_BODIES</code>), and devhost runs without a stand-ins directory ' +
   '(<code>DEVHOST_STANDINS_DIR</code>) whose journal would have it.</p>';
 
-export function emailPage(res: ServerResponse, email: ReceivedEmail | undefined, id: string): void {
+/** `cardPanel`: the card a recipient sees, from the Outlook stand-in, when the email carries one. */
+export function emailPage(res: ServerResponse, email: ReceivedEmail | undefined, id: string, cardPanel?: string): void {
   if (!email) return page(res, 404, 'Not found', `<h1>No email ${escapeHtml(id)}</h1><p><a href="${VIEWER_PATH}">All emails</a></p>`);
   const fields: [string, string][] = [
     ['Operation id', email.id],
@@ -74,6 +80,8 @@ export function emailPage(res: ServerResponse, email: ReceivedEmail | undefined,
     200,
     email.subject,
     `<p><a href="${VIEWER_PATH}">All emails</a></p><h1>${escapeHtml(email.subject)}</h1><table>${headers}</table>` +
+      (cardPanel ?? '') +
       (email.bodyNotKept ? NOT_KEPT : `<h2>HTML</h2>${html}<h2>Plain text</h2>${text}`),
+    cardPanel !== undefined,
   );
 }

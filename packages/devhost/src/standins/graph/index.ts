@@ -41,7 +41,12 @@ function write(res: ServerResponse, response: GraphResponse): void {
     .end(JSON.stringify(response.body));
 }
 
-export async function createGraphStandIn(ctx: StandInContext): Promise<StandIn> {
+export interface GraphStandIn extends StandIn {
+  /** The tenant and object id of the user whose UPN or mail is `address`, in any directory served. */
+  findUser(address: string): { tenantId: string; userId: string } | undefined;
+}
+
+export async function createGraphStandIn(ctx: StandInContext): Promise<GraphStandIn> {
   const stateDir = ctx.stateDir ? join(ctx.stateDir, 'graph') : undefined;
   const store = new DirectoryStore(stateDir);
   const tenants = new Map<string, TenantDirectory>();
@@ -130,6 +135,14 @@ export async function createGraphStandIn(ctx: StandInContext): Promise<StandIn> 
 
   return {
     name: 'graph',
+    findUser(address) {
+      const wanted = address.toLowerCase();
+      for (const [tenantId, directory] of tenants) {
+        const user = directory.user(wanted) ?? directory.users.find((u) => u.mail?.toLowerCase() === wanted);
+        if (user) return { tenantId, userId: user.id };
+      }
+      return undefined;
+    },
     async handle(req, res, url) {
       if (url.pathname === CONTROL_PATH || url.pathname.startsWith(`${CONTROL_PATH}/`)) {
         await control.handle(req, res, url, async () => {
