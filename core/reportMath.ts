@@ -9,7 +9,8 @@
  *   days, so "seen by N people" is exact.
  * - Impressions are what a person was shown: `seen` on Windows surfaces, and a delivered Teams notification
  *   or email (those channels report no views). Click-through rate is clicks ÷ impressions, 0 when nothing
- *   was shown.
+ *   was shown, at most 1.
+ * - A click counts once per person and message, whichever way it arrives: clicks are distinct clickers.
  */
 import { DateTime } from 'luxon';
 import type { Channel } from './delivery.js';
@@ -67,11 +68,14 @@ export function eventContribution(
   const { tally, people } = FIELD_OF[type];
   const days = before?.[type] ?? [];
   const newToday = !days.includes(day);
+  // A person's click counts once per message, however it arrives (the device's event, the link it opened,
+  // an email's link later): clicks are people who clicked, so the click-through rate is about people.
+  const counted = type !== 'clicked' || days.length === 0;
   return {
     contribution: {
       day,
       channel,
-      tally: { [tally]: 1 },
+      tally: counted ? { [tally]: 1 } : {},
       dayPeople: newToday ? { [people]: 1 } : {},
       messagePeople: days.length === 0 ? { [people]: 1 } : {},
     },
@@ -104,8 +108,12 @@ export function allChannels(counts: Counts | undefined): Tally {
 /** Seen on Windows surfaces plus delivered on push channels: each is a time the message was put in front of someone. */
 export const impressions = (t: Tally) => t.seen + t.delivered;
 
-/** Clicks per impression, 0 when there were none (never NaN or Infinity). Four decimals. */
-export const clickThroughRate = (clicks: number, shown: number) => (shown > 0 ? Math.round((clicks / shown) * 10_000) / 10_000 : 0);
+/**
+ * Clicks per impression, 0 when there were none (never NaN or Infinity), never above 1: a person's click can
+ * arrive without their view (a device offline when it saw the message, a link opened from an email). Four decimals.
+ */
+export const clickThroughRate = (clicks: number, shown: number) =>
+  shown > 0 ? Math.round(Math.min(1, clicks / shown) * 10_000) / 10_000 : 0;
 
 /** The figures a message list or a report shows for some counts. */
 export interface Figures extends Tally, People {

@@ -10,6 +10,7 @@ import {
   idsIn,
   inboxOf,
   putDirectory,
+  sendEvent,
   startInboxHerald,
   summaryRow,
   urgentMessage,
@@ -92,6 +93,23 @@ test('a link another channel sent counts the click for that channel', async () =
   expect(res.headers.get('location')).toBe(DESTINATION);
   expect(await summaryRow(host, TENANT_A, niaId, id)).toMatchObject({ clickCount: 1, lastChannel: 'email' });
   expect(await clickedBy(id)).toEqual([niaId]);
+});
+
+test("one person's click counts once however it arrives: the device's event and the link it opened are one click, 100 % at most", async () => {
+  const id = await withCallToAction();
+  const [shown] = (await inboxOf(una, 'taskbar')).filter((m) => m.id === id);
+  expect((await sendEvent(una, id, 'seen')).status).toBe(201);
+  expect((await sendEvent(una, id, 'clicked')).status).toBe(201);
+  expect((await follow(shown!.callToAction!.url)).status).toBe(302);
+  expect((await sendEvent(una, id, 'clicked')).status).toBe(201);
+
+  type Activity = { seen: number; clicks: number; clickers: number; clickThroughRate: number };
+  const activityOf = async () => ((await (await writer(`/api/messages/${id}`)).json()) as { activity: Activity }).activity;
+  // Counts land a moment after the events: wait for the view, then for anything still on its way.
+  const deadline = Date.now() + 30_000;
+  while ((await activityOf()).seen < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await host.idle();
+  expect(await activityOf()).toMatchObject({ seen: 1, clicks: 1, clickers: 1, clickThroughRate: 1 });
 });
 
 test('a forged or broken link answers 400 and records nothing', async () => {

@@ -53,6 +53,16 @@ describe('eventContribution', () => {
     expect(dismiss.contribution).toMatchObject({ tally: { dismissed: 1 }, dayPeople: { dismissers: 1 } });
   });
 
+  test("one person's click counts once however it arrives: the device's event, then the link it opened, then an email's link", () => {
+    const device = eventContribution('clicked', 'inbox', '2026-11-23', undefined);
+    expect(device.contribution).toMatchObject({ tally: { clicks: 1 }, messagePeople: { clickers: 1 } });
+    const link = eventContribution('clicked', 'inbox', '2026-11-23', device.after);
+    expect(link.contribution).toMatchObject({ tally: {}, dayPeople: {}, messagePeople: {} });
+    const nextDay = eventContribution('clicked', 'email', '2026-11-24', link.after);
+    // Still one click of the message; the person is among the next day's clickers too.
+    expect(nextDay.contribution).toMatchObject({ tally: {}, dayPeople: { clickers: 1 }, messagePeople: {} });
+  });
+
   test('an event arriving late for an earlier day still counts its person once for that day', () => {
     const today = eventContribution('seen', 'inbox', '2026-11-24', undefined).after;
     const late = eventContribution('seen', 'inbox', '2026-11-23', today);
@@ -67,6 +77,8 @@ describe('clickThroughRate', () => {
     expect(clickThroughRate(0, 0)).toBe(0);
     expect(clickThroughRate(5, 0)).toBe(0);
     expect(Number.isFinite(clickThroughRate(1, 0))).toBe(true);
+    // A click can arrive without its view: never above 100 %.
+    expect(clickThroughRate(3, 2)).toBe(1);
   });
 });
 
