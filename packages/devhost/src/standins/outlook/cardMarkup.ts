@@ -29,7 +29,8 @@ function parse(html: string): Document {
 }
 
 export function findCard(html: string | undefined): FoundCard {
-  if (!html) return { kind: 'none' };
+  // Most mail carries no card: a fan-out of plain emails is not parsed at all.
+  if (!html || !/adaptivecard/i.test(html)) return { kind: 'none' };
   const doc = parse(html);
   const section = DomUtils.findOne(isSignedSection, doc.children, true);
   if (section) {

@@ -131,7 +131,8 @@ export async function createOutlookStandIn(ctx: StandInContext, deps: OutlookDep
     async deliver(email) {
       load();
       try {
-        byEmail.set(email.id, await mailboxes.deliver(email));
+        const mails = await mailboxes.deliver(email);
+        if (mails.length) byEmail.set(email.id, mails);
       } catch (error) {
         // ACS accepted the email whatever Outlook makes of it.
         ctx.log(`Outlook stand-in: could not deliver "${email.subject}": ${(error as Error).stack ?? String(error)}`);

@@ -1,5 +1,5 @@
 /**
- * The mailboxes: every email the ACS stand-in accepted lands in each recipient's mailbox (To, Cc and Bcc),
+ * The mailboxes: every email the ACS stand-in accepted with a card in it lands in each recipient's mailbox (To, Cc and Bcc),
  * with the card Outlook's gate decided that recipient sees and the gate's report. Opening a mail runs its
  * card's `autoInvokeAction`; pressing a button calls the action. Each mail keeps its current card, the
  * last `CARD-ACTION-STATUS` (saved with the card, as Outlook saves it) and every action's outcome.
@@ -105,6 +105,8 @@ export class Mailboxes {
   /** Delivers an email to each of its recipients' mailboxes, the card gated for each. */
   async deliver(email: DeliveredEmail): Promise<Mail[]> {
     const found = findCard(email.html);
+    // Mailboxes hold the mail that carries a card; the ACS stand-in keeps every email, within its own memory bounds.
+    if (found.kind === 'none') return [];
     const recipients = [
       ...email.to.map((a) => ({ address: a.address, kind: 'to' as const })),
       ...email.cc.map((a) => ({ address: a.address, kind: 'cc' as const })),
@@ -121,7 +123,7 @@ export class Mailboxes {
         provider: (id) => this.deps.dashboard.get(id),
         now: this.deps.now(),
       });
-      if (found.kind !== 'none' && !result.report.CardEnabledForMessage)
+      if (!result.report.CardEnabledForMessage)
         this.deps.log(
           `Outlook stand-in: no card for ${r.address} in "${email.subject}": ${result.report.ActionableMessageStamping.Errors.join(' ')}`,
         );

@@ -133,6 +133,13 @@ test('To and Cc recipients get the card, Bcc does not; a press sends the token, 
   expect(tokens).toEqual([{ mailbox: 'ana@contoso.test', audience: APP, scope: 'Global.Test' }]);
 });
 
+test('mail without a card stays out of the mailboxes (the ACS stand-in keeps it)', async () => {
+  const { mailboxes } = outlook();
+  const plain = email({}, 'ana@contoso.test', { html: '<html><body><p>Lunch is served.</p></body></html>' });
+  expect(await mailboxes.deliver(plain)).toEqual([]);
+  expect(mailboxes.list('ana@contoso.test')).toEqual([]);
+});
+
 test('an untouched input sends its initial value; an empty Authorization header moves the token to Action-Authorization', async () => {
   const { mailboxes, provider } = outlook();
   const c = card(provider.id);
