@@ -216,8 +216,20 @@ test('Global: reviewed by the platform’s reviewer, then consented to by anothe
   expect(later.items.find((i) => i.id === p.id)?.consentState).toBe('Consented');
   const own = (await (await ann(`/api/providers/${p.id}`)).json()) as View;
   expect(own.consent).toEqual([expect.objectContaining({ tenantId: TENANT_B, state: 'Consented' })]);
+  const audit = (await (await ann(`/api/providers/${p.id}/audit`)).json()) as { items: { action: string; tenantId?: string }[] };
+  expect(audit.items[0]).toMatchObject({ action: 'consented', tenantId: TENANT_B });
   // Its own tenant needs no consent.
   expect((await post(ada, `/api/providers/${p.id}/consent`)).status).toBe(409);
+});
+
+test('an approval takes effect after the tenant’s propagation delay', async () => {
+  expect((await bea('/api/tenant/settings', { method: 'PATCH', body: { providerPropagationSeconds: 7200 } })).status).toBe(200);
+  const p = await created(bob, organization({ scope: 'TestUsers', senderAddresses: ['hr@fabrikam.test'], testUsers: 'bea@fabrikam.test' }));
+  const approved = (await post(bob, `/api/providers/${p.id}/submit`)).body as View & { approvedAt: string; effectiveAt: string };
+  expect(approved).toMatchObject({ status: 'Approved', effective: false });
+  expect(Date.parse(approved.effectiveAt) - Date.parse(approved.approvedAt)).toBe(7200_000);
+  await host.clock.advance(7200_000 + 1000);
+  expect(((await (await bob(`/api/providers/${p.id}`)).json()) as View).effective).toBe(true);
 });
 
 describe('every bad field is a 400 naming it, and nothing is created', () => {
@@ -294,6 +306,8 @@ test('the tenant’s approved providers export as CSV, each with its token type'
   expect(file.rows.map((r) => r.providerId).sort()).toEqual(listed.map((p) => p.id).sort());
   expect(file.rows.length).toBeGreaterThan(0);
   expect(file.rows.every((r) => r.status === 'Approved' && r.tokenType === 'Entra')).toBe(true);
-  // Tenant B has none of its own.
-  expect((await csvExport(bea, '/api/providers/export')).rows).toEqual([]);
+  // Tenant B's export holds tenant B's providers only.
+  const own = ((await (await bea('/api/providers?status=Approved')).json()) as { items: View[] }).items.map((p) => p.id);
+  expect(own.length).toBeGreaterThan(0);
+  expect((await csvExport(bea, '/api/providers/export')).rows.map((r) => r.providerId).sort()).toEqual(own.sort());
 });
