@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { randomUUID, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { SignInPages } from './signIn.js';
 
 export const IDENTITY_PATH = '/devhost/identity';
 
@@ -16,6 +17,8 @@ export interface TokenRequest {
   name?: string;
   /** The user's object id; derived from tenant and user when absent. */
   oid?: string;
+  /** The app the token was issued to (`azp`): the signing-in client, or the token CLI. */
+  clientId?: string;
 }
 
 /** An application token (client credentials grant): no user, the app's permissions as roles. */
@@ -75,6 +78,8 @@ export const objectId = (tenant: string, user: string) => {
  */
 export class IdentityIssuer {
   readonly #verified = new Map<string, JWTPayload & { tid: string }>();
+  /** Browser sign-in: the authorization endpoint's page and its codes (signIn.ts). */
+  readonly signIn = new SignInPages();
   private constructor(
     private readonly kid: string,
     private readonly privateKey: CryptoKey,
@@ -101,7 +106,9 @@ export class IdentityIssuer {
   }
 
   issuer(origin: string, tenant: string): string {
-    return `${origin}${IDENTITY_PATH}/${tenant}/v2.0`;
+    // As Entra's multi-tenant discovery says it: the tenant of each token is its own tid.
+    const segment = /^(organizations|common)$/i.test(tenant) ? '{tenantid}' : tenant;
+    return `${origin}${IDENTITY_PATH}/${segment}/v2.0`;
   }
 
   jwksUri(origin: string): string {
@@ -118,7 +125,7 @@ export class IdentityIssuer {
       preferred_username: r.user,
       name: r.name ?? r.user.split('@')[0],
       roles: r.roles,
-      azp: 'devhost-token-cli',
+      azp: r.clientId ?? 'devhost-token-cli',
       ver: '2.0',
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
@@ -216,6 +223,13 @@ export class IdentityIssuer {
     const rest = url.pathname.slice(IDENTITY_PATH.length);
     const send = (body: unknown) =>
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=60' }).end(JSON.stringify(body));
+    const authorize = /^\/([^/]+)\/oauth2\/v2\.0\/authorize$/.exec(rest);
+    if (authorize && (req.method === 'GET' || req.method === 'POST')) {
+      void this.signIn.authorize(req, res, url, decodeURIComponent(authorize[1]!), origin).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(error.message);
+      });
+      return true;
+    }
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(rest);
     if (token && req.method === 'POST') {
       void this.#tokenEndpoint(req, res, decodeURIComponent(token[1]!), origin);
@@ -232,10 +246,14 @@ export class IdentityIssuer {
       send({
         issuer,
         jwks_uri: this.jwksUri(origin),
-        authorization_endpoint: `${issuer}/authorize`,
+        authorization_endpoint: `${origin}${IDENTITY_PATH}/${m[1]!}/oauth2/v2.0/authorize`,
         token_endpoint: `${origin}${IDENTITY_PATH}/${m[1]!}/oauth2/v2.0/token`,
         id_token_signing_alg_values_supported: ['RS256'],
         response_types_supported: ['code', 'id_token', 'token'],
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        grant_types_supported: ['authorization_code', 'client_credentials'],
+        code_challenge_methods_supported: ['S256'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
         subject_types_supported: ['pairwise'],
         tenant_region_scope: null,
       });
@@ -254,10 +272,15 @@ export class IdentityIssuer {
       for await (const c of req) chunks.push(c as Buffer);
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       const grant = form.get('grant_type');
+      if (grant === 'authorization_code') return void (await this.#redeemCode(res, form, tenant, origin, fail));
       if (!GUID.test(tenant)) return fail(400, 'invalid_request', `the tenant in the path must be a tenant id (GUID), got "${tenant}"`);
       if (!grant) return fail(400, 'invalid_request', "the request body must contain 'grant_type'");
       if (grant !== 'client_credentials')
-        return fail(400, 'unsupported_grant_type', `grant_type "${grant}" is not supported here: use client_credentials`);
+        return fail(
+          400,
+          'unsupported_grant_type',
+          `grant_type "${grant}" is not supported here: use client_credentials or authorization_code`,
+        );
       for (const field of ['client_id', 'client_secret', 'scope'])
         if (!form.get(field)) return fail(400, 'invalid_request', `the request body must contain '${field}'`);
       const scope = form.get('scope')!.trim();
@@ -274,5 +297,66 @@ export class IdentityIssuer {
     } catch (error) {
       if (!res.headersSent) fail(500, 'server_error', (error as Error).message);
     }
+  }
+
+  /**
+   * The authorization-code grant of a browser sign-in (signIn.ts): an access token for the resource the scope
+   * names (`api://herald/.default` → `api://herald`) with the person's tid, oid and roles, and an ID token for
+   * the client when `openid` was asked for. The tenant in the path must be the person's or organizations/common.
+   */
+  async #redeemCode(
+    res: ServerResponse,
+    form: URLSearchParams,
+    tenant: string,
+    origin: string,
+    fail: (status: number, error: string, description: string) => void,
+  ): Promise<void> {
+    const redeemed = this.signIn.redeem(form);
+    if (!redeemed.ok) return fail(400, redeemed.error, redeemed.description);
+    const { person, roles, clientId, scope, nonce } = redeemed.value;
+    if (!/^(organizations|common)$/i.test(tenant) && tenant.toLowerCase() !== person.tenantId.toLowerCase())
+      return fail(400, 'invalid_grant', `the code was issued for tenant ${person.tenantId}, not ${tenant}`);
+    const scopes = scope.split(/\s+/).filter(Boolean);
+    const resource = scopes.find((s) => !['openid', 'profile', 'email', 'offline_access'].includes(s));
+    if (!resource) return fail(400, 'invalid_scope', 'the scope names no resource: ask for <resource>/.default or <resource>/<scope>');
+    const audience = resource.slice(0, resource.lastIndexOf('/')) || resource;
+    const expiresIn = 3600;
+    const { token } = await this.mint(origin, {
+      tenant: person.tenantId,
+      user: person.upn,
+      name: person.name,
+      oid: person.oid,
+      roles,
+      audience,
+      expiresIn,
+      clientId,
+    });
+    const body: Record<string, unknown> = {
+      token_type: 'Bearer',
+      scope,
+      expires_in: expiresIn,
+      ext_expires_in: expiresIn,
+      access_token: token,
+    };
+    if (scopes.includes('openid')) {
+      const now = Math.floor(Date.now() / 1000);
+      body.id_token = await new SignJWT({
+        tid: person.tenantId,
+        oid: person.oid,
+        preferred_username: person.upn,
+        name: person.name,
+        ver: '2.0',
+        ...(nonce ? { nonce } : {}),
+      })
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.kid })
+        .setIssuer(this.issuer(origin, person.tenantId))
+        .setAudience(clientId)
+        .setSubject(person.oid)
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpirationTime(now + expiresIn)
+        .sign(this.privateKey);
+    }
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
   }
 }
