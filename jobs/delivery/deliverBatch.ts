@@ -7,10 +7,11 @@
  * Retry-After; transient failures are retried with back-off and end, after MAX_ATTEMPTS, as a recorded
  * failure. A cancelled or ended message stops the batch: what was not sent is marked cancelled.
  *
- * Exactly once, across a crash at any moment: a sender whose provider cannot tell a repeat (Teams, push)
- * records its recipients `sending` just before the provider call. A worker that finds rows `sending` knows
- * their worker died mid-call: it marks them `unconfirmed` and never sends them again. Email sends carry
- * an Operation-Id ACS deduplicates by, so there a row in doubt is simply sent again.
+ * Exactly once, across a crash at any moment: a sender records its recipients `sending` before the provider
+ * calls. A worker that finds rows `sending` knows their worker died mid-call. Where the provider cannot tell
+ * a repeat (Teams, push) it marks them `unconfirmed` and never sends them again; email sends carry an
+ * Operation-Id ACS deduplicates by, so there they are simply sent again — unless the message was stopped
+ * meanwhile, when they too are `unconfirmed` (ACS may have them; they must not go now).
  */
 import {
   afterCrash,
@@ -39,8 +40,8 @@ export interface ChunkSender {
   stopReason(): Promise<string | undefined>;
   /**
    * Sends a chunk: each recipient's outcome, or when (real ms) to resume because the channel must wait.
-   * A sender that is not `resendable` calls `inFlight` with the recipients right before the provider call
-   * that reaches them, and that call waits on nothing else after it.
+   * The sender calls `inFlight` with the recipients before the provider calls that reach them — one that is
+   * not `resendable` right before, so that nothing but that call follows.
    */
   send(chunk: Delivery[], inFlight: (recipients: Delivery[]) => Promise<void>): Promise<Outcomes | number>;
 }

@@ -81,8 +81,16 @@ export function createMessageSenders(ports: MessageSenderPorts) {
     };
   }
 
-  async function sendEmails(ref: BatchRef, message: MessageRecord, chunk: Delivery[]): Promise<Outcomes> {
+  async function sendEmails(
+    ref: BatchRef,
+    message: MessageRecord,
+    chunk: Delivery[],
+    inFlight: (recipients: Delivery[]) => Promise<void>,
+  ): Promise<Outcomes> {
     const outcomes: Outcomes = new Map();
+    // One mark for the chunk: after a crash its rows are sent again (ACS drops what it has), or, once the
+    // message is stopped, unconfirmed — never counted cancelled when ACS may have them.
+    await inFlight(chunk);
     const key = `email:${ref.tenantId}`;
     const queue = [...chunk];
     const worker = async () => {
@@ -171,7 +179,7 @@ export function createMessageSenders(ports: MessageSenderPorts) {
           return now.reason;
         },
         async send(chunk, inFlight) {
-          if (channel === 'email') return sendEmails(ref, message!, chunk);
+          if (channel === 'email') return sendEmails(ref, message!, chunk, inFlight);
           notification ??= await teamsNotification(ref, message!);
           return sendTeamsPaced(ref, notification, chunk, inFlight);
         },
