@@ -695,7 +695,7 @@ const limitsGroup: Group<Limits> = {
         TEAMS_REQUESTS_PER_SECOND: number('zero').default(2),
         EMAIL_SENDS_PER_SECOND: number('zero').default(0.5),
         PUSH_THROTTLE_PAUSE_SECONDS: number('above zero').default(30),
-        DELIVERY_LEASE_SECONDS: number('above zero').default(120),
+        DELIVERY_LEASE_SECONDS: number('above zero').default(10),
       }),
       'start',
     );

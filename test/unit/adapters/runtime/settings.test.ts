@@ -97,7 +97,7 @@ describe('the settings the deployment and a local run give', () => {
       teamsRequestsPerSecond: 2,
       emailSendsPerSecond: 0.5,
       pushThrottlePauseMs: 30_000,
-      deliveryLeaseMs: 120_000,
+      deliveryLeaseMs: 10_000,
     });
     expect(limits(DEPLOYED).emailSendsPerSecond).toBe(0.08);
   });
