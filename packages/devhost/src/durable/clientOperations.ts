@@ -57,14 +57,23 @@ export class ClientOperations {
     return id;
   }
 
+  /** The Instances row as stored: another client (a DTFx tool purging, say) may have changed it behind our back. */
   async get(instanceId: string): Promise<InstanceRecord> {
-    const record = this.cached(instanceId) ?? (await this.s.store.getInstance(instanceId));
+    return this.#found(instanceId, await this.s.store.getInstance(instanceId));
+  }
+
+  /** For a signal, the row as the runner last wrote it will do: a stale one only sends a message the runner drops. */
+  async #current(instanceId: string): Promise<InstanceRecord> {
+    return this.#found(instanceId, this.cached(instanceId) ?? (await this.s.store.getInstance(instanceId)));
+  }
+
+  #found(instanceId: string, record: InstanceRecord | undefined): InstanceRecord {
     if (!record || instanceId.startsWith('@')) throw new ClientError(404, `No instance with ID '${instanceId}' found.`);
     return record;
   }
 
   async raiseEvent(instanceId: string, name: string, input: string | null): Promise<void> {
-    const record = await this.get(instanceId);
+    const record = await this.#current(instanceId);
     if (isTerminal(record.runtimeStatus))
       throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}; it takes no events.`);
     const at = isoTime(this.s.clock.now());
@@ -72,7 +81,7 @@ export class ClientOperations {
   }
 
   async control(instanceId: string, what: 'terminate' | 'suspend' | 'resume', reason: string | null): Promise<void> {
-    const record = await this.get(instanceId);
+    const record = await this.#current(instanceId);
     if (isTerminal(record.runtimeStatus)) throw new ClientError(410, `Instance '${instanceId}' is ${record.runtimeStatus}.`);
     const at = isoTime(this.s.clock.now());
     const event =

@@ -56,6 +56,20 @@ export function pendingTimerIds(history: HistoryEvent[]): number[] {
 }
 
 /**
+ * The Instances row of an instance whose start message came before (or without) its row: a DTFx client
+ * writes the row after sending the start, and a DTFx worker starts sub-orchestrations by message alone,
+ * leaving the row to the instance's first checkpoint.
+ */
+function startedBy(instanceId: string, messages: TaskMessage[]): InstanceRecord | undefined {
+  const start = messages.find((m) => m.event.EventType === EventType.ExecutionStarted);
+  if (!start) return undefined;
+  const e = start.event;
+  const at = new Date(e.Timestamp).toISOString();
+  const parent = e.ParentInstance?.OrchestrationInstance.InstanceId ?? null;
+  return pendingInstance(instanceId, e.Name ?? '', e.Input ?? null, start.executionId, at, parent);
+}
+
+/**
  * 'done': delete every message; 'defer': put them all back for later; `deferred`: delete all but these
  * (by message id), which arrived out of order and go back to the queue.
  */
@@ -92,7 +106,7 @@ export class OrchestrationRunner {
 
   async process(instanceId: string, messages: TaskMessage[]): Promise<EpisodeOutcome> {
     const { store, logger } = this.s;
-    const instance = this.#instances.get(instanceId) ?? (await store.getInstance(instanceId));
+    const instance = this.#instances.get(instanceId) ?? (await store.getInstance(instanceId)) ?? startedBy(instanceId, messages);
     if (!instance) {
       logger.warn(`dropping ${messages.length} message(s) for unknown instance '${instanceId}' (purged?)`, { functionName: undefined });
       return 'done';

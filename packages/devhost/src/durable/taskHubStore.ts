@@ -6,12 +6,15 @@ import { EVENT_TYPE_NAMES, EventType, OrchestrationStatus, STATUS_NAMES, type Hi
 import { escapeKey, hubResourceNames, partitionOf, rowKeyOf, unescapeKey } from './names.js';
 import type { StorageClients } from '../storage/connections.js';
 
-/** Table string columns hold 64 KB; DTFx moves values over ~60 KB of UTF-16 to blobs. */
-const MAX_COLUMN_CHARS = 30_000;
+/** Table string columns hold 64 KB; DTFx moves values over 60 KB of UTF-16 (its MaxTablePropertySizeInBytes) to blobs. */
+const MAX_COLUMN_UTF16_BYTES = 60 * 1024;
 /** Queue messages hold 64 KB (of UTF-8, not characters); DTFx compresses payloads over 45 KB into a blob. */
 const MAX_MESSAGE_BYTES = 45 * 1024;
-const BLOB_COLUMNS = ['Input', 'Result', 'Output', 'Reason', 'Details', 'Name', 'CustomStatus'] as const;
-const JSON_COLUMNS = ['OrchestrationInstance', 'ParentInstance', 'Tags', 'FailureDetails'] as const;
+/** History columns that may spill into a blob, named by a `<Column>BlobName` column (DTFx VariableSizeEntityProperties). */
+const HISTORY_BLOB_COLUMNS = ['Name', 'Input', 'Result', 'Output', 'Reason', 'Details', 'Correlation', 'FailureDetails', 'Tags'] as const;
+/** Instances columns that may spill into a blob: the column then holds the blob's URL, as DTFx writes it. */
+const INSTANCE_BLOB_COLUMNS = ['Input', 'Output', 'CustomStatus'] as const;
+const JSON_COLUMNS = ['OrchestrationInstance', 'ParentInstance', 'Tags', 'FailureDetails', 'ParentTraceContext'] as const;
 const DATE_COLUMNS = ['FireAt', 'ScheduledStartTime'] as const;
 
 const EVENT_CLASS: Record<number, string> = {
@@ -173,24 +176,65 @@ export class TaskHubStore {
     return gunzipSync(body).toString('utf8');
   }
 
-  /** Moves oversized string columns to blobs, leaving `<Column>BlobName` behind. */
-  async #offload(entity: Record<string, unknown>, blobPrefix: string): Promise<void> {
-    for (const column of BLOB_COLUMNS) {
+  /**
+   * Moves oversized string columns to blobs. History rows keep `<Column>BlobName` and an empty column; the
+   * Instances row keeps the blob's URL in the column itself: that is where DTFx's readers look for each.
+   */
+  async #offload(entity: Record<string, unknown>, blobPrefix: string, as: 'blobName' | 'url'): Promise<void> {
+    for (const column of as === 'url' ? INSTANCE_BLOB_COLUMNS : HISTORY_BLOB_COLUMNS) {
       const value = entity[column];
-      if (typeof value === 'string' && value.length > MAX_COLUMN_CHARS) {
+      // A JS string's length is its count of UTF-16 units, so this is DTFx's Encoding.Unicode byte count.
+      if (typeof value === 'string' && value.length * 2 > MAX_COLUMN_UTF16_BYTES) {
         const name = `${blobPrefix}-${column}.json.gz`;
         await this.#putBlob(name, value);
-        entity[column] = '';
-        entity[`${column}BlobName`] = name;
+        if (as === 'url') {
+          entity[column] = this.largeMessages.getBlockBlobClient(name).url;
+        } else {
+          entity[column] = '';
+          entity[`${column}BlobName`] = name;
+        }
       }
     }
   }
 
-  async #reload(entity: Record<string, unknown>): Promise<void> {
-    for (const column of BLOB_COLUMNS) {
+  /**
+   * Brings back columns held in blobs, named by `<Column>BlobName` (which DTFx also writes in a Pending
+   * Instances row) or, in the Instances row, by a URL in the column.
+   */
+  async #reload(entity: Record<string, unknown>, as: 'blobName' | 'url'): Promise<void> {
+    for (const column of as === 'url' ? INSTANCE_BLOB_COLUMNS : HISTORY_BLOB_COLUMNS) {
       const blob = entity[`${column}BlobName`];
       if (typeof blob === 'string' && blob) entity[column] = await this.#getBlob(blob);
+      else if (as === 'url' && typeof entity[column] === 'string') {
+        const name = this.#blobNameOfUrl(entity[column] as string);
+        if (name) entity[column] = await this.#largeValue(name);
+      }
     }
+  }
+
+  /** The blob a URL names when it points into this hub's large-message container (a value is never a bare URL: it is JSON). */
+  #blobNameOfUrl(value: string): string | undefined {
+    if (!/^https?:\/\//.test(value)) return undefined;
+    const marker = `/${this.names.largeMessages}/`;
+    let path: string;
+    try {
+      path = new URL(value).pathname;
+    } catch {
+      return undefined;
+    }
+    const at = path.indexOf(marker);
+    return at < 0 ? undefined : decodeURIComponent(path.slice(at + marker.length));
+  }
+
+  /**
+   * A large Instances value. A client start whose message went to a blob points its Input at that message
+   * (`…-ExecutionStarted.json.gz`, a whole MessageData), as DTFx's CreateTaskOrchestrationAsync does.
+   */
+  async #largeValue(blobName: string): Promise<string> {
+    const text = await this.#getBlob(blobName);
+    if (!blobName.endsWith('ExecutionStarted.json.gz')) return text;
+    const data = JSON.parse(text) as { TaskMessage?: { Event?: { Input?: string | null } } };
+    return data.TaskMessage?.Event?.Input ?? 'null';
   }
 
   // ---- history ------------------------------------------------------------------------------------
@@ -207,18 +251,19 @@ export class TaskHubStore {
       if (k === 'EventType') entity.EventType = EVENT_TYPE_NAMES[v as number];
       else if (k === 'Timestamp') entity._Timestamp = new Date(v as string);
       else if (k === 'OrchestrationStatus') entity.OrchestrationStatus = STATUS_NAMES[v as number];
-      else if ((JSON_COLUMNS as readonly string[]).includes(k)) entity[k] = JSON.stringify(v);
       else if ((DATE_COLUMNS as readonly string[]).includes(k)) entity[k] = new Date(v as string);
+      // Any other object (a member a DTFx client sent that devhost does not know) is JSON, as DTFx stores it.
+      else if ((JSON_COLUMNS as readonly string[]).includes(k) || typeof v === 'object') entity[k] = JSON.stringify(v);
       else entity[k] = v;
     }
     if (messageId) entity.MessageId = messageId;
     if (inheritedMessageIds?.length) entity.InheritedMessageIds = JSON.stringify(inheritedMessageIds);
-    await this.#offload(entity, `${escapeKey(instanceId)}/history-${rowKeyOf(seq)}-${EVENT_TYPE_NAMES[event.EventType]}`);
+    await this.#offload(entity, `${escapeKey(instanceId)}/history-${rowKeyOf(seq)}-${EVENT_TYPE_NAMES[event.EventType]}`, 'blobName');
     return entity as TableEntity;
   }
 
   async #entityToEvent(entity: Record<string, unknown>): Promise<HistoryEvent> {
-    await this.#reload(entity);
+    await this.#reload(entity, 'blobName');
     const event: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(entity)) {
       if (
@@ -316,7 +361,7 @@ export class TaskHubStore {
   }
 
   async #toRecord(e: Record<string, unknown>): Promise<InstanceRecord> {
-    await this.#reload(e);
+    await this.#reload(e, 'url');
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
     const time = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
     return {
@@ -355,7 +400,7 @@ export class TaskHubStore {
       Generation: 0,
       ParentInstanceId: r.parentInstanceId ?? undefined,
     };
-    await this.#offload(entity, `${escapeKey(r.instanceId)}/instance-${Date.now().toString(36)}`);
+    await this.#offload(entity, `${escapeKey(r.instanceId)}/instance-${Date.now().toString(36)}`, 'url');
     const result = mode.create
       ? await this.instances.createEntity(entity as TableEntity)
       : mode.etag
