@@ -19,10 +19,15 @@ import './http/notifications.js';
 import './http/providers.js';
 import './http/providersDecisions.js';
 import './http/providersConsent.js';
+import './http/actionableSend.js';
+import './http/actionableActions.js';
+import './http/actionableKeys.js';
 import '../workflows/providerApproval.js';
 import './queues/messageDeliveryQueues.js';
 import './queues/notificationQueues.js';
+import './queues/actionableQueues.js';
 import './timers/deliveryResumeTimer.js';
+import './timers/reconcileTimer.js';
 import './timers/resendTimer.js';
 import './timers/retentionTimer.js';
 // Last: the console's catch-all route, below every API route.
