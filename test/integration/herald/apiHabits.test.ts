@@ -91,6 +91,7 @@ test('tenant settings take a partial update (JSON merge patch): the fields named
     includeGuests: true,
     retentionDays: 365,
     recipientReports: true,
+    providerPropagationSeconds: 0,
   });
   const bad = await admin('/api/tenant/settings', { method: 'PATCH', body: { timeZone: 'Mars/Olympus', colour: 'red' } });
   expect(bad.status).toBe(400);

@@ -25,6 +25,7 @@ test('defaults, admin-only changes, validation and isolation', async () => {
     includeGuests: false,
     retentionDays: 365,
     recipientReports: true,
+    providerPropagationSeconds: 0,
   });
   expect((await ann('/api/tenant/settings', { method: 'PUT', body: { licence: 'basic', timeZone: 'UTC' } })).status).toBe(403);
   const bad = await admin('/api/tenant/settings', {
@@ -44,13 +45,20 @@ test('defaults, admin-only changes, validation and isolation', async () => {
     includeGuests: false,
     retentionDays: 365,
     recipientReports: true,
+    providerPropagationSeconds: 0,
   });
+  const slow = await admin('/api/tenant/settings', { method: 'PATCH', body: { providerPropagationSeconds: -1 } });
+  expect(slow.status).toBe(400);
+  expect(((await slow.json()) as { errors: unknown[] }).errors).toEqual([
+    { path: 'providerPropagationSeconds', message: 'must be 0 to 604800 seconds (a week)' },
+  ]);
   expect(await (await otherAdmin('/api/tenant/settings')).json()).toEqual({
     licence: 'E5',
     timeZone: 'UTC',
     includeGuests: false,
     retentionDays: 365,
     recipientReports: true,
+    providerPropagationSeconds: 0,
   });
 });
 
