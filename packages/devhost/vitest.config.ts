@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/setup/fixtureInstalls.ts'],
           // Each suite starts real devhost processes and Azurite; give them room on a 2-core machine.
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -50,6 +50,36 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** The query as the host sends it: one string per key, repeated keys joined with commas (ASP.NET's `StringValues`). */
+function queryMap(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of new Set(url.searchParams.keys())) out[key] = url.searchParams.getAll(key).join(',');
+  return out;
+}
+
+const nullable = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, { value: v }]));
+
+/**
+ * The trigger's HTTP data as the Functions host sends it: the query both as `query` and `nullableQuery`, one string
+ * per key (the host's `StringValues.ToString()` joins repeated values with commas), and a body only when the
+ * request has content. Each @azure/functions 4.x depends on it: 4.3 takes the query from these maps only, never
+ * from the URL; up to 4.5 any body, even an empty one, goes to `new Request`, which refuses one on GET and HEAD.
+ */
+export function httpTriggerData(method: string, url: URL, headers: Record<string, string>, params: Record<string, string>, body: Buffer) {
+  const query = queryMap(url);
+  return {
+    method,
+    url: url.href,
+    headers,
+    nullableHeaders: nullable(headers),
+    query,
+    nullableQuery: nullable(query),
+    params,
+    nullableParams: nullable(params),
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+  };
+}
+
 function serializeCookie(c: RpcHttpCookie): string {
   const parts = [`${c.name ?? ''}=${c.value ?? ''}`];
   if (c.domain?.value) parts.push(`Domain=${c.domain.value}`);
@@ -137,14 +167,8 @@ export class HttpFunctions {
       return;
     }
     const body = await readBody(req);
-    const result = await this.invoker.invoke(entry.fn, {
-      inputData: [
-        {
-          name: entry.triggerName,
-          data: { http: { method: req.method ?? 'GET', url: url.href, headers: flatHeaders(req), params, body: { bytes: body } } },
-        },
-      ],
-    });
+    const trigger = httpTriggerData((req.method ?? 'GET').toUpperCase(), url, flatHeaders(req), params, body);
+    const result = await this.invoker.invoke(entry.fn, { inputData: [{ name: entry.triggerName, data: { http: trigger } }] });
     if (!result.ok) {
       res.writeHead(500).end();
       return;
