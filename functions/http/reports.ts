@@ -122,16 +122,21 @@ async function* activityRows(caller: Caller, range: Range, messages: Map<string,
   }
 }
 
-const linkTo = (file: Export): HttpResponseInit => {
+/**
+ * A 303 to the file; to a caller that asks for JSON alone, 200 with the same body: a browser app cannot see a
+ * redirect to another origin (the file's), so the console asks for the link and lets the browser download it.
+ */
+const linkTo = (file: Export, accept: string | null): HttpResponseInit => {
   const body: z.output<typeof ExportLink> = file;
-  return { status: 303, headers: { location: file.url, 'cache-control': 'private, no-store' }, jsonBody: body };
+  const link = /^application\/json\s*(;|$)/i.test(accept ?? '');
+  return { status: link ? 200 : 303, headers: { location: file.url, 'cache-control': 'private, no-store' }, jsonBody: body };
 };
 
-async function activityCsv(caller: Caller, params: ActivityParams): Promise<HttpResponseInit> {
+async function activityCsv(caller: Caller, params: ActivityParams, accept: string | null): Promise<HttpResponseInit> {
   const range = await rangeOf(caller, params);
   const messages = await messagesMatching(caller, params);
   const file = `activity-${range.from}-to-${range.to}.csv`;
-  return linkTo(await exportCsv(caller.tenantId, file, ACTIVITY_COLUMNS, activityRows(caller, range, messages)));
+  return linkTo(await exportCsv(caller.tenantId, file, ACTIVITY_COLUMNS, activityRows(caller, range, messages)), accept);
 }
 
 const RECIPIENT_COLUMNS = [
@@ -205,7 +210,7 @@ const deliveryCells = (d: Delivery, channel: string, occurrence: number): Cell[]
 
 const channelOf = (location: string | undefined) => CHANNEL_OF[(location ?? 'spotlight') as keyof typeof CHANNEL_OF] ?? 'inbox';
 
-async function recipientsCsv(caller: Caller, id: string): Promise<HttpResponseInit> {
+async function recipientsCsv(caller: Caller, id: string, accept: string | null): Promise<HttpResponseInit> {
   const message = await existing(caller, id);
   const settings = await getTenantSettings(caller.tenantId);
   if (!settings.recipientReports)
@@ -214,10 +219,15 @@ async function recipientsCsv(caller: Caller, id: string): Promise<HttpResponseIn
       'per-recipient reports are switched off for this organisation (tenant setting recipientReports); totals remain in /api/reports/activity',
     );
   const rows = recipientRows(caller.tenantId, message.id, channelOf(message.draft.location));
-  return linkTo(await exportCsv(caller.tenantId, `recipients-${message.id}.csv`, RECIPIENT_COLUMNS, rows));
+  return linkTo(await exportCsv(caller.tenantId, `recipients-${message.id}.csv`, RECIPIENT_COLUMNS, rows), accept);
 }
 
-const exported = { status: 303, description: 'See the file at Location.', schema: ExportLink, location: 'redirect' } as const;
+const exported = {
+  status: 303,
+  description: 'See the file at Location. With `Accept: application/json` alone: 200, the same body, no redirect to follow.',
+  schema: ExportLink,
+  location: 'redirect',
+} as const;
 
 route({
   name: 'reportActivity',
@@ -252,7 +262,7 @@ route({
   query: ActivityParams,
   response: exported,
   problems: ['validation', 'not-found'],
-  handler: async ({ caller, query }) => activityCsv(caller, query()),
+  handler: async ({ caller, query, request }) => activityCsv(caller, query(), request.headers.get('accept')),
 });
 
 route({
@@ -271,5 +281,5 @@ route({
   role: 'report.read',
   response: exported,
   problems: ['not-found'],
-  handler: async ({ caller, params }) => recipientsCsv(caller, params.id),
+  handler: async ({ caller, params, request }) => recipientsCsv(caller, params.id, request.headers.get('accept')),
 });
