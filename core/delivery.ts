@@ -27,17 +27,13 @@ export const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'throttled', 'can
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
- * What becomes of a row the last worker left `sending`: a provider that deduplicates (ACS by Operation-Id)
- * is simply asked again; otherwise, or once the message is stopped, it is in doubt and stays `unconfirmed`.
+ * A row the last worker left `sending` that is not to be asked again — its provider cannot tell a repeat,
+ * or the message was stopped since — is in doubt for good. (On a provider that drops repeats, ACS by
+ * Operation-Id, it stays `sending` and is sent again: `afterOutcome` then settles it.)
  */
-export function afterCrash(d: DeliveryState, resendable: boolean): DeliveryState {
+export function unconfirmed(d: DeliveryState): DeliveryState {
   if (d.status !== 'sending') return d;
-  if (resendable) return { ...d, status: 'pending' };
-  return {
-    ...d,
-    status: 'unconfirmed',
-    reason: 'in flight when its worker stopped; not sent again, as this provider cannot tell a repeat',
-  };
+  return { ...d, status: 'unconfirmed', reason: 'in flight when its worker stopped; not sent again, which could send it twice' };
 }
 
 /** What one provider call (one recipient, or one bulk request) came back with. */
@@ -64,11 +60,19 @@ export interface DeliveryState {
 /**
  * A recipient's delivery after a send's outcome: sent; failed for good (a permanent error, or a transient
  * one for the MAX_ATTEMPTS-th time — recorded, never dropped); throttled (not an attempt: the provider
- * refused to try); or still pending after a transient failure, to be retried after `retryDelayMs`.
+ * refused to try); cancelled (not attempted: the message was stopped); or still pending after a transient
+ * failure, to be retried after `retryDelayMs`. A row in doubt (`sending`, from a worker that died) stays in
+ * doubt until an answer settles it, and becomes unconfirmed, not cancelled, if the message is stopped.
  */
 export function afterOutcome(d: DeliveryState, outcome: SendOutcome, at: number): DeliveryState {
   const attempts = d.attempts + 1;
   if (outcome.status === 'sent') return { status: 'sent', attempts, sentAt: new Date(at).toISOString(), reason: outcome.reason ?? '' };
+  // Sent again after a crash, and no answer that settles it: the provider may have it from before.
+  if (d.status === 'sending') {
+    if (outcome.status === 'cancelled') return unconfirmed(d);
+    if (outcome.status === 'throttled') return { status: 'sending', attempts: d.attempts, reason: outcome.reason };
+    if (!outcome.permanent && attempts < MAX_ATTEMPTS) return { status: 'sending', attempts, reason: outcome.reason };
+  }
   if (outcome.status === 'throttled') return { status: 'throttled', attempts: d.attempts, reason: outcome.reason };
   if (outcome.status === 'cancelled') return { status: 'cancelled', attempts: d.attempts, reason: outcome.reason };
   if (outcome.permanent) return { status: 'failed', attempts, reason: outcome.reason };

@@ -14,7 +14,6 @@
  * meanwhile, when they too are `unconfirmed` (ACS may have them; they must not go now).
  */
 import {
-  afterCrash,
   afterOutcome,
   type BatchState,
   CHUNK_SIZE,
@@ -23,6 +22,7 @@ import {
   LostBatchLease,
   retryDelayMs,
   type SendOutcome,
+  unconfirmed,
 } from '../../core/delivery.js';
 import { DELIVER, type BatchMessage, type BatchRef, type DeliveryChannel } from '../../core/hops.js';
 import { dayOf } from '../../core/reportMath.js';
@@ -131,13 +131,16 @@ export function createBatchWorker(ports: BatchWorkerPorts) {
   /** Sends chunk by chunk; returns when the rest must wait (real ms), or undefined when every row has an outcome. */
   async function work(sender: ChunkSender, ref: BatchRef, state: BatchState, lease: Lease, log: Log, tally: () => Promise<void>) {
     let retryAt: number | undefined;
-    const rows = [...state.rows.values()].filter(isOpen);
+    // Rows in doubt are sent first where the provider drops repeats (the others were settled already).
+    const rows = [...state.rows.values()].filter((d) => d.status === 'sending').concat([...state.rows.values()].filter(isOpen));
     const inFlight = (recipients: Delivery[]) => lease.commit(recipients.map((d) => ({ ...d, status: 'sending' as DeliveryStatus })));
     for (let i = 0; i < rows.length; i += CHUNK_SIZE) {
       const chunk = rows.slice(i, i + CHUNK_SIZE);
       const reason = await sender.stopReason();
       if (reason) {
-        const rest = rows.slice(i).map((d) => ({ ...d, status: 'cancelled' as DeliveryStatus, reason }));
+        const rest = rows
+          .slice(i)
+          .map((d) => (d.status === 'sending' ? { ...d, ...unconfirmed(d) } : { ...d, status: 'cancelled' as DeliveryStatus, reason }));
         for (let j = 0; j < rest.length; j += CHUNK_SIZE) await lease.commit(rest.slice(j, j + CHUNK_SIZE));
         log(`message ${ref.messageId} batch ${ref.batch}: ${rest.length} not sent, ${reason}`);
         return undefined;
@@ -157,7 +160,7 @@ export function createBatchWorker(ports: BatchWorkerPorts) {
       for (const o of outcomes.values()) {
         if (o.status === 'throttled') retryAt = Math.max(retryAt ?? 0, clock.realNow() + o.retryAfterMs);
       }
-      const transient = changed.filter((d) => d.status === 'pending');
+      const transient = changed.filter((d) => d.status === 'pending' || (d.status === 'sending' && d.attempts > 0));
       if (transient.length > 0)
         retryAt = Math.max(retryAt ?? 0, clock.realNow() + retryDelayMs(Math.max(...transient.map((d) => d.attempts))));
       if (retryAt !== undefined) return retryAt;
@@ -173,8 +176,10 @@ export function createBatchWorker(ports: BatchWorkerPorts) {
     const inDoubt = [...state.rows.values()].filter((d) => d.status === 'sending');
     if (inDoubt.length === 0) return;
     const resend = sender.resendable && !(await sender.stopReason());
-    const settled = inDoubt.map((d) => ({ ...d, ...afterCrash(d, resend) }));
-    for (let i = 0; i < settled.length; i += CHUNK_SIZE) await lease.commit(settled.slice(i, i + CHUNK_SIZE));
+    if (!resend) {
+      const settled = inDoubt.map((d) => ({ ...d, ...unconfirmed(d) }));
+      for (let i = 0; i < settled.length; i += CHUNK_SIZE) await lease.commit(settled.slice(i, i + CHUNK_SIZE));
+    }
     log(
       `message ${ref.messageId} batch ${ref.batch}: ${inDoubt.length} in flight when a worker stopped, ${resend ? 'sent again' : 'unconfirmed'}`,
     );
@@ -244,7 +249,7 @@ export function createBatchWorker(ports: BatchWorkerPorts) {
         .filter(needsWork)
         .map((d) =>
           d.status === 'sending'
-            ? { ...d, ...afterCrash(d, false) }
+            ? { ...d, ...unconfirmed(d) }
             : { ...d, status: 'failed' as DeliveryStatus, reason: d.reason ? `${reason}; last error: ${d.reason}` : reason },
         );
       // At least one commit, empty or not: it releases a lease a dead worker left behind.

@@ -5,6 +5,32 @@ const AT = Date.parse('2026-11-23T10:00:00Z');
 const pending: DeliveryState = { status: 'pending', attempts: 0 };
 
 describe('afterOutcome', () => {
+  test('a row in doubt after a crash, sent again, stays in doubt until an answer settles it; stopped, it is unconfirmed, never cancelled', () => {
+    const inDoubt: DeliveryState = { status: 'sending', attempts: 1 };
+    expect(afterOutcome(inDoubt, { status: 'sent' }, AT)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(afterOutcome(inDoubt, { status: 'cancelled', reason: 'message cancelled before delivery' }, AT)).toMatchObject({
+      status: 'unconfirmed',
+      attempts: 1,
+    });
+    expect(afterOutcome(inDoubt, { status: 'throttled', retryAfterMs: 1000, reason: '429' }, AT)).toMatchObject({
+      status: 'sending',
+      attempts: 1,
+    });
+    expect(afterOutcome(inDoubt, { status: 'failed', reason: 'ECONNRESET', permanent: false }, AT)).toMatchObject({
+      status: 'sending',
+      attempts: 2,
+    });
+    expect(
+      afterOutcome({ ...inDoubt, attempts: MAX_ATTEMPTS - 1 }, { status: 'failed', reason: 'ECONNRESET', permanent: false }, AT),
+    ).toMatchObject({
+      status: 'failed',
+    });
+    // A fresh row the sender did not reach before the stop was never sent.
+    expect(afterOutcome(pending, { status: 'cancelled', reason: 'message cancelled before delivery' }, AT)).toMatchObject({
+      status: 'cancelled',
+    });
+  });
+
   test('sent: counted as an attempt, with the time and no reason left over', () => {
     expect(afterOutcome({ ...pending, attempts: 2, reason: 'timeout' }, { status: 'sent' }, AT)).toEqual({
       status: 'sent',
