@@ -148,7 +148,7 @@ try {
       method: 'POST',
       kind: 'click',
     });
-    const headers = new Headers({
+    const headers = new globalThis.Headers({
       authorization: `Bearer ${bearer}`,
       'action-request-id': randomUUID(),
       'content-type': 'application/json',
