@@ -17,7 +17,7 @@ command -v dotnet >/dev/null || {
 cd "$root"
 if [ "${INTEROP_SKIP_BUILD:-}" != 1 ]; then
   echo "interop: building devhost"
-  npm run --silent build >/dev/null
+  npm run --silent build --workspace @herald/devhost >/dev/null
 fi
 
 log="$root/.tools/interop/build.log"
