@@ -33,6 +33,16 @@ export interface MessageRecord {
   lifecycle?: string;
   /** When the message last became Active (its delivery began). */
   activatedAt?: string;
+  /** Its lifecycle orchestration ended (terminated, failed) while the message was still under way. */
+  lifecycleEnded?: LifecycleEnded;
+}
+
+/** How a message's lifecycle orchestration ended early, as the reconciler or a cancel found it. */
+export interface LifecycleEnded {
+  /** The Durable runtime status: `Terminated`, `Failed`, `Completed` or `Missing` (no such instance). */
+  runtimeStatus: string;
+  reason: string;
+  at: string;
 }
 
 export type AuditAction = 'created' | 'modified' | 'deleted' | TransitionRecord;

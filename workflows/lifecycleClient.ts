@@ -14,7 +14,7 @@ import {
   type LifecycleInput,
   type OccurrenceRef,
 } from '../core/hops.js';
-import type { Actor, MessageRecord } from '../core/records.js';
+import type { Actor, LifecycleEnded, MessageRecord } from '../core/records.js';
 import { transitionContext } from '../core/lifecycle.js';
 import { raiseEvent, startOrchestration } from './durableHops.js';
 
@@ -65,4 +65,32 @@ export async function announceDelivered(
     // The lifecycle has ended (cancelled, expired): nobody waits for this any more.
     log(`message ${ref.messageId}: lifecycle ${message.lifecycle} did not take the delivered event: ${(error as Error).message}`);
   }
+}
+
+/** Runtime statuses after which the orchestration moves nothing any more. */
+const ENDED = new Set(['Completed', 'Failed', 'Canceled', 'Terminated']);
+
+/**
+ * How the lifecycle `instanceId` ended, for a message still under way (pending approval, scheduled,
+ * active): it was terminated, failed, or is gone, so nothing will move the message on. Undefined while it runs.
+ */
+export async function endedLifecycle(client: DurableClient, instanceId: string, at: number): Promise<LifecycleEnded | undefined> {
+  const when = new Date(at).toISOString();
+  let status: Awaited<ReturnType<DurableClient['getStatus']>>;
+  try {
+    status = await client.getStatus(instanceId);
+  } catch (error) {
+    // The SDK's only sign of an unknown instance is its message.
+    if (/HTTP 404/.test((error as Error).message))
+      return { runtimeStatus: 'Missing', reason: `its lifecycle orchestration ${instanceId} no longer exists`, at: when };
+    throw error;
+  }
+  if (!ENDED.has(status.runtimeStatus)) return undefined;
+  const output = typeof status.output === 'string' ? status.output : JSON.stringify(status.output ?? null);
+  const detail = output && output !== 'null' ? `: ${output.slice(0, 300)}` : '';
+  return {
+    runtimeStatus: status.runtimeStatus,
+    reason: `its lifecycle orchestration ${instanceId} was ${status.runtimeStatus.toLowerCase()}${detail}`,
+    at: when,
+  };
 }

@@ -20,7 +20,7 @@ import { odata, TableTransaction, type TableClient, type TransactionAction } fro
 import type { Channel } from '../../core/delivery.js';
 import { addTo, type Contribution, type Counts } from '../../core/reportMath.js';
 import { MESSAGE_ID, messageKey } from './keys.js';
-import { project } from './reportStore.js';
+import { project, type CommittedCounts } from './reportStore.js';
 import { findEntity, isStatus, table } from './storageClients.js';
 
 export interface EventItem {
@@ -423,4 +423,23 @@ export async function* engagements(tenantId: string, messageId: string): AsyncIt
     addEvent(current, String(row.type), String(row.at), row.channel as Channel);
   }
   if (current) yield current;
+}
+
+/**
+ * The message's counter rows as they stand (totals and months), what its report copy should hold; undefined
+ * when nothing was counted. The reconciler compares the copy with it after a crash.
+ */
+export async function committedCounts(tenantId: string, messageId: string): Promise<CommittedCounts | undefined> {
+  if (!MESSAGE_ID.test(messageId)) return undefined;
+  const pk = counterPartition(tenantId, messageId);
+  const rows = (await counters()).listEntities<{ counts?: string; days?: string; version: number }>({
+    queryOptions: { filter: odata`PartitionKey eq ${pk} and (RowKey eq ${TOTALS} or (RowKey ge 'm|' and RowKey lt 'm}'))` },
+  });
+  let totals: CommittedCounts['totals'] | undefined;
+  const months: CommittedCounts['months'] = new Map();
+  for await (const row of rows) {
+    if (row.rowKey === TOTALS) totals = { counts: JSON.parse(row.counts!) as Counts, version: Number(row.version) };
+    else months.set(row.rowKey!.slice(2), { days: JSON.parse(row.days!) as Record<string, Counts>, version: Number(row.version) });
+  }
+  return totals ? { tenantId, messageId, totals, months } : undefined;
 }

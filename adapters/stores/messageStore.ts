@@ -14,7 +14,7 @@ import {
   TRANSITION_RECORDS,
   type MessageStatus,
 } from '../../core/lifecycle.js';
-import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../core/records.js';
+import type { Actor, AppliedTransition, AuditEntry, LifecycleEnded, MessageRecord, TransitionRequest } from '../../core/records.js';
 import { DraftInput } from '../../core/message.js';
 import { now } from '../runtime/clock.js';
 import { storageSettings, type StorageSettings } from '../runtime/settings.js';
@@ -73,6 +73,23 @@ export interface MessageStore {
   setOccurrence(tenant: string, id: string, occurrence: number, nextAt: string | undefined): Promise<void>;
   /** Active messages of every tenant whose next occurrence is due at `at` (the resend timer's query). */
   dueOccurrences(at: string): AsyncIterable<{ tenant: string; id: string; occurrence: number }>;
+  /**
+   * The reconciler's query, across tenants: messages whose life is under way (pending approval, scheduled,
+   * active) and those changed since `since` (their counts may still be settling).
+   */
+  toReconcile(since: string): AsyncIterable<ReconcileEntry>;
+  /** Records that the message's lifecycle orchestration ended early, so the message shows it. */
+  markLifecycleEnded(tenant: string, id: string, ended: LifecycleEnded): Promise<void>;
+}
+
+/** A message as the reconciler sees it (`MessageStore.toReconcile`). */
+export interface ReconcileEntry {
+  tenant: string;
+  id: string;
+  status: MessageStatus;
+  lifecycle?: string;
+  /** Already marked as having lost its lifecycle. */
+  lifecycleEnded: boolean;
 }
 
 const auditRowKey = (time: number, version: number) => `${inverted(time, MAX_TIME, 11)}-${inverted(version, 0xffff_ffff, 8)}`;
@@ -96,6 +113,7 @@ const MessageRow = z.object({
   lastActorName: z.string().optional(),
   lifecycle: z.string().optional(),
   activatedAt: z.string().optional(),
+  lifecycleEnded: z.string().optional(),
 });
 type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
   name?: string;
@@ -132,6 +150,7 @@ function toRecord(entity: TableEntityResult<Record<string, unknown>>): MessageRe
     ...(row.lastActorId ? { lastActor: { id: row.lastActorId, upn: row.lastActorUpn ?? '', name: row.lastActorName ?? '' } } : {}),
     ...(row.lifecycle ? { lifecycle: row.lifecycle } : {}),
     ...(row.activatedAt ? { activatedAt: row.activatedAt } : {}),
+    ...(row.lifecycleEnded ? { lifecycleEnded: JSON.parse(row.lifecycleEnded) as LifecycleEnded } : {}),
   };
 }
 
@@ -155,6 +174,7 @@ const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
   lastActorName: m.lastActor?.name,
   lifecycle: m.lifecycle,
   activatedAt: m.activatedAt,
+  lifecycleEnded: m.lifecycleEnded ? JSON.stringify(m.lifecycleEnded) : undefined,
 });
 
 // The continuation is the last id of the page: the next page is the rows after it. Encoded so clients
@@ -326,6 +346,8 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
           lastActor: change.by,
           lifecycle: change.lifecycle ?? current.lifecycle,
           activatedAt: check.status === 'Active' ? new Date(time).toISOString() : current.activatedAt,
+          // A new submission has a lifecycle of its own: how the last one ended is history (the audit keeps it).
+          lifecycleEnded: change.lifecycle && change.lifecycle !== current.lifecycle ? undefined : current.lifecycleEnded,
         };
         let etag: string | undefined;
         try {
@@ -358,6 +380,33 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
         },
       });
       for await (const row of rows) yield { tenant: row.partitionKey!, id: row.rowKey!, occurrence: Number(row.occurrence ?? 0) };
+    },
+
+    async *toReconcile(since) {
+      const rows = (await messages()).listEntities<{ status: MessageStatus; lifecycle?: string; lifecycleEnded?: string }>({
+        queryOptions: {
+          filter: odata`status eq 'PendingApproval' or status eq 'Scheduled' or status eq 'Active' or updatedAt ge ${since}`,
+          select: ['PartitionKey', 'RowKey', 'status', 'lifecycle', 'lifecycleEnded'],
+        },
+      });
+      for await (const row of rows)
+        yield {
+          tenant: row.partitionKey!,
+          id: row.rowKey!,
+          status: row.status,
+          ...(row.lifecycle ? { lifecycle: row.lifecycle } : {}),
+          lifecycleEnded: !!row.lifecycleEnded,
+        };
+    },
+
+    async markLifecycleEnded(tenant, id, ended) {
+      try {
+        await (
+          await messages()
+        ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, lifecycleEnded: JSON.stringify(ended) }, 'Merge');
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error; // deleted meanwhile: nothing to show it on
+      }
     },
 
     async audit(tenant, id) {

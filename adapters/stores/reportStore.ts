@@ -129,6 +129,23 @@ export async function settled(tenantId: string): Promise<void> {
   }
 }
 
+/**
+ * Brings the message's copy up to `committed` (the counters as they stand) when it lacks something — a
+ * column missing or older, as a crash between a commit and its copy leaves it. True when it was behind.
+ */
+export async function repairCopy(committed: CommittedCounts): Promise<boolean> {
+  await settled(committed.tenantId);
+  const stored = await findEntity(await reports(), tenantKey(committed.tenantId), committed.messageId);
+  const behind =
+    !stored ||
+    Number(stored.tv ?? -1) < committed.totals.version ||
+    [...committed.months].some(([m, row]) => Number(stored[versionColumn(m)] ?? -1) < row.version);
+  if (!behind) return false;
+  project(committed);
+  await settled(committed.tenantId);
+  return true;
+}
+
 export interface MessageReport {
   messageId: string;
   totals: Counts;

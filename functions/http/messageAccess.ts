@@ -21,6 +21,7 @@ export const messageView = (m: MessageRecord): MessageView => ({
   createdAt: m.createdAt,
   updatedAt: m.updatedAt,
   ...(m.lifecycle ? { lifecycle: m.lifecycle } : {}),
+  ...(m.lifecycleEnded ? { lifecycleEnded: m.lifecycleEnded } : {}),
 });
 
 export const notFound = (id: string) => new Problem('not-found', `there is no message ${id}`);

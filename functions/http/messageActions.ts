@@ -21,7 +21,7 @@ import { LIMITS, submitProblems, type Location } from '../../core/message.js';
 import { findTemplate } from '../../core/templates.js';
 import { transition, transitionContext, type Transition } from '../../core/lifecycle.js';
 import type { Decision } from '../../core/hops.js';
-import { sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
+import { endedLifecycle, sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
 import { requireKnownAudience } from './directoryChecks.js';
 import { actor, existing, messageView } from './messageAccess.js';
 import { Problem } from './problem.js';
@@ -143,6 +143,8 @@ async function decide(
   // The directory may have lost a group since submission; rejecting needs no audience.
   if (approve) await requireKnownAudience(caller.tenantId, message.draft.audience);
   if (!message.lifecycle) throw new Problem('status-conflict', 'the message has no lifecycle to decide on; submit it again');
+  const ended = message.lifecycleEnded ?? (await endedLifecycle(client, message.lifecycle, now()));
+  if (ended) throw new Problem('status-conflict', `nothing can approve or reject it: ${ended.reason}; cancel it and submit a copy`);
   // Recorded first, inserted once per submission: of concurrent approvals exactly one is recorded, and the
   // orchestration applies only the recorded decision, whatever a decision event says.
   const proposed: Decision = {
@@ -168,6 +170,15 @@ async function decide(
 async function cancel(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
   const message = await existing(caller, id);
   requireTransition(message, 'cancel');
+  // An orchestration that ended (terminated, failed) would never take the cancel: it is applied here.
+  const ended = message.lifecycle ? await endedLifecycle(client, message.lifecycle, now()) : undefined;
+  if (ended) {
+    await requestStop(caller.tenantId, message.id, now());
+    const comment = `cancelled without its lifecycle: ${ended.reason}`;
+    const result = await messageStore().transition(caller.tenantId, message.id, { transition: 'cancel', by: actor(caller), comment });
+    if (!result.ok) throw new Problem('status-conflict', result.reason);
+    return answer(result.message);
+  }
   // Recorded before the lifecycle hears of it: delivery stops on it even while the orchestration waits out a crash.
   const raise = async () => {
     await requestStop(caller.tenantId, message.id, now());

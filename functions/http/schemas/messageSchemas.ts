@@ -84,6 +84,17 @@ export const MessageView = DraftInput.extend({
       'The instance id of the Durable orchestration running the latest submission (`msg-<tenant>-<message>-v<version>`), ' +
         'for the Durable HTTP API at `/runtime/webhooks/durabletask/instances/{lifecycle}`; absent until the message is first submitted.',
     ),
+  lifecycleEnded: z
+    .object({
+      runtimeStatus: z.string().describe('`Terminated`, `Failed`, `Completed` or `Missing` (the instance is gone).'),
+      reason: z.string(),
+      at: z.iso.datetime(),
+    })
+    .optional()
+    .describe(
+      'Present when the orchestration of the latest submission ended while the message was still under way (terminated or ' +
+        'failed): nothing will move it on by itself. It can still be cancelled, and then deleted.',
+    ),
 }).register(responseComponents, {
   id: 'MessageView',
   description: 'A message: its draft fields at the top level (so a GET can be edited and PATCHed back), its status and who created it.',
