@@ -45,6 +45,8 @@ export default {
         channel: 'push',
         audience: users,
         atLeast: 1,
+        // Push is not paced: hit it at once, or the send may be over.
+        jitterMs: 50,
         resolved: async () => (await view()).status !== 'resolving',
         done: async () => (await view()).status === 'done',
         log,

@@ -270,10 +270,10 @@ export function killVerdict({ audience, delivery, counts, resumeS, resendable })
 
 /**
  * Kills the host once the send is under way (at least `atLeast` received, the audience resolved), restarts
- * it, and measures how long after the restart the provider hears from Herald again. `done()` says
+ * it (after a random pause of up to `jitterMs`, so the kill lands anywhere in a request), and measures how long after the restart the provider hears from Herald again. `done()` says
  * whether the delivery is over, `state()` what it reports.
  */
-export async function killDuringSend(world, { tenant, channel, audience, atLeast, resolved, done, log }) {
+export async function killDuringSend(world, { tenant, channel, audience, atLeast, resolved, done, log, jitterMs = 500 }) {
   await waitFor(
     'the send to start',
     async () => (await receivedCount(world.host, tenant, channel)) >= atLeast && (await resolved()),
@@ -281,7 +281,7 @@ export async function killDuringSend(world, { tenant, channel, audience, atLeast
     50,
   );
   // At a random moment of the send, not just as a request ends.
-  await sleep(Math.random() * 500);
+  await sleep(Math.random() * jitterMs);
   const atKill = await receivedCount(world.host, tenant, channel);
   await world.crash();
   log(`  killed the host (kill -9, process tree) with ${atKill} of ${audience} received`);
