@@ -34,6 +34,7 @@ import { startAzurite, type AzuriteInstance } from './storage/azurite.js';
 import { connectionString, StorageClients } from './storage/connections.js';
 import { defaultUseMonitor, parseNcrontab } from './triggers/ncrontab.js';
 import { QueueListener } from './triggers/queueListener.js';
+import { ListenerLock } from './triggers/listenerLock.js';
 import { ScheduleStatusStore, TimerTrigger } from './triggers/timerTrigger.js';
 import { expandSupplied, refersToSupplied, settingsNamingOtherPorts, suppliedSettings } from './supply.js';
 
@@ -293,12 +294,8 @@ export class Host implements HostView {
     }
     const useMonitor =
       typeof entry.trigger.useMonitor === 'boolean' ? entry.trigger.useMonitor : defaultUseMonitor(schedule, this.clock.now());
-    const monitor = useMonitor
-      ? new ScheduleStatusStore(
-          clients.blobService(this.storage.connectionString).getContainerClient('azure-webjobs-hosts'),
-          `timers/${this.hostId}/${name}/status`,
-        )
-      : undefined;
+    const hosts = clients.blobService(this.storage.connectionString).getContainerClient('azure-webjobs-hosts');
+    const monitor = useMonitor ? new ScheduleStatusStore(hosts, `timers/${this.hostId}/${name}/status`) : undefined;
     return new TimerTrigger(
       entry.fn,
       entry.triggerName,
@@ -311,6 +308,7 @@ export class Host implements HostView {
       this.logger,
     );
   }
+      new ListenerLock(hosts, `locks/${this.hostId}/${name}.Listener`, name, this.logger),
 
   async #listen(): Promise<void> {
     const port = this.options.port ?? this.settings.port ?? 7071;

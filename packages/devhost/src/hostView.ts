@@ -1,6 +1,7 @@
 import type { OutputBindings } from './bindings/outputs.js';
 import type { Clock } from './clock.js';
 import type { HostConfig, LocalSettings } from './config.js';
+import type { DurableEngine } from './durable/engine.js';
 import type { CatalogEntry } from './functionsCatalog.js';
 import type { HttpFunctions } from './http/httpFunctions.js';
 import type { Keys } from './http/keys.js';
@@ -28,6 +29,7 @@ export interface HostView {
   readonly http: HttpFunctions;
   readonly identity: IdentityIssuer;
   readonly supplied: Record<string, string>;
+  readonly durable: DurableEngine | undefined;
   readonly url: string;
   idle(timeoutMs?: number): Promise<boolean>;
   skipToNextDue(): Promise<number | undefined>;

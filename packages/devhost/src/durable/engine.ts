@@ -13,8 +13,9 @@ import { EntityRunner } from './entityRunner.js';
 import { events, type HistoryEvent } from './history.js';
 import { stableGuid } from './ids.js';
 import { DurableHttpApi, managementPayload, type ApiUrls } from './httpApi.js';
-import { validateHubName } from './names.js';
+import { partitionOf, validateHubName } from './names.js';
 import { isTerminal, OrchestrationRunner } from './orchestrationRunner.js';
+import { PartitionLeases } from './partitionLeases.js';
 import { QueuePump, type HeldMessage } from './queuePump.js';
 import type { EngineServices } from './services.js';
 import { TaskHubStore, type InstanceRecord, type TaskMessage } from './taskHubStore.js';
@@ -81,8 +82,15 @@ export function readDurableOptions(hostJson: Record<string, unknown>, env: NodeJ
   };
 }
 
+interface Pending {
+  held: HeldMessage;
+  message: TaskMessage;
+  /** An activity's result, held as its work item until the orchestration commits it. */
+  workItem?: boolean;
+}
+
 interface Session {
-  pending: { held: HeldMessage; message: TaskMessage }[];
+  pending: Pending[];
   running: boolean;
 }
 
@@ -102,6 +110,11 @@ export class DurableEngine {
   #ops: ClientOperations;
   #api: DurableHttpApi;
   #controlPumps: QueuePump[] = [];
+  /** Partitions whose control queue this instance serves: the ones it holds the lease of. */
+  #partitions = new Set<number>();
+  #leases: PartitionLeases;
+  /** Instances this process has run episodes for, so handing a partition over can forget their caches. */
+  #touched = new Set<string>();
   #workPump: QueuePump;
   #sessions = new Map<string, Session>();
   #ready: string[] = [];
@@ -180,6 +193,12 @@ export class DurableEngine {
       (m) => this.#onWorkItem(m),
       logger,
     );
+    this.#leases = new PartitionLeases(
+      clients.blobService(connectionString).getContainerClient(`${this.options.hubName.toLowerCase()}-leases`),
+      this.store.names.controlQueues,
+      { acquired: (p) => this.#startPartition(p), released: (p, why) => this.#stopPartition(p, why) },
+      logger,
+    );
   }
 
   get hubName(): string {
@@ -190,22 +209,79 @@ export class DurableEngine {
     this.#hostUrl = hostUrl;
     await this.store.create();
     await this.#startRpc();
-    await this.#recoverTimers();
-    for (const p of [...this.#controlPumps, this.#workPump]) p.start();
+    await this.#leases.start();
+    this.#workPump.start();
   }
 
   async stop(): Promise<void> {
     this.#timers.stop();
-    await Promise.all([...this.#controlPumps, this.#workPump].map((p) => p.stop()));
+    await this.#leases.stop();
+    await this.#workPump.stop();
     await new Promise<void>((r) => (this.#rpc ? this.#rpc.close(() => r()) : r()));
   }
 
   get quiet(): boolean {
-    return this.#activeEpisodes === 0 && [...this.#controlPumps, this.#workPump].every((p) => p.quiet);
+    return this.#activeEpisodes === 0 && this.#pumps().every((p) => p.quiet);
   }
 
   poke(): void {
-    for (const p of [...this.#controlPumps, this.#workPump]) p.poke();
+    for (const p of this.#pumps()) p.poke();
+  }
+
+  /** The control partitions this instance owns now. */
+  get partitions(): number[] {
+    return [...this.#partitions].sort((a, b) => a - b);
+  }
+
+  #pumps(): QueuePump[] {
+    return [...[...this.#partitions].map((p) => this.#controlPumps[p]!), this.#workPump];
+  }
+
+  /** A partition's lease was taken: its instances' timers and lost starts first, then its queue. */
+  async #startPartition(partition: number): Promise<void> {
+    this.#partitions.add(partition);
+    await this.#recoverTimers(partition);
+    this.#controlPumps[partition]!.start();
+  }
+
+  /**
+   * A partition goes to another instance (or this one stops): no more polling; episodes under way finish
+   * (their writes are guarded by the sentinel ETag anyway); what is still held becomes visible for the new
+   * owner; the cached histories and the timers of its instances are forgotten, as the new owner has them.
+   */
+  async #stopPartition(partition: number, why: 'release' | 'lost' | 'stop'): Promise<void> {
+    this.#partitions.delete(partition);
+    const pump = this.#controlPumps[partition]!;
+    if (why === 'stop') return pump.stop();
+    await pump.stopPolling();
+    const mine = (id: string) => partitionOf(id, this.options.partitionCount) === partition;
+    while ([...this.#sessions].some(([id, session]) => session.running && mine(id))) await new Promise((r) => setTimeout(r, 50));
+    for (const [id, session] of this.#sessions) {
+      if (session.running || !mine(id)) continue;
+      this.#sessions.delete(id);
+      await Promise.all(session.pending.map((p) => this.#elsewhere(p)));
+    }
+    await pump.abandon();
+    for (const id of this.#touched) {
+      if (!mine(id)) continue;
+      this.#touched.delete(id);
+      this.#orchestrations.forget(id);
+    }
+    this.#timers.forget((id) => mine(id));
+  }
+
+  /**
+   * A message for an instance another process owns: an activity result is sent to that instance's control
+   * queue, then its work item is done; a control message is made visible for the owner to take.
+   */
+  async #elsewhere(p: Pending): Promise<void> {
+    if (!p.workItem) return p.held.abandon();
+    await this.store.controlQueueFor(p.message.instanceId).sendMessage(await this.store.encode(p.message));
+    await p.held.complete();
+  }
+
+  #owns(instanceId: string): boolean {
+    return this.#partitions.has(partitionOf(instanceId, this.options.partitionCount));
   }
 
   /** The `durableClient` input binding's value (BindingHelper.DurableOrchestrationClientToString). */
@@ -266,7 +342,7 @@ export class DurableEngine {
    * checkpoint and its Instances row update leaves the row Pending with a committed TimerCreated, and the
    * redelivered start message is then recognised as a duplicate without re-running anything.
    */
-  async #recoverTimers(): Promise<void> {
+  async #recoverTimers(partition: number): Promise<void> {
     let token: string | undefined;
     do {
       const page = await this.store.queryInstances({
@@ -276,6 +352,7 @@ export class DurableEngine {
         top: 1000,
       });
       for (const r of page.records) {
+        if (partitionOf(r.instanceId, this.options.partitionCount) !== partition) continue;
         const history = await this.store.loadHistory(r.instanceId);
         if (history.executionId) this.#timers.recover(r.instanceId, history.executionId, history.events);
         else if (r.runtimeStatus === 'Pending' && !r.parentInstanceId) await this.#restart(r);
@@ -297,8 +374,11 @@ export class DurableEngine {
   }
 
   async #sendToInstance(instanceId: string, executionId: string, event: HistoryEvent, messageId: string): Promise<void> {
-    const pump = this.#controlPumps[this.store.controlQueues.indexOf(this.store.controlQueueFor(instanceId))]!;
-    await pump.sendLocal(await this.store.encode({ messageId, instanceId, executionId, event }));
+    const text = await this.store.encode({ messageId, instanceId, executionId, event });
+    // Only a partition this process owns takes the in-memory short cut; another's owner polls for it.
+    const partition = partitionOf(instanceId, this.options.partitionCount);
+    if (this.#partitions.has(partition)) await this.#controlPumps[partition]!.sendLocal(text);
+    else await this.store.controlQueues[partition]!.sendMessage(text);
   }
 
   async #waitForCompletion(id: string, timeoutMs: number, pollMs: number): Promise<boolean> {
@@ -323,7 +403,7 @@ export class DurableEngine {
     // The result goes to its orchestration in memory. The work item stays leased until the orchestration has
     // committed the result, and is its durable record meanwhile: if we die first, the activity runs again
     // (at least once, as on Azure). This halves the queue traffic per activity.
-    this.#toSession(result, held);
+    this.#toSession(result, held, true);
   }
 
   async #onControl(held: HeldMessage): Promise<void> {
@@ -337,13 +417,19 @@ export class DurableEngine {
     this.#toSession(message, held);
   }
 
-  #toSession(message: TaskMessage, held: HeldMessage): void {
+  #toSession(message: TaskMessage, held: HeldMessage, workItem = false): void {
+    if (!this.#owns(message.instanceId)) {
+      void this.#elsewhere({ held, message, workItem }).catch((e: Error) =>
+        this.logger.warn(`instance '${message.instanceId}': handing a message to its owner: ${e.message}`),
+      );
+      return;
+    }
     let session = this.#sessions.get(message.instanceId);
     if (!session) {
       session = { pending: [], running: false };
       this.#sessions.set(message.instanceId, session);
     }
-    session.pending.push({ held, message });
+    session.pending.push({ held, message, workItem });
     if (!session.running && !this.#ready.includes(message.instanceId)) this.#ready.push(message.instanceId);
     // Let the rest of this poll's messages join the batch before the episode starts.
     setImmediate(() => this.#drain());
@@ -355,6 +441,12 @@ export class DurableEngine {
       const instanceId = this.#ready.shift()!;
       const session = this.#sessions.get(instanceId);
       if (!session || session.running || session.pending.length === 0) continue;
+      if (!this.#owns(instanceId)) {
+        this.#sessions.delete(instanceId);
+        for (const p of session.pending.splice(0)) void this.#elsewhere(p).catch(() => undefined);
+        continue;
+      }
+      this.#touched.add(instanceId);
       session.running = true;
       this.#activeEpisodes++;
       const batch = session.pending.splice(0);

@@ -19,6 +19,8 @@ export interface HeldMessage {
   complete(): Promise<void>;
   /** Makes the message visible again after `delayMs` (0: at once). */
   release(delayMs: number): Promise<void>;
+  /** Makes the message visible to every reader at once, not handed over here again: its work moved elsewhere. */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -71,11 +73,27 @@ export class QueuePump {
     this.#backoff.poke();
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling; what is held stays held (and renewed) until its handler settles it. */
+  async stopPolling(): Promise<void> {
     this.#running = false;
     this.#backoff.wake();
     await this.#loop;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopPolling();
     clearInterval(this.#renewal);
+  }
+
+  /** Stops, and makes every message still held visible at once, for the instance that takes this queue over. */
+  async abandon(): Promise<void> {
+    await this.stop();
+    this.#backlog = [];
+    await Promise.all([...this.#held].map((m) => m.abandon()));
+  }
+
+  async #visibleNow(messageId: string, popReceipt: string): Promise<void> {
+    await this.queue.updateMessage(messageId, popReceipt, undefined, 0).catch(() => undefined);
   }
 
   async #renew(): Promise<void> {
@@ -163,10 +181,14 @@ export class QueuePump {
           setTimeout(() => {
             this.#retrying--;
             if (this.#running) this.#accept(again);
+            else void this.#visibleNow(again.messageId, again.popReceipt);
           }, delayMs).unref();
         } catch {
           // The lease was lost; the poller will see the message when it is visible again.
         }
+      },
+      abandon: async () => {
+        if (settle()) await this.#visibleNow(item.messageId, held.popReceipt);
       },
     };
     this.#held.add(held);

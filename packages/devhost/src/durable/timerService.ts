@@ -46,6 +46,15 @@ export class TimerService {
     this.#pending.delete(key);
   }
 
+  /** Drops the timers of the instances `which` picks: their partition went to another process, which re-arms them. */
+  forget(which: (instanceId: string) => boolean): void {
+    for (const [key, abort] of this.#pending) {
+      if (!which(key.split('\u0000')[0]!)) continue;
+      abort.abort();
+      this.#pending.delete(key);
+    }
+  }
+
   /** Re-arms the timers of one instance's history. */
   recover(instanceId: string, executionId: string, history: HistoryEvent[]): void {
     const fired = new Set(history.filter((e) => e.EventType === EventType.TimerFired).map((e) => e.TimerId));

@@ -177,6 +177,10 @@ export class AdminApi {
         keysEnforced: !!host.keys,
         settingsFile: host.settings.file ?? null,
         supplied: host.supplied,
+        // With storage shared by several hosts, the control partitions this one owns now.
+        durable: host.durable
+          ? { hubName: host.durable.hubName, partitionCount: host.durable.options.partitionCount, partitions: host.durable.partitions }
+          : null,
       });
     } else if (what === 'identity/token' && method === 'POST') {
       const parsed = TokenBody.safeParse(await readJson(req));

@@ -4,6 +4,7 @@ import type { RegisteredFunction } from '../coreTypes.js';
 import type { OutputBindings } from '../bindings/outputs.js';
 import type { Invoker } from '../invoker.js';
 import type { Logger } from '../log.js';
+import type { ListenerLock } from './listenerLock.js';
 import type { Schedule } from './ncrontab.js';
 
 export interface ScheduleStatus {
@@ -60,6 +61,8 @@ export class TimerTrigger {
     private readonly invoker: Invoker,
     private readonly outputs: OutputBindings,
     private readonly logger: Logger,
+    /** With storage shared by several instances, only the holder of this lock fires. */
+    private readonly lock?: ListenerLock,
   ) {}
 
   /**
@@ -71,6 +74,24 @@ export class TimerTrigger {
   }
 
   async start(): Promise<void> {
+    await this.lock?.start();
+    if (this.lock && !this.lock.held) {
+      this.#loop = this.#standBy();
+      return;
+    }
+    await this.#begin();
+  }
+
+  /** Another instance fires; once its lock lapses this one takes over, past-due occurrence first. */
+  async #standBy(): Promise<void> {
+    await this.lock!.acquired(this.#abort.signal);
+    if (this.#abort.signal.aborted) return;
+    this.logger.info(`timer '${this.fn.metadata.name}': took over the listener lock`);
+    await this.#begin();
+    await this.#loop;
+  }
+
+  async #begin(): Promise<void> {
     const now = this.clock.now();
     let status = await this.monitor?.read();
     const next = this.schedule.next(now);
@@ -86,6 +107,7 @@ export class TimerTrigger {
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#loop;
+    await this.lock?.stop();
   }
 
   async #run(status: ScheduleStatus | undefined, pastDue: boolean, next: number): Promise<void> {
@@ -97,6 +119,12 @@ export class TimerTrigger {
     while (!signal.aborted) {
       await this.clock.sleepUntil(next, signal);
       if (signal.aborted) break;
+      // Counted as firing from here, so a test clock does not move on while the lock is checked.
+      this.#firing = true;
+      if (this.lock && !(await this.lock.confirm())) {
+        this.#firing = false;
+        return this.#standBy();
+      }
       status = await this.#fire(next, false, status);
       next = this.schedule.next(Math.max(next, this.clock.now()));
     }
