@@ -306,9 +306,9 @@ export class Host implements HostView {
       this.invoker,
       outputs,
       this.logger,
+      new ListenerLock(hosts, `locks/${this.hostId}/${name}.Listener`, name, this.logger),
     );
   }
-      new ListenerLock(hosts, `locks/${this.hostId}/${name}.Listener`, name, this.logger),
 
   async #listen(): Promise<void> {
     const port = this.options.port ?? this.settings.port ?? 7071;
