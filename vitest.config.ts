@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two layers: `unit` (pure code and in-memory fakes, seconds) and `integration` (real devhost processes,
-// Azurite and the stand-ins, minutes). `npm test` runs both; `npm run test:unit` only the first. devhost's own
+// Three layers: `unit` (pure code and in-memory fakes, seconds), `integration` (real devhost processes,
+// Azurite and the stand-ins, minutes) and `browser` (the console in Chromium over the same). `npm test` runs all three; `npm run test:unit` only the first. devhost's own
 // suites are in packages/devhost (its vitest.config.ts); the root scripts run them after these.
 export default defineConfig({
   // `@herald/devhost` resolves to its TypeScript sources (its `@herald/source` export condition), so the unit
@@ -20,6 +20,17 @@ export default defineConfig({
           // Integration suites start real devhost processes and Azurite; give them room on a 2-core machine.
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // The console in Debian's Chromium, driven by playwright-core, over Herald on devhost: a whole
+          // writer-to-approver-to-delivery journey takes minutes on a loaded 2-core machine.
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
           pool: 'forks',
         },
       },

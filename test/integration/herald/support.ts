@@ -12,7 +12,9 @@ export const CLICK_SECRET = 'test-click-link-secret-0123456789abcdef';
  * every endpoint (issuer, Graph, ACS, push) comes from what devhost supplies for this host's free port and
  * push port. A test sets only what it needs otherwise in `env`, which wins over the file.
  */
-export const startHerald = (options: { clock?: 'test' | string; storage?: string; env?: Record<string, string> } = {}) =>
+export const startHerald = (
+  options: { clock?: 'test' | string; storage?: string; env?: Record<string, string>; startTimeoutMs?: number } = {},
+) =>
   startHost({
     app: '.',
     settings: 'local.settings.sample.json',

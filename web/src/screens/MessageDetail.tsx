@@ -19,6 +19,7 @@ import {
 import { useEffect, useState } from 'react';
 import { ok, type Message, type Schemas } from '../api/client';
 import { ActivityCharts } from '../components/ActivityCharts';
+import { CsvDownload } from '../components/CsvDownload';
 import { DecisionDialog, type Decision } from '../components/DecisionDialog';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
@@ -220,6 +221,8 @@ function Activity({ id }: { id: string }) {
         click-through), from {report.from} to {report.to}.
       </Text>
       <ActivityCharts days={report.days} />
+      <CsvDownload label="Download activity (CSV)" file={{ path: '/api/reports/activity.csv', query: { messageId: id } }} />
+      <CsvDownload label="Download recipients (CSV)" file={{ path: '/api/messages/{id}/recipients.csv', id }} />
     </>
   );
 }

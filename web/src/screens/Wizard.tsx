@@ -271,11 +271,14 @@ export default function Wizard({ id: initialId }: { id?: string }) {
                 </Field>
               </div>
               <Field label="Image (PNG, JPEG, GIF or WebP, up to 1 MiB)" validationMessage={fieldError('image')}>
-                <input
-                  type="file"
-                  accept="image/png,image/jpeg,image/gif,image/webp"
-                  onChange={(e) => e.target.files?.[0] && void upload(e.target.files[0])}
-                />
+                {(control) => (
+                  <input
+                    {...control}
+                    type="file"
+                    accept="image/png,image/jpeg,image/gif,image/webp"
+                    onChange={(e) => e.target.files?.[0] && void upload(e.target.files[0])}
+                  />
+                )}
               </Field>
             </>
           )}
