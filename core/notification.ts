@@ -108,11 +108,13 @@ export type Admission = { admitted: true; sends: number[] } | { admitted: false;
 
 /**
  * The seed's limits as a sliding hour: a send is allowed while fewer than `limit` were admitted in the hour
- * before `now`; otherwise the answer says when the oldest of them leaves the window.
+ * before `now`; otherwise the answer says when the oldest of them leaves the window. A send stamped after
+ * `now` (another request whose clock read came a moment later, or another instance's clock) counts too:
+ * dropping it would let the rewritten window forget it.
  */
 export function admit(sends: readonly number[], now: number, limit: number, windowMs = HOUR_MS): Admission {
-  const inWindow = sends.filter((t) => t > now - windowMs && t <= now).sort((a, b) => a - b);
-  if (inWindow.length < limit) return { admitted: true, sends: [...inWindow, now] };
+  const inWindow = sends.filter((t) => t > now - windowMs).sort((a, b) => a - b);
+  if (inWindow.length < limit) return { admitted: true, sends: [...inWindow, now].sort((a, b) => a - b) };
   return { admitted: false, retryAfterMs: inWindow[inWindow.length - limit]! + windowMs - now };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { compareVersions, DeviceInput, MIN_ANDROID_APP_VERSION, needsAppUpdate, updatePrompt } from '../../../core/notification.js';
+import { admit, compareVersions, DeviceInput, MIN_ANDROID_APP_VERSION, needsAppUpdate, updatePrompt } from '../../../core/notification.js';
 
 describe('"For Android devices, users must update to recent versions of the Android Company Portal (version 5.0.5291.0 …) or Android Intune app (version 2021.09.04 …)"', () => {
   test('versions compare part by part as numbers', () => {
@@ -30,5 +30,21 @@ describe('"For Android devices, users must update to recent versions of the Andr
     expect(DeviceInput.parse(base).app).toBe('companyPortal');
     expect(DeviceInput.parse({ ...base, app: 'intune' }).app).toBe('intune');
     expect(DeviceInput.safeParse({ ...base, app: 'teams' }).success).toBe(false);
+  });
+});
+
+describe('the hourly send limits as a sliding window', () => {
+  const HOUR = 3_600_000;
+
+  test('a send stamped a moment after now (a concurrent request, another clock) still counts, and is kept', () => {
+    const later = 1_000_005;
+    const verdict = admit([later], 1_000_000, 2);
+    expect(verdict).toEqual({ admitted: true, sends: [1_000_000, later] });
+    expect(admit([1_000_000, later], 1_000_001, 2)).toEqual({ admitted: false, retryAfterMs: HOUR - 1 });
+  });
+
+  test('sends older than the hour leave it; the wait is until the oldest counted one leaves', () => {
+    expect(admit([0, 10, 20], HOUR, 2)).toEqual({ admitted: false, retryAfterMs: 10 });
+    expect(admit([0, 10, 20], HOUR + 10, 2)).toEqual({ admitted: true, sends: [20, HOUR + 10] });
   });
 });
