@@ -54,7 +54,7 @@ export function banner(host: Host): string {
       lines.push(`        ${name}: ${e.triggerType}${state}`);
     }
   }
-  if (unsupported.length) lines.push('', 'Not supported by devhost (registered, never run):', ...unsupported);
+  if (unsupported.length) lines.push('', 'Not supported by devhost (registered; every invocation fails, naming the binding):', ...unsupported);
   lines.push('', `Admin: ${host.url}/admin/host/status, ${host.url}/admin/functions`);
   lines.push(`Host started: ${host.url} (Ctrl-C to stop)`);
   return lines.join('\n');

@@ -159,6 +159,7 @@ export class Host implements HostView {
     const outputs = (this.outputs = new OutputBindings(clients, process.env, this.config.queues.messageEncoding, (queue) => {
       for (const l of this.queueListeners) if (l.queueName === queue) l.poke();
     }));
+    this.invoker.outputWriter = (fn, response) => outputs.apply(fn, response);
     this.http = new HttpFunctions(
       this.config.routePrefix,
       { origins: this.settings.cors, credentials: this.settings.corsCredentials },
@@ -168,6 +169,7 @@ export class Host implements HostView {
       this.logger,
     );
     this.entries = catalog(this.registry.functions.values(), process.env);
+    for (const entry of this.entries) if (entry.unsupported) this.invoker.unsupported.set(entry.fn, entry.unsupported);
     for (const entry of this.entries) {
       if (entry.disabled) continue;
       if (entry.triggerType === 'httpTrigger') this.http.add(httpFunction(entry.fn, entry.triggerName, entry.unsupported));

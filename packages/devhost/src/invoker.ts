@@ -57,6 +57,23 @@ export class Invoker {
     private readonly timeoutMs: number | undefined,
   ) {}
 
+  /**
+   * Why a function cannot run here (a binding devhost does not implement), by function. Its invocations fail with
+   * that reason whoever starts them (a trigger, the Durable engine, the admin API), so nothing it would have read
+   * or written is silently missing.
+   */
+  readonly unsupported = new Map<RegisteredFunction, string>();
+
+  /**
+   * Writes an invocation's output bindings (the host sets it once storage is up), for callers that do not write
+   * them themselves: the Durable engine's activities.
+   */
+  outputWriter: ((fn: RegisteredFunction, response: RpcInvocationResponse) => Promise<void>) | undefined;
+
+  writeOutputs(fn: RegisteredFunction, response: RpcInvocationResponse): Promise<void> {
+    return this.outputWriter ? this.outputWriter(fn, response) : Promise.resolve();
+  }
+
   /** Values of input bindings by type (the `durableClient` binding, say), added to every invocation that declares one. */
   readonly inputProviders = new Map<string, () => RpcTypedData>();
 
@@ -123,6 +140,8 @@ export class Invoker {
     const reason = input.retryContext ? ` (retry ${input.retryContext.retryCount} of ${input.retryContext.maxRetryCount})` : '';
     this.logger.debug(`Executing '${name}'${reason}`, { functionName: name, invocationId });
     try {
+      const unsupported = this.unsupported.get(fn);
+      if (unsupported) throw new Error(`${unsupported}: the invocation fails rather than run without it`);
       const model = this.registry.programmingModel;
       if (!model) throw new Error('the app never set a programming model (is "@azure/functions" installed in the app?)');
       const invocationModel = await model.getInvocationModel(coreCtx);

@@ -1,11 +1,17 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { resolveSettingRefs } from '../config.js';
-import type { RegisteredFunction, RpcInvocationResponse } from '../coreTypes.js';
+import type { RegisteredFunction, RpcInvocationResponse, RpcTypedData } from '../coreTypes.js';
 import { connectionString, type StorageClients } from '../storage/connections.js';
 import { encodeMessage, outputMessages } from './queueMessages.js';
 
 /** Output binding types devhost writes. HTTP outputs are answered by the HTTP listener itself. */
 export const SUPPORTED_OUTPUTS = new Set(['http', 'queue']);
+
+/** `$return` of a trigger that answers through the Durable extension rather than an output binding. */
+const NOT_OUTPUTS = new Set(['activitytrigger', 'orchestrationtrigger', 'entitytrigger']);
+
+const hasValue = (data: RpcTypedData | null | undefined): data is RpcTypedData =>
+  !!data && Object.values(data).some((v) => v !== undefined && v !== null);
 
 /**
  * Writes an invocation's output bindings. A queue written here is announced through `onQueueWrite`,
@@ -49,7 +55,11 @@ export class OutputBindings {
     const outputs = [...(response.outputData ?? []), { name: '$return', data: response.returnValue }];
     for (const output of outputs) {
       const binding = output.name ? fn.metadata.bindings[output.name] : undefined;
-      if (!binding || !output.data || binding.type?.toLowerCase() !== 'queue') continue;
+      if (!binding || !hasValue(output.data)) continue;
+      const type = binding.type?.toLowerCase() ?? '';
+      if (type === 'http' || NOT_OUTPUTS.has(type)) continue;
+      if (type !== 'queue')
+        throw new Error(`${fn.metadata.name}: devhost does not write '${binding.type}' output bindings (${output.name})`);
       const queueName = resolveSettingRefs(String(binding.queueName), this.env, `${fn.metadata.name}: queue output`).toLowerCase();
       await this.sendToQueue(this.queueClient(binding.connection as string | undefined, queueName), outputMessages(output.data));
     }

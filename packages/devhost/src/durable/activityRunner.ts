@@ -53,8 +53,16 @@ export class ActivityRunner {
       inputData: [{ name: target.triggerName, data: input === undefined ? {} : { string: input } }],
       triggerMetadata: { instanceId: { string: m.instanceId } },
     });
-    if (result.ok) return { ok: true, result: JSON.stringify(returnedValue(result.response.returnValue) ?? null) };
-    const message = result.error.message;
+    let message: string;
+    if (result.ok) {
+      try {
+        await this.s.invoker.writeOutputs(target.fn, result.response);
+        return { ok: true, result: JSON.stringify(returnedValue(result.response.returnValue) ?? null) };
+      } catch (error) {
+        message = `writing output bindings failed: ${(error as Error).message}`;
+        this.s.logger.error(message, { functionName: target.fn.metadata.name, invocationId: result.invocationId });
+      }
+    } else message = result.error.message;
     return {
       ok: false,
       reason: `Activity function '${target.fn.metadata.name}' failed: ${message}`,
@@ -62,7 +70,7 @@ export class ActivityRunner {
         $type: 'System.Exception, System.Private.CoreLib',
         ClassName: 'System.Exception',
         Message: message,
-        StackTraceString: result.error.stack ?? null,
+        StackTraceString: result.ok ? null : (result.error.stack ?? null),
       }),
     };
   }
