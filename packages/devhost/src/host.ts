@@ -31,7 +31,7 @@ import { Invoker } from './invoker.js';
 import { Logger } from './log.js';
 import { writeRunFile } from './runFile.js';
 import { startAzurite, type AzuriteInstance } from './storage/azurite.js';
-import { connectionString, StorageClients } from './storage/connections.js';
+import { connectionString, redirectDevelopmentStorage, StorageClients } from './storage/connections.js';
 import { defaultUseMonitor, parseNcrontab } from './triggers/ncrontab.js';
 import { QueueListener } from './triggers/queueListener.js';
 import { ListenerLock } from './triggers/listenerLock.js';
@@ -82,6 +82,8 @@ export class Host implements HostView {
   pushPort: number | undefined;
   /** What devhost supplies to the app (`WEBSITE_HOSTNAME`, `DEVHOST_*`), once everything listens. */
   supplied: Record<string, string> = {};
+  /** Settings that said UseDevelopmentStorage=true, now devhost's storage connection string. */
+  developmentStorage: string[] = [];
   /** Settings that name a local port this host does not listen on (the banner warns of them). */
   otherPorts: string[] = [];
   url = '';
@@ -260,6 +262,7 @@ export class Host implements HostView {
       }
       this.storage = { connectionString: storage, description: 'the given connection string' };
     }
+    this.developmentStorage = redirectDevelopmentStorage(process.env, this.storage.connectionString);
     process.env.AzureWebJobsStorage = this.storage.connectionString;
   }
 

@@ -29,6 +29,7 @@ export interface HostView {
   readonly http: HttpFunctions;
   readonly identity: IdentityIssuer;
   readonly supplied: Record<string, string>;
+  readonly developmentStorage: string[];
   readonly durable: DurableEngine | undefined;
   readonly url: string;
   idle(timeoutMs?: number): Promise<boolean>;

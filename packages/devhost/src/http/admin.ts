@@ -177,6 +177,7 @@ export class AdminApi {
         keysEnforced: !!host.keys,
         settingsFile: host.settings.file ?? null,
         supplied: host.supplied,
+        developmentStorage: host.developmentStorage,
         // With storage shared by several hosts, the control partitions this one owns now.
         durable: host.durable
           ? { hubName: host.durable.hubName, partitionCount: host.durable.options.partitionCount, partitions: host.durable.partitions }

@@ -14,6 +14,19 @@ export function connectionString(name: string | undefined, env: NodeJS.ProcessEn
   return value;
 }
 
+/** The Storage emulator shorthand; the SDKs expand it to 127.0.0.1:10000-10002, which is not devhost's Azurite. */
+export const isDevelopmentStorage = (value: string) => /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(value);
+
+/**
+ * Points every setting that names the emulator at devhost's storage, so bindings on any connection and the app's
+ * own SDK clients reach the same Azurite as AzureWebJobsStorage. Returns the names it changed, sorted.
+ */
+export function redirectDevelopmentStorage(env: NodeJS.ProcessEnv, storage: string): string[] {
+  const names = Object.keys(env).filter((name) => isDevelopmentStorage(env[name] ?? ''));
+  for (const name of names) env[name] = storage;
+  return names.sort();
+}
+
 /** One client per connection string, so every listener and binding shares its HTTP agent. */
 export class StorageClients {
   #queues = new Map<string, QueueServiceClient>();
