@@ -14,6 +14,7 @@ import * as store from '../../adapters/stores/actionableStore.js';
 import { providerStore } from '../../adapters/stores/providerStore.js';
 import { createActionEndpoint } from './actionableActionFlow.js';
 import { route } from './routes.js';
+import { RefreshCard } from './schemas/actionableSchemas.js';
 
 /** The provider gets what is left of Outlook's 2 s for a refresh on open. */
 const RELAY_TIMEOUT_MS = 1_500;
@@ -41,15 +42,16 @@ const description =
   'CARD-ACTION-STATUS and refresh card (CARD-UPDATE-IN-BODY: true) come back. Refusals are 4xx with a CARD-ACTION-STATUS; actions on ' +
   'emails older than a month are refused (410).';
 
+// Whatever the card's action declares, inputs substituted: JSON as a rule, but Herald relays it as it came.
 const raw = {
-  content: { 'application/json': {}, 'text/plain': {} },
+  content: { '*/*': {} },
   description: 'The action’s body as the card declares it (inputs substituted).',
 };
 const response = {
   status: 200 as const,
   description:
     'Done: CARD-ACTION-STATUS says what happened; with CARD-UPDATE-IN-BODY: true the body is the card that replaces the old one.',
-  content: { 'application/json': {} },
+  schema: RefreshCard,
 };
 
 route({

@@ -66,7 +66,7 @@ route({
     schema: ActionableSendAccepted,
     location: 'created',
   },
-  problems: ['not-found'],
+  problems: ['not-found', 'forbidden'],
   handler: async ({ caller, request, body }) => {
     const input = await body();
     const provider = await providerOf(caller, request, input.providerId);
@@ -134,7 +134,7 @@ route({
     'passed, and the delivery status. For the provider app that sent it, or a Tenant.Admin of its tenant.',
   role: 'device',
   response: { status: 200, description: 'The send and each recipient’s verdict and delivery.', schema: ActionableSendView },
-  problems: ['not-found'],
+  problems: ['not-found', 'forbidden'],
   handler: async ({ caller, request, params }) => {
     const send = await getSend(caller.tenantId, params.id);
     const notFound = new Problem('not-found', `there is no actionable email ${params.id}`);

@@ -76,6 +76,11 @@ export const ActionableSendView = z
   })
   .register(responseComponents, { id: 'ActionableSendView' });
 
+export const RefreshCard = z
+  .looseObject({ type: z.literal('AdaptiveCard'), version: z.string(), originator: z.string().optional() })
+  .describe('With CARD-UPDATE-IN-BODY: true, the card that replaces the old one: its Action.Http buttons go through Herald again.')
+  .register(responseComponents, { id: 'RefreshCard' });
+
 export const Jwks = z
   .object({
     keys: z.array(z.object({ kty: z.literal('RSA'), kid: z.string(), n: z.string(), e: z.string(), alg: z.string(), use: z.string() })),
