@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import type { Host } from './host.js';
+import { LOOPBACK, type Host } from './host.js';
 import { resolveSettingRefs } from './config.js';
 
 const resolved = (text: unknown) => {
@@ -29,6 +29,7 @@ export function banner(host: Host): string {
       : 'HTTP keys: not enforced (no --keys given; every authLevel is open, as with func start)',
   );
   if (host.durable) lines.push(`Durable:  task hub ${host.durable.hubName}; HTTP API ${host.url}/runtime/webhooks/durabletask`);
+  lines.push(...exposure(host));
   lines.push('', 'Functions:', '');
   const unsupported: string[] = [];
   for (const e of host.entries) {
@@ -54,8 +55,25 @@ export function banner(host: Host): string {
       lines.push(`        ${name}: ${e.triggerType}${state}`);
     }
   }
-  if (unsupported.length) lines.push('', 'Not supported by devhost (registered; every invocation fails, naming the binding):', ...unsupported);
+  if (unsupported.length)
+    lines.push('', 'Not supported by devhost (registered; every invocation fails, naming the binding):', ...unsupported);
   lines.push('', `Admin: ${host.url}/admin/host/status, ${host.url}/admin/functions`);
   lines.push(`Host started: ${host.url} (Ctrl-C to stop)`);
   return lines.join('\n');
+}
+
+/** Who can reach what: the address the port listens on, and which control endpoints answer without a key. */
+function exposure(host: Host): string[] {
+  const local = host.listenHost === LOOPBACK || host.listenHost === 'localhost' || host.listenHost === '::1';
+  const where = local ? 'this machine only' : 'the network';
+  const open = [
+    'the admin API (/admin/…: it mints tokens for any tenant, moves the clock)',
+    ...(host.durable ? ['the Durable HTTP API (/runtime/webhooks/durabletask: it raises events, terminates instances)'] : []),
+  ];
+  return [
+    `Listening: ${host.listenHost} (${where}${local ? '; --host 0.0.0.0 opens it' : ''})`,
+    host.keys
+      ? `          with a key only: ${open.join('; ')} (the master key${host.durable ? ', or the durabletask system key' : ''})`
+      : `          open${local ? ' to this machine' : ' TO THE NETWORK'}, without a key: ${open.join('; ')}; pass --keys to require one`,
+  ];
 }

@@ -4,11 +4,13 @@ import { cliOptions, failWith } from './cliArgs.js';
 import { DevhostError } from './config.js';
 import { Host } from './host.js';
 
-const USAGE = `usage: devhost --app <dir> [--port <n>] [--storage memory|disk|<connection string>]
+const USAGE = `usage: devhost --app <dir> [--port <n>] [--host <address>] [--storage memory|disk|<connection string>]
                [--clock real|test|test=<ISO time>] [--keys <file>] [--settings <file>] [--verbose]
 
   --app       the Functions app directory (package.json, host.json, local.settings.json)
   --port      HTTP port; default local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one
+  --host      the address to listen on; default 127.0.0.1 (this machine only); 0.0.0.0 opens it to the network,
+              admin API (it mints tokens) and Durable HTTP API included: pass --keys with it
   --storage   memory (default): Azurite in memory; disk: Azurite in <app>/.azurite; or a storage connection string
   --clock     real (default), or test: virtual time from now (or from <ISO time>) moved through the admin API
   --keys      a keys file ({"masterKey", "functionKeys"}): enforce authLevel
@@ -24,6 +26,7 @@ const fail: (message: string) => never = failWith('devhost');
 const values = cliOptions('devhost', USAGE, {
   app: { type: 'string' },
   port: { type: 'string' },
+  host: { type: 'string' },
   storage: { type: 'string' },
   clock: { type: 'string' },
   keys: { type: 'string' },
@@ -44,6 +47,7 @@ if (values.clock && values.clock !== 'real') {
 const host = new Host({
   app: values.app,
   port,
+  ...(values.host ? { host: values.host } : {}),
   storage: values.storage,
   clock,
   keysFile: values.keys,

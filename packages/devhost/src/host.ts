@@ -38,10 +38,18 @@ import { ListenerLock } from './triggers/listenerLock.js';
 import { ScheduleStatusStore, TimerTrigger } from './triggers/timerTrigger.js';
 import { expandSupplied, refersToSupplied, settingsNamingOtherPorts, suppliedSettings } from './supply.js';
 
+/** This machine only. */
+export const LOOPBACK = '127.0.0.1';
+
 export interface HostOptions {
   app: string;
   /** 0 picks a free port. Default: local.settings.json Host.LocalHttpPort, else 7071. */
   port?: number;
+  /**
+   * The address to listen on. Default 127.0.0.1: this machine only, since the admin API mints tokens for any
+   * tenant and the Durable HTTP API raises events. `0.0.0.0` opens it to the network.
+   */
+  host?: string;
   /** `memory` (default), `disk` (`<app>/.azurite`), or a storage connection string. */
   storage?: string;
   /** `real` (default), or `test` with the virtual start time. */
@@ -315,6 +323,11 @@ export class Host implements HostView {
     );
   }
 
+  /** Where the HTTP port listens (`--host`). */
+  get listenHost(): string {
+    return this.options.host ?? LOOPBACK;
+  }
+
   async #listen(): Promise<void> {
     const port = this.options.port ?? this.settings.port ?? 7071;
     const server = createServer((req, res) => void this.#handle(req, res));
@@ -324,7 +337,7 @@ export class Host implements HostView {
       server.once('error', (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new DevhostError(`port ${port} is in use: pass --port <n> (0 picks a free one)`) : error),
       );
-      server.listen(port, () => resolvePromise());
+      server.listen(port, this.listenHost, () => resolvePromise());
     });
     const address = server.address();
     this.url = `http://localhost:${typeof address === 'object' && address ? address.port : port}`;

@@ -41,6 +41,8 @@ export interface StartHostOptions {
   env?: Record<string, string> | ((url: string, push: PushConnection) => Record<string, string>);
   /** Default: a free port, picked before the host starts so its URL is known in advance. */
   port?: number;
+  /** The address to listen on (`--host`); default 127.0.0.1. */
+  host?: string;
   verbose?: boolean;
   /** How long to wait for the host to start. */
   startTimeoutMs?: number;
@@ -157,6 +159,7 @@ export async function startHost(options: StartHostOptions): Promise<TestHost> {
   const port = options.port ?? (await freePort());
   const args = [cliPath(), '--app', options.app, '--port', String(port)];
   if (options.storage) args.push('--storage', options.storage);
+  if (options.host) args.push('--host', options.host);
   if (options.verbose) args.push('--verbose');
   if (options.settings) args.push('--settings', options.settings);
   const clock = options.clock ?? 'real';
