@@ -172,9 +172,11 @@ describe('GET /api/openapi.json', () => {
       invoke_url_template: string | null;
       config: { bindings: { type: string; methods?: string[] }[] };
     }[];
+    // The console's files at / (functions/web/console.ts) are not the API.
+    expect(functions.find((f) => f.name === 'console')?.invoke_url_template).toBe(`${host.url}/{*path}`);
     const registered = functions.flatMap((f) => {
       const trigger = f.config.bindings.find((b) => b.type === 'httpTrigger');
-      if (!trigger || !f.invoke_url_template) return [];
+      if (!trigger || !f.invoke_url_template || f.name === 'console') return [];
       const path = f.invoke_url_template.slice(host.url.length);
       return (trigger.methods ?? []).map((m) => `${m.toLowerCase()} ${path}`);
     });
