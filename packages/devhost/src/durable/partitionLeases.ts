@@ -145,19 +145,38 @@ export class PartitionLeases {
       }
     }
     const owners = await this.#list('devhost-owners/');
-    const live = owners.filter((b) => b.properties.leaseState === 'leased').length;
+    const live = owners.filter((b) => b.properties.leaseState === 'leased').map((b) => b.name.slice('devhost-owners/'.length));
     // A presence blob whose lease lapsed belongs to an instance that is gone.
     await Promise.all(
       owners.filter((b) => b.properties.leaseState !== 'leased').map((b) => this.container.getBlobClient(b.name).deleteIfExists()),
     ).catch(() => undefined);
-    const share = Math.ceil(this.#blobNames.length / Math.max(1, live));
+    if (!live.includes(this.ownerId)) live.push(this.ownerId);
+    const partitions = await this.#list('default/');
+    const counts = new Map(live.map((id) => [id, 0]));
+    for (const b of partitions) {
+      const owner = b.metadata?.owner;
+      if (b.properties.leaseState === 'leased' && owner && counts.has(owner)) counts.set(owner, counts.get(owner)! + 1);
+    }
+    counts.set(this.ownerId, this.#owned.size);
+    const total = this.#blobNames.length;
+    const share = Math.ceil(total / live.length);
+    const floor = Math.floor(total / live.length);
+    const starved = [...counts.values()].some((n) => n < floor);
     if (this.#owned.size > share) {
       await Promise.all(this.owned.slice(share).map((p) => this.#release(p, 'release')));
       return;
     }
-    const partitions = await this.#list('default/');
+    if (starved) {
+      // Someone has less than the even split: the instance with the most (then the lowest id) gives one up.
+      const [richest] = [...counts].sort(([ia, a], [ib, b]) => b - a || ia.localeCompare(ib));
+      if (richest![0] === this.ownerId && this.#owned.size > floor) {
+        await this.#release(this.owned.at(-1)!, 'release');
+        return;
+      }
+    }
+    const limit = starved && this.#owned.size >= floor ? floor : share;
     for (const b of partitions) {
-      if (this.#owned.size >= share || this.#stopped) break;
+      if (this.#owned.size >= limit || this.#stopped) break;
       const p = this.#blobNames.indexOf(b.name);
       if (p < 0 || this.#owned.has(p) || b.properties.leaseState === 'leased') continue;
       await this.#acquire(p);

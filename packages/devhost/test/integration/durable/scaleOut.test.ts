@@ -3,6 +3,7 @@
 // process's partitions go to the others once its leases lapse, and a timer trigger fires on one instance
 // only. Fixture: durable/scaleout (4 partitions; visibility timeouts of 20 s, so messages a killed host held
 // come back as they do on Azure, after the visibility timeout).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,3 +173,43 @@ test(
     console.log(`scale-out: B's partitions moved to A ${takeover} ms after the kill`);
   },
 );
+
+test('devhost --instances 3 runs three instances over one storage, which share the partitions out, and Ctrl-C stops them all', async () => {
+  const child = spawn(process.execPath, ['dist/cli.js', '--app', APP, '--port', '0', '--instances', '3'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const urls = await until(
+      'three hosts to start',
+      async () => {
+        const found = [...output.matchAll(/Host started: (http:\/\/\S+)/g)].map((m) => m[1]!);
+        return found.length === 3 ? found : undefined;
+      },
+      90_000,
+    );
+    const owned = async (url: string) =>
+      ((await (await fetch(`${url}/admin/devhost/info`)).json()) as { durable: { partitions: number[] } }).durable.partitions;
+    // 4 partitions over 3 instances: 2, 1 and 1, each partition owned once.
+    const split = await until(
+      'the partitions to spread over the three instances',
+      async () => {
+        const all = await Promise.all(urls.map(owned));
+        return all.every((p) => p.length >= 1) && all.flat().length === ALL_PARTITIONS.length ? all : undefined;
+      },
+      90_000,
+    );
+    expect(split.flat().sort()).toEqual(ALL_PARTITIONS);
+    expect(output).toMatch(/\[instance 2\] Host started/);
+    expect(output).toMatch(/\[instance 3\] Host started/);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    // The other instances stopped with it: their ports no longer answer.
+    for (const url of urls) await expect(fetch(`${url}/admin/host/status`)).rejects.toThrow();
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}, 180_000);
