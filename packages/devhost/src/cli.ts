@@ -100,6 +100,7 @@ if (instances > 1) {
     cli: process.argv[1]!,
     app: values.app,
     connectionString: host.storage.connectionString,
+    host: values.host,
     keys: values.keys,
     settings: values.settings,
     verbose: values.verbose,

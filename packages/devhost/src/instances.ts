@@ -6,6 +6,8 @@ export interface InstanceOptions {
   app: string;
   /** The first instance's storage, which the others share. */
   connectionString: string;
+  /** `--host`: instances 2..N listen where the first does. */
+  host?: string;
   keys?: string;
   settings?: string;
   verbose?: boolean;
@@ -26,6 +28,7 @@ export class ExtraInstances {
   start(count: number, options: InstanceOptions): void {
     for (let k = 2; k <= count; k++) {
       const args = [options.cli, '--app', options.app, '--port', '0', '--storage', options.connectionString];
+      if (options.host) args.push('--host', options.host);
       if (options.keys) args.push('--keys', options.keys);
       if (options.settings) args.push('--settings', options.settings);
       if (options.verbose) args.push('--verbose');
