@@ -4,7 +4,7 @@ import { DURABLE_INPUTS, DURABLE_TRIGGERS } from './durable/bindingTypes.js';
 
 export const SUPPORTED_TRIGGERS = new Set<string>(['httpTrigger', 'queueTrigger', 'timerTrigger', ...DURABLE_TRIGGERS]);
 /** Input (non-trigger) binding types devhost fills in. */
-export const SUPPORTED_INPUTS = new Set<string>(DURABLE_INPUTS);
+export const SUPPORTED_INPUTS = new Set<string>([...DURABLE_INPUTS, 'blob']);
 
 export interface CatalogEntry {
   fn: RegisteredFunction;

@@ -169,7 +169,7 @@ export class Host implements HostView {
     const outputs = (this.outputs = new OutputBindings(clients, process.env, this.config.queues.messageEncoding, (queue) => {
       for (const l of this.queueListeners) if (l.queueName === queue) l.poke();
     }));
-    this.invoker.outputWriter = (fn, response) => outputs.apply(fn, response);
+    this.invoker.bindings = outputs;
     this.http = new HttpFunctions(
       this.config.routePrefix,
       { origins: this.settings.cors, credentials: this.settings.corsCredentials },

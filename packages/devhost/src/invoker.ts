@@ -8,10 +8,18 @@ import type {
   RpcInvocationResponse,
   RpcLogCategory,
   RpcLogLevel,
+  RpcBindingInfo,
   RpcRetryOptions,
   RpcTypedData,
 } from './coreTypes.js';
+import { bindingData, responseBindingData, type BindingData } from './bindings/blobs.js';
 import type { Logger } from './log.js';
+
+/** What the invoker needs of the storage bindings (bindings/outputs.ts). */
+export interface StorageBindings {
+  apply(fn: RegisteredFunction, response: RpcInvocationResponse): Promise<void>;
+  readInput(binding: RpcBindingInfo, data: BindingData, what: string): Promise<RpcTypedData>;
+}
 
 export type InvocationResult =
   { ok: true; invocationId: string; response: RpcInvocationResponse } | { ok: false; invocationId: string; error: Error };
@@ -64,14 +72,21 @@ export class Invoker {
    */
   readonly unsupported = new Map<RegisteredFunction, string>();
 
-  /**
-   * Writes an invocation's output bindings (the host sets it once storage is up), for callers that do not write
-   * them themselves: the Durable engine's activities.
-   */
-  outputWriter: ((fn: RegisteredFunction, response: RpcInvocationResponse) => Promise<void>) | undefined;
+  /** The storage bindings (the host sets them once storage is up): blob inputs are read before each invocation. */
+  bindings: StorageBindings | undefined;
 
+  /** Writes an invocation's output bindings, for callers that do not write them themselves: the Durable engine's activities. */
   writeOutputs(fn: RegisteredFunction, response: RpcInvocationResponse): Promise<void> {
-    return this.outputWriter ? this.outputWriter(fn, response) : Promise.resolve();
+    return this.bindings ? this.bindings.apply(fn, response) : Promise.resolve();
+  }
+
+  /** Blob input bindings, read from storage with the invocation's binding data. */
+  async #blobInputs(fn: RegisteredFunction, data: BindingData): Promise<NonNullable<InvocationInput['inputData']>> {
+    const blobs = Object.entries(fn.metadata.bindings).filter(([, b]) => b.direction === 'in' && b.type?.toLowerCase() === 'blob');
+    if (blobs.length === 0 || !this.bindings) return [];
+    return Promise.all(
+      blobs.map(async ([name, b]) => ({ name, data: await this.bindings!.readInput(b, data, `${fn.metadata.name}: blob input ${name}`) })),
+    );
   }
 
   /** Values of input bindings by type (the `durableClient` binding, say), added to every invocation that declares one. */
@@ -142,6 +157,14 @@ export class Invoker {
     try {
       const unsupported = this.unsupported.get(fn);
       if (unsupported) throw new Error(`${unsupported}: the invocation fails rather than run without it`);
+      const [triggerName, trigger] = Object.entries(fn.metadata.bindings).find(([, b]) => /trigger$/i.test(b.type ?? '')) ?? [];
+      const data = bindingData(
+        String(trigger?.type ?? ''),
+        input.inputData?.find((d) => d.name === triggerName)?.data,
+        input.triggerMetadata,
+      );
+      const blobs = await this.#blobInputs(fn, data);
+      if (blobs.length) coreCtx.request.inputData = [...(coreCtx.request.inputData ?? []), ...blobs];
       const model = this.registry.programmingModel;
       if (!model) throw new Error('the app never set a programming model (is "@azure/functions" installed in the app?)');
       const invocationModel = await model.getInvocationModel(coreCtx);
@@ -181,6 +204,7 @@ export class Invoker {
       coreCtx.state = undefined;
       if (post.error !== undefined && post.error !== null) throw post.error;
       const response = await invocationModel.getResponse(context, post.result);
+      responseBindingData.set(response, data);
       this.logger.debug(`Executed '${name}' (Succeeded, Duration=${Math.round(performance.now() - started)}ms)`, {
         functionName: name,
         invocationId,

@@ -1,11 +1,13 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { resolveSettingRefs } from '../config.js';
-import type { RegisteredFunction, RpcInvocationResponse, RpcTypedData } from '../coreTypes.js';
+import type { RegisteredFunction, RpcBindingInfo, RpcInvocationResponse, RpcTypedData } from '../coreTypes.js';
+import type { StorageBindings } from '../invoker.js';
+import { blobPath, readBlob, responseBindingData, writeBlob, type BindingData } from './blobs.js';
 import { connectionString, type StorageClients } from '../storage/connections.js';
 import { encodeMessage, outputMessages } from './queueMessages.js';
 
 /** Output binding types devhost writes. HTTP outputs are answered by the HTTP listener itself. */
-export const SUPPORTED_OUTPUTS = new Set(['http', 'queue']);
+export const SUPPORTED_OUTPUTS = new Set(['http', 'queue', 'blob']);
 
 /** `$return` of a trigger that answers through the Durable extension rather than an output binding. */
 const NOT_OUTPUTS = new Set(['activitytrigger', 'orchestrationtrigger', 'entitytrigger']);
@@ -17,7 +19,7 @@ const hasValue = (data: RpcTypedData | null | undefined): data is RpcTypedData =
  * Writes an invocation's output bindings. A queue written here is announced through `onQueueWrite`,
  * so a listener on the same queue polls at once — the real host's queue-writer notification.
  */
-export class OutputBindings {
+export class OutputBindings implements StorageBindings {
   #created = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -51,6 +53,12 @@ export class OutputBindings {
     this.onQueueWrite(client.name);
   }
 
+  /** A blob input binding's value for one invocation. */
+  readInput(binding: RpcBindingInfo, data: BindingData, what: string): Promise<RpcTypedData> {
+    const service = this.clients.blobService(connectionString(binding.connection as string | undefined, this.env));
+    return readBlob(service, blobPath(binding, data, this.env, what), binding);
+  }
+
   async apply(fn: RegisteredFunction, response: RpcInvocationResponse): Promise<void> {
     const outputs = [...(response.outputData ?? []), { name: '$return', data: response.returnValue }];
     for (const output of outputs) {
@@ -58,6 +66,12 @@ export class OutputBindings {
       if (!binding || !hasValue(output.data)) continue;
       const type = binding.type?.toLowerCase() ?? '';
       if (type === 'http' || NOT_OUTPUTS.has(type)) continue;
+      if (type === 'blob') {
+        const what = `${fn.metadata.name}: blob output ${output.name}`;
+        const where = blobPath(binding, responseBindingData.get(response) ?? {}, this.env, what);
+        await writeBlob(this.clients.blobService(connectionString(binding.connection as string | undefined, this.env)), where, output.data);
+        continue;
+      }
       if (type !== 'queue')
         throw new Error(`${fn.metadata.name}: devhost does not write '${binding.type}' output bindings (${output.name})`);
       const queueName = resolveSettingRefs(String(binding.queueName), this.env, `${fn.metadata.name}: queue output`).toLowerCase();
