@@ -141,7 +141,7 @@ export class PartitionLeases {
       } catch (error) {
         this.logger.warn(`partition ${p}: lease lost (${(error as Error).message})`);
         this.#owned.delete(p);
-        await this.owner.released(p, 'lost');
+        await this.#settle(p, 'lost');
       }
     }
     const owners = await this.#list('devhost-owners/');
@@ -203,12 +203,20 @@ export class PartitionLeases {
     }
   }
 
+  /** The owner's end of a partition, waited for a while at most: the lease must not outlive a stuck episode. */
+  async #settle(p: number, why: 'release' | 'lost' | 'stop'): Promise<void> {
+    await Promise.race([
+      this.owner.released(p, why).catch((e: Error) => this.logger.warn(`partition ${p}: ${e.message}`)),
+      new Promise((r) => setTimeout(r, HANDOVER_TIMEOUT_MS).unref()),
+    ]);
+  }
+
   /** Ends the partition's work (its episodes settle or time out), then lets its lease go. */
   async #release(p: number, why: 'release' | 'stop'): Promise<void> {
     const owned = this.#owned.get(p);
     if (!owned) return;
     this.#owned.delete(p);
-    await Promise.race([this.owner.released(p, why), new Promise((r) => setTimeout(r, HANDOVER_TIMEOUT_MS).unref())]);
+    await this.#settle(p, why);
     await this.container
       .getBlobClient(this.#blobNames[p]!)
       .getBlobLeaseClient(owned.leaseId)
