@@ -22,6 +22,7 @@ import { useTheme } from './theme';
 const Wizard = lazy(() => import('./screens/Wizard'));
 const MessageDetail = lazy(() => import('./screens/MessageDetail'));
 const Approvals = lazy(() => import('./screens/Approvals'));
+const Reports = lazy(() => import('./screens/Reports'));
 
 const useStyles = makeStyles({
   page: { minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
@@ -48,15 +49,18 @@ interface Screen {
 const SCREENS: Screen[] = [
   { path: '/', label: 'Messages', roles: ['Messages.Write', 'Messages.Approve'] },
   { path: '/approvals', label: 'Approvals', roles: ['Messages.Approve'] },
+  { path: '/reports', label: 'Activity', roles: ['Reports.Read', 'Messages.Write'] },
 ];
 
 function Routes({ path, account }: { path: string; account: Account }): ReactNode {
   let params: Record<string, string> | undefined;
   if (path.split('?')[0] === '/approvals') return <Approvals />;
+  if (path.split('?')[0] === '/reports') return <Reports />;
   if (match('/messages/new', path)) return <Wizard />;
   if ((params = match('/messages/:id/edit', path))) return <Wizard id={params.id} />;
   if ((params = match('/messages/:id', path))) return <MessageDetail id={params.id!} />;
   if (hasRole(account, 'Messages.Write', 'Messages.Approve')) return <MessageList />;
+  if (hasRole(account, 'Reports.Read')) return <Reports />;
   return <Text>Your roles ({account.roles.join(', ') || 'none'}) give you nothing to do in this console yet.</Text>;
 }
 
