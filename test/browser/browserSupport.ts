@@ -38,10 +38,20 @@ export async function visit(page: Page, what: string): Promise<void> {
 }
 
 /** Until `check` holds, asking again after each `between` (a page reload, a click); fails after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, between: () => Promise<unknown>, timeoutMs = 240_000) {
+export async function eventually(
+  page: Page,
+  what: string,
+  check: () => Promise<boolean>,
+  between: () => Promise<unknown>,
+  timeoutMs = 300_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, `timed-out-${what.replace(/\W+/g, '-')}.png`), fullPage: true });
+      throw new Error(`timed out waiting for ${what}`);
+    }
     await between();
   }
 }

@@ -114,10 +114,13 @@ test('a writer’s custom message goes through the wizard, the approvals queue a
   // Delivery progress on the message's page reaches done; the page asks again while the send runs.
   await page.goto(`${host.url}/messages/${id}`);
   await eventually(
+    page,
     'the delivery to be done',
     async () => (await page.locator('[data-state="done"]').count()) > 0,
     async () => {
       // Scheduled when the page loaded: the page shows delivery once the message is under way.
+      // The page first loads (its screen's module may take a while on a loaded machine): never reload before.
+      await page.locator('article h1').waitFor({ timeout: 120_000 });
       if ((await page.getByRole('heading', { name: 'Delivery' }).count()) === 0) {
         await page
           .getByRole('heading', { name: 'Delivery' })
@@ -140,6 +143,7 @@ test('a writer’s custom message goes through the wizard, the approvals queue a
 
   // The deliveries are impressions in the activity charts (Teams notifications delivered count as seen).
   await eventually(
+    page,
     'the activity to show the deliveries',
     async () => /Seen [1-9]\d* times/.test(await page.getByRole('heading', { name: 'Activity' }).locator('..').innerText()),
     () => page.reload(),
@@ -158,4 +162,13 @@ test('a writer’s custom message goes through the wizard, the approvals queue a
     expect(csv.split('\n')[0]).toContain(header);
     expect(csv.split('\n').length).toBeGreaterThan(2);
   }
+
+  // The activity report over the last 30 days: the same deliveries, day by day, and the messages' figures.
+  await page.getByRole('tab', { name: 'Activity' }).click();
+  await page.getByText(/messages seen [1-9]\d* times/).waitFor();
+  await page
+    .getByRole('table', { name: 'Messages and their activity' })
+    .getByRole('row', { name: /Quarterly all-hands/ })
+    .waitFor();
+  await visit(page, 'journey-10-reports');
 });

@@ -120,12 +120,13 @@ function DeliveryProgress({ id }: { id: string }) {
           </div>
         );
       })}
-      <Recipients id={id} />
+      {/* Asked again as the send moves on, so each person's status is current. */}
+      <Recipients id={id} progress={delivery.occurrences.map((o) => `${o.state}:${o.sent + o.failed + o.cancelled}`).join()} />
     </>
   );
 }
 
-function Recipients({ id }: { id: string }) {
+function Recipients({ id, progress }: { id: string; progress: string }) {
   const styles = useStyles();
   const { api } = useSigned();
   const [status, setStatus] = useState<RecipientStatus>();
@@ -142,7 +143,7 @@ function Recipients({ id }: { id: string }) {
     )
       .then(setData)
       .catch(setError);
-  }, [api, id, status, page, pages]);
+  }, [api, id, status, page, pages, progress]);
   return (
     <section className={styles.section} aria-labelledby="recipients-title">
       <h3 id="recipients-title">Recipients</h3>
