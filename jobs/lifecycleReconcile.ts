@@ -1,5 +1,5 @@
 /**
- * The reconciler (every five minutes, functions/timers/reconcileTimer.ts): repairs what a crash or an
+ * The reconciler (hourly, functions/timers/reconcileTimer.ts): repairs what a crash or an
  * operator can leave behind, and says what it repaired.
  * - A message under way (pending approval, scheduled, active) whose lifecycle orchestration ended —
  *   terminated, failed, gone — would never move again: it is marked (`lifecycleEnded`, shown in the message
