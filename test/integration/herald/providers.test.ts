@@ -72,7 +72,7 @@ beforeAll(async () => {
   host = await startHerald({
     clock: 'test',
     // Nothing here is delivered: the five-second sweep for held batches would turn each day skipped into 17,280 steps.
-    env: { PLATFORM_TENANT_ID: PLATFORM, AzureWebJobs_deliveryResume_Disabled: 'true' },
+    env: { PLATFORM_TENANT_ID: PLATFORM },
   });
   await loadDirectory(host, TENANT_A, {
     users: ['ann', 'ada', 'abe', 'una'].map((n) => ({ userPrincipalName: `${n}@contoso.test`, displayName: n })),

@@ -24,6 +24,9 @@ export const startHerald = (
       EMAIL_SENDS_PER_SECOND: '0',
       // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
       AzureWebJobs_frequencyResends_Disabled: 'true',
+      // The same for the five-second sweep that resumes a dead worker's batches, under the test clock only:
+      // the crash tests, which need it, run on the real clock.
+      ...(options.clock ? { AzureWebJobs_deliveryResume_Disabled: 'true' } : {}),
       ...options.env,
     },
   });
