@@ -12,7 +12,7 @@ export default defineConfig({
     projects: [
       // Threads start faster than processes, and nothing in the unit layer needs a process of its own.
       // A test that sweeps years of schedules takes a second alone; room for a loaded machine, never a timing.
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', testTimeout: 30_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads', testTimeout: 30_000, hookTimeout: 30_000 } },
       {
         test: {
           name: 'integration',
