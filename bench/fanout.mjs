@@ -30,10 +30,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import { BASELINE_IN_FLIGHT, BATCH, rawBatchWrites } from './lib/raw-batch-writes.mjs';
-import { onCleanup } from './lib/cleanup.mjs';
+import { onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { hostCalls, stopAtCleanup } from './lib/host-calls.mjs';
 import { heraldSettings, printProfiles, runHeraldBench } from './lib/herald.mjs';
-import { azuritePids, cpuMeter } from './lib/proc.mjs';
+import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { rssSampler } from './lib/rss.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll } from './lib/cleanup.mjs';
+import { cleanupAll } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { revision } from './lib/faults.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -24,8 +24,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { odata, TableClient } from '@azure/data-tables';
-import { azuritePids, checkGone, cpuMeter } from './lib/proc.mjs';
-import { cleanupAll, onCleanup } from './lib/cleanup.mjs';
+import { azuritePids, checkGone, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
+import { cleanupAll, onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

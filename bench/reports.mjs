@@ -30,11 +30,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { odata, TableClient } from '@azure/data-tables';
-import { onCleanup } from './lib/cleanup.mjs';
+import { onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { httpClient } from './lib/http-client.mjs';
 import { latencySummary } from './lib/paced.mjs';
-import { azuritePids, cpuMeter } from './lib/proc.mjs';
+import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { loadText, running, waitForQuiet } from './lib/quiet.mjs';
 import { rssSampler } from './lib/rss.mjs';
 

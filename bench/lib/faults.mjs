@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onCleanup } from './cleanup.mjs';
+import { onCleanup } from '../../packages/devhost/bench/lib/cleanup.mjs';
 
 export const AUDIENCE = 'api://herald';
 export const ALL_STAFF = '0b0b0b0b-0000-4000-8000-00000000f001';

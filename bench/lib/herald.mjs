@@ -2,9 +2,9 @@
 // (as test/integration/herald/support.ts gives them to the test host).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupAll } from './cleanup.mjs';
+import { cleanupAll } from '../../packages/devhost/bench/lib/cleanup.mjs';
 import { summarizeProfile } from './cpuprofile.mjs';
-import { checkGone } from './proc.mjs';
+import { checkGone } from '../../packages/devhost/bench/lib/proc.mjs';
 
 export const AUDIENCE = 'api://herald';
 

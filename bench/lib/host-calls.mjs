@@ -1,6 +1,6 @@
 // The calls the Herald benchmarks make to a devhost they started: its stand-ins' control APIs, the API as a
 // user with roles, and stopping it at cleanup (killed if it takes more than 15 s).
-import { onCleanup } from './cleanup.mjs';
+import { onCleanup } from '../../packages/devhost/bench/lib/cleanup.mjs';
 import { AUDIENCE } from './herald.mjs';
 
 /** The JSON answer, or an error naming the call with the start of its body. */

@@ -3,7 +3,7 @@
 // then both sit idle until one gives up. Here another benchmark only counts as busy while the machine's CPU,
 // less what our own processes use, shows it working.
 import { readFileSync } from 'node:fs';
-import { cpuSeconds } from './proc.mjs';
+import { cpuSeconds } from '../../packages/devhost/bench/lib/proc.mjs';
 import { running } from './quiet.mjs';
 
 const TICKS = 100; // USER_HZ

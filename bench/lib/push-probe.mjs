@@ -5,7 +5,7 @@
 //   configures them) against devhost's FCM/APNs stand-in, in 99-device chunks as the batch worker sends them;
 // - the two halves of resolving a group send: paging the group's members out of the Graph stand-in
 //   (adapters/services/graphDirectory.js) and scanning the tenant's devices (adapters/stores/deviceStore.js `pushableDevices`).
-import { cpuSeconds, waitSeconds } from './proc.mjs';
+import { cpuSeconds, waitSeconds } from '../../packages/devhost/bench/lib/proc.mjs';
 import { pushToken } from './push-devices.mjs';
 
 /** The environment adapters/services/pushProviders.ts reads, as test/integration/herald/support.ts `startHerald` sets it. */
