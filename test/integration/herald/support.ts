@@ -24,9 +24,9 @@ export const startHerald = (
       EMAIL_SENDS_PER_SECOND: '0',
       // A five-minute timer turns every clock skip into five-minute steps; the resend tests switch it on.
       AzureWebJobs_frequencyResends_Disabled: 'true',
-      // The same for the five-second sweep that resumes a dead worker's batches, under the test clock only:
-      // the crash tests, which need it, run on the real clock.
-      ...(options.clock ? { AzureWebJobs_deliveryResume_Disabled: 'true' } : {}),
+      // The same for the five-second sweep that resumes a dead worker's batches and the hourly reconciler, under
+      // the test clock only: the crash and stranded-message tests, which need them, run on the real clock.
+      ...(options.clock ? { AzureWebJobs_deliveryResume_Disabled: 'true', AzureWebJobs_reconcile_Disabled: 'true' } : {}),
       ...options.env,
     },
   });

@@ -45,7 +45,8 @@ test('two instances sending at once share one pace: every send has its own slot,
   for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeCloseTo(10, 6);
   // Every send waited for a slot of its own: the nth send is no earlier than the nth slot.
   const times = sent.map((s) => s.at).sort((x, y) => x - y);
-  times.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(Math.floor(slots[i]!)));
+  // Less a millisecond: a timer may wake up to a millisecond before its time by Date.now().
+  times.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(Math.floor(slots[i]!) - 1));
   expect(claims()).toBe(8);
 });
 
