@@ -143,7 +143,18 @@ const refs = (node: unknown): string[] =>
     : [];
 
 /** Open to anyone: the service's own endpoints, and the click redirect (its signed token is the credential). */
-const ANONYMOUS = ['get /api/health', 'get /api/openapi.json', 'get /api/r/{token}'];
+const ANONYMOUS = [
+  'get /api/health',
+  'get /api/openapi.json',
+  'get /api/r/{token}',
+  'get /api/console/config',
+  'get /api/actionable/keys',
+  // Outlook's own token and the action's single-use token, checked by the handler (a refusal is a 200 card status).
+  'get /api/actionable/actions/{token}',
+  'post /api/actionable/actions/{token}',
+];
+/** A provider's Entra app token: no Herald role, 403 when the app is not an approved provider's. */
+const APP_TOKEN = ['post /api/actionable/messages', 'get /api/actionable/messages/{id}'];
 /** Any signed-in user, no role: what recipients' devices call. */
 const SIGNED_IN = [
   'get /api/inbox',
@@ -202,7 +213,7 @@ describe('GET /api/openapi.json', () => {
       expect(statuses.filter((s) => s < 400).length, where).toBe(1);
       expect([200, 201, 202, 204, 302, 303], where).toContain(statuses.find((s) => s < 400));
       for (const status of statuses.filter((s) => s >= 400)) {
-        expect([400, 401, 403, 404, 409, 412, 415, 428, 429], where).toContain(status);
+        expect([400, 401, 403, 404, 409, 412, 415, 428, 429, 503], where).toContain(status);
         expect(Object.keys(resolve(op.responses[status]!).content as object), where).toEqual(['application/problem+json']);
         const { schema } = (resolve(op.responses[status]!).content as Record<string, { schema: Schema }>)['application/problem+json']!;
         expect(schema, where).toEqual({ $ref: '#/components/schemas/Problem' });
@@ -211,6 +222,9 @@ describe('GET /api/openapi.json', () => {
       if (ANONYMOUS.includes(where)) {
         expect(op.security, where).toEqual([]);
         expect(statuses, where).not.toContain(401);
+      } else if (APP_TOKEN.includes(where)) {
+        expect(op.security, where).toEqual([{ bearer: [] }]);
+        expect(statuses, where).toEqual(expect.arrayContaining([401, 403]));
       } else if (SIGNED_IN.includes(where) || where === SIGNED_IN_UNTIL_SENT) {
         // Any signed-in user of the tenant: a bearer token with no role, so 401 but never 403 (but for the image not yet sent).
         expect(op.security, where).toEqual([{ bearer: [] }]);
@@ -275,6 +289,7 @@ describe('GET /api/openapi.json', () => {
       [
         'BadRequest',
         'Forbidden',
+        'Misconfigured',
         'NotFound',
         'PreconditionFailed',
         'PreconditionRequired',
