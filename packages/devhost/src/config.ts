@@ -18,6 +18,8 @@ export interface QueueOptions {
 export interface HostConfig {
   routePrefix: string;
   queues: QueueOptions;
+  /** extensions.blobs.poisonBlobThreshold: attempts at a blob before it goes to the blob poison queue. */
+  poisonBlobThreshold: number;
   logLevelDefault: string;
   logLevels: Record<string, string>;
   functionTimeoutMs: number | undefined;
@@ -110,6 +112,7 @@ export function readHostConfig(appDir: string, processorCount: number, env: Node
   const extensions = obj(raw.extensions);
   const http = obj(extensions.http);
   const q = obj(extensions.queues);
+  const blobs = obj(extensions.blobs);
   const batchSize = int(q.batchSize, 'extensions.queues.batchSize', 1, 32, 16);
   const encoding = q.messageEncoding ?? 'base64';
   if (encoding !== 'base64' && encoding !== 'none') {
@@ -141,6 +144,7 @@ export function readHostConfig(appDir: string, processorCount: number, env: Node
       maxDequeueCount: int(q.maxDequeueCount, 'extensions.queues.maxDequeueCount', 1, 1000, 5),
       messageEncoding: encoding,
     },
+    poisonBlobThreshold: int(blobs.poisonBlobThreshold, 'extensions.blobs.poisonBlobThreshold', 1, 1000, 5),
     logLevelDefault: logLevels.default ?? 'Information',
     logLevels,
     functionTimeoutMs: raw.functionTimeout === undefined ? undefined : parseDuration(raw.functionTimeout, 'functionTimeout'),

@@ -2,7 +2,7 @@ import { SUPPORTED_OUTPUTS } from './bindings/outputs.js';
 import type { RegisteredFunction, RpcBindingInfo } from './coreTypes.js';
 import { DURABLE_INPUTS, DURABLE_TRIGGERS } from './durable/bindingTypes.js';
 
-export const SUPPORTED_TRIGGERS = new Set<string>(['httpTrigger', 'queueTrigger', 'timerTrigger', ...DURABLE_TRIGGERS]);
+export const SUPPORTED_TRIGGERS = new Set<string>(['httpTrigger', 'queueTrigger', 'timerTrigger', 'blobTrigger', ...DURABLE_TRIGGERS]);
 /** Input (non-trigger) binding types devhost fills in. */
 export const SUPPORTED_INPUTS = new Set<string>([...DURABLE_INPUTS, 'blob']);
 
@@ -29,6 +29,9 @@ export function catalog(functions: Iterable<RegisteredFunction>, env: NodeJS.Pro
     const triggerType = String(binding.type);
     const problems: string[] = [];
     if (!SUPPORTED_TRIGGERS.has(triggerType)) problems.push(`trigger type '${triggerType}'`);
+    // An Event Grid blob trigger waits for events devhost has no Event Grid to send; polling it instead would hide that.
+    if (triggerType === 'blobTrigger' && String(binding.source ?? '').toLowerCase() === 'eventgrid')
+      problems.push(`blob triggers with source 'EventGrid'`);
     for (const [name, b] of bindings) {
       if (name === triggerName) continue;
       const type = String(b.type);

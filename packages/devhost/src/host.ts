@@ -33,7 +33,9 @@ import { writeRunFile } from './runFile.js';
 import { startAzurite, type AzuriteInstance } from './storage/azurite.js';
 import { connectionString, redirectDevelopmentStorage, StorageClients } from './storage/connections.js';
 import { defaultUseMonitor, parseNcrontab } from './triggers/ncrontab.js';
-import { QueueListener } from './triggers/queueListener.js';
+import { invokeFunctionOnMessage, QueueListener } from './triggers/queueListener.js';
+import { BLOB_POISON_QUEUE, BlobTrigger, blobTriggerQueueName, dispatchBlobWork } from './triggers/blobTrigger.js';
+import { encodeMessage } from './bindings/queueMessages.js';
 import { ListenerLock } from './triggers/listenerLock.js';
 import { ScheduleStatusStore, TimerTrigger } from './triggers/timerTrigger.js';
 import { expandSupplied, refersToSupplied, settingsNamingOtherPorts, suppliedSettings } from './supply.js';
@@ -80,6 +82,7 @@ export class Host implements HostView {
   http!: HttpFunctions;
   queueListeners: QueueListener[] = [];
   timers: TimerTrigger[] = [];
+  blobTriggers: BlobTrigger[] = [];
   /** Present when the app registers Durable Functions (or takes a durable client). */
   durable: DurableEngine | undefined;
   /** The stand-in Entra token issuer (discovery + JWKS on this port, tokens from the admin API). */
@@ -186,11 +189,14 @@ export class Host implements HostView {
       if (entry.unsupported) continue;
       if (entry.triggerType === 'queueTrigger') this.queueListeners.push(this.#queueListener(entry, clients, outputs));
       if (entry.triggerType === 'timerTrigger') this.timers.push(this.#timer(entry, clients, outputs));
+      if (entry.triggerType === 'blobTrigger') this.blobTriggers.push(this.#blobTrigger(entry, clients, outputs));
     }
+    if (this.blobTriggers.length) this.queueListeners.push(this.#blobDispatcher(clients));
     this.durable = this.#durableEngine(clients);
     await this.durable?.start(this.url);
     await Promise.all(this.queueListeners.map((l) => l.start()));
     await Promise.all(this.timers.map((t) => t.start()));
+    await Promise.all(this.blobTriggers.map((t) => t.start()));
     this.state = 'Running';
     this.#writeRunFile();
   }
@@ -285,13 +291,11 @@ export class Host implements HostView {
     const service = clients.queueService(connectionString(entry.trigger.connection as string | undefined, process.env));
     const poison = queueName.endsWith('-poison') ? undefined : service.getQueueClient(`${queueName}-poison`);
     return new QueueListener(
-      entry.fn,
+      name,
       service.getQueueClient(queueName),
       poison,
-      entry.triggerName,
       this.config.queues,
-      this.invoker,
-      outputs,
+      invokeFunctionOnMessage(entry.fn, entry.triggerName, this.invoker, outputs, this.logger),
       this.logger,
     );
   }
@@ -320,6 +324,47 @@ export class Host implements HostView {
       outputs,
       this.logger,
       new ListenerLock(hosts, `locks/${this.hostId}/${name}.Listener`, name, this.logger),
+    );
+  }
+
+  #blobTrigger(entry: CatalogEntry, clients: StorageClients, outputs: OutputBindings): BlobTrigger {
+    const name = entry.fn.metadata.name;
+    const path = resolveSettingRefs(String(entry.trigger.path ?? ''), process.env, `${name}: path`);
+    const hostStorage = this.storage.connectionString;
+    const queue = clients.queueService(hostStorage).getQueueClient(blobTriggerQueueName(this.hostId));
+    const encoding = this.config.queues.messageEncoding;
+    try {
+      return new BlobTrigger(
+        entry.fn,
+        entry.triggerName,
+        path,
+        clients.blobService(connectionString(entry.trigger.connection as string | undefined, process.env)),
+        this.hostId,
+        clients.blobService(hostStorage).getContainerClient('azure-webjobs-hosts'),
+        async (work) => {
+          await queue.sendMessage(encodeMessage(JSON.stringify(work), encoding));
+          for (const l of this.queueListeners) if (l.queueName === queue.name) l.poke();
+        },
+        this.invoker,
+        outputs,
+        this.logger,
+      );
+    } catch (error) {
+      throw new DevhostError((error as Error).message);
+    }
+  }
+
+  /** One queue for every blob trigger of the host, as on the real host: any instance may run any queued blob. */
+  #blobDispatcher(clients: StorageClients): QueueListener {
+    const service = clients.queueService(this.storage.connectionString);
+    const attempts = this.config.poisonBlobThreshold;
+    return new QueueListener(
+      'blob triggers',
+      service.getQueueClient(blobTriggerQueueName(this.hostId)),
+      service.getQueueClient(BLOB_POISON_QUEUE),
+      { ...this.config.queues, maxDequeueCount: attempts },
+      dispatchBlobWork(this.blobTriggers, attempts, this.logger),
+      this.logger,
     );
   }
 
@@ -397,11 +442,13 @@ export class Host implements HostView {
       this.invoker.inFlight === 0 &&
       this.timers.every((t) => !t.firing) &&
       this.queueListeners.every((l) => l.quiet) &&
+      this.blobTriggers.every((t) => t.quiet) &&
       (this.durable?.quiet ?? true) &&
       !(this.clock instanceof TestClock && (this.clock.nextDue() ?? Infinity) <= this.clock.now());
     // Two rounds: a poll already under way when we poked may have started before a message arrived.
     for (let round = 0; round < 2; round++) {
       this.queueListeners.forEach((l) => l.poke());
+      this.blobTriggers.forEach((t) => t.poke());
       this.durable?.poke();
       await new Promise((r) => setImmediate(r));
       // Checking is a few property reads; a short interval keeps a 720-timer clock walk quick.
@@ -459,7 +506,12 @@ export class Host implements HostView {
     if (this.#runFile) rmSync(this.#runFile, { force: true });
     const closed = this.#server ? new Promise<void>((r) => this.#server!.close(() => r())) : Promise.resolve();
     this.#server?.closeIdleConnections();
-    await Promise.all([...this.queueListeners.map((l) => l.stop()), ...this.timers.map((t) => t.stop()), this.durable?.stop()]);
+    await Promise.all([
+      ...this.blobTriggers.map((t) => t.stop()),
+      ...this.queueListeners.map((l) => l.stop()),
+      ...this.timers.map((t) => t.stop()),
+      this.durable?.stop(),
+    ]);
     await Promise.race([this.invoker?.drained(), new Promise((r) => setTimeout(r, 10_000))]);
     for (const hook of this.registry.hooks.appTerminate) {
       try {

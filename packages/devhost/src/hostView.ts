@@ -8,6 +8,7 @@ import type { Keys } from './http/keys.js';
 import type { IdentityIssuer } from './identity/issuer.js';
 import type { Invoker } from './invoker.js';
 import type { Logger } from './log.js';
+import type { BlobTrigger } from './triggers/blobTrigger.js';
 
 export type HostState = 'Default' | 'Initialized' | 'Running' | 'Stopping' | 'Stopped';
 
@@ -27,6 +28,7 @@ export interface HostView {
   readonly invoker: Invoker;
   readonly outputs: OutputBindings;
   readonly http: HttpFunctions;
+  readonly blobTriggers: BlobTrigger[];
   readonly identity: IdentityIssuer;
   readonly supplied: Record<string, string>;
   readonly developmentStorage: string[];

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { HOST_VERSION } from '../coreApi.js';
 import { TestClock } from '../clock.js';
+import type { RegisteredFunction } from '../coreTypes.js';
 import type { HostView } from '../hostView.js';
 import { parseExpiry } from '../identity/expiry.js';
 import { authorized, presentedKey } from './keys.js';
@@ -141,6 +142,7 @@ export class AdminApi {
     if (entry.unsupported) return (problem(res, 501, 'Not Implemented', entry.unsupported), true);
     const body = (await readJson(req)) as { input?: unknown };
     const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input ?? '');
+    if (entry.triggerType === 'blobTrigger') return this.#runOnBlob(res, entry.fn, input);
     const data =
       entry.triggerType === 'timerTrigger'
         ? { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) }
@@ -157,6 +159,17 @@ export class AdminApi {
         }),
       );
     });
+    send(res, 202);
+    return true;
+  }
+
+  /** A blob trigger's input is the blob's path, `container/name`, as on the real host; receipts are not consulted. */
+  #runOnBlob(res: ServerResponse, fn: RegisteredFunction, input: string): true {
+    const trigger = this.host.blobTriggers.find((t) => t.fn === fn);
+    const slash = input.indexOf('/');
+    if (!trigger || slash <= 0)
+      return (problem(res, 400, 'Bad Request', `a blob trigger's input is the blob's path, "container/name", got "${input}"`), true);
+    void this.host.invoker.track(() => trigger.run(input.slice(0, slash), input.slice(slash + 1)));
     send(res, 202);
     return true;
   }

@@ -28,13 +28,13 @@ export class QueueListener {
   #lastPollEmpty = false;
 
   constructor(
-    readonly fn: RegisteredFunction,
+    /** Whose messages these are, for the log: a function's name, or the host's blob-trigger dispatcher. */
+    private readonly name: string,
     readonly queue: QueueClient,
     private readonly poison: QueueClient | undefined,
-    private readonly triggerName: string,
     private readonly options: QueueOptions,
-    private readonly invoker: Invoker,
-    private readonly outputs: OutputBindings,
+    /** Handles one decoded message; a returned error leaves it for another attempt, or the poison queue. */
+    private readonly run: (text: string, message: DequeuedMessageItem) => Promise<Error | undefined>,
     private readonly logger: Logger,
   ) {
     this.#backoff = new PollBackoff(MIN_POLL_MS, options.maxPollingIntervalMs);
@@ -81,7 +81,7 @@ export class QueueListener {
         messages = reply.receivedMessageItems;
       } catch (error) {
         if (!this.#running) break;
-        this.logger.warn(`polling queue '${this.queue.name}' failed: ${(error as Error).message}`, { functionName: this.fn.metadata.name });
+        this.logger.warn(`polling queue '${this.queue.name}' failed: ${(error as Error).message}`, { functionName: this.name });
         messages = [];
       }
       if (messages.length === 0) {
@@ -102,22 +102,8 @@ export class QueueListener {
     while (this.#inFlight > 0) await this.#backoff.sleep(50);
   }
 
-  #triggerMetadata(m: DequeuedMessageItem, text: string): Record<string, RpcTypedData> {
-    const iso = (d: Date | undefined) => ({ string: d ? d.toISOString() : '' });
-    return {
-      QueueTrigger: { string: text },
-      DequeueCount: { int: m.dequeueCount },
-      Id: { string: m.messageId },
-      PopReceipt: { string: m.popReceipt },
-      InsertionTime: iso(m.insertedOn),
-      ExpirationTime: iso(m.expiresOn),
-      NextVisibleTime: iso(m.nextVisibleOn),
-      sys: { json: JSON.stringify({ MethodName: this.fn.metadata.name, UtcNow: new Date().toISOString(), RandGuid: crypto.randomUUID() }) },
-    };
-  }
-
   async #process(message: DequeuedMessageItem): Promise<void> {
-    const name = this.fn.metadata.name;
+    const name = this.name;
     let popReceipt = message.popReceipt;
     const renew = setInterval(
       () => {
@@ -136,23 +122,7 @@ export class QueueListener {
           `Message '${message.messageId}' on queue '${this.queue.name}' is not valid base64 (host.json extensions.queues.messageEncoding is "base64")`,
         );
         this.logger.error(failure.message, { functionName: name });
-      } else {
-        const result = await this.invoker.invoke(this.fn, {
-          inputData: [{ name: this.triggerName, data: { string: text } }],
-          triggerMetadata: this.#triggerMetadata(message, text),
-        });
-        if (result.ok) {
-          try {
-            await this.outputs.apply(this.fn, result.response);
-          } catch (error) {
-            failure = error as Error;
-            this.logger.error(`writing output bindings failed: ${failure.message}`, {
-              functionName: name,
-              invocationId: result.invocationId,
-            });
-          }
-        } else failure = result.error;
-      }
+      } else failure = await this.run(text, message);
       clearInterval(renew);
       if (!failure) {
         await this.queue.deleteMessage(message.messageId, popReceipt);
@@ -174,20 +144,57 @@ export class QueueListener {
     if (!this.poison) {
       this.logger.error(
         `Message '${message.messageId}' failed ${message.dequeueCount} times; '${this.queue.name}' is a poison queue, so it is deleted`,
-        {
-          functionName: this.fn.metadata.name,
-        },
+        { functionName: this.name },
       );
     } else {
       this.logger.warn(
         `Message has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${this.poison.name}'.`,
-        {
-          functionName: this.fn.metadata.name,
-        },
+        { functionName: this.name },
       );
       await this.poison.createIfNotExists();
       await this.poison.sendMessage(text === undefined ? message.messageText : encodeMessage(text, this.options.messageEncoding));
     }
     await this.queue.deleteMessage(message.messageId, popReceipt);
   }
+}
+
+function triggerMetadata(fn: RegisteredFunction, m: DequeuedMessageItem, text: string): Record<string, RpcTypedData> {
+  const iso = (d: Date | undefined) => ({ string: d ? d.toISOString() : '' });
+  return {
+    QueueTrigger: { string: text },
+    DequeueCount: { int: m.dequeueCount },
+    Id: { string: m.messageId },
+    PopReceipt: { string: m.popReceipt },
+    InsertionTime: iso(m.insertedOn),
+    ExpirationTime: iso(m.expiresOn),
+    NextVisibleTime: iso(m.nextVisibleOn),
+    sys: { json: JSON.stringify({ MethodName: fn.metadata.name, UtcNow: new Date().toISOString(), RandGuid: crypto.randomUUID() }) },
+  };
+}
+
+/** A queue trigger's handling of one message: invoke the function with the message and its metadata, then write its outputs. */
+export function invokeFunctionOnMessage(
+  fn: RegisteredFunction,
+  triggerName: string,
+  invoker: Invoker,
+  outputs: OutputBindings,
+  logger: Logger,
+): (text: string, message: DequeuedMessageItem) => Promise<Error | undefined> {
+  return async (text, message) => {
+    const result = await invoker.invoke(fn, {
+      inputData: [{ name: triggerName, data: { string: text } }],
+      triggerMetadata: triggerMetadata(fn, message, text),
+    });
+    if (!result.ok) return result.error;
+    try {
+      await outputs.apply(fn, result.response);
+      return undefined;
+    } catch (error) {
+      logger.error(`writing output bindings failed: ${(error as Error).message}`, {
+        functionName: fn.metadata.name,
+        invocationId: result.invocationId,
+      });
+      return error as Error;
+    }
+  };
 }

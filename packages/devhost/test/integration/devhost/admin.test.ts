@@ -103,15 +103,15 @@ describe('admin API', () => {
       dormant: { trigger: 'httpTrigger', supported: true, disabled: true },
       guarded: { trigger: 'httpTrigger', supported: true, disabled: false },
       nightly: { trigger: 'timerTrigger', supported: true, disabled: false },
-      onUpload: { trigger: 'blobTrigger', supported: false, disabled: false },
+      onOrder: { trigger: 'serviceBusTrigger', supported: false, disabled: false },
       ping: { trigger: 'httpTrigger', supported: true, disabled: false },
       root: { trigger: 'httpTrigger', supported: true, disabled: false },
       special: { trigger: 'httpTrigger', supported: true, disabled: false },
-      withBlob: { trigger: 'httpTrigger', supported: false, disabled: false },
+      withCosmos: { trigger: 'httpTrigger', supported: false, disabled: false },
     });
     const byName = new Map(functions.map((f) => [f.name, f]));
-    expect(byName.get('onUpload')!.unsupportedReason).toMatch(/blobTrigger/);
-    expect(byName.get('withBlob')!.unsupportedReason).toMatch(/input binding 'blob'/);
+    expect(byName.get('onOrder')!.unsupportedReason).toMatch(/serviceBusTrigger/);
+    expect(byName.get('withCosmos')!.unsupportedReason).toMatch(/input binding 'cosmosDB'/);
     expect(byName.get('ping')!.invoke_url_template).toBe(`${host.url}/api/ping`);
     expect(byName.get('consume')!.invoke_url_template).toBeNull();
   });
@@ -119,14 +119,14 @@ describe('admin API', () => {
   test('the startup banner lists unsupported functions as not supported, never silently', () => {
     const banner = host.output();
     const section = banner.slice(banner.indexOf('Not supported by devhost'));
-    expect(section).toMatch(/onUpload: blobTrigger — devhost does not support trigger type 'blobTrigger'/);
-    expect(banner).toMatch(/withBlob: .*answers 501: devhost does not support input binding 'blob'/);
+    expect(section).toMatch(/onOrder: serviceBusTrigger — devhost does not support trigger type 'serviceBusTrigger'/);
+    expect(banner).toMatch(/withCosmos: .*answers 501: devhost does not support input binding 'cosmosDB'/);
   });
 
   test('an HTTP function with an unsupported input binding answers 501 with the reason', async () => {
-    const res = await host.fetch('/api/withBlob');
+    const res = await host.fetch('/api/withCosmos');
     expect(res.status).toBe(501);
-    expect(await res.text()).toMatch(/input binding 'blob'/);
+    expect(await res.text()).toMatch(/input binding 'cosmosDB'/);
   });
 
   test('POST /admin/functions/<queue function> runs it once with the given input', async () => {
@@ -146,7 +146,7 @@ describe('admin API', () => {
   test('POST /admin/functions/<name> refuses HTTP, unsupported and unknown functions', async () => {
     const post = (name: string) => host.adminFetch(`/admin/functions/${name}`, { method: 'POST', body: '{}' });
     expect((await post('ping')).status).toBe(400);
-    expect((await post('onUpload')).status).toBe(501);
+    expect((await post('onOrder')).status).toBe(501);
     expect((await post('no-such-function')).status).toBe(404);
   });
 });

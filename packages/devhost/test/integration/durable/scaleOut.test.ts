@@ -108,6 +108,12 @@ test(
     for (const id of INSTANCES) await api.raise(id, 'go', { id });
     const bPid = String(b.process.pid);
     await until('host B to run activities', async () => (lines(activityLog).some((l) => l[2] === bPid) ? true : undefined), 60_000);
+    // The 2-second timer fires at least once while both run, whatever the machine's load.
+    await until(
+      'the timer to fire while both hosts run',
+      async () => (lines(timerLog).some(([, at]) => Date.parse(at!) >= bothRunning) ? true : undefined),
+      30_000,
+    );
     await b.kill();
     const killedAt = Date.now();
 
