@@ -3,6 +3,7 @@
 // data differently per version (4.3 takes the query only from `query`/`nullableQuery`; 4.5 hands any body to
 // `new Request`, which refuses one on GET), and the Durable samples' starter reads `?timeout` from the query.
 import { createRequire } from 'node:module';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHost, type TestHost } from '../../../src/testing.js';
@@ -50,6 +51,24 @@ describe.each(FIXTURES)('$app: @azure/functions $functions, durable-functions $d
     const body = (await res.json()) as { id: string; statusQueryGetUri: string };
     const status = await host.fetch(new URL(body.statusQueryGetUri).pathname + new URL(body.statusQueryGetUri).search);
     expect(((await status.json()) as { runtimeStatus: string }).runtimeStatus).toMatch(/Running|Pending/);
+  });
+
+  test('an uploaded blob triggers its function, which gets it as a Buffer with the {name} and writes its copy', async () => {
+    const blobs = BlobServiceClient.fromConnectionString(host.storage);
+    const drop = blobs.getContainerClient('drop');
+    await drop.createIfNotExists();
+    await drop.getBlockBlobClient('note.txt').upload('hi', 2);
+    let copy: string | undefined;
+    for (let i = 0; i < 80 && copy === undefined; i++) {
+      await host.idle();
+      copy = await blobs
+        .getContainerClient('copies')
+        .getBlobClient('note.txt')
+        .downloadToBuffer()
+        .then((b) => b.toString())
+        .catch(() => undefined);
+    }
+    expect(copy).toBe('true note.txt hi');
   });
 
   test('an orchestration that completes within ?timeout answers 200 with its output', async () => {
