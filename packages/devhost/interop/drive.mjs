@@ -1,5 +1,7 @@
 // Runs the interop app on devhost over a fresh Azurite, takes its instances to known states, then hands the
 // same task hub to the .NET check (argv[2]: its built DurableInterop.dll) and exits with its exit code.
+// INTEROP_INSTANCES=2 runs devhost as two instances over that storage, the hub's partitions split between them:
+// instances start through one and are decided through the other, and the check's own starts run on either.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,12 +42,24 @@ async function until(what, probe) {
 
 const { startAzurite, startHost } = await harness();
 const azurite = await startAzurite();
-let host;
+const INSTANCES = Number(process.env.INTEROP_INSTANCES || 1);
+const hosts = [];
 let code = 1;
 try {
-  host = await startHost({ app, storage: azurite.connectionString });
+  for (let i = 0; i < INSTANCES; i++) hosts.push(await startHost({ app, storage: azurite.connectionString }));
   const hub = JSON.parse(readFileSync(join(app, 'host.json'), 'utf8')).extensions.durableTask;
-  const status = async (id) => (await host.fetch(`/runtime/webhooks/durabletask/instances/${id}`)).json();
+  const owned = async (h) => (await (await h.adminFetch('/admin/devhost/info')).json()).durable.partitions;
+  if (INSTANCES > 1) {
+    await until('the partitions to split between the instances', async () => {
+      const shares = await Promise.all(hosts.map(owned));
+      return shares.every((p) => p.length > 0) && shares.flat().length === hub.storageProvider.partitionCount;
+    });
+    console.log(`interop: ${INSTANCES} devhost instances, partitions ${JSON.stringify(await Promise.all(hosts.map(owned)))}`);
+  }
+  // Starts go through the first instance, decisions and the check's HTTP reads through the last.
+  const host = hosts[0];
+  const other = hosts[hosts.length - 1];
+  const status = async (id) => (await other.fetch(`/runtime/webhooks/durabletask/instances/${id}`)).json();
   const start = async (name, id, input) => {
     const answer = await host.fetch(`/api/start/${name}/${id}`, { method: 'POST', body: JSON.stringify(input) });
     if (answer.status !== 202) throw new Error(`starting ${id}: ${answer.status} ${await answer.text()}`);
@@ -55,7 +69,7 @@ try {
   const decide = async (id) => {
     await stage(id, 'waiting');
     const body = JSON.stringify({ approved: true, by: 'devhost' });
-    const answer = await host.fetch(`/runtime/webhooks/durabletask/instances/${id}/raiseEvent/decision`, {
+    const answer = await other.fetch(`/runtime/webhooks/durabletask/instances/${id}/raiseEvent/decision`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
@@ -80,7 +94,7 @@ try {
       INTEROP_STORAGE: azurite.connectionString,
       INTEROP_HUB: hub.hubName,
       INTEROP_PARTITIONS: String(hub.storageProvider.partitionCount),
-      INTEROP_HOST_URL: host.url,
+      INTEROP_HOST_URL: other.url,
       INTEROP_LARGE_LENGTH: String(LARGE_LENGTH),
     },
   });
@@ -88,8 +102,8 @@ try {
 } catch (error) {
   console.error(`interop: ${error.stack ?? error}`);
 } finally {
-  if (code !== 0 && host) console.error(`--- devhost output ---\n${host.output()}`);
-  await host?.stop();
+  if (code !== 0) for (const h of hosts) console.error(`--- devhost output (${h.url}) ---\n${h.output()}`);
+  await Promise.all(hosts.map((h) => h.stop()));
   await azurite.stop();
 }
 process.exit(code);

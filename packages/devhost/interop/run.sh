@@ -31,4 +31,7 @@ if ! { dotnet restore "$here/DurableInterop.csproj" --packages "$root/.tools/nug
 fi
 dll="$(find "$root/.tools/interop/bin/Release" -name DurableInterop.dll | head -n 1)"
 
+echo "interop: one devhost instance"
 node "$here/drive.mjs" "$dll"
+echo "interop: two devhost instances over the same storage"
+INTEROP_INSTANCES=2 node "$here/drive.mjs" "$dll"
