@@ -3,7 +3,7 @@ import { banner } from './banner.js';
 import { cliOptions, failWith } from './cliArgs.js';
 import { DevhostError } from './config.js';
 import { Host } from './host.js';
-import { ExtraInstances } from './instances.js';
+import { ExtraInstances, PARENT_PIPE } from './instances.js';
 
 const USAGE = `usage: devhost --app <dir> [--port <n>] [--host <address>] [--storage memory|disk|<connection string>]
                [--clock real|test|test=<ISO time>] [--keys <file>] [--settings <file>] [--instances <n>] [--verbose]
@@ -86,6 +86,12 @@ const stop = (signal: string) => {
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+if (process.env[PARENT_PIPE]) {
+  delete process.env[PARENT_PIPE];
+  process.stdin.on('end', () => stop('the first instance exited'));
+  process.stdin.on('error', () => stop('the first instance exited'));
+  process.stdin.resume();
+}
 try {
   await host.start();
 } catch (error) {

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
+/** Set for instances 2..N: their stdin is the first instance's pipe, closed when it exits. */
+export const PARENT_PIPE = 'DEVHOST_PARENT_PIPE';
+
 export interface InstanceOptions {
   /** The CLI script to run (this one). */
   cli: string;
@@ -33,7 +36,11 @@ export class ExtraInstances {
       if (options.settings) args.push('--settings', options.settings);
       if (options.verbose) args.push('--verbose');
       // A fixed push port is the first instance's; the others pick free ones.
-      const child = spawn(process.execPath, args, { env: { ...options.env, DEVHOST_PUSH_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its stdin is a pipe from this process: when this one dies, even by kill -9, the pipe closes and it stops too.
+      const child = spawn(process.execPath, args, {
+        env: { ...options.env, DEVHOST_PUSH_PORT: '0', [PARENT_PIPE]: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       const prefix = `[instance ${k}] `;
       let partial = '';
       const forward = (chunk: Buffer) => {

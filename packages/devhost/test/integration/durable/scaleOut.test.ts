@@ -219,3 +219,32 @@ test('devhost --instances 3 runs three instances over one storage, which share t
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }, 180_000);
+
+test('when the first of --instances 2 is killed with SIGKILL, the others stop too rather than linger', async () => {
+  const child = spawn(process.execPath, ['dist/cli.js', '--app', APP, '--port', '0', '--instances', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const second = await until(
+      'the second instance to start',
+      async () => /\[instance 2\] Host started: (http:\/\/\S+)/.exec(output)?.[1],
+      90_000,
+    );
+    expect((await fetch(`${second}/admin/host/status`)).status).toBe(200);
+    child.kill('SIGKILL');
+    await until(
+      'the second instance to stop',
+      () =>
+        fetch(`${second}/admin/host/status`).then(
+          () => undefined,
+          () => true,
+        ),
+      30_000,
+    );
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}, 120_000);
