@@ -54,9 +54,9 @@ export function audienceLookups(audience: {
   locations?: readonly string[];
 }): DirectoryLookup[] {
   const values = (field: 'companies' | 'departments' | 'locations', attributes: readonly DirectoryAttribute[]) =>
-    (audience[field] ?? []).map((value, i) => ({ path: `audience.${field}[${i}]`, kind: 'value' as const, value, attributes }));
+    (audience[field] ?? []).map((value, i) => ({ path: `audience.${field}.${i}`, kind: 'value' as const, value, attributes }));
   return [
-    ...(audience.groups ?? []).map((value, i) => ({ path: `audience.groups[${i}]`, kind: 'group' as const, value, attributes: [] })),
+    ...(audience.groups ?? []).map((value, i) => ({ path: `audience.groups.${i}`, kind: 'group' as const, value, attributes: [] })),
     ...values('companies', ['companyName']),
     ...values('departments', ['department']),
     // A location matches an office, a city or a country (core/audience.ts).

@@ -18,12 +18,22 @@ const exists = async (tenantId: string, lookup: DirectoryLookup): Promise<boolea
   return false;
 };
 
-/** Throws a validation Problem naming each group, company, department and location the directory lacks. */
-export async function requireKnownAudience(tenantId: string, audience: Parameters<typeof audienceLookups>[0] | undefined): Promise<void> {
+/**
+ * Throws a validation Problem naming each group, company, department and location the directory lacks, at
+ * `<under>.groups[i]`…: a message's audience is under `audience`, a notification's groups are top-level (`''`).
+ */
+export async function requireKnownAudience(
+  tenantId: string,
+  audience: Parameters<typeof audienceLookups>[0] | undefined,
+  under = 'audience',
+): Promise<void> {
   const lookups = audienceLookups(audience ?? {});
   const known: boolean[] = [];
   for (let i = 0; i < lookups.length; i += AT_ONCE)
     known.push(...(await Promise.all(lookups.slice(i, i + AT_ONCE).map((lookup) => exists(tenantId, lookup)))));
-  const problems = lookups.filter((_, i) => !known[i]).map(unknownInDirectory);
+  const problems = lookups
+    .filter((_, i) => !known[i])
+    .map(unknownInDirectory)
+    .map((p) => ({ ...p, path: p.path.replace(/^audience\./, under ? `${under}.` : '') }));
   if (problems.length > 0) throw new Problem('validation', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
 }

@@ -19,6 +19,7 @@ import { dayOf, eventContribution } from '../../core/reportMath.js';
 import { ACTIONS, can } from '../../core/roles.js';
 import { sendNotification, SendLimited, SendRefused } from '../../jobs/push/sendNotification.js';
 import { deviceFor } from './deviceAccess.js';
+import { requireKnownAudience } from './directoryChecks.js';
 import { actor } from './messageAccess.js';
 import { notificationViews, OPENED, sentToOwner } from './notificationHistory.js';
 import { Problem } from './problem.js';
@@ -36,6 +37,8 @@ import {
 
 /** Maps the use case's refusals onto problems: the field and rule, or when to try again. */
 async function send(request: HttpRequest, caller: Caller, input: NotificationInput, resendOf?: string): Promise<HttpResponseInit> {
+  // Before the hourly allowance is spent: a group the organisation does not have is the sender's mistake, now.
+  if (input.groups?.length) await requireKnownAudience(caller.tenantId, { groups: input.groups }, '');
   try {
     const sent = await sendNotification({ tenantId: caller.tenantId, sender: actor(caller), input, ...(resendOf ? { resendOf } : {}) });
     const [view] = await notificationViews(caller.tenantId, [sent]);

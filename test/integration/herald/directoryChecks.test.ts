@@ -71,11 +71,11 @@ test('submit: each unknown group, department and location is named; what the dir
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const problem = (await res.json()) as ProblemBody;
   expect(problem.errors).toEqual([
-    { path: 'audience.groups[1]', message: 'no such group in the directory' },
-    { path: 'audience.departments[1]', message: 'no user in the directory has a department "Nowhere"' },
-    { path: 'audience.locations[2]', message: 'no user in the directory has an office, city or country "Atlantis"' },
+    { path: 'audience.groups.1', message: 'no such group in the directory' },
+    { path: 'audience.departments.1', message: 'no user in the directory has a department "Nowhere"' },
+    { path: 'audience.locations.2', message: 'no user in the directory has an office, city or country "Atlantis"' },
   ]);
-  expect(problem.detail).toContain('audience.groups[1]: no such group in the directory');
+  expect(problem.detail).toContain('audience.groups.1: no such group in the directory');
   expect(await statusOf(id)).toBe('Draft');
 });
 
@@ -87,7 +87,7 @@ test('approve: a group deleted since submission is named, and the message keeps 
 
   const res = await abe(`/api/messages/${id}/approve`, { body: {} });
   expect(res.status).toBe(400);
-  expect(((await res.json()) as ProblemBody).errors).toEqual([{ path: 'audience.groups[1]', message: 'no such group in the directory' }]);
+  expect(((await res.json()) as ProblemBody).errors).toEqual([{ path: 'audience.groups.1', message: 'no such group in the directory' }]);
   expect(await statusOf(id)).toBe('PendingApproval');
   // Rejecting needs no audience.
   expect((await abe(`/api/messages/${id}/reject`, { body: { comment: 'the group is gone' } })).status).toBe(200);

@@ -105,6 +105,17 @@ test('groups and device refused in every wrong shape, each naming the field, and
   await nothingRecorded(o);
 });
 
+test('a well-formed group the directory does not have is refused at once, naming it, and spends none of the hourly allowance', async () => {
+  const o = await staffWithDevice();
+  const unknown = '0b5f7c1e-0000-4000-8000-00000000beef';
+  const problem = await expectProblem(await post(o, { title: 'Hi', body: 'There', groups: [o.group('staff'), unknown] }), 400, 'groups.1');
+  expect(problem.errors).toEqual([{ path: 'groups.1', message: 'no such group in the directory' }]);
+  await nothingRecorded(o);
+  // The refused send did not count: 25 more go out within the hour.
+  for (let i = 0; i < 25; i++) await send(o.sender, { title: `Hi ${i}`, body: 'There', groups: [o.group('staff')] });
+  await expectProblem(await post(o, { title: 'One too many', body: 'There', groups: [o.group('staff')] }), 429);
+});
+
 test('a device registration is refused naming the field, and no device is recorded', async () => {
   const o = await org(host, ['una']);
   const una = o.user.una!;
