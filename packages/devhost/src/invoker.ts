@@ -30,6 +30,17 @@ export interface InvocationInput {
   retryContext?: RpcInvocationRequest['retryContext'];
 }
 
+const blobUsers = new WeakMap<RegisteredFunction, boolean>();
+/** Whether any of a function's bindings other than its trigger is a blob. */
+function usesBlobs(fn: RegisteredFunction): boolean {
+  let uses = blobUsers.get(fn);
+  if (uses === undefined) {
+    uses = Object.values(fn.metadata.bindings).some((b) => b.type?.toLowerCase() === 'blob');
+    blobUsers.set(fn, uses);
+  }
+  return uses;
+}
+
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(typeof value === 'string' ? value : JSON.stringify(value));
 }
@@ -157,14 +168,14 @@ export class Invoker {
     try {
       const unsupported = this.unsupported.get(fn);
       if (unsupported) throw new Error(`${unsupported}: the invocation fails rather than run without it`);
-      const [triggerName, trigger] = Object.entries(fn.metadata.bindings).find(([, b]) => /trigger$/i.test(b.type ?? '')) ?? [];
-      const data = bindingData(
-        String(trigger?.type ?? ''),
-        input.inputData?.find((d) => d.name === triggerName)?.data,
-        input.triggerMetadata,
-      );
-      const blobs = await this.#blobInputs(fn, data);
-      if (blobs.length) coreCtx.request.inputData = [...(coreCtx.request.inputData ?? []), ...blobs];
+      // Only blob paths read binding data; building it parses the trigger's JSON, which for an orchestration is its history.
+      let data: BindingData | undefined;
+      if (usesBlobs(fn)) {
+        const [triggerName, trigger] = Object.entries(fn.metadata.bindings).find(([, b]) => /trigger$/i.test(b.type ?? '')) ?? [];
+        data = bindingData(String(trigger?.type ?? ''), input.inputData?.find((d) => d.name === triggerName)?.data, input.triggerMetadata);
+        const blobs = await this.#blobInputs(fn, data);
+        if (blobs.length) coreCtx.request.inputData = [...(coreCtx.request.inputData ?? []), ...blobs];
+      }
       const model = this.registry.programmingModel;
       if (!model) throw new Error('the app never set a programming model (is "@azure/functions" installed in the app?)');
       const invocationModel = await model.getInvocationModel(coreCtx);
@@ -204,7 +215,7 @@ export class Invoker {
       coreCtx.state = undefined;
       if (post.error !== undefined && post.error !== null) throw post.error;
       const response = await invocationModel.getResponse(context, post.result);
-      responseBindingData.set(response, data);
+      if (data) responseBindingData.set(response, data);
       this.logger.debug(`Executed '${name}' (Succeeded, Duration=${Math.round(performance.now() - started)}ms)`, {
         functionName: name,
         invocationId,
