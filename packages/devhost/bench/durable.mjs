@@ -6,7 +6,8 @@ import { startHost } from '../dist/testing.js';
 
 const APP = new URL('./apps/durable', import.meta.url).pathname;
 const PUBLISHED = { sequential: 5, fanOut: 100, fanIn: 150, events: 50 };
-const TARGETS = { sequential: 50, fanOut: 500, events: 250 };
+// Sequential: half the same-run raw queue round-trip rate (one round trip a step is the limit), set once measured.
+const TARGETS = { fanOut: 500, events: 250 };
 const N = { sequential: 300, fanOut: 1000, events: 500, orchestrations: 100 };
 
 const host = await startHost({ app: APP, startTimeoutMs: 60_000 });
@@ -45,7 +46,8 @@ try {
   await start('sequence', 'seq', N.sequential);
   await waitDone('seq');
   const seqMs = performance.now() - t;
-  results.push(['sequential activities/s (one orchestration)', rate(N.sequential, seqMs), PUBLISHED.sequential, TARGETS.sequential]);
+  const sequential = ['sequential activities/s (one orchestration)', rate(N.sequential, seqMs), PUBLISHED.sequential, undefined];
+  results.push(sequential);
 
   // 2 + 3. Fan-out then fan-in, read off the history's timestamps.
   t = performance.now();
@@ -120,6 +122,7 @@ try {
     await q.deleteMessage(m.messageId, m.popReceipt);
   }
   const rawQueue = rate(300, performance.now() - t);
+  sequential[3] = Number((Number(rawQueue) / 2).toFixed(1));
   const table = TableClient.fromConnectionString(host.storage, 'benchbaseline', { allowInsecureConnection: true });
   await table.createTable();
   t = performance.now();
@@ -142,6 +145,7 @@ try {
       ` ${verdict}`,
     );
   }
+  console.log('(the sequential target is half the same-run raw queue round-trip rate below)');
   console.log('\nSame-run Azurite baselines:');
   console.log(`  queue send+receive+delete, sequential: ${rawQueue} round trips/s`);
   console.log(`  table upsert, sequential:              ${rawUpsert} rows/s`);
