@@ -40,6 +40,10 @@ param fcmServiceAccount string = ''
 @description('Optional APNs auth key (the .p8 file\'s text) for iOS push, kept in Key Vault (APNS_KEY). Empty: no iOS push.')
 param apnsKey string = ''
 
+@secure()
+@description('Herald\'s RSA private key (PKCS#8 PEM, e.g. `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`) that signs the actions it relays to providers and publishes at /api/actionable/keys, kept in Key Vault (ACTIONABLE_SIGNING_KEY). Empty: actionable email is sent but its actions are refused, and the keys route answers 503 naming the setting.')
+param actionableSigningKey string = ''
+
 @description('With apnsKey: the key\'s 10-character id.')
 param apnsKeyId string = ''
 
@@ -155,6 +159,7 @@ module keyVault 'modules/keyvault.bicep' = {
     graphClientSecret: graphClientSecret
     fcmServiceAccount: fcmServiceAccount
     apnsKey: apnsKey
+    actionableSigningKey: actionableSigningKey
   }
 }
 
@@ -202,6 +207,11 @@ module functionApp 'modules/functionapp.bicep' = {
             APNS_KEY_ID: apnsKeyId
             APNS_TEAM_ID: apnsTeamId
             APNS_TOPIC: apnsTopic
+          },
+      empty(actionableSigningKey)
+        ? {}
+        : {
+            ACTIONABLE_SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.actionableSigningKeyUri})'
           }
     )
   }

@@ -1,5 +1,5 @@
 // Key Vault in RBAC mode with Herald's secrets; the app reads them through Key Vault references as its
-// managed identity (Key Vault Secrets User). The Graph client secret and the push keys are stored only when given.
+// managed identity (Key Vault Secrets User). The Graph client secret, the push keys and the actionable signing key are stored only when given.
 param name string
 param location string
 param tags object
@@ -13,11 +13,14 @@ param graphClientSecret string
 param fcmServiceAccount string
 @secure()
 param apnsKey string
+@secure()
+param actionableSigningKey string
 
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var graphClientKeyName = 'graph-client-secret'
 var fcmServiceAccountName = 'fcm-service-account'
 var apnsKeyName = 'apns-key'
+var actionableSigningKeyName = 'actionable-signing-key'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -76,6 +79,15 @@ resource apns 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(apnsKe
   }
 }
 
+resource actionableSigning 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(actionableSigningKey)) {
+  parent: vault
+  name: actionableSigningKeyName
+  properties: {
+    value: actionableSigningKey
+    contentType: 'application/pkcs8'
+  }
+}
+
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, keyVaultSecretsUser)
   scope: vault
@@ -93,3 +105,4 @@ output clickLinkKeyUri string = clickLink.properties.secretUri
 output graphClientKeyUri string = '${vault.properties.vaultUri}secrets/${graphClientKeyName}'
 output fcmServiceAccountUri string = '${vault.properties.vaultUri}secrets/${fcmServiceAccountName}'
 output apnsKeyUri string = '${vault.properties.vaultUri}secrets/${apnsKeyName}'
+output actionableSigningKeyUri string = '${vault.properties.vaultUri}secrets/${actionableSigningKeyName}'
