@@ -94,19 +94,29 @@ export function approvalCard({ message, originator, urls, groupNames }: Approval
     autoInvokeAction: { type: 'Action.Http', method: 'POST', url: urls.refresh, body: '' },
     body: header(message, groupNames),
     actions: [
-      { type: 'Action.Http', title: 'Approve', method: 'POST', url: urls.approve, headers, body: '{}' },
+      { type: 'Action.Http', id: 'approve', title: 'Approve', method: 'POST', url: urls.approve, headers, body: '{}' },
       {
         type: 'Action.ShowCard',
+        id: 'showReject',
         title: 'Reject',
         card: {
           type: 'AdaptiveCard',
           body: [
             text('Why is it rejected? The author sees your comment.'),
-            { type: 'Input.Text', id: 'comment', isMultiline: true, maxLength: MAX_COMMENT, placeholder: 'A comment is required' },
+            // isRequired: clients that know it refuse an empty comment; Herald refuses one in any case (rejectComment).
+            {
+              type: 'Input.Text',
+              id: 'comment',
+              isMultiline: true,
+              isRequired: true,
+              maxLength: MAX_COMMENT,
+              placeholder: 'A comment is required',
+            },
           ],
           actions: [
             {
               type: 'Action.Http',
+              id: 'reject',
               title: 'Reject',
               method: 'POST',
               url: urls.reject,

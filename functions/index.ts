@@ -22,6 +22,7 @@ import './http/providersConsent.js';
 import './http/actionableSend.js';
 import './http/actionableActions.js';
 import './http/actionableKeys.js';
+import './http/approvalCards.js';
 import '../workflows/providerApproval.js';
 import './queues/messageDeliveryQueues.js';
 import './queues/notificationQueues.js';

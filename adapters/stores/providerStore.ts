@@ -59,7 +59,8 @@ export type AppliedProviderChange = { ok: true; provider: Provider } | { ok: fal
 export class StaleProvider extends Error {}
 
 export interface ProviderStore extends ProviderLookup {
-  create(tenant: string, fields: ProviderFields, by: Actor): Promise<Provider>;
+  /** A Draft; `id` is generated unless given (Herald's own registration has one id per tenant). */
+  create(tenant: string, fields: ProviderFields, by: Actor, id?: string): Promise<Provider>;
   get(tenant: string, id: string): Promise<Provider | undefined>;
   /** The tenant's providers, newest changes first; optionally of one status. */
   list(tenant: string, status?: ProviderStatus): Promise<Provider[]>;
@@ -163,10 +164,9 @@ export function tableProviderStore(storage: StorageSettings): ProviderStore {
   };
 
   return {
-    async create(tenant, fields, by) {
+    async create(tenant, fields, by, id = randomUUID()) {
       const time = now();
       const at = new Date(time).toISOString();
-      const id = randomUUID();
       const provider: Omit<Provider, 'etag'> = {
         ...fields,
         id,

@@ -130,7 +130,7 @@ async function copy(request: HttpRequest, caller: Caller, id: string): Promise<H
   };
 }
 
-async function decide(
+export async function decide(
   client: df.DurableClient,
   caller: Caller,
   id: string,

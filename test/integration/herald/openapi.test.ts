@@ -152,6 +152,8 @@ const ANONYMOUS = [
   // Outlook's own token and the action's single-use token, checked by the handler (a refusal is a 200 card status).
   'get /api/actionable/actions/{token}',
   'post /api/actionable/actions/{token}',
+  // The same for Herald's own approval cards (functions/http/approvalCards.ts).
+  'post /api/approval-cards/{token}',
 ];
 /** A provider's Entra app token: no Herald role, 403 when the app is not an approved provider's. */
 const APP_TOKEN = ['post /api/actionable/messages', 'get /api/actionable/messages/{id}'];
