@@ -118,6 +118,22 @@ export function admit(sends: readonly number[], now: number, limit: number, wind
   return { admitted: false, retryAfterMs: inWindow[inWindow.length - limit]! + windowMs - now };
 }
 
+/**
+ * What is left of the sliding hour at `now`: the sends `admit` would still let through, and when the oldest
+ * counted send leaves the window (one more is allowed then). The same window `admit` keeps, so the figure a
+ * sender is shown is the one the next send meets.
+ */
+export function allowance(
+  sends: readonly number[],
+  now: number,
+  limit: number,
+  windowMs = HOUR_MS,
+): { remaining: number; freesAt?: number } {
+  const inWindow = sends.filter((t) => t > now - windowMs).sort((a, b) => a - b);
+  const remaining = Math.max(0, limit - inWindow.length);
+  return inWindow.length ? { remaining, freesAt: inWindow[0]! + windowMs } : { remaining };
+}
+
 /** Devices per delivery batch on average; hashing spreads them unevenly, and a batch holds at most 990. */
 const TARGET_PER_BATCH = 800;
 

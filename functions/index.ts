@@ -3,6 +3,7 @@ import { checkSettingsAtStart, settingsReport } from '../adapters/runtime/settin
 import './http/health.js';
 import './http/messages.js';
 import './http/messageActions.js';
+import './http/messagePreview.js';
 import './http/premadeTemplates.js';
 import '../workflows/messageLifecycle.js';
 import './http/tenantSettings.js';
@@ -16,6 +17,7 @@ import './http/messageDelivery.js';
 import './http/reports.js';
 import './http/devices.js';
 import './http/notifications.js';
+import './http/notificationAllowance.js';
 import './http/providers.js';
 import './http/providersDecisions.js';
 import './http/providersConsent.js';

@@ -45,3 +45,14 @@ export async function admitSend(tenantId: string, key: LimitKey, limit: number, 
   }
   throw new Error(`the ${rk} send limit of tenant ${tenantId} kept changing (${MAX_ATTEMPTS} attempts)`);
 }
+
+/** The admitted send times of the last hour as stored (none yet: empty), for showing what is left of it. */
+export async function admittedSends(tenantId: string, key: LimitKey): Promise<number[]> {
+  try {
+    const row = await (await limits()).getEntity<{ sends: string }>(tenantKey(tenantId), rowKey(key));
+    return JSON.parse(row.sends) as number[];
+  } catch (error) {
+    if (isStatus(error, 404)) return [];
+    throw error;
+  }
+}
