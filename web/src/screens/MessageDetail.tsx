@@ -21,6 +21,7 @@ import { ok, type Message, type Schemas } from '../api/client';
 import { ActivityCharts } from '../components/ActivityCharts';
 import { CsvDownload } from '../components/CsvDownload';
 import { DecisionDialog, type Decision } from '../components/DecisionDialog';
+import { Preview } from '../components/Preview';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
 import { dateTime, LOCATION, OBJECTIVE, STATUS } from '../labels';
@@ -275,6 +276,10 @@ export default function MessageDetail({ id }: { id: string }) {
       <Text>
         {message.content?.title} — {message.content?.body}
       </Text>
+      <section className={styles.section} aria-labelledby="preview-title">
+        <h2 id="preview-title">Preview</h2>
+        <Preview draft={message} messageId={id} />
+      </section>
       <section className={styles.section} aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <ol className={styles.timeline}>

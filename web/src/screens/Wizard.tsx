@@ -413,6 +413,11 @@ export default function Wizard({ id: initialId }: { id?: string }) {
             {draft.urgent ? 'Urgent, at once' : `${dateTime(schedule.start)} to ${dateTime(schedule.end)}, ${schedule.frequency ?? 'once'}`}
           </dd>
         </dl>
+        <Preview
+          draft={draft}
+          template={templates.find((t) => premade && draft.template && 'id' in draft.template && t.id === draft.template.id)}
+          {...(id ? { messageId: id } : {})}
+        />
       </Card>
     ),
   };
