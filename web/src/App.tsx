@@ -23,6 +23,10 @@ const Wizard = lazy(() => import('./screens/Wizard'));
 const MessageDetail = lazy(() => import('./screens/MessageDetail'));
 const Approvals = lazy(() => import('./screens/Approvals'));
 const Reports = lazy(() => import('./screens/Reports'));
+const Notifications = lazy(() => import('./screens/Notifications'));
+const Settings = lazy(() => import('./screens/Settings'));
+const Devices = lazy(() => import('./screens/Devices'));
+const Providers = lazy(() => import('./screens/Providers'));
 
 const useStyles = makeStyles({
   page: { minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
@@ -50,17 +54,29 @@ const SCREENS: Screen[] = [
   { path: '/', label: 'Messages', roles: ['Messages.Write', 'Messages.Approve'] },
   { path: '/approvals', label: 'Approvals', roles: ['Messages.Approve'] },
   { path: '/reports', label: 'Activity', roles: ['Reports.Read', 'Messages.Write'] },
+  { path: '/notifications', label: 'Notifications', roles: ['Notifications.Send.Groups', 'Notifications.Send.Device'] },
+  { path: '/settings', label: 'Settings', roles: ['Tenant.Admin'] },
+  { path: '/devices', label: 'Devices', roles: ['Tenant.Admin'] },
+  { path: '/providers', label: 'Providers', roles: ['Providers.Write', 'Providers.Approve', 'Providers.Review'] },
 ];
 
 function Routes({ path, account }: { path: string; account: Account }): ReactNode {
   let params: Record<string, string> | undefined;
   if (path.split('?')[0] === '/approvals') return <Approvals />;
   if (path.split('?')[0] === '/reports') return <Reports />;
+  if (path.split('?')[0] === '/notifications') return <Notifications />;
+  if (path.split('?')[0] === '/settings') return <Settings />;
+  if (path.split('?')[0] === '/devices') return <Devices />;
+  if (path.split('?')[0] === '/providers') return <Providers />;
   if (match('/messages/new', path)) return <Wizard />;
   if ((params = match('/messages/:id/edit', path))) return <Wizard id={params.id} />;
   if ((params = match('/messages/:id', path))) return <MessageDetail id={params.id!} />;
   if (hasRole(account, 'Messages.Write', 'Messages.Approve')) return <MessageList />;
   if (hasRole(account, 'Reports.Read')) return <Reports />;
+  // Whoever holds none of the message roles lands on the first screen theirs allow.
+  if (hasRole(account, 'Notifications.Send.Groups', 'Notifications.Send.Device')) return <Notifications />;
+  if (hasRole(account, 'Tenant.Admin')) return <Settings />;
+  if (hasRole(account, 'Providers.Write', 'Providers.Approve', 'Providers.Review')) return <Providers />;
   return <Text>Your roles ({account.roles.join(', ') || 'none'}) give you nothing to do in this console yet.</Text>;
 }
 
