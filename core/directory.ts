@@ -12,6 +12,13 @@ export class UnknownGroup extends Error {
   }
 }
 
+/** A group as the audience step lists it. */
+export interface DirectoryGroup {
+  id: string;
+  displayName: string;
+  description?: string;
+}
+
 /** A user attribute an audience filter names (`core/audience.ts` `passesFilters`). */
 export type DirectoryAttribute = 'companyName' | 'department' | 'officeLocation' | 'city' | 'country';
 
@@ -34,6 +41,11 @@ export interface Directory {
   user(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
   /** Ids (lower case) of every group the user is in, directly or through nesting. */
   memberOf(tenantId: string, userId: string): Promise<string[]>;
+  /**
+   * One page of the groups whose name has a word starting with `search`, and the token of the next page;
+   * `after` is a token an earlier page gave.
+   */
+  searchGroups(tenantId: string, search: string, pageSize: number, after?: string): Promise<{ groups: DirectoryGroup[]; next?: string }>;
   /** Last activity per user (keyed by lower-cased userPrincipalName), for usage segments. */
   usage(tenantId: string): Promise<Map<string, UsageRecord>>;
 }

@@ -6,7 +6,7 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser, type UsageRecord } from '../../core/audience.js';
 import { USAGE_PRODUCTS, type UsageProduct } from '../../core/message.js';
-import { UnknownGroup, type Directory, type DirectoryAttribute } from '../../core/directory.js';
+import { UnknownGroup, type Directory, type DirectoryAttribute, type DirectoryGroup } from '../../core/directory.js';
 import { Unavailable } from '../../core/outage.js';
 import { graphClient } from './graphClient.js';
 
@@ -167,6 +167,33 @@ class GraphDirectory implements Directory {
       throw outage(error);
     }
     return ids;
+  }
+
+  async searchGroups(tenantId: string, search: string, pageSize: number, after?: string) {
+    // $search is an advanced query (ConsistencyLevel: eventual). Only the skip token of Graph's next link is
+    // handed out, so a caller's token can never point the client, with its bearer, anywhere but Graph's /groups.
+    const term = search.replace(/["\\]/g, ' ').trim();
+    const query = [
+      `$search=${encodeURIComponent(`"displayName:${term}"`)}`,
+      `$select=id,displayName,description`,
+      `$top=${pageSize}`,
+      ...(after ? [`$skiptoken=${encodeURIComponent(after)}`] : []),
+    ];
+    const page = await reading(
+      async () =>
+        (await graphClient(tenantId)
+          .api(`/groups?${query.join('&')}`)
+          .headers({ ConsistencyLevel: 'eventual' })
+          .get()) as Page<{ id: string; displayName?: string | null; description?: string | null }>,
+    );
+    const nextLink = page['@odata.nextLink'];
+    const next = nextLink ? (new URL(nextLink).searchParams.get('$skiptoken') ?? undefined) : undefined;
+    const groups: DirectoryGroup[] = page.value.map((g) => ({
+      id: g.id,
+      displayName: g.displayName ?? g.id,
+      ...(g.description ? { description: g.description } : {}),
+    }));
+    return { groups, ...(next ? { next } : {}) };
   }
 
   async usage(tenantId: string): Promise<Map<string, UsageRecord>> {

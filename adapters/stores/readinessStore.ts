@@ -9,6 +9,7 @@
  * brings back a row another instance cleared while this one still remembers it blocked.
  */
 import { odata, type TableEntityResult } from '@azure/data-tables';
+import type { Surface } from '../../core/eligibility.js';
 import type { JoinType } from '../../core/readiness.js';
 import { tenantKey } from './keys.js';
 import { isStatus, table } from './storageClients.js';
@@ -28,6 +29,10 @@ export interface DeviceState {
 export interface BlockedDevice extends DeviceState {
   reason: string;
   lastSeen: string;
+  /** Set on a person's row for a surface a delivery policy blocks (not a device's own prerequisites). */
+  surface?: Surface;
+  policyId?: string;
+  policyName?: string;
 }
 
 /** A continuation token that this store did not hand out. */
@@ -71,10 +76,32 @@ function remember(key: string, value: Remembered) {
  * undefined). Writes only when that differs from what this process last wrote for the device.
  */
 export async function recordDevice(tenantId: string, device: DeviceState, reason: string | undefined, at: number): Promise<void> {
-  const partitionKey = tenantKey(tenantId);
-  const rowKey = rowKeyOf(device.userId, device.deviceName);
+  await record(
+    tenantKey(tenantId),
+    rowKeyOf(device.userId, device.deviceName),
+    reason === undefined ? undefined : withoutUndefined({ ...device, reason }),
+    at,
+  );
+}
+
+/**
+ * Records that a delivery policy blocks a surface for a person (one row per person and surface, whatever
+ * device asked), or that none does any more (`block` undefined). The row's key cannot be a device's: `%`
+ * followed by a letter never comes out of encodeURIComponent.
+ */
+export async function recordPolicyBlock(
+  tenantId: string,
+  person: Pick<DeviceState, 'userId' | 'upn'>,
+  surface: Surface,
+  block: { policyId: string; policyName: string; reason: string } | undefined,
+  at: number,
+): Promise<void> {
+  const rowKey = `${encodeURIComponent(person.userId)}|%${surface}`;
+  await record(tenantKey(tenantId), rowKey, block && { userId: person.userId, upn: person.upn, surface, ...block }, at);
+}
+
+async function record(partitionKey: string, rowKey: string, columns: Record<string, unknown> | undefined, at: number): Promise<void> {
   const key = `${partitionKey}/${rowKey}`;
-  const columns = reason === undefined ? undefined : withoutUndefined({ ...device, reason });
   const state = columns ? JSON.stringify(columns) : 'eligible';
   const last = remembered.get(key);
   if (last?.state === state && (!columns || at - last.at < LAST_SEEN_REFRESH_MS)) return;
@@ -99,6 +126,7 @@ function toBlocked(e: TableEntityResult<Record<string, unknown>>): BlockedDevice
     ...(e.joinType ? { joinType: e.joinType as JoinType } : {}),
     reason: String(e.reason),
     lastSeen: String(e.lastSeen),
+    ...(e.surface ? { surface: e.surface as Surface, policyId: String(e.policyId), policyName: String(e.policyName) } : {}),
   };
 }
 

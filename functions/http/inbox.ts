@@ -15,7 +15,8 @@ import { now } from '../../adapters/runtime/clock.js';
 import { member, tenantInbox, usage, type Member } from '../../adapters/runtime/inboxCache.js';
 import { interactionsOf, recordInteraction } from '../../adapters/stores/interactionStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
-import { recordDevice } from '../../adapters/stores/readinessStore.js';
+import { tenantPolicies } from '../../adapters/stores/policyStore.js';
+import { recordDevice, recordPolicyBlock } from '../../adapters/stores/readinessStore.js';
 import type { TenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import {
   audienceRule,
@@ -31,6 +32,7 @@ import {
   type Viewer,
 } from '../../core/eligibility.js';
 import { targetsUsage } from '../../core/audience.js';
+import { surfaceBlock, type PolicyBlock } from '../../core/deliveryPolicy.js';
 import { reportsPrerequisites, windowsSurfaceBlocker, type DeviceReport } from '../../core/readiness.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
@@ -83,7 +85,7 @@ async function read(
 ): Promise<HttpResponseInit> {
   const reason = windowsSurfaceBlocker(report);
   const [messages] = await Promise.all([
-    reason ? [] : messagesFor(request, caller, surface),
+    reason ? [] : messagesFor(request, context, caller, surface),
     reportsPrerequisites(report) ? noteDevice(context, caller, report, reason) : undefined,
   ]);
   const body: z.output<typeof InboxView> = { surface, messages, ...(reason ? { blocked: { reason } } : {}) };
@@ -102,12 +104,35 @@ async function noteDevice(context: InvocationContext, caller: Caller, report: De
   }
 }
 
-async function messagesFor(request: HttpRequest, caller: Caller, surface: Surface): Promise<z.output<typeof InboxItem>[]> {
-  const [tenant, who] = await Promise.all([tenantInbox(caller.tenantId), member(caller.tenantId, caller.userId)]);
+/** As noteDevice: a failed write is logged, and the next poll tries again. */
+async function notePolicy(context: InvocationContext, caller: Caller, surface: Surface, block: PolicyBlock | undefined) {
+  try {
+    await recordPolicyBlock(caller.tenantId, caller, surface, block, now());
+  } catch (error) {
+    context.warn(`delivery policy block of ${caller.userId} on ${surface} not recorded`, error);
+  }
+}
+
+async function messagesFor(
+  request: HttpRequest,
+  context: InvocationContext,
+  caller: Caller,
+  surface: Surface,
+): Promise<z.output<typeof InboxItem>[]> {
+  const [tenant, who, policies] = await Promise.all([
+    tenantInbox(caller.tenantId),
+    member(caller.tenantId, caller.userId),
+    tenantPolicies(caller.tenantId),
+  ]);
   const t = now();
-  const due = inForce(tenant.candidates, surface, t);
   // A user the directory does not know sees nothing.
-  if (!who || due.length === 0) return [];
+  if (!who) return [];
+  // A surface the person's delivery policies block shows nothing, and the readiness list says which policy.
+  const block = surfaceBlock(surface, who.groups, policies);
+  await notePolicy(context, caller, surface, block);
+  if (block) return [];
+  const due = inForce(tenant.candidates, surface, t);
+  if (due.length === 0) return [];
   const mine = forViewer(due, await viewerOf(caller.tenantId, who, tenant.settings, needsUsage(due)), t);
   if (mine.length === 0) return [];
   const ids = mine.map((d) => d.candidate.source.id).sort();

@@ -1,5 +1,6 @@
 /** What the readiness list reads and answers (`/api/readiness/devices`). */
 import { z } from 'zod';
+import { SURFACES } from '../../../core/eligibility.js';
 import { JOIN_TYPES } from '../../../core/readiness.js';
 import { responseComponents } from './components.js';
 
@@ -21,6 +22,10 @@ export const BlockedDeviceView = z
     joinType: z.enum(JOIN_TYPES).optional(),
     /** When the device last polled the inbox with this report, to within an hour. */
     lastSeen: z.iso.datetime(),
+    /** A person's row for a surface a delivery policy blocks (`/api/policies`): which surface and policy. */
+    surface: z.enum(SURFACES).optional(),
+    policyId: z.string().optional(),
+    policyName: z.string().optional(),
   })
   .register(responseComponents, {
     id: 'BlockedDevice',

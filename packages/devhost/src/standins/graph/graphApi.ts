@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { errorResponse, GraphFault, type GraphResponse } from './graphErrors.js';
-import { filterConditions, GRAPH_ORIGIN, matches, page, pageSize, project, selection, type GraphRequest } from './odata.js';
+import { filterConditions, GRAPH_ORIGIN, matches, option, page, pageSize, project, selection, type GraphRequest } from './odata.js';
 import { sendToRecipients, sendToUser } from './teamsActivity.js';
 import type { TeamsFeed } from './teamsFeed.js';
 import type { GraphDevice, GraphGroup, GraphUser, DirectoryObject, TenantDirectory } from './tenantDirectory.js';
@@ -260,7 +260,9 @@ export class GraphApi {
   #groups(req: GraphRequest, directory: TenantDirectory) {
     const select = selection(req, GROUP_PROPERTIES, GROUP_CAST);
     const conditions = filterConditions(req, GROUP_PROPERTIES, GROUP_CAST);
-    const groups = conditions.length === 0 ? directory.groups : directory.groups.filter((g) => matches(g, conditions));
+    let groups = conditions.length === 0 ? directory.groups : directory.groups.filter((g) => matches(g, conditions));
+    const search = searchTerms(req);
+    if (search) groups = groups.filter((g) => search.every(([property, term]) => tokens(g[property]).some((t) => t.startsWith(term))));
     return page(req, groups, pageSize(req, 100, 999), (g) => project(g, select, GROUP_DEFAULTS), 'groups');
   }
 
@@ -323,6 +325,30 @@ export class GraphApi {
     return ok({ responses });
   }
 }
+
+const SEARCHABLE = new Set(['displayName', 'description', 'mail', 'mailNickname']);
+
+/**
+ * `$search="displayName:sal" AND "mail:…"` as Graph runs it on groups: each clause's term matches the start of
+ * a word of the property, case-insensitively; Graph refuses it without `ConsistencyLevel: eventual`.
+ */
+function searchTerms(req: GraphRequest): [keyof GraphGroup, string][] | undefined {
+  const raw = option(req, 'search');
+  if (raw === undefined) return undefined;
+  if (req.headers['consistencylevel']?.toLowerCase() !== 'eventual')
+    throw new GraphFault(
+      400,
+      'Request_UnsupportedQuery',
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
+  return raw.split(/\s+AND\s+/).map((clause) => {
+    const m = /^"([A-Za-z]+):([^"]*)"$/.exec(clause.trim());
+    if (!m || !SEARCHABLE.has(m[1]!))
+      throw new GraphFault(400, 'Request_UnsupportedQuery', `Syntax error: the $search clause '${clause}' is not valid.`);
+    return [m[1] as keyof GraphGroup, m[2]!.toLowerCase()];
+  });
+}
+const tokens = (value: unknown) => (typeof value === 'string' ? value.toLowerCase().split(/[^\p{L}\p{N}]+/u) : []);
 
 /** Parses a batch step's relative URL (`/users/{id}?$select=…`) as a request of the batch's version. */
 function subRequest(version: string, method: string, url: string, headers: Record<string, string>, body: unknown): GraphRequest {

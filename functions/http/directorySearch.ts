@@ -1,0 +1,30 @@
+/**
+ * `GET /api/directory/groups?search=` (writers): the groups the create wizard's audience step offers, searched
+ * in the organisation's directory (Microsoft Graph) by the start of a word of their name, page by page.
+ */
+import type { z } from 'zod';
+import { directory } from '../../adapters/services/graphDirectory.js';
+import { route } from './routes.js';
+import { GroupPage, GroupSearchParams } from './schemas/policySchemas.js';
+
+route({
+  name: 'directoryGroups',
+  route: 'directory/groups',
+  tag: 'messages',
+  method: 'GET',
+  operationId: 'searchGroups',
+  summary: 'Search the directory’s groups for an audience',
+  description:
+    'Groups with a word of their display name starting with `search` (case does not matter), as the directory orders them. ' +
+    'Follow `continuation` for the next page. Messages.Write only.',
+  role: 'message.write',
+  query: GroupSearchParams,
+  response: { status: 200, description: 'One page of groups.', schema: GroupPage },
+  problems: [],
+  handler: async ({ caller, query }) => {
+    const { search, pageSize, continuation } = query();
+    const { groups, next } = await directory().searchGroups(caller.tenantId, search, pageSize, continuation);
+    const body: z.output<typeof GroupPage> = { items: groups, ...(next ? { continuation: next } : {}) };
+    return { jsonBody: body };
+  },
+});
