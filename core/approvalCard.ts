@@ -7,6 +7,7 @@
  * (`autoInvokeAction`). Pure: the URLs, the provider id and the decision come in as values.
  */
 import type { TransitionRecord } from './lifecycle.js';
+import type { Provider } from './provider.js';
 import type { MessageRecord } from './records.js';
 
 export type Card = Record<string, unknown>;
@@ -84,15 +85,20 @@ function header(message: MessageRecord, groupNames?: ReadonlyMap<string, string>
 
 /** The card each approver gets while the message waits for approval. */
 export function approvalCard({ message, originator, urls, groupNames }: ApprovalCardInput): Card {
+  return decisionCard(originator, `${message.id}-v${message.version}`, urls, header(message, groupNames));
+}
+
+/** A card with `body` above Approve, Reject (with a required comment) and the link to Herald, refreshed on open. */
+function decisionCard(originator: string, correlationId: string, urls: ApprovalCardUrls, body: Card[]): Card {
   const headers = [{ name: 'Content-Type', value: 'application/json' }];
   return {
     type: 'AdaptiveCard',
     version: '1.0',
     originator,
-    correlationId: `${message.id}-v${message.version}`,
+    correlationId,
     // Opened after another approver decided, the card shows that decision instead of buttons.
     autoInvokeAction: { type: 'Action.Http', method: 'POST', url: urls.refresh, body: '' },
-    body: header(message, groupNames),
+    body,
     actions: [
       { type: 'Action.Http', id: 'approve', title: 'Approve', method: 'POST', url: urls.approve, headers, body: '{}' },
       {
@@ -187,3 +193,71 @@ export function rejectComment(body: string): { ok: true; comment: string } | { o
   comment = comment.trim();
   return comment.length > 0 && comment.length <= MAX_COMMENT ? { ok: true, comment } : { ok: false };
 }
+
+/** What a provider card needs: the provider as registered, its decision once made. */
+export interface ProviderCardInput {
+  provider: Provider;
+  /** Herald's provider id in the provider's tenant: the card's `originator`. */
+  originator: string;
+  urls: ApprovalCardUrls;
+}
+
+function providerHeader(provider: Provider): Card[] {
+  const by = provider.submittedBy ?? provider.createdBy;
+  return [
+    text(`Provider approval needed: ${markdownText(provider.friendlyName)}`, { size: 'Medium', weight: 'Bolder' }),
+    text(`Submitted by ${markdownText(by.name || by.upn)} for your organisation (Organization scope)`, { isSubtle: true }),
+    {
+      type: 'FactSet',
+      facts: [
+        { title: 'Sender addresses', value: provider.senderAddresses.join(', ') },
+        { title: 'Target URLs', value: provider.targetUrls.join(', ') },
+        { title: 'Entra app', value: provider.entraAppId },
+        { title: 'Signed cards', value: provider.publicKey ? 'yes (a public key is registered)' : 'no' },
+      ],
+    },
+  ];
+}
+
+/** An Organization provider's card for the tenant's provider approvers: Approve, and Reject with a required comment. */
+export function providerApprovalCard({ provider, originator, urls }: ProviderCardInput): Card {
+  return decisionCard(originator, `${provider.id}-v${provider.version}`, urls, providerHeader(provider));
+}
+
+/** The provider's state in one sentence, once it no longer waits. */
+export function providerStateText(provider: Provider): string {
+  const who = markdownText(provider.lastActor?.name || provider.lastActor?.upn || 'someone');
+  switch (provider.status) {
+    case 'Approved':
+      return `Approved by ${who}.`;
+    case 'Rejected':
+      return `Rejected by ${who}${provider.comment ? `: "${markdownText(provider.comment)}"` : '.'}`;
+    case 'Suspended':
+      return `Approved, then suspended by ${who}.`;
+    case 'Draft':
+      return 'Withdrawn: its owner is changing it and may submit it again.';
+    default:
+      return `It is now ${provider.status}.`;
+  }
+}
+
+/** The provider's card as it is now: the approval card while it waits, else its state and the link. */
+export function currentProviderCard(input: ProviderCardInput): Card {
+  if (input.provider.status === 'Submitted') return providerApprovalCard(input);
+  return {
+    type: 'AdaptiveCard',
+    version: '1.0',
+    originator: input.originator,
+    body: [...providerHeader(input.provider), text(`**${providerStateText(input.provider)}**`)],
+    actions: [{ type: 'Action.OpenUrl', title: 'Open in Herald', url: input.urls.open }],
+  };
+}
+
+/** CARD-ACTION-STATUS of a provider card's press. */
+export const PROVIDER_STATUS = {
+  approved: 'The provider was approved.',
+  rejected: 'The provider was rejected.',
+  notPending: 'This provider no longer waits for approval.',
+  ownProvider: 'You cannot decide on a provider you registered or submitted.',
+  notApprover: 'Only the tenant’s provider approvers can decide on this provider.',
+} as const;

@@ -8,7 +8,7 @@
  * Best effort, like the Teams notice beside it: a failure is counted and answered, the approval never waits.
  */
 import Handlebars from 'handlebars';
-import { approvalCard, audienceText, type ApprovalCardUrls, type Card } from '../core/approvalCard.js';
+import { approvalCard, audienceText, providerApprovalCard, type ApprovalCardUrls, type Card } from '../core/approvalCard.js';
 import type { DirectoryUser } from '../core/audience.js';
 import type { SendOutcome } from '../core/delivery.js';
 import type { Provider } from '../core/provider.js';
@@ -80,6 +80,53 @@ export function createApprovalCardEmail(ports: ApprovalCardPorts) {
       else failed.push(`${address}: ${outcome.reason}`);
     }
     const reasons = [...(withCard ? [] : [`Herald's provider registration is ${provider.status}: sent without a card`]), ...failed];
+    return { emailed, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
+  };
+}
+
+export interface ProviderCardPorts extends Omit<ApprovalCardPorts, 'approversGroup' | 'urls'> {
+  /** The tenant's provider approvers (tenant setting `providerApproversGroup`). */
+  approversGroup(tenantId: string): Promise<string | undefined>;
+  urls(tenantId: string, providerId: string, recipient: string): ApprovalCardUrls;
+}
+
+/**
+ * The same for an Organization provider waiting for its tenant's admins: each member of the provider
+ * approvers group but its registrant and submitter gets a card with the registration, Approve and Reject.
+ */
+export function createProviderCardEmail(ports: ProviderCardPorts) {
+  return async function emailProviderApprovers(tenantId: string, provider: Provider): Promise<{ emailed: number; reason?: string }> {
+    const group = await ports.approversGroup(tenantId);
+    if (!group) return { emailed: 0, reason: 'the tenant names no provider approvers group (tenant setting providerApproversGroup)' };
+    const herald = await ports.heraldProvider(tenantId);
+    const withCard = herald.status === 'Approved';
+    const people = new Map<string, DirectoryUser>();
+    for await (const page of ports.groupMembers(tenantId, group))
+      for (const u of page)
+        if (u.id !== provider.createdBy.id && u.id !== provider.submittedBy?.id && (u.mail || u.userPrincipalName)) people.set(u.id, u);
+    let emailed = 0;
+    const failed: string[] = [];
+    for (const person of people.values()) {
+      const address = (person.mail || person.userPrincipalName).toLowerCase();
+      const urls = ports.urls(tenantId, provider.id, address);
+      const card = withCard ? providerApprovalCard({ provider, originator: herald.id, urls }) : undefined;
+      const html = [
+        '<html><head></head><body>',
+        `<p>The actionable-message provider “${escape(provider.friendlyName)}” asks to send cards to your organisation.</p>`,
+        `<p>Senders: ${escape(provider.senderAddresses.join(', '))}; target URLs: ${escape(provider.targetUrls.join(', '))}.</p>`,
+        `<p><a href="${escape(urls.open)}">Open it in Herald</a> to approve or reject it.</p>`,
+        '</body></html>',
+      ].join('');
+      const outcome = await ports.sendEmail(tenantId, {
+        to: { address, ...(person.displayName ? { displayName: person.displayName } : {}) },
+        subject: `Provider approval needed: ${provider.friendlyName}`,
+        ...ports.render(html, card),
+        operationId: `provider-approval:${provider.id}:${provider.submittedAt ?? provider.version}:${address}`,
+      });
+      if (outcome.status === 'sent') emailed++;
+      else failed.push(`${address}: ${outcome.reason}`);
+    }
+    const reasons = [...(withCard ? [] : [`Herald's provider registration is ${herald.status}: sent without a card`]), ...failed];
     return { emailed, ...(reasons.length ? { reason: reasons.join('; ') } : {}) };
   };
 }

@@ -14,7 +14,7 @@ import { isStatus } from '../adapters/stores/storageClients.js';
 import { getTenantSettings } from '../adapters/stores/tenantSettingsStore.js';
 import type { ApprovalCardUrls } from '../core/approvalCard.js';
 import type { AdaptiveCard } from '../core/actionableCard.js';
-import { createApprovalCardEmail, type ApprovalCardAction } from './approvalCard.js';
+import { createApprovalCardEmail, createProviderCardEmail, type ApprovalCardAction } from './approvalCard.js';
 import { createHeraldProvider } from './approvalCardProvider.js';
 
 export const APPROVAL_CARD_ROUTE = 'approval-cards';
@@ -43,13 +43,22 @@ export const ensureHeraldProvider = createHeraldProvider({
   isConflict: (error) => isStatus(error, 409),
 });
 
-/** One button's URL: the approval-card endpoint with a token for this message, approver and action. */
-export function approvalCardUrl(tenantId: string, messageId: string, recipient: string, action: ApprovalCardAction): string {
+/** What a card decides on: a message, or an Organization provider waiting for the tenant's admins. */
+export type ApprovalSubject = 'message' | 'provider';
+
+/** One button's URL: the approval-card endpoint with a token for this message (or provider), approver and action. */
+export function approvalCardUrl(
+  tenantId: string,
+  id: string,
+  recipient: string,
+  action: ApprovalCardAction,
+  subject: ApprovalSubject = 'message',
+): string {
   const link: ActionLink = {
     tenantId,
-    sendId: messageId,
+    sendId: id,
     recipient,
-    url: `${ACTION_PREFIX}${action}`,
+    url: `${ACTION_PREFIX}${subject === 'provider' ? 'provider:' : ''}${action}`,
     method: 'POST',
     kind: action === 'refresh' ? 'refresh' : 'click',
   };
@@ -65,17 +74,32 @@ export function approvalCardUrls(tenantId: string, messageId: string, recipient:
   };
 }
 
-/** What an approval-card token stands for; throws when it is not one (a relay token included). */
-export function readApprovalCardToken(token: string): {
+export function providerCardUrls(tenantId: string, providerId: string, recipient: string): ApprovalCardUrls {
+  return {
+    approve: approvalCardUrl(tenantId, providerId, recipient, 'approve', 'provider'),
+    reject: approvalCardUrl(tenantId, providerId, recipient, 'reject', 'provider'),
+    refresh: approvalCardUrl(tenantId, providerId, recipient, 'refresh', 'provider'),
+    open: `${publicBaseUrl()}/api/providers/${providerId}`,
+  };
+}
+
+export interface ApprovalCardToken {
   tenantId: string;
-  messageId: string;
+  subject: ApprovalSubject;
+  /** The message's or the provider's id. */
+  id: string;
   recipient: string;
   action: ApprovalCardAction;
-} {
+}
+
+/** What an approval-card token stands for; throws when it is not one (a relay token included). */
+export function readApprovalCardToken(token: string): ApprovalCardToken {
   const link = readActionToken(token);
-  const action = link.url.startsWith(ACTION_PREFIX) ? link.url.slice(ACTION_PREFIX.length) : '';
+  const rest = link.url.startsWith(ACTION_PREFIX) ? link.url.slice(ACTION_PREFIX.length) : '';
+  const subject: ApprovalSubject = rest.startsWith('provider:') ? 'provider' : 'message';
+  const action = subject === 'provider' ? rest.slice('provider:'.length) : rest;
   if (action !== 'approve' && action !== 'reject' && action !== 'refresh') throw new Error('not an approval-card token');
-  return { tenantId: link.tenantId, messageId: link.sendId, recipient: link.recipient, action };
+  return { tenantId: link.tenantId, subject, id: link.sendId, recipient: link.recipient, action };
 }
 
 export const emailApprovers = createApprovalCardEmail({
@@ -84,6 +108,15 @@ export const emailApprovers = createApprovalCardEmail({
   heraldProvider: ensureHeraldProvider,
   urls: approvalCardUrls,
   // The card is Herald's own, checked by its tests: the provider gate is for cards others send.
+  render: (html, card) => actionableEmail(html, card as AdaptiveCard | undefined),
+  sendEmail,
+});
+
+export const emailProviderApprovers = createProviderCardEmail({
+  approversGroup: async (tenantId) => (await getTenantSettings(tenantId)).providerApproversGroup,
+  groupMembers: (tenantId, groupId) => directory().groupMembers(tenantId, groupId),
+  heraldProvider: ensureHeraldProvider,
+  urls: providerCardUrls,
   render: (html, card) => actionableEmail(html, card as AdaptiveCard | undefined),
   sendEmail,
 });

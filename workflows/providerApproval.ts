@@ -12,6 +12,7 @@ import { directory } from '../adapters/services/graphDirectory.js';
 import { sendTeamsBulk } from '../adapters/services/teamsNotifier.js';
 import { providerStore } from '../adapters/stores/providerStore.js';
 import { getTenantSettings } from '../adapters/stores/tenantSettingsStore.js';
+import { emailProviderApprovers } from '../jobs/approvalCardWiring.js';
 import { callActivity, registerActivity, registerOrchestration, waitForEvent } from './durableHops.js';
 import { createProviderApprovalActivities } from './providerApprovalActivities.js';
 
@@ -54,4 +55,16 @@ const activities = createProviderApprovalActivities({
   sendTeams: sendTeamsBulk,
   providerUrl: (providerId) => `${publicBaseUrl()}/api/providers/${providerId}`,
 });
-registerActivity(REMIND_PROVIDER_APPROVERS, (input, context) => activities.remindApprovers(input, (line) => context.log(line)));
+registerActivity(REMIND_PROVIDER_APPROVERS, async (input, context) => {
+  const told = await activities.remindApprovers(input, (line) => context.log(line));
+  // The first notice also goes by email with an actionable card (jobs/approvalCard.ts); reminders stay in Teams.
+  if (told.waiting && input.reminder === 0) {
+    const provider = await providerStore().get(input.tenantId, input.providerId);
+    const mailed = provider
+      ? await emailProviderApprovers(input.tenantId, provider).catch((error: unknown) => ({ emailed: 0, reason: (error as Error).message }))
+      : undefined;
+    if (mailed)
+      context.log(`provider ${input.providerId}: ${mailed.emailed} approval card(s) emailed${mailed.reason ? `; ${mailed.reason}` : ''}`);
+  }
+  return told;
+});

@@ -52,7 +52,7 @@ function requireDecider(caller: Caller, p: Provider, t: ProviderTransition) {
     throw new Problem('forbidden', 'nobody decides on a provider they registered or submitted');
 }
 
-async function decide(
+export async function decide(
   client: df.DurableClient,
   context: InvocationContext,
   caller: Caller,

@@ -11,6 +11,7 @@ import { as, loadDirectory, startHerald, type Client } from './support.js';
 const TENANT = SAMPLE_TENANT_ID;
 const APPROVERS = 'a0a0a0a0-0000-4000-8000-0000000000b1';
 const STAFF = 'a0a0a0a0-0000-4000-8000-0000000000b2';
+const PROVIDER_APPROVERS = 'a0a0a0a0-0000-4000-8000-0000000000b3';
 const OUTLOOK = '/devhost/outlook/_control';
 
 interface Mail {
@@ -93,14 +94,19 @@ beforeAll(async () => {
       ['abe', 'Abe Approver'],
       ['amy', 'Amy Approver'],
       ['una', 'Una Staff'],
+      ['pat', 'Pat Provider'],
     ].map(([n, displayName]) => ({ userPrincipalName: `${n}@contoso.test`, mail: `${n}@contoso.test`, displayName })),
     groups: [
       { id: APPROVERS, displayName: 'Approvers', members: ['ann@contoso.test', 'abe@contoso.test', 'amy@contoso.test'] },
       { id: STAFF, displayName: 'Staff', members: ['una@contoso.test'] },
+      { id: PROVIDER_APPROVERS, displayName: 'Exchange admins', members: ['abe@contoso.test', 'pat@contoso.test'] },
     ],
   });
   const admin = await as(host, TENANT, 'ada@contoso.test', ['Tenant.Admin'], '30d');
-  const put = await admin('/api/tenant/settings', { method: 'PATCH', body: { approversGroup: APPROVERS } });
+  const put = await admin('/api/tenant/settings', {
+    method: 'PATCH',
+    body: { approversGroup: APPROVERS, providerApproversGroup: PROVIDER_APPROVERS },
+  });
   expect(put.status, await put.clone().text()).toBe(200);
   ann = await as(host, TENANT, 'ann@contoso.test', ['Messages.Write', 'Messages.Approve'], '30d');
 }, 180_000);
@@ -151,4 +157,48 @@ test('Reject needs a comment and shows it; on open the card shows the message wi
   expect(opened.autoInvoke).toMatchObject({ kind: 'refresh', httpStatus: 200 });
   expect(cardText(opened)).toContain('Withdrawn: the author is changing it');
   expect(opened.card?.actions?.map((a) => a.title)).toEqual(['Open in Herald']);
+}, 240_000);
+
+test('an Organization provider reaches the tenant’s provider approvers as a card: Reject needs a comment, Approve approves it', async () => {
+  const pat = await as(host, TENANT, 'pat@contoso.test', ['Providers.Write'], '30d');
+  const register = async (friendlyName: string) => {
+    const res = await pat('/api/providers', {
+      body: {
+        friendlyName,
+        senderAddresses: ['expenses@contoso.test'],
+        targetUrls: ['https://api.expenses.test/actions'],
+        entraAppId: '0b7e3a59-5a6c-4f5c-8a51-5d4b0d1c9e88',
+        scope: 'Organization',
+      },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const submitted = await pat(`/api/providers/${id}/submit`, { method: 'POST' });
+    expect(submitted.status, await submitted.clone().text()).toBe(200);
+    return id;
+  };
+  const providerStatus = async (id: string) => ((await (await pat(`/api/providers/${id}`)).json()) as { status: string }).status;
+  const cardOf = (name: string) =>
+    until(async () => {
+      const { messages } = (await outlook('mailboxes/abe@contoso.test/messages')) as { messages: Mail[] };
+      return messages.find((m) => m.subject === `Provider approval needed: ${name}`);
+    });
+
+  const expenses = await register('Expenses');
+  const mail = await cardOf('Expenses');
+  expect(mail.report.CardEnabledForMessage, JSON.stringify(mail.report)).toBe(true);
+  expect(cardText(mail)).toContain('expenses@contoso.test');
+  const bare = await press('abe@contoso.test', mail, 'reject', { comment: '' });
+  expect(bare.outcome).toMatchObject({ kind: 'error', httpStatus: 400 });
+  const approved = await press('abe@contoso.test', mail, 'approve');
+  expect(approved.outcome).toMatchObject({ kind: 'refresh', httpStatus: 200, status: 'The provider was approved.' });
+  expect(cardText(approved.mail)).toContain('Approved by Abe Approver');
+  expect(await providerStatus(expenses)).toBe('Approved');
+
+  const leave = await register('Leave requests');
+  const leaveMail = await cardOf('Leave requests');
+  const rejected = await press('abe@contoso.test', leaveMail, 'reject', { comment: 'Use the shared sender' });
+  expect(rejected.outcome).toMatchObject({ kind: 'refresh', status: 'The provider was rejected.' });
+  expect(cardText(rejected.mail)).toContain('Rejected by Abe Approver');
+  expect(await providerStatus(leave)).toBe('Rejected');
 }, 240_000);
