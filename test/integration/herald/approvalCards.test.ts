@@ -159,6 +159,24 @@ test('Reject needs a comment and shows it; on open the card shows the message wi
   expect(opened.card?.actions?.map((a) => a.title)).toEqual(['Open in Herald']);
 }, 240_000);
 
+test('a card opened after its author cancelled the message says so, with no buttons left', async () => {
+  const id = await submitted('Gym closed');
+  const abeMail = await approvalMail('abe@contoso.test', 'Gym closed');
+  const amyMail = await approvalMail('amy@contoso.test', 'Gym closed');
+  const cancelled = await ann(`/api/messages/${id}/cancel`, { method: 'POST' });
+  expect(cancelled.status, await cancelled.clone().text()).toBe(200);
+  expect(await statusOf(id)).toBe('Cancelled');
+  const opened = (await outlook(`mailboxes/abe@contoso.test/messages/${abeMail.id}/open`, {})) as Mail & { autoInvoke?: Outcome };
+  expect(opened.autoInvoke).toMatchObject({ kind: 'refresh', httpStatus: 200 });
+  // The author as their Herald token names them (devhost: the sign-in name's local part).
+  expect(cardText(opened)).toContain('Cancelled by ann.');
+  expect(opened.card?.actions?.map((a) => a.title)).toEqual(['Open in Herald']);
+  // A press on a card still as it was mailed (not opened since) decides nothing now.
+  const late = await press('amy@contoso.test', amyMail, 'approve');
+  expect(late.outcome).toMatchObject({ kind: 'refresh', status: 'This message no longer waits for approval.' });
+  expect(await statusOf(id)).toBe('Cancelled');
+}, 240_000);
+
 test('an Organization provider reaches the tenant’s provider approvers as a card: Reject needs a comment, Approve approves it', async () => {
   const pat = await as(host, TENANT, 'pat@contoso.test', ['Providers.Write'], '30d');
   const register = async (friendlyName: string) => {
