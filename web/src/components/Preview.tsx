@@ -111,7 +111,9 @@ export function Preview({ draft, template: given, messageId }: { draft: Draft; t
   const template = given ?? (fetched?.id === templateId ? fetched : undefined);
   const languages = template ? Object.keys(template.text) : [draft.content?.language ?? 'en'];
   const [chosenLanguage, setLanguage] = useState<string>();
-  const language = chosenLanguage && languages.includes(chosenLanguage) ? chosenLanguage : languages[0]!;
+  // The message's own language first: what most of its recipients will read.
+  const own = draft.content?.language;
+  const language = [chosenLanguage, own].find((l) => l && languages.includes(l)) ?? languages[0]!;
   const { title, body, action } = wordsOf(draft, template, language);
   const shownTitle = title || 'Title';
   const shownBody = body || 'The message’s words appear here.';
