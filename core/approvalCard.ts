@@ -4,7 +4,8 @@
  * Card version 1.0, the only version at which Outlook shows `Action.Http` buttons. Once the message has
  * moved on, the same card answers with its current state instead (approved or rejected, and by whom; rejected
  * automatically at its end date; withdrawn; cancelled), on a press or when the mail is opened
- * (`autoInvokeAction`). Pure: the URLs, the provider id and the decision come in as values.
+ * (`autoInvokeAction`). An Organization provider waiting for the tenant's admins gets the same kind of card
+ * (`providerApprovalCard`). Pure: the URLs, the provider id and the decision come in as values.
  */
 import type { TransitionRecord } from './lifecycle.js';
 import type { Provider } from './provider.js';
@@ -89,7 +90,7 @@ export function approvalCard({ message, originator, urls, groupNames }: Approval
 }
 
 /** A card with `body` above Approve, Reject (with a required comment) and the link to Herald, refreshed on open. */
-function decisionCard(originator: string, correlationId: string, urls: ApprovalCardUrls, body: Card[]): Card {
+function decisionCard(originator: string, correlationId: string, urls: ApprovalCardUrls, body: Card[], whoSees = 'The author'): Card {
   const headers = [{ name: 'Content-Type', value: 'application/json' }];
   return {
     type: 'AdaptiveCard',
@@ -108,7 +109,7 @@ function decisionCard(originator: string, correlationId: string, urls: ApprovalC
         card: {
           type: 'AdaptiveCard',
           body: [
-            text('Why is it rejected? The author sees your comment.'),
+            text(`Why is it rejected? ${whoSees} sees your comment.`),
             // isRequired: clients that know it refuse an empty comment; Herald refuses one in any case (rejectComment).
             {
               type: 'Input.Text',
@@ -221,7 +222,7 @@ function providerHeader(provider: Provider): Card[] {
 
 /** An Organization provider's card for the tenant's provider approvers: Approve, and Reject with a required comment. */
 export function providerApprovalCard({ provider, originator, urls }: ProviderCardInput): Card {
-  return decisionCard(originator, `${provider.id}-v${provider.version}`, urls, providerHeader(provider));
+  return decisionCard(originator, `${provider.id}-v${provider.version}`, urls, providerHeader(provider), 'Its owner');
 }
 
 /** The provider's state in one sentence, once it no longer waits. */

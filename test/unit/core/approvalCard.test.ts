@@ -1,7 +1,17 @@
 // The approval card an approver gets by email: version 1.0 (Outlook hides Action.Http at 1.4), the message and
 // its audience, Approve, Reject with a required comment, and, once the message has moved on, its state instead.
 import { expect, test } from 'vitest';
-import { APPROVAL_STATUS, approvalCard, audienceText, currentCard, rejectComment, stateText } from '../../../core/approvalCard.js';
+import {
+  APPROVAL_STATUS,
+  approvalCard,
+  audienceText,
+  currentCard,
+  currentProviderCard,
+  providerStateText,
+  rejectComment,
+  stateText,
+} from '../../../core/approvalCard.js';
+import type { Provider } from '../../../core/provider.js';
 import type { MessageRecord } from '../../../core/records.js';
 
 const GROUP = 'a0a0a0a0-0000-4000-8000-0000000000a2';
@@ -100,4 +110,35 @@ test('a reject press needs a comment; one typed with quotes arrives raw and is r
   expect(rejectComment('{"comment":""}')).toEqual({ ok: false });
   expect(rejectComment(`{"comment":"${'x'.repeat(1001)}"}`)).toEqual({ ok: false });
   expect(rejectComment('not json')).toEqual({ ok: false });
+});
+
+test("a provider's card shows the registration with Approve and Reject; once decided, who decided", () => {
+  const provider = {
+    id: 'p1',
+    version: 2,
+    friendlyName: 'Expenses',
+    senderAddresses: ['expenses@contoso.test'],
+    targetUrls: ['https://api.expenses.test/actions'],
+    entraAppId: 'app-1',
+    createdBy: { id: 'u-pat', upn: 'pat@contoso.test', name: 'Pat' },
+    status: 'Submitted',
+  } as Provider;
+  const card = currentProviderCard({ provider, originator: 'herald-provider', urls });
+  expect(card).toMatchObject({ version: '1.0', originator: 'herald-provider', correlationId: 'p1-v2' });
+  expect(texts(card)[0]).toBe('Provider approval needed: Expenses');
+  expect(JSON.stringify(card.body)).toContain('https://api.expenses.test/actions');
+  expect((card.actions as { title: string }[]).map((a) => a.title)).toEqual(['Approve', 'Reject', 'Open in Herald']);
+
+  const rejected = {
+    ...provider,
+    status: 'Rejected',
+    lastActor: { id: 'u-abe', upn: 'abe@contoso.test', name: 'Abe' },
+    comment: 'Use the shared sender',
+  };
+  const after = currentProviderCard({ provider: rejected as Provider, originator: 'herald-provider', urls });
+  expect(texts(after).at(-1)).toBe('**Rejected by Abe: "Use the shared sender"**');
+  expect((after.actions as { title: string }[]).map((a) => a.title)).toEqual(['Open in Herald']);
+  expect(providerStateText({ ...provider, status: 'Draft' } as Provider)).toBe(
+    'Withdrawn: its owner is changing it and may submit it again.',
+  );
 });
