@@ -23,6 +23,8 @@ const Wizard = lazy(() => import('./screens/Wizard'));
 const MessageDetail = lazy(() => import('./screens/MessageDetail'));
 const Approvals = lazy(() => import('./screens/Approvals'));
 const Reports = lazy(() => import('./screens/Reports'));
+const Policies = lazy(() => import('./screens/Policies'));
+const Readiness = lazy(() => import('./screens/Readiness'));
 const Notifications = lazy(() => import('./screens/Notifications'));
 const Settings = lazy(() => import('./screens/Settings'));
 const Devices = lazy(() => import('./screens/Devices'));
@@ -54,6 +56,8 @@ const SCREENS: Screen[] = [
   { path: '/', label: 'Messages', roles: ['Messages.Write', 'Messages.Approve'] },
   { path: '/approvals', label: 'Approvals', roles: ['Messages.Approve'] },
   { path: '/reports', label: 'Activity', roles: ['Reports.Read', 'Messages.Write'] },
+  { path: '/readiness', label: 'Readiness', roles: ['Tenant.Admin'] },
+  { path: '/policies', label: 'Policies', roles: ['Tenant.Admin'] },
   { path: '/notifications', label: 'Notifications', roles: ['Notifications.Send.Groups', 'Notifications.Send.Device'] },
   { path: '/settings', label: 'Settings', roles: ['Tenant.Admin'] },
   { path: '/devices', label: 'Devices', roles: ['Tenant.Admin'] },
@@ -64,6 +68,8 @@ function Routes({ path, account }: { path: string; account: Account }): ReactNod
   let params: Record<string, string> | undefined;
   if (path.split('?')[0] === '/approvals') return <Approvals />;
   if (path.split('?')[0] === '/reports') return <Reports />;
+  if (path.split('?')[0] === '/readiness') return <Readiness />;
+  if (path.split('?')[0] === '/policies') return <Policies />;
   if (path.split('?')[0] === '/notifications') return <Notifications />;
   if (path.split('?')[0] === '/settings') return <Settings />;
   if (path.split('?')[0] === '/devices') return <Devices />;

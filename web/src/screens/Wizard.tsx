@@ -1,7 +1,6 @@
 import {
   Button,
   Card,
-  Checkbox,
   Dropdown,
   Field,
   Input,
@@ -13,12 +12,12 @@ import {
   Switch,
   Tab,
   TabList,
-  Text,
   Textarea,
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError, apiError, ok, type Draft, type Message, type Schemas } from '../api/client';
+import { AudienceStep } from '../components/AudienceStep';
 import { Preview } from '../components/Preview';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
@@ -66,11 +65,6 @@ const toLocal = (iso: string | undefined) => {
   const d = new Date(iso);
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
-const listOf = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /**
  * The create wizard: objective → location → message → audience → schedule → review. Every step saves the
@@ -289,52 +283,7 @@ export default function Wizard({ id: initialId }: { id?: string }) {
         />
       </div>
     ),
-    audience: (
-      <>
-        <Text>Everyone in at least one of the groups, then narrowed by company, department and office location (comma-separated).</Text>
-        <Field label="Groups (Entra object ids)" validationMessage={fieldError('audience.groups') ?? fieldError('audience')}>
-          <Input
-            value={(audience.groups ?? []).join(', ')}
-            onChange={(_, d) => set({ audience: { ...audience, groups: listOf(d.value) } })}
-          />
-        </Field>
-        <Field label="Companies" validationMessage={fieldError('audience.companies')}>
-          <Input
-            value={(audience.companies ?? []).join(', ')}
-            onChange={(_, d) => set({ audience: { ...audience, companies: listOf(d.value) } })}
-          />
-        </Field>
-        <Field label="Departments" validationMessage={fieldError('audience.departments')}>
-          <Input
-            value={(audience.departments ?? []).join(', ')}
-            onChange={(_, d) => set({ audience: { ...audience, departments: listOf(d.value) } })}
-          />
-        </Field>
-        <Field label="Office locations" validationMessage={fieldError('audience.locations')}>
-          <Input
-            value={(audience.locations ?? []).join(', ')}
-            onChange={(_, d) => set({ audience: { ...audience, locations: listOf(d.value) } })}
-          />
-        </Field>
-        <Field label="Usage segments" validationMessage={fieldError('audience.segments')}>
-          {(['inactiveCopilotUsers', 'inactiveCopilotUsersInTeams'] as const).map((s) => (
-            <Checkbox
-              key={s}
-              label={s === 'inactiveCopilotUsers' ? 'Inactive Copilot users' : 'Inactive Copilot users in Teams'}
-              checked={(audience.segments ?? []).includes(s)}
-              onChange={(_, d) =>
-                set({
-                  audience: {
-                    ...audience,
-                    segments: d.checked ? [...(audience.segments ?? []), s] : (audience.segments ?? []).filter((x) => x !== s),
-                  },
-                })
-              }
-            />
-          ))}
-        </Field>
-      </>
-    ),
+    audience: <AudienceStep audience={audience} location={draft.location} onChange={(a) => set({ audience: a })} fieldError={fieldError} />,
     schedule: (
       <>
         <div className={styles.row}>

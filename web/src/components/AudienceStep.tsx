@@ -1,0 +1,222 @@
+import { Button, Checkbox, Field, Input, makeStyles, Spinner, Text, tokens } from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
+import { ok, type Draft, type Schemas } from '../api/client';
+import { useSigned } from '../context';
+import { LOCATION } from '../labels';
+
+type Audience = NonNullable<Draft['audience']>;
+type Group = Schemas['GroupPage']['items'][number];
+type Estimate = Schemas['AudienceEstimate'];
+
+const SURFACES = ['spotlight', 'notificationCenter', 'taskbar'] as const;
+type Surface = (typeof SURFACES)[number];
+const isSurface = (location: Draft['location']): location is Surface => (SURFACES as readonly string[]).includes(location ?? '');
+
+/** Typing pauses this long before the directory is searched or the estimate asked for again. */
+const PAUSE_MS = 400;
+
+const useStyles = makeStyles({
+  results: { listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: tokens.spacingVerticalXS },
+  result: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS },
+  chosen: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS, listStyle: 'none', padding: 0, margin: 0 },
+  estimate: {
+    padding: tokens.spacingHorizontalM,
+    border: `1px solid ${tokens.colorNeutralStroke2}`,
+    borderRadius: tokens.borderRadiusMedium,
+    backgroundColor: tokens.colorNeutralBackground1,
+  },
+});
+
+const listOf = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * The wizard's audience step: groups searched in the directory, companies, departments, office locations and
+ * usage segments, with the number of people the audience reaches as the send resolves it, and, for a Windows
+ * surface, how many of them can receive there and why the others cannot (delivery policies, device readiness).
+ */
+export function AudienceStep({
+  audience,
+  location,
+  onChange,
+  fieldError,
+}: {
+  audience: Audience;
+  location: Draft['location'];
+  onChange: (audience: Audience) => void;
+  fieldError: (path: string) => string | undefined;
+}) {
+  const styles = useStyles();
+  const { api } = useSigned();
+  const [search, setSearch] = useState('');
+  const [found, setFound] = useState<{ items: Group[]; continuation?: string; error?: string }>();
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [estimate, setEstimate] = useState<{ value?: Estimate; error?: string }>();
+  const groups = audience.groups ?? [];
+  // What an earlier search found stays in state; it is shown only while there is a search.
+  const results = search.trim() ? found : undefined;
+
+  useEffect(() => {
+    const term = search.trim();
+    if (!term) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      ok(api.GET('/api/directory/groups', { params: { query: { search: term, pageSize: 10 } } }))
+        .then((page) => live && setFound(page))
+        .catch((e: Error) => live && setFound({ items: [], error: e.message }));
+    }, PAUSE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, search]);
+
+  const more = (continuation: string) =>
+    ok(api.GET('/api/directory/groups', { params: { query: { search: search.trim(), pageSize: 10, continuation } } }))
+      .then((page) =>
+        setFound((f) => ({
+          items: [...(f?.items ?? []), ...page.items],
+          ...(page.continuation ? { continuation: page.continuation } : {}),
+        })),
+      )
+      .catch((e: Error) => setFound((f) => ({ items: f?.items ?? [], error: e.message })));
+
+  const key = JSON.stringify([audience, location]);
+  useEffect(() => {
+    let live = true;
+    const timer = setTimeout(() => {
+      ok(api.POST('/api/audience/estimate', { body: { audience, ...(isSurface(location) ? { surface: location } : {}) } }))
+        .then((value) => live && setEstimate({ value }))
+        .catch((e: Error) => live && setEstimate({ error: e.message }));
+    }, PAUSE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+    // The audience object is new on every render; its content is what matters.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, key]);
+
+  const add = (group: Group) => {
+    setNames((n) => ({ ...n, [group.id]: group.displayName }));
+    if (!groups.includes(group.id)) onChange({ ...audience, groups: [...groups, group.id] });
+  };
+  const remove = (id: string) => onChange({ ...audience, groups: groups.filter((g) => g !== id) });
+
+  return (
+    <>
+      <Text>
+        Everyone in at least one of the groups (or everyone, with none), then narrowed by company, department and office location.
+      </Text>
+      <Field label="Search groups in the directory" hint="The start of a word of the group’s name" validationMessage={results?.error}>
+        <Input value={search} onChange={(_, d) => setSearch(d.value)} type="search" />
+      </Field>
+      {results && (
+        <ul className={styles.results} aria-label="Groups found">
+          {results.items.length === 0 && !results.error && <li>No group matches.</li>}
+          {results.items.map((g) => (
+            <li key={g.id} className={styles.result}>
+              <Button
+                size="small"
+                onClick={() => add(g)}
+                disabled={groups.includes(g.id)}
+                aria-label={`${groups.includes(g.id) ? 'Added' : 'Add'} ${g.displayName}`}
+              >
+                {groups.includes(g.id) ? 'Added' : 'Add'}
+              </Button>
+              <Text>{g.displayName}</Text>
+              {g.description && <Text size={200}>{g.description}</Text>}
+            </li>
+          ))}
+          {results.continuation && (
+            <li>
+              <Button size="small" appearance="subtle" onClick={() => void more(results.continuation!)}>
+                More groups
+              </Button>
+            </li>
+          )}
+        </ul>
+      )}
+      <Field
+        label="Groups (Entra object ids, comma-separated; found groups are added here)"
+        validationMessage={fieldError('audience.groups') ?? fieldError('audience')}
+      >
+        <Input value={groups.join(', ')} onChange={(_, d) => onChange({ ...audience, groups: listOf(d.value) })} />
+      </Field>
+      {groups.length > 0 && (
+        <ul className={styles.chosen} aria-label="Chosen groups">
+          {groups.map((id) => (
+            <li key={id}>
+              <Button size="small" onClick={() => remove(id)}>
+                Remove {names[id] ?? id}
+              </Button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Field label="Companies" hint="Comma-separated" validationMessage={fieldError('audience.companies')}>
+        <Input value={(audience.companies ?? []).join(', ')} onChange={(_, d) => onChange({ ...audience, companies: listOf(d.value) })} />
+      </Field>
+      <Field label="Departments" hint="Comma-separated" validationMessage={fieldError('audience.departments')}>
+        <Input
+          value={(audience.departments ?? []).join(', ')}
+          onChange={(_, d) => onChange({ ...audience, departments: listOf(d.value) })}
+        />
+      </Field>
+      <Field
+        label="Office locations"
+        hint="Comma-separated: an office, a city or a country"
+        validationMessage={fieldError('audience.locations')}
+      >
+        <Input value={(audience.locations ?? []).join(', ')} onChange={(_, d) => onChange({ ...audience, locations: listOf(d.value) })} />
+      </Field>
+      <Field label="Usage segments" validationMessage={fieldError('audience.segments')}>
+        {(['inactiveCopilotUsers', 'inactiveCopilotUsersInTeams'] as const).map((s) => (
+          <Checkbox
+            key={s}
+            label={s === 'inactiveCopilotUsers' ? 'Inactive Copilot users' : 'Inactive Copilot users in Teams'}
+            checked={(audience.segments ?? []).includes(s)}
+            onChange={(_, d) =>
+              onChange({
+                ...audience,
+                segments: d.checked ? [...(audience.segments ?? []), s] : (audience.segments ?? []).filter((x) => x !== s),
+              })
+            }
+          />
+        ))}
+      </Field>
+      <section className={styles.estimate} aria-label="Estimated audience" aria-live="polite">
+        {estimate?.error ? (
+          <Text>The estimate is not available: {estimate.error}</Text>
+        ) : !estimate?.value ? (
+          <Spinner size="tiny" label="Estimating the audience…" />
+        ) : (
+          <>
+            <Text block weight="semibold">
+              {estimate.value.people} {estimate.value.people === 1 ? 'person' : 'people'} in this audience
+            </Text>
+            {isSurface(location) && (
+              <>
+                <Text block>
+                  {estimate.value.canReceive} of them can receive on {LOCATION[location]}
+                </Text>
+                {estimate.value.cannot.length > 0 && (
+                  <ul aria-label="Why the others cannot">
+                    {estimate.value.cannot.map((c) => (
+                      <li key={c.reason}>
+                        {c.people} {c.people === 1 ? 'person' : 'people'}: {c.reason}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </>
+            )}
+          </>
+        )}
+      </section>
+    </>
+  );
+}
