@@ -103,7 +103,7 @@ afterAll(async () => {
 });
 
 /** The field's own error: the text its aria-describedby points at. */
-async function describedBy(label: string) {
+async function describedBy(label: string | RegExp) {
   const ids = ((await page.getByLabel(label).getAttribute('aria-describedby')) ?? '').split(/\s+/).filter(Boolean);
   return (await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).innerText()))).join(' ');
 }
@@ -192,6 +192,10 @@ test('a providers admin approves a submitted provider and sees the approval in i
   await row.getByRole('button', { name: `Open ${providerName}` }).click();
   const details = page.getByRole('region', { name: `Provider ${providerName}` });
   await details.getByRole('button', { name: 'Approve' }).waitFor();
+  // Rejecting needs a reason: the API says so on the comment's field.
+  await details.getByRole('button', { name: 'Reject' }).click();
+  await details.getByText('is required', { exact: true }).waitFor();
+  expect(await describedBy(/^Comment/)).toContain('is required');
   await visit(page, 'admin-07-provider-submitted');
   await details.getByLabel(/^Comment/).fill('Checked with the expenses team');
   await details.getByRole('button', { name: 'Approve' }).click();

@@ -32,6 +32,8 @@ const useStyles = makeStyles({
 /** The API's own limits (core/notification.ts LIMITS); the console counts toward them as the sender types. */
 const TITLE_MAX = 50;
 const BODY_MAX = 500;
+/** core/notification.ts DEVICE_ID (that module brings zod, which the console does not load). */
+const DEVICE_ID = /^[0-9a-f]{32}$/;
 
 type Notification = Schemas['NotificationView'];
 type Allowance = Schemas['NotificationAllowance'];
@@ -101,10 +103,15 @@ export default function Notifications() {
   const [sent, setSent] = useState<string>();
   const [open, setOpen] = useState<string>();
   const [reload, setReload] = useState(0);
+  // A device's own hourly limit is asked for once its id is whole.
+  const device = target === 'device' && DEVICE_ID.test(deviceId.trim()) ? deviceId.trim() : undefined;
 
   useEffect(() => {
     let live = true;
-    Promise.all([ok(api.GET('/api/notifications/allowance')), ok(api.GET('/api/notifications', { params: { query: { pageSize: 50 } } }))])
+    Promise.all([
+      ok(api.GET('/api/notifications/allowance', { params: { query: device ? { deviceId: device } : {} } })),
+      ok(api.GET('/api/notifications', { params: { query: { pageSize: 50 } } })),
+    ])
       .then(([a, h]) => {
         if (!live) return;
         setAllowance(a);
@@ -114,7 +121,7 @@ export default function Notifications() {
     return () => {
       live = false;
     };
-  }, [api, reload]);
+  }, [api, reload, device]);
 
   async function send(call: () => Promise<Notification>) {
     setBusy(true);
@@ -199,7 +206,9 @@ export default function Notifications() {
             ? target === 'groups'
               ? `${allowance.groups.remaining} of ${allowance.groups.limit} group notifications left this hour` +
                 (allowance.groups.remaining === 0 && allowance.groups.freesAt ? `; the next at ${dateTime(allowance.groups.freesAt)}` : '')
-              : `At most 10 notifications an hour go to one device`
+              : allowance.device
+                ? `${allowance.device.remaining} of ${allowance.device.limit} notifications left this hour for this device`
+                : 'Type the device id to see what is left of its hourly limit'
             : 'Reading this hour’s allowance…'}
         </Text>
         <Problem error={unnamed} title="The notification was not sent" />

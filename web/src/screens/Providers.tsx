@@ -14,7 +14,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { ApiError, apiError, ok, type Schemas } from '../api/client';
+import { ApiError, ok, type Schemas } from '../api/client';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
 import { dateTime } from '../labels';
@@ -43,38 +43,48 @@ const DECISIONS: Record<Provider['status'], Decision[]> = {
 };
 const DECISION_LABEL: Record<Decision, string> = { approve: 'Approve', reject: 'Reject', suspend: 'Suspend' };
 
-function ProviderDetails({ id, mayDecide, onDecided }: { id: string; mayDecide: boolean; onDecided: () => void }) {
+function ProviderDetails({
+  initial,
+  readsAudit,
+  mayDecide,
+  onDecided,
+}: {
+  initial: Provider;
+  readsAudit: boolean;
+  mayDecide: boolean;
+  onDecided: () => void;
+}) {
   const styles = useStyles();
   const { api } = useSigned();
-  const [provider, setProvider] = useState<{ provider: Provider; etag: string }>();
+  // The decision's answer is the provider as it now stands: shown without asking again.
+  const [provider, setProvider] = useState(initial);
   const [audit, setAudit] = useState<Audit>();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>();
   const [decideError, setDecideError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [reload, setReload] = useState(0);
   useEffect(() => {
-    const params = { params: { path: { id } } };
-    (async () => {
-      const { data, error: problem, response } = await api.GET('/api/providers/{id}', params);
-      if (!response.ok || !data) throw apiError(response, problem);
-      setProvider({ provider: data, etag: response.headers.get('etag') ?? '' });
-      setAudit((await ok(api.GET('/api/providers/{id}/audit', params))).items);
-    })().catch(setError);
-  }, [api, id, reload]);
+    // The audit is its organisation's: a platform reviewer deciding another tenant's Global provider does not read it.
+    if (!readsAudit) return;
+    ok(api.GET('/api/providers/{id}/audit', { params: { path: { id: provider.id } } }))
+      .then((a) => setAudit(a.items))
+      .catch(setError);
+  }, [api, provider, readsAudit]);
 
   async function decide(decision: Decision) {
     setBusy(true);
     setDecideError(undefined);
     try {
-      // If-Match: the decision is on the version on screen, not one someone changed since.
-      const init = { params: { path: { id } }, headers: { 'if-match': provider!.etag } };
+      const params = { path: { id: provider.id } };
       const words = comment.trim();
-      if (decision === 'approve') await ok(api.POST('/api/providers/{id}/approve', { ...init, body: words ? { comment: words } : {} }));
-      else if (decision === 'reject') await ok(api.POST('/api/providers/{id}/reject', { ...init, body: { comment: words } }));
-      else await ok(api.POST('/api/providers/{id}/suspend', { ...init, body: { comment: words } }));
+      const decided =
+        decision === 'approve'
+          ? await ok(api.POST('/api/providers/{id}/approve', { params, body: words ? { comment: words } : {} }))
+          : decision === 'reject'
+            ? await ok(api.POST('/api/providers/{id}/reject', { params, body: { comment: words } }))
+            : await ok(api.POST('/api/providers/{id}/suspend', { params, body: { comment: words } }));
       setComment('');
-      setReload((r) => r + 1);
+      setProvider(decided);
       onDecided();
     } catch (e) {
       setDecideError(e);
@@ -83,9 +93,7 @@ function ProviderDetails({ id, mayDecide, onDecided }: { id: string; mayDecide: 
     }
   }
 
-  if (error) return <Problem error={error} title="The provider did not load" />;
-  if (!provider || !audit) return <Spinner size="small" label="Loading the provider…" />;
-  const p = provider.provider;
+  const p = provider;
   const decisions = mayDecide ? DECISIONS[p.status] : [];
   return (
     <section className={styles.details} aria-label={`Provider ${p.friendlyName}`}>
@@ -95,17 +103,27 @@ function ProviderDetails({ id, mayDecide, onDecided }: { id: string; mayDecide: 
         {p.effective ? ' · cards show' : ''} · senders {p.senderAddresses.join(', ')} · targets {p.targetUrls.join(', ')}
       </Text>
       {p.comment && <Text>Last comment: “{p.comment}”</Text>}
-      <h3>Audit</h3>
-      <ol aria-label="Provider audit">
-        {audit.map((a, i) => (
-          <li key={i}>
-            <Text>
-              {dateTime(a.at)} · {a.action} by {a.by.name} → {a.status}
-              {a.comment ? `: “${a.comment}”` : ''}
-            </Text>
-          </li>
-        ))}
-      </ol>
+      {readsAudit && (
+        <>
+          <h3>Audit</h3>
+          {error ? (
+            <Problem error={error} title="The audit did not load" />
+          ) : audit ? (
+            <ol aria-label="Provider audit">
+              {audit.map((a, i) => (
+                <li key={i}>
+                  <Text>
+                    {dateTime(a.at)} · {a.action} by {a.by.name} → {a.status}
+                    {a.comment ? `: “${a.comment}”` : ''}
+                  </Text>
+                </li>
+              ))}
+            </ol>
+          ) : (
+            <Spinner size="small" label="Loading the audit…" />
+          )}
+        </>
+      )}
       {decisions.length > 0 && (
         <>
           <Field
@@ -131,7 +149,7 @@ function ProviderDetails({ id, mayDecide, onDecided }: { id: string; mayDecide: 
   );
 }
 
-function ProviderTable({ label, items, onOpen }: { label: string; items: Provider[]; onOpen: (id: string) => void }) {
+function ProviderTable({ label, items, onOpen }: { label: string; items: Provider[]; onOpen: (p: Provider) => void }) {
   if (!items.length) return <Text>None.</Text>;
   return (
     <Table aria-label={label} size="small">
@@ -154,7 +172,7 @@ function ProviderTable({ label, items, onOpen }: { label: string; items: Provide
             <TableCell>{p.createdBy.name}</TableCell>
             <TableCell>{dateTime(p.submittedAt)}</TableCell>
             <TableCell>
-              <Button size="small" onClick={() => onOpen(p.id)} aria-label={`Open ${p.friendlyName}`}>
+              <Button size="small" onClick={() => onOpen(p)} aria-label={`Open ${p.friendlyName}`}>
                 Open
               </Button>
             </TableCell>
@@ -173,7 +191,7 @@ export default function Providers() {
   const reviews = hasRole(account, 'Providers.Review');
   const [own, setOwn] = useState<Provider[]>();
   const [waiting, setWaiting] = useState<Provider[]>();
-  const [open, setOpen] = useState<string>();
+  const [open, setOpen] = useState<{ provider: Provider; own: boolean }>();
   const [error, setError] = useState<unknown>();
   const [reload, setReload] = useState(0);
   useEffect(() => {
@@ -200,21 +218,30 @@ export default function Providers() {
       <Problem error={error} title="The providers did not load" />
       {readsOwn &&
         (own ? (
-          <ProviderTable label="Your organisation’s providers" items={own} onOpen={setOpen} />
+          <ProviderTable label="Your organisation’s providers" items={own} onOpen={(p) => setOpen({ provider: p, own: true })} />
         ) : (
           <Spinner label="Loading providers…" />
         ))}
       {reviews && (
         <section className={styles.section} aria-labelledby="reviews-title">
           <h2 id="reviews-title">Global providers waiting for review</h2>
-          {waiting ? <ProviderTable label="Global providers waiting for review" items={waiting} onOpen={setOpen} /> : <Spinner />}
+          {waiting ? (
+            <ProviderTable
+              label="Global providers waiting for review"
+              items={waiting}
+              onOpen={(p) => setOpen({ provider: p, own: false })}
+            />
+          ) : (
+            <Spinner />
+          )}
         </section>
       )}
       {open && (
         <div className={styles.section}>
           <ProviderDetails
-            key={open}
-            id={open}
+            key={`${open.provider.tenantId}/${open.provider.id}`}
+            initial={open.provider}
+            readsAudit={open.own}
             mayDecide={hasRole(account, 'Providers.Approve', 'Providers.Review')}
             onDecided={() => setReload((r) => r + 1)}
           />
