@@ -42,6 +42,18 @@ function processTree(pid) {
   return out;
 }
 
+/** SIGKILL to a host's whole process tree, as a crash; resolves once it is gone. */
+export async function killTree(host) {
+  for (const pid of processTree(host.process.pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await host.kill();
+}
+
 /**
  * One scenario's world: a fresh Azurite (memory) kept across the hosts it starts, a stand-in state directory
  * kept across them too (what a provider received survives the host), and `boot()` / `crash()` for the host.
@@ -87,15 +99,7 @@ export async function startWorld(root, { env = {} } = {}) {
     },
     /** SIGKILL to the host's whole process tree, as a crash; resolves once it is gone. */
     async crash() {
-      const pids = processTree(host.process.pid);
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await host.kill();
+      await killTree(host);
     },
     async stop() {
       await host?.stop();
@@ -163,6 +167,14 @@ export async function publish(host, tenant, location) {
   const submitted = await writer(`/api/messages/${id}/submit`, {});
   if (submitted.status !== 200) throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.json)}`);
   if (created.json.template.kind === 'custom') {
+    // Submit answers once the lifecycle has moved the message, or after its wait runs out (the orchestration
+    // may run on another, busier instance): then the message is still Draft for a moment.
+    if (submitted.json.status !== 'PendingApproval')
+      await waitFor(
+        'the message to await approval',
+        async () => (await writer(`/api/messages/${id}`)).json.status === 'PendingApproval',
+        60_000,
+      );
     const approved = await approver(`/api/messages/${id}/approve`, {});
     if (approved.status !== 200) throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.json)}`);
   }

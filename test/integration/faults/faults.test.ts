@@ -1,14 +1,11 @@
 // The fault suite (bench/faults.mjs) in its short form, one scenario per test: each runs the real runner
-// against the built app on devhost and must print PASS — or, for a scenario that cannot run here yet, SKIP
-// with its reason, never PASS.
+// against the built app on devhost and must print PASS.
 import { execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 const runner = resolve(root, 'bench/faults.mjs');
-/** Scenarios that cannot run until devhost can do what they need; each says why instead of passing. */
-const WAITING = new Set(['two-instances']);
 
 const scenarios = execFileSync(process.execPath, [runner, '--list'], { encoding: 'utf8' })
   .trim()
@@ -40,12 +37,9 @@ test('the runner finds the scenarios of every fault this suite is for', () => {
 });
 
 for (const name of scenarios) {
-  test(`${name}: ${WAITING.has(name) ? 'says SKIP with its reason' : 'PASS'} in the short run`, { timeout: 900_000 }, async () => {
+  test(`${name}: PASS in the short run`, { timeout: 900_000 }, async () => {
     const { code, output } = await run(name);
-    if (WAITING.has(name)) {
-      expect(output).toMatch(new RegExp(`^${name}: SKIP: \\S`, 'm'));
-      expect(output).not.toMatch(new RegExp(`^${name}: .*PASS`, 'm'));
-    } else expect(output, output).toMatch(new RegExp(`^${name}: (.* — )?PASS$`, 'm'));
+    expect(output, output).toMatch(new RegExp(`^${name}: (.* — )?PASS$`, 'm'));
     expect(code, output).toBe(0);
   });
 }
