@@ -101,6 +101,13 @@ const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 /** The report has an empty string (CSV heritage) or null for "never". */
 const date = (value: string | null | undefined) => (value ? value.slice(0, 10) : null);
 
+/** A group search's `after` that Graph did not hand out (or no longer takes). */
+export class InvalidSkipToken extends Error {
+  constructor() {
+    super('the continuation token is not one this API handed out');
+  }
+}
+
 class GraphDirectory implements Directory {
   async hasGroup(tenantId: string, groupId: string): Promise<boolean | undefined> {
     return telling(async () => {
@@ -179,13 +186,17 @@ class GraphDirectory implements Directory {
       `$top=${pageSize}`,
       ...(after ? [`$skiptoken=${encodeURIComponent(after)}`] : []),
     ];
-    const page = await reading(
-      async () =>
-        (await graphClient(tenantId)
-          .api(`/groups?${query.join('&')}`)
-          .headers({ ConsistencyLevel: 'eventual' })
-          .get()) as Page<{ id: string; displayName?: string | null; description?: string | null }>,
-    );
+    let page: Page<{ id: string; displayName?: string | null; description?: string | null }>;
+    try {
+      page = await graphClient(tenantId)
+        .api(`/groups?${query.join('&')}`)
+        .headers({ ConsistencyLevel: 'eventual' })
+        .get();
+    } catch (error) {
+      // Graph refuses a skip token it did not hand out with a 400.
+      if (after && error instanceof GraphError && error.statusCode === 400) throw new InvalidSkipToken();
+      throw outage(error);
+    }
     const nextLink = page['@odata.nextLink'];
     const next = nextLink ? (new URL(nextLink).searchParams.get('$skiptoken') ?? undefined) : undefined;
     const groups: DirectoryGroup[] = page.value.map((g) => ({

@@ -3,7 +3,8 @@
  * in the organisation's directory (Microsoft Graph) by the start of a word of their name, page by page.
  */
 import type { z } from 'zod';
-import { directory } from '../../adapters/services/graphDirectory.js';
+import { directory, InvalidSkipToken } from '../../adapters/services/graphDirectory.js';
+import { Problem } from './problem.js';
 import { route } from './routes.js';
 import { GroupPage, GroupSearchParams } from './schemas/policySchemas.js';
 
@@ -20,10 +21,16 @@ route({
   role: 'message.write',
   query: GroupSearchParams,
   response: { status: 200, description: 'One page of groups.', schema: GroupPage },
-  problems: [],
+  problems: ['validation'],
   handler: async ({ caller, query }) => {
     const { search, pageSize, continuation } = query();
-    const { groups, next } = await directory().searchGroups(caller.tenantId, search, pageSize, continuation);
+    const { groups, next } = await directory()
+      .searchGroups(caller.tenantId, search, pageSize, continuation)
+      .catch((error: unknown) => {
+        if (error instanceof InvalidSkipToken)
+          throw new Problem('validation', error.message, [{ path: 'continuation', message: 'is not a token this API handed out' }]);
+        throw error;
+      });
     const body: z.output<typeof GroupPage> = { items: groups, ...(next ? { continuation: next } : {}) };
     return { jsonBody: body };
   },

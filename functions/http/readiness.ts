@@ -31,7 +31,9 @@ route({
     'Windows surfaces (Spotlight, Notification Center, Taskbar) need Windows 11 Enterprise on a Microsoft Entra joined ' +
     'device. Each device that reported otherwise on `GET /api/inbox` is listed with the reason, its edition and join type as ' +
     'reported, and when it was last seen, by user and device name; it leaves the list when it reports that it meets them. ' +
-    'A device that reports nothing is not judged and not listed. Follow `continuation` for the next page.',
+    'A device that reports nothing is not judged and not listed. A person a delivery policy (`/api/policies`) keeps from a ' +
+    'surface is listed once per surface, with `surface`, `policyId` and `policyName`, from their first poll of it until ' +
+    'no policy blocks it. Follow `continuation` for the next page.',
   role: 'tenant.readiness',
   query: ReadinessParams,
   response: { status: 200, description: 'One page of blocked devices.', schema: ReadinessPage },

@@ -196,6 +196,35 @@ describe('the audience step: group search and estimate', () => {
     expect((await admin(`/api/policies/${policy.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  test('a person whose device does not meet the prerequisites is counted out on a Windows surface, with the device’s reason', async () => {
+    const ola = await as(host, TENANT_A, 'ola@contoso.test', [], LONG);
+    expect((await ola('/api/inbox?surface=taskbar&osEdition=Windows%2011%20Pro')).status).toBe(200);
+    const policy = await create(admin, NO_SPOTLIGHT);
+    const res = await writer('/api/audience/estimate', { body: { audience: { groups: [GROUP] }, surface: 'spotlight' } });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toEqual({
+      people: 3,
+      canReceive: 1,
+      cannot: [
+        { reason: REASON, people: 1, policyId: policy.id },
+        { reason: 'Windows surfaces need Windows 11 Enterprise; this device runs Windows 11 Pro', people: 1 },
+      ],
+    });
+    // Teams and email are not Windows surfaces: no surface, everyone can receive.
+    expect(await (await writer('/api/audience/estimate', { body: { audience: { groups: [GROUP] } } })).json()).toEqual({
+      people: 3,
+      canReceive: 3,
+      cannot: [],
+    });
+    expect((await admin(`/api/policies/${policy.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  test('a group search continuation Herald did not hand out is a 400 naming it', async () => {
+    const res = await writer('/api/directory/groups?search=group&continuation=forged');
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors).toEqual([{ path: 'continuation', message: 'is not a token this API handed out' }]);
+  });
+
   test('names the directory lacks are a 400 naming the field; a bad surface too; readers without Messages.Write get 403', async () => {
     const unknown = await writer('/api/audience/estimate', { body: { audience: { groups: [MISSING], departments: ['Marketing'] } } });
     expect(unknown.status).toBe(400);

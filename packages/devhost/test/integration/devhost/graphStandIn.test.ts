@@ -307,6 +307,18 @@ describe('Graph stand-in', () => {
     expect(one).toMatchObject({ id: gid('top'), displayName: 'Top', securityEnabled: true, groupTypes: [] });
   });
 
+  test('groups $search by the start of a word of a property, with ConsistencyLevel: eventual only', async () => {
+    const search = (query: string) =>
+      graph.call(`/v1.0/groups?$search=${encodeURIComponent(query)}&$select=id,displayName`, { headers: { ConsistencyLevel: 'eventual' } });
+    const found = (await (await search('"displayName:mid"')).json()) as Collection;
+    expect(found.value).toEqual([{ id: gid('middle'), displayName: 'Middle' }]);
+    expect(((await (await search('"displayName:proj" AND "mail:nothing"')).json()) as Collection).value).toEqual([]);
+    expect((await search('displayName:mid')).status).toBe(400);
+    const plain = await graph.call(`/v1.0/groups?$search=${encodeURIComponent('"displayName:mid"')}`);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toContain('ConsistencyLevel: eventual');
+  });
+
   test('$batch answers each request on its own, and refuses more than 20', async () => {
     const res = await graph.call('/v1.0/$batch', {
       body: {
