@@ -64,7 +64,8 @@ export function createMessageSenders(ports: MessageSenderPorts) {
   /** The occurrence's Teams notification: the same for every chunk (an Active message cannot be edited). */
   async function teamsNotification(ref: BatchRef, message: MessageRecord): Promise<TeamsNotification> {
     const content = message.draft.content ?? {};
-    // Bulk requests carry one link for everyone, so a Teams click is attributed to the message, not a person.
+    // Bulk requests carry one link for everyone: it names no recipient, and a click on it counts for the
+    // signed-in person who follows it (functions/http/clicks.ts).
     const webUrl = await ports.clickUrl({
       tenantId: ref.tenantId,
       messageId: ref.messageId,
