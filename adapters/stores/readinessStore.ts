@@ -95,9 +95,35 @@ export async function recordPolicyBlock(
   surface: Surface,
   block: { policyId: string; policyName: string; reason: string } | undefined,
   at: number,
+  /** No policy of the tenant blocks the surface: a row can only be one this process wrote, so nothing is deleted blind. */
+  noPolicyBlocks: boolean,
 ): Promise<void> {
+  const partitionKey = tenantKey(tenantId);
   const rowKey = `${encodeURIComponent(person.userId)}|%${surface}`;
-  await record(tenantKey(tenantId), rowKey, block && { userId: person.userId, upn: person.upn, surface, ...block }, at);
+  // Keeps a tenant without blocking policies at no writes per poll; rows a deleted or changed policy left are
+  // cleared by clearPolicyBlocks.
+  if (!block && noPolicyBlocks && !remembered.has(`${partitionKey}/${rowKey}`)) return;
+  await record(partitionKey, rowKey, block && { userId: person.userId, upn: person.upn, surface, ...block }, at);
+}
+
+/**
+ * Deletes the rows that name a policy (when it is changed or deleted), and forgets them, so each member's next
+ * poll records what blocks them now. Another instance that remembers a row rewrites it within LAST_SEEN_REFRESH_MS.
+ */
+export async function clearPolicyBlocks(tenantId: string, policyId: string): Promise<void> {
+  const partitionKey = tenantKey(tenantId);
+  const client = await readiness();
+  const rows = client.listEntities<Record<string, unknown>>({
+    queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and policyId eq ${policyId}`, select: ['RowKey'] },
+  });
+  for await (const row of rows) {
+    try {
+      await client.deleteEntity(partitionKey, String(row.rowKey));
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+    remembered.delete(`${partitionKey}/${String(row.rowKey)}`);
+  }
 }
 
 async function record(partitionKey: string, rowKey: string, columns: Record<string, unknown> | undefined, at: number): Promise<void> {

@@ -32,7 +32,7 @@ import {
   type Viewer,
 } from '../../core/eligibility.js';
 import { targetsUsage } from '../../core/audience.js';
-import { surfaceBlock, type PolicyBlock } from '../../core/deliveryPolicy.js';
+import { policyBlocks, surfaceBlock, type PolicyBlock } from '../../core/deliveryPolicy.js';
 import { reportsPrerequisites, windowsSurfaceBlocker, type DeviceReport } from '../../core/readiness.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
@@ -105,9 +105,15 @@ async function noteDevice(context: InvocationContext, caller: Caller, report: De
 }
 
 /** As noteDevice: a failed write is logged, and the next poll tries again. */
-async function notePolicy(context: InvocationContext, caller: Caller, surface: Surface, block: PolicyBlock | undefined) {
+async function notePolicy(
+  context: InvocationContext,
+  caller: Caller,
+  surface: Surface,
+  block: PolicyBlock | undefined,
+  noPolicyBlocks: boolean,
+) {
   try {
-    await recordPolicyBlock(caller.tenantId, caller, surface, block, now());
+    await recordPolicyBlock(caller.tenantId, caller, surface, block, now(), noPolicyBlocks);
   } catch (error) {
     context.warn(`delivery policy block of ${caller.userId} on ${surface} not recorded`, error);
   }
@@ -129,7 +135,7 @@ async function messagesFor(
   if (!who) return [];
   // A surface the person's delivery policies block shows nothing, and the readiness list says which policy.
   const block = surfaceBlock(surface, who.groups, policies);
-  await notePolicy(context, caller, surface, block);
+  await notePolicy(context, caller, surface, block, !policies.some((p) => policyBlocks(p).some((b) => b.surface === surface)));
   if (block) return [];
   const due = inForce(tenant.candidates, surface, t);
   if (due.length === 0) return [];

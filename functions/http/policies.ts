@@ -14,6 +14,7 @@ import {
   replacePolicy,
   type StoredPolicy,
 } from '../../adapters/stores/policyStore.js';
+import { clearPolicyBlocks } from '../../adapters/stores/readinessStore.js';
 import { policyBlocks } from '../../core/deliveryPolicy.js';
 import { requireKnownAudience } from './directoryChecks.js';
 import { Problem } from './problem.js';
@@ -48,6 +49,8 @@ async function replace(caller: Caller, id: string, input: z.output<typeof Policy
   if (!(await getPolicy(caller.tenantId, id))) throw notFound(id);
   const policy = await replacePolicy(caller.tenantId, id, await checked(caller, input), caller.upn, now());
   if (!policy) throw notFound(id);
+  // What it blocks, and for whom, may have changed: each member's next poll records it anew.
+  await clearPolicyBlocks(caller.tenantId, id);
   return { jsonBody: view(policy) };
 }
 
@@ -123,6 +126,7 @@ route({
       problems: ['not-found'],
       handler: async ({ caller, params }) => {
         if (!(await deletePolicy(caller.tenantId, params.id))) throw notFound(params.id);
+        await clearPolicyBlocks(caller.tenantId, params.id);
         return { status: 204 };
       },
     }),

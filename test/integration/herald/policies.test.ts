@@ -152,7 +152,20 @@ describe('the inbox honours the policies', () => {
       }),
     ]);
 
-    // Deleted: Sam's next poll gets the message again and leaves the list.
+    // Changed to allow Spotlight: Sam leaves the list at once, and his next poll gets the message.
+    const allowed = await admin(`/api/policies/${policy.id}`, {
+      method: 'PUT',
+      body: { ...NO_SPOTLIGHT, settings: { spotlightOnLockScreen: true } },
+    });
+    expect(allowed.status).toBe(200);
+    expect(((await (await admin('/api/readiness/devices')).json()) as { items: unknown[] }).items).toEqual([]);
+    expect(await inboxIds(sam, 'spotlight')).toContain(messageId);
+    expect(((await (await admin('/api/readiness/devices')).json()) as { items: unknown[] }).items).toEqual([]);
+
+    // Blocking again, then deleted: Sam is listed, then his next poll gets the message again and he leaves the list.
+    expect((await admin(`/api/policies/${policy.id}`, { method: 'PUT', body: NO_SPOTLIGHT })).status).toBe(200);
+    expect(await inboxIds(sam, 'spotlight')).toEqual([]);
+    expect(((await (await admin('/api/readiness/devices')).json()) as { items: unknown[] }).items).toHaveLength(1);
     expect((await admin(`/api/policies/${policy.id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await inboxIds(sam, 'spotlight')).toContain(messageId);
     expect(((await (await admin('/api/readiness/devices')).json()) as { items: unknown[] }).items).toEqual([]);
