@@ -25,6 +25,8 @@ export const ACTIONS = {
   /** Delivery progress and per-recipient status: the message's writers and approvers, and report readers. */
   'delivery.read': ['Messages.Write', 'Messages.Approve', 'Reports.Read'],
   'tenant.configure': ['Tenant.Admin'],
+  /** Searching the directory's groups: writers for audiences, admins for delivery policies. */
+  'directory.search': ['Messages.Write', 'Tenant.Admin'],
   /** People's devices and why they get nothing on Windows surfaces: for whoever runs the tenant, not the writers. */
   'tenant.readiness': ['Tenant.Admin'],
   /** Any role of the tenant may read its settings. */

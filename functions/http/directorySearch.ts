@@ -1,6 +1,7 @@
 /**
- * `GET /api/directory/groups?search=` (writers): the groups the create wizard's audience step offers, searched
- * in the organisation's directory (Microsoft Graph) by the start of a word of their name, page by page.
+ * `GET /api/directory/groups?search=` (writers and admins): the groups the wizard's audience step and the
+ * delivery policies page offer, searched in the organisation's directory (Microsoft Graph) by the start of a
+ * word of their name, page by page.
  */
 import type { z } from 'zod';
 import { directory, InvalidSkipToken } from '../../adapters/services/graphDirectory.js';
@@ -17,8 +18,8 @@ route({
   summary: 'Search the directory’s groups for an audience',
   description:
     'Groups with a word of their display name starting with `search` (case does not matter), as the directory orders them. ' +
-    'Follow `continuation` for the next page. Messages.Write only.',
-  role: 'message.write',
+    'Follow `continuation` for the next page. Messages.Write (audiences) or Tenant.Admin (delivery policies).',
+  role: 'directory.search',
   query: GroupSearchParams,
   response: { status: 200, description: 'One page of groups.', schema: GroupPage },
   problems: ['validation'],

@@ -75,7 +75,14 @@ test('an admin creates a delivery policy on the policies page and sees it, and w
   await page.getByText('must be an Entra group object id (a GUID)').first().waitFor();
   await visit(page, 'policies-02-field-error');
 
-  await page.getByLabel(/^Assigned to groups/).fill(group.id);
+  // The group is found in the directory by a word of its name and added.
+  await page.getByLabel(/^Assigned to groups/).fill('');
+  await page.getByLabel('Search groups in the directory').fill(group.displayName.split(' ').pop()!);
+  await page
+    .getByRole('list', { name: 'Groups found' })
+    .getByRole('button', { name: `Add ${group.displayName}` })
+    .click();
+  expect(await page.getByLabel(/^Assigned to groups/).inputValue()).toBe(group.id);
   await page.getByRole('button', { name: 'Create policy' }).click();
   const row = page.getByRole('row', { name: new RegExp(POLICY) });
   await row.waitFor();

@@ -188,7 +188,10 @@ describe('the audience step: group search and estimate', () => {
     const bad = await writer('/api/directory/groups');
     expect(bad.status).toBe(400);
     expect((await problemOf(bad)).errors).toEqual([expect.objectContaining({ path: 'search' })]);
-    expect((await admin('/api/directory/groups?search=group')).status).toBe(403);
+    // Admins search too (for delivery policies); a report reader may not.
+    expect((await admin('/api/directory/groups?search=group')).status).toBe(200);
+    const reader = await as(host, TENANT_A, 'rea@contoso.test', ['Reports.Read'], LONG);
+    expect((await reader('/api/directory/groups?search=group')).status).toBe(403);
   });
 
   test('the estimate counts people as the send resolves them, and who can receive on a surface and why not', async () => {

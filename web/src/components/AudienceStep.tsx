@@ -2,22 +2,20 @@ import { Button, Checkbox, Field, Input, makeStyles, Spinner, Text, tokens } fro
 import { useEffect, useState } from 'react';
 import { ok, type Draft, type Schemas } from '../api/client';
 import { useSigned } from '../context';
+import { GroupSearch, type Group } from './GroupSearch';
 import { LOCATION } from '../labels';
 
 type Audience = NonNullable<Draft['audience']>;
-type Group = Schemas['GroupPage']['items'][number];
 type Estimate = Schemas['AudienceEstimate'];
 
 const SURFACES = ['spotlight', 'notificationCenter', 'taskbar'] as const;
 type Surface = (typeof SURFACES)[number];
 const isSurface = (location: Draft['location']): location is Surface => (SURFACES as readonly string[]).includes(location ?? '');
 
-/** Typing pauses this long before the directory is searched or the estimate asked for again. */
+/** Typing pauses this long before the estimate is asked for again. */
 const PAUSE_MS = 400;
 
 const useStyles = makeStyles({
-  results: { listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: tokens.spacingVerticalXS },
-  result: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS },
   chosen: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS, listStyle: 'none', padding: 0, margin: 0 },
   estimate: {
     padding: tokens.spacingHorizontalM,
@@ -51,39 +49,9 @@ export function AudienceStep({
 }) {
   const styles = useStyles();
   const { api } = useSigned();
-  const [search, setSearch] = useState('');
-  const [found, setFound] = useState<{ items: Group[]; continuation?: string; error?: string }>();
   const [names, setNames] = useState<Record<string, string>>({});
   const [estimate, setEstimate] = useState<{ value?: Estimate; error?: string }>();
   const groups = audience.groups ?? [];
-  // What an earlier search found stays in state; it is shown only while there is a search.
-  const results = search.trim() ? found : undefined;
-
-  useEffect(() => {
-    const term = search.trim();
-    if (!term) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      ok(api.GET('/api/directory/groups', { params: { query: { search: term, pageSize: 10 } } }))
-        .then((page) => live && setFound(page))
-        .catch((e: Error) => live && setFound({ items: [], error: e.message }));
-    }, PAUSE_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api, search]);
-
-  const more = (continuation: string) =>
-    ok(api.GET('/api/directory/groups', { params: { query: { search: search.trim(), pageSize: 10, continuation } } }))
-      .then((page) =>
-        setFound((f) => ({
-          items: [...(f?.items ?? []), ...page.items],
-          ...(page.continuation ? { continuation: page.continuation } : {}),
-        })),
-      )
-      .catch((e: Error) => setFound((f) => ({ items: f?.items ?? [], error: e.message })));
-
   const key = JSON.stringify([audience, location]);
   useEffect(() => {
     let live = true;
@@ -111,35 +79,7 @@ export function AudienceStep({
       <Text>
         Everyone in at least one of the groups (or everyone, with none), then narrowed by company, department and office location.
       </Text>
-      <Field label="Search groups in the directory" hint="The start of a word of the group’s name" validationMessage={results?.error}>
-        <Input value={search} onChange={(_, d) => setSearch(d.value)} type="search" />
-      </Field>
-      {results && (
-        <ul className={styles.results} aria-label="Groups found">
-          {results.items.length === 0 && !results.error && <li>No group matches.</li>}
-          {results.items.map((g) => (
-            <li key={g.id} className={styles.result}>
-              <Button
-                size="small"
-                onClick={() => add(g)}
-                disabled={groups.includes(g.id)}
-                aria-label={`${groups.includes(g.id) ? 'Added' : 'Add'} ${g.displayName}`}
-              >
-                {groups.includes(g.id) ? 'Added' : 'Add'}
-              </Button>
-              <Text>{g.displayName}</Text>
-              {g.description && <Text size={200}>{g.description}</Text>}
-            </li>
-          ))}
-          {results.continuation && (
-            <li>
-              <Button size="small" appearance="subtle" onClick={() => void more(results.continuation!)}>
-                More groups
-              </Button>
-            </li>
-          )}
-        </ul>
-      )}
+      <GroupSearch chosen={groups} onAdd={add} />
       <Field
         label="Groups (Entra object ids, comma-separated; found groups are added here)"
         validationMessage={fieldError('audience.groups') ?? fieldError('audience')}

@@ -17,6 +17,7 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { ApiError, ok, type Schemas } from '../api/client';
+import { GroupSearch } from '../components/GroupSearch';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { LOCATION } from '../labels';
@@ -134,7 +135,15 @@ export default function Policies() {
           <Field label="Name" required validationMessage={fieldError('name')}>
             <Input value={form.name} onChange={(_, d) => setForm({ ...form, name: d.value })} maxLength={120} />
           </Field>
-          <Field label="Assigned to groups (Entra object ids, comma-separated)" required validationMessage={fieldError('groups')}>
+          <GroupSearch
+            chosen={listOf(form.groups)}
+            onAdd={(g) => setForm((f) => ({ ...f, groups: [...listOf(f.groups), g.id].join(', ') }))}
+          />
+          <Field
+            label="Assigned to groups (Entra object ids, comma-separated; found groups are added here)"
+            required
+            validationMessage={fieldError('groups')}
+          >
             <Input value={form.groups} onChange={(_, d) => setForm({ ...form, groups: d.value })} />
           </Field>
           <div className={styles.settings}>
