@@ -109,8 +109,11 @@ export const APPLY_DECISION = activity<DecisionInput, AppliedDecision>('applyDec
 /** An approver's decision, raised by the approve and reject endpoints once it is recorded. */
 export const DECISION = event<DecisionEvent>('decision');
 export const CANCEL = event<CancelRequest>('cancel');
-/** Raised by delivery when every recipient of an occurrence has an outcome (push channels). */
-export const OCCURRENCE_DELIVERED = event<{ occurrence: number }>('occurrenceDelivered');
+/**
+ * Raised by delivery when every recipient of an occurrence has an outcome (push channels); `stopped` when a
+ * cancel was accepted first, whose own event may come after this one (from another instance, say).
+ */
+export const OCCURRENCE_DELIVERED = event<{ occurrence: number; stopped?: boolean }>('occurrenceDelivered');
 
 // Delivery queues (jobs/delivery, jobs/push): each message names an occurrence or a batch, never one person.
 

@@ -16,6 +16,7 @@ import {
 } from '../core/hops.js';
 import type { Actor, LifecycleEnded, MessageRecord } from '../core/records.js';
 import { transitionContext } from '../core/lifecycle.js';
+import { stopRequested } from '../adapters/stores/deliveryControlStore.js';
 import { raiseEvent, startOrchestration } from './durableHops.js';
 
 /** The instance id of a submission: one orchestration per submission of a message version. */
@@ -59,8 +60,9 @@ export async function announceDelivered(
   log: (line: string) => void,
 ): Promise<void> {
   if (!message?.lifecycle) return;
+  const stopped = (await stopRequested(ref.tenantId, ref.messageId)) !== undefined;
   try {
-    await raiseEvent(client, message.lifecycle, OCCURRENCE_DELIVERED, { occurrence: ref.occurrence });
+    await raiseEvent(client, message.lifecycle, OCCURRENCE_DELIVERED, { occurrence: ref.occurrence, stopped });
   } catch (error) {
     // The lifecycle has ended (cancelled, expired): nobody waits for this any more.
     log(`message ${ref.messageId}: lifecycle ${message.lifecycle} did not take the delivered event: ${(error as Error).message}`);

@@ -34,6 +34,11 @@ import { callActivity, registerActivity, registerOrchestration, waitForEvent } f
 import { createLifecycleActivities } from './lifecycleActivities.js';
 
 const DELIVER_RETRY = new df.RetryOptions(2_000, 5);
+/**
+ * How long a send stopped by a cancel waits for that cancel's event before it ends Delivered after all: only
+ * an API that died between recording the stop and raising the cancel leaves it waiting so long.
+ */
+const CANCEL_GRACE_MS = 60_000;
 
 export const messageLifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as LifecycleInput;
@@ -131,6 +136,17 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
     if (first === deadline) {
       yield change('expire', HERALD);
       return 'Expired';
+    }
+    if ((delivered.result as { stopped?: boolean }).stopped) {
+      // Every recipient has an outcome because a cancel stopped the send: the API raises the cancel right
+      // after recording the stop, so it is on its way (slower than this event when another instance holds
+      // this orchestration's partition). The message ends Cancelled by its canceller, not Delivered.
+      const grace = ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + CANCEL_GRACE_MS));
+      if ((yield ctx.df.Task.any([cancel, grace])) === cancel) {
+        grace.cancel();
+        yield change('cancel', cancelledBy(cancel));
+        return 'Cancelled';
+      }
     }
     yield change('deliver', HERALD);
     return 'Delivered';

@@ -125,7 +125,10 @@ async function cancelAcross(p, [a, b], audience, log) {
   const other = sender === a ? b : a;
   const writer = await callerOn(p, other, tenant, 'wendy@contoso.test', ['Messages.Write', 'Reports.Read']);
   const answer = await writer(`/api/messages/${id}/cancel`, undefined, 'POST');
-  if (answer.status !== 200) throw new Error(`cancel: ${answer.status} ${JSON.stringify(answer.json)}`);
+  if (answer.status !== 200)
+    throw new Error(
+      `cancel: ${answer.status} ${JSON.stringify(answer.json)}; delivery ${JSON.stringify(await messageDelivery(through(p, a), tenant, id))}, ACS received ${await receivedCount(p, tenant, 'email')}`,
+    );
   await waitFor(
     'the email to be cancelled with every recipient accounted for',
     async () => {

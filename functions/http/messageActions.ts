@@ -11,7 +11,7 @@ import { now } from '../../adapters/runtime/clock.js';
 import { recordDecision } from '../../adapters/stores/decisionStore.js';
 import { requestStop } from '../../adapters/stores/deliveryControlStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
-import type { MessageRecord } from '../../core/records.js';
+import { HERALD, type MessageRecord } from '../../core/records.js';
 import { templateCatalog } from '../../adapters/rendering/templateCatalog.js';
 import { nextChange } from '../../adapters/runtime/messageChanges.js';
 import { copyImage } from '../../adapters/stores/imageStore.js';
@@ -49,9 +49,10 @@ async function settled(tenant: string, id: string, version: number, act: () => P
   }
 }
 
-const answer = (message: MessageRecord | undefined, expectedBy?: string): HttpResponseInit => {
+const answer = (message: MessageRecord | undefined, expectedBy?: string, heraldMayFollow = false): HttpResponseInit => {
   if (!message) throw new Problem('not-found', 'the message no longer exists');
-  if (expectedBy && message.lastActor && message.lastActor.id !== expectedBy) {
+  const followed = heraldMayFollow && message.lastActor?.id === HERALD.id;
+  if (expectedBy && message.lastActor && message.lastActor.id !== expectedBy && !followed) {
     throw new Problem(
       'status-conflict',
       `the message was already ${message.lastAction} by ${message.lastActor.upn}; it is ${message.status}`,
@@ -164,7 +165,9 @@ export async function decide(
       `the message was already ${decision.approve ? 'approved' : 'rejected'} by ${decision.by.upn} at ${decision.at}`,
     );
   }
-  return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
+  // Only this caller's decision was recorded, so Herald moving the message on after it (the start of an
+  // approved message that is due, before this answer read it back) is not someone else's decision.
+  return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId, true);
 }
 
 async function cancel(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {

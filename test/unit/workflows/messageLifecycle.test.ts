@@ -294,6 +294,31 @@ describe('cancel at each stage', () => {
     expect(store.deliveries).toEqual([0]);
     expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'cancelled']);
   });
+
+  test('active (pushed): every recipient accounted for because a cancel stopped the send, its event after that: ends Cancelled by the canceller', async () => {
+    const { run, store, drive, decide } = await lifecycle({ ...custom, location: 'teams' });
+    await drive();
+    await decide({ approve: true, by: abe });
+    await drive(2 * DAY);
+    await run.raiseEvent('occurrenceDelivered', { occurrence: 0, stopped: true });
+    await drive();
+    expect(store.status).toBe('Active');
+    await run.raiseEvent('cancel', { by: ann });
+    await drive();
+    expect(run.output).toBe('Cancelled');
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved', 'started', 'cancelled']);
+  });
+
+  test('active (pushed): a stopped send whose cancel never comes (the API died in between) ends Delivered after a minute', async () => {
+    const { run, store, drive, decide } = await lifecycle({ ...custom, location: 'teams' });
+    await drive();
+    await decide({ approve: true, by: abe });
+    await drive(2 * DAY);
+    await run.raiseEvent('occurrenceDelivered', { occurrence: 0, stopped: true });
+    await drive(2 * DAY + 2 * 60_000);
+    expect(run.output).toBe('Delivered');
+    expect(store.actions().at(-1)).toBe('delivered');
+  });
 });
 
 describe('pushed vs pulled, once vs recurring', () => {
