@@ -105,3 +105,25 @@ export function isInAudience(user: DirectoryUser, userGroups: ReadonlySet<string
   if (rule.groups.length > 0 && !rule.groups.some((g) => userGroups.has(g.toLowerCase()))) return false;
   return matchesFilters(user, rule, ctx);
 }
+
+/** Where an audience's people come from: a tenant's directory, pages of users at a time. */
+export interface AudienceSources {
+  groupMembers(groupId: string): AsyncIterable<DirectoryUser[]>;
+  allUsers(): AsyncIterable<DirectoryUser[]>;
+}
+
+/**
+ * The people an audience resolves to when it is sent (and estimated): the groups' members, or everyone when
+ * it names no groups, each once, in directory order, through the filters.
+ */
+export async function* audienceMembers(rule: AudienceRule, ctx: AudienceContext, from: AudienceSources): AsyncGenerator<DirectoryUser> {
+  const sources = rule.groups.length > 0 ? rule.groups.map((g) => from.groupMembers(g)) : [from.allUsers()];
+  const seen = new Set<string>();
+  for (const source of sources)
+    for await (const page of source)
+      for (const user of page) {
+        if (seen.has(user.id)) continue;
+        seen.add(user.id);
+        if (matchesFilters(user, rule, ctx)) yield user;
+      }
+}

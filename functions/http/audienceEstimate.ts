@@ -11,7 +11,7 @@ import { directory } from '../../adapters/services/graphDirectory.js';
 import { listPolicies } from '../../adapters/stores/policyStore.js';
 import { listBlockedDevices } from '../../adapters/stores/readinessStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
-import { matchesFilters, targetsUsage, type AudienceContext } from '../../core/audience.js';
+import { audienceMembers, targetsUsage, type AudienceContext } from '../../core/audience.js';
 import { policyBlocks, surfaceBlock } from '../../core/deliveryPolicy.js';
 import type { Surface } from '../../core/eligibility.js';
 import { Audience } from '../../core/message.js';
@@ -27,17 +27,10 @@ async function resolve(caller: Caller, rule: z.output<typeof Audience>): Promise
     now: now(),
     ...(targetsUsage(rule) ? { usage: await directory().usage(caller.tenantId) } : {}),
   };
-  const sources =
-    rule.groups.length > 0 ? rule.groups.map((g) => directory().groupMembers(caller.tenantId, g)) : [directory().allUsers(caller.tenantId)];
-  const seen = new Set<string>();
+  const dir = directory();
   const people: string[] = [];
-  for (const source of sources)
-    for await (const page of source)
-      for (const user of page) {
-        if (seen.has(user.id)) continue;
-        seen.add(user.id);
-        if (matchesFilters(user, rule, ctx)) people.push(user.id);
-      }
+  const from = { groupMembers: (g: string) => dir.groupMembers(caller.tenantId, g), allUsers: () => dir.allUsers(caller.tenantId) };
+  for await (const user of audienceMembers(rule, ctx, from)) people.push(user.id);
   return people;
 }
 

@@ -6,7 +6,7 @@
  * rewrites nothing: batches already written are skipped (the directory pages in a stable order), and a
  * re-queued batch is harmless because its delivery rows are the gate.
  */
-import { matchesFilters, targetsUsage, type DirectoryUser } from '../../core/audience.js';
+import { audienceMembers, targetsUsage, type DirectoryUser } from '../../core/audience.js';
 import { BATCH_SIZE, CHANNEL_OF, isPushChannel, type Recipient } from '../../core/delivery.js';
 import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
 import { CLICK_SUPPRESSION_MS } from '../../core/eligibility.js';
@@ -65,7 +65,6 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         occurrence > 0
           ? await ports.clickedRecipients(tenantId, messageId, Date.parse(occ.startedAt) - CLICK_SUPPRESSION_MS)
           : new Set<string>();
-      const seen = new Set<string>();
       let batch: Recipient[] = [];
       let index = 0;
       let total = 0;
@@ -86,19 +85,13 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
         if (index % 10 === 0) await deliveries.updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
       };
-      const sources = rule.groups.length > 0 ? rule.groups.map((g) => directory.groupMembers(tenantId, g)) : [directory.allUsers(tenantId)];
+      const from = { groupMembers: (g: string) => directory.groupMembers(tenantId, g), allUsers: () => directory.allUsers(tenantId) };
       try {
-        for (const source of sources) {
-          for await (const page of source) {
-            for (const user of page) {
-              if (seen.has(user.id)) continue;
-              seen.add(user.id);
-              if (!matchesFilters(user, rule, ctx) || clicked.has(user.id)) continue;
-              if (channel === 'email' && !user.mail) continue;
-              batch.push(recipientOf(user));
-              if (batch.length === BATCH_SIZE) await flush();
-            }
-          }
+        for await (const user of audienceMembers(rule, ctx, from)) {
+          if (clicked.has(user.id)) continue;
+          if (channel === 'email' && !user.mail) continue;
+          batch.push(recipientOf(user));
+          if (batch.length === BATCH_SIZE) await flush();
         }
       } catch (error) {
         // A group deleted since the message was approved: no retry will bring it back, so the occurrence

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { isInAudience, matchesFilters, type AudienceRule, type DirectoryUser, type UsageRecord } from '../../../core/audience.js';
+import {
+  audienceMembers,
+  isInAudience,
+  matchesFilters,
+  type AudienceRule,
+  type DirectoryUser,
+  type UsageRecord,
+} from '../../../core/audience.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const rule = (r: Partial<AudienceRule> = {}): AudienceRule => ({
@@ -102,4 +109,30 @@ test('isInAudience: one of the named groups (ids compared in lower case), then t
   expect(isInAudience(amelie, groups, rule({ groups: ['0b0b0b0b-0000-4000-8000-00000000000b'] }), ctx)).toBe(false);
   expect(isInAudience(amelie, groups, rule({ groups: ['0b0b0b0b-0000-4000-8000-00000000000a'], departments: ['HR'] }), ctx)).toBe(false);
   expect(isInAudience(amelie, new Set(), rule(), ctx)).toBe(true);
+});
+
+describe('audienceMembers', () => {
+  const bob: DirectoryUser = { ...amelie, id: 'b', department: 'Engineering' };
+  const carl: DirectoryUser = { ...amelie, id: 'c', accountEnabled: false };
+  async function* pages(...p: DirectoryUser[][]) {
+    yield* p;
+  }
+  const from = {
+    groupMembers: (g: string) => (g === 'sales' ? pages([amelie], [carl]) : pages([bob, amelie])),
+    allUsers: () => pages([bob], [amelie, carl]),
+  };
+  const ids = async (r: AudienceRule) => {
+    const out: string[] = [];
+    for await (const u of audienceMembers(r, ctx, from)) out.push(u.id);
+    return out;
+  };
+
+  test("the groups' members, each once, in directory order, through the filters", async () => {
+    expect(await ids(rule({ groups: ['sales', 'eng'] }))).toEqual(['a', 'b']);
+    expect(await ids(rule({ groups: ['sales', 'eng'], departments: ['engineering'] }))).toEqual(['b']);
+  });
+
+  test('everyone the directory has when no group is named', async () => {
+    expect(await ids(rule())).toEqual(['b', 'a']);
+  });
 });
