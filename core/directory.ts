@@ -28,6 +28,8 @@ export interface Directory {
    * read it, say), so only delivery can tell.
    */
   hasGroup(tenantId: string, groupId: string): Promise<boolean | undefined>;
+  /** One group by object id; undefined when the directory has no such group or will not say. */
+  group(tenantId: string, groupId: string): Promise<DirectoryGroup | undefined>;
   /** Whether some user of the tenant has `value` (compared as the directory compares) in `attribute`; undefined as above. */
   hasUserWith(tenantId: string, attribute: DirectoryAttribute, value: string): Promise<boolean | undefined>;
   /**

@@ -119,6 +119,22 @@ class GraphDirectory implements Directory {
     });
   }
 
+  /** A group's name; undefined when the directory has no such group, or will not say. */
+  async group(tenantId: string, groupId: string): Promise<{ id: string; displayName: string; description?: string } | undefined> {
+    try {
+      const found = (await graphClient(tenantId)
+        .api(`/groups/${encodeURIComponent(groupId)}`)
+        .select('id,displayName,description')
+        .get()) as { id: string; displayName?: string | null; description?: string | null };
+      return { id: found.id, displayName: found.displayName ?? found.id, ...(found.description ? { description: found.description } : {}) };
+    } catch (error) {
+      if (notFound(error)) return undefined;
+      const failure = outage(error);
+      if (failure instanceof Unavailable) throw failure;
+      return undefined;
+    }
+  }
+
   async hasUserWith(tenantId: string, attribute: DirectoryAttribute, value: string): Promise<boolean | undefined> {
     // Filtering on these attributes is an advanced query: ConsistencyLevel: eventual with $count.
     const path = `/users?$filter=${encodeURIComponent(`${attribute} eq ${literal(value)}`)}&$select=id&$top=1&$count=true`;

@@ -1,13 +1,13 @@
 /**
  * `GET /api/directory/groups?search=` (writers and admins): the groups the wizard's audience step and the
  * delivery policies page offer, searched in the organisation's directory (Microsoft Graph) by the start of a
- * word of their name, page by page.
+ * word of their name, page by page; `GET /api/directory/groups/{id}`: one group's name, for pages that hold ids.
  */
 import type { z } from 'zod';
 import { directory, InvalidSkipToken } from '../../adapters/services/graphDirectory.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
-import { GroupPage, GroupSearchParams } from './schemas/policySchemas.js';
+import { DirectoryGroup, GroupPage, GroupSearchParams } from './schemas/policySchemas.js';
 
 route({
   name: 'directoryGroups',
@@ -33,6 +33,28 @@ route({
         throw error;
       });
     const body: z.output<typeof GroupPage> = { items: groups, ...(next ? { continuation: next } : {}) };
+    return { jsonBody: body };
+  },
+});
+
+route({
+  name: 'directoryGroup',
+  route: 'directory/groups/{id}',
+  tag: 'messages',
+  params: { id: 'The group’s Entra object id.' },
+  method: 'GET',
+  operationId: 'getGroup',
+  summary: 'One directory group’s name',
+  description:
+    'The group’s display name and description, so a page that stores group ids (audiences, delivery policies) can show names. ' +
+    '404 when the directory has no such group. Messages.Write or Tenant.Admin.',
+  role: 'directory.search',
+  response: { status: 200, description: 'The group.', schema: DirectoryGroup },
+  problems: ['not-found'],
+  handler: async ({ caller, params }) => {
+    const group = await directory().group(caller.tenantId, params.id);
+    if (!group) throw new Problem('not-found', `the directory has no group ${params.id}`);
+    const body: z.output<typeof DirectoryGroup> = group;
     return { jsonBody: body };
   },
 });

@@ -100,7 +100,9 @@ test('an admin creates a delivery policy on the policies page and sees it, and w
   const groups = page.getByRole('table', { name: 'Groups a policy blocks' });
   await groups.waitFor();
   const blocked = groups.getByRole('row', { name: new RegExp(POLICY) });
-  expect(await blocked.innerText()).toContain(group.id);
+  // The group by the directory's name, not its id.
+  await blocked.getByText(group.displayName).waitFor();
+  expect(await blocked.innerText()).not.toContain(group.id);
   expect(await blocked.innerText()).toContain('Configure Windows Spotlight on Lock Screen is off');
   const person = page.getByRole('table', { name: 'People who cannot receive' }).getByRole('row', { name: new RegExp(member) });
   await person.waitFor();

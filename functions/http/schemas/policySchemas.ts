@@ -55,9 +55,13 @@ export const GroupSearchParams = z
   })
   .strict();
 
+export const DirectoryGroup = z
+  .object({ id: z.string(), displayName: z.string(), description: z.string().optional() })
+  .register(responseComponents, { id: 'DirectoryGroup', description: 'A directory group: its id and name.' });
+
 export const GroupPage = z
   .object({
-    items: z.array(z.object({ id: z.string(), displayName: z.string(), description: z.string().optional() })),
+    items: z.array(DirectoryGroup),
     continuation: z.string().optional(),
   })
   .register(responseComponents, { id: 'GroupPage', description: 'Directory groups whose name starts with the search.' });

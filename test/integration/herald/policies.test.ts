@@ -235,6 +235,19 @@ describe('the audience step: group search and estimate', () => {
     expect((await admin(`/api/policies/${policy.id}`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  test("a group id reads back as the directory's name (so pages that store ids show names); 404 when there is none", async () => {
+    const found = (await (await writer('/api/directory/groups?search=group')).json()) as { items: { id: string; displayName: string }[] };
+    const named = found.items.find((g) => g.id === GROUP)!;
+    const res = await admin(`/api/directory/groups/${GROUP}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ id: GROUP, displayName: named.displayName });
+    const missing = await writer(`/api/directory/groups/${MISSING}`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const reader = await as(host, TENANT_A, 'rea@contoso.test', ['Reports.Read'], LONG);
+    expect((await reader(`/api/directory/groups/${GROUP}`)).status).toBe(403);
+  });
+
   test('a group search continuation Herald did not hand out is a 400 naming it', async () => {
     const res = await writer('/api/directory/groups?search=group&continuation=forged');
     expect(res.status).toBe(400);

@@ -18,6 +18,7 @@ import {
 import { useEffect, useState } from 'react';
 import { ApiError, ok, type Schemas } from '../api/client';
 import { GroupSearch } from '../components/GroupSearch';
+import { GroupNames } from '../components/GroupNames';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { LOCATION } from '../labels';
@@ -192,7 +193,9 @@ export default function Policies() {
             {items.map((p) => (
               <TableRow key={p.id}>
                 <TableCell>{p.name}</TableCell>
-                <TableCell>{p.groups.join(', ')}</TableCell>
+                <TableCell>
+                  <GroupNames ids={p.groups} />
+                </TableCell>
                 <TableCell>{p.blocks.length === 0 ? 'Nothing' : p.blocks.map((b) => LOCATION[b.surface]).join(', ')}</TableCell>
                 <TableCell>
                   {new Date(p.updatedAt).toLocaleString()} by {p.updatedBy}

@@ -13,6 +13,7 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { ok, type Schemas } from '../api/client';
+import { GroupNames } from '../components/GroupNames';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { LOCATION } from '../labels';
@@ -86,7 +87,9 @@ export default function Readiness() {
                 p.blocks.map((b) => (
                   <TableRow key={`${p.id}/${b.surface}`}>
                     <TableCell>{p.name}</TableCell>
-                    <TableCell>{p.groups.join(', ')}</TableCell>
+                    <TableCell>
+                      <GroupNames ids={p.groups} />
+                    </TableCell>
                     <TableCell>{LOCATION[b.surface]}</TableCell>
                     <TableCell>{b.reason}</TableCell>
                   </TableRow>
