@@ -11,7 +11,7 @@ import { now } from '../../adapters/runtime/clock.js';
 import { recordDecision } from '../../adapters/stores/decisionStore.js';
 import { requestStop } from '../../adapters/stores/deliveryControlStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
-import { HERALD, type MessageRecord } from '../../core/records.js';
+import type { MessageRecord } from '../../core/records.js';
 import { templateCatalog } from '../../adapters/rendering/templateCatalog.js';
 import { nextChange } from '../../adapters/runtime/messageChanges.js';
 import { copyImage } from '../../adapters/stores/imageStore.js';
@@ -24,9 +24,10 @@ import type { Decision } from '../../core/hops.js';
 import { endedLifecycle, sendCancel, sendDecision, startLifecycle } from '../../workflows/lifecycleClient.js';
 import { requireKnownAudience } from './directoryChecks.js';
 import { actor, existing, messageView } from './messageAccess.js';
+import { answer, answerSettled } from './lifecycleAnswer.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
-import { Comment, MESSAGE_PARAMS, messageResponse, RequiredComment } from './schemas/messageSchemas.js';
+import { Comment, lifecycleResponse, MESSAGE_PARAMS, messageResponse, RequiredComment } from './schemas/messageSchemas.js';
 
 const WAIT_MS = 10_000;
 /** The fallback re-read when no change is announced in this process (the activity ran elsewhere). */
@@ -48,18 +49,6 @@ async function settled(tenant: string, id: string, version: number, act: () => P
     change = nextChange(tenant, id, POLL_MS);
   }
 }
-
-const answer = (message: MessageRecord | undefined, expectedBy?: string, heraldMayFollow = false): HttpResponseInit => {
-  if (!message) throw new Problem('not-found', 'the message no longer exists');
-  const followed = heraldMayFollow && message.lastActor?.id === HERALD.id;
-  if (expectedBy && message.lastActor && message.lastActor.id !== expectedBy && !followed) {
-    throw new Problem(
-      'status-conflict',
-      `the message was already ${message.lastAction} by ${message.lastActor.upn}; it is ${message.status}`,
-    );
-  }
-  return { headers: { etag: message.etag }, jsonBody: messageView(message) };
-};
 
 /** The status machine's answer before anything is started: a 409 with its reason when `t` cannot happen now. */
 const requireTransition = (message: MessageRecord, t: Transition) => {
@@ -87,7 +76,7 @@ async function submit(client: df.DurableClient, caller: Caller, id: string): Pro
 /** Starts the submission's orchestration and answers with the status it moves the message to. */
 async function submitted(client: df.DurableClient, caller: Caller, message: MessageRecord): Promise<HttpResponseInit> {
   const start = () => startLifecycle(client, caller.tenantId, message, actor(caller));
-  return answer(await settled(caller.tenantId, message.id, message.version, start));
+  return answerSettled(await settled(caller.tenantId, message.id, message.version, start), message.version);
 }
 
 /** Urgent messages skip approval and schedule: Taskbar or Notifications, groups only, sent at once, once. */
@@ -167,7 +156,7 @@ export async function decide(
   }
   // Only this caller's decision was recorded, so Herald moving the message on after it (the start of an
   // approved message that is due, before this answer read it back) is not someone else's decision.
-  return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId, true);
+  return answerSettled(await settled(caller.tenantId, message.id, message.version, raise), message.version, caller.userId, true);
 }
 
 async function cancel(client: df.DurableClient, caller: Caller, id: string): Promise<HttpResponseInit> {
@@ -187,7 +176,7 @@ async function cancel(client: df.DurableClient, caller: Caller, id: string): Pro
     await requestStop(caller.tenantId, message.id, now());
     return sendCancel(client, message, actor(caller));
   };
-  return answer(await settled(caller.tenantId, message.id, message.version, raise), caller.userId);
+  return answerSettled(await settled(caller.tenantId, message.id, message.version, raise), message.version, caller.userId);
 }
 
 const lifecycleRoute = { tag: 'lifecycle', params: MESSAGE_PARAMS, method: 'POST' } as const;
@@ -203,7 +192,7 @@ route({
     'Draft → PendingApproval (or Scheduled, for a pre-made message). The message must be complete and follow the location ' +
     'and licence rules; each unmet rule is a field error. An urgent message is sent, not submitted.',
   role: 'message.write',
-  response: messageResponse(200, 'The message in its new status.'),
+  response: lifecycleResponse,
   problems: ['validation', 'not-found', 'status-conflict'],
   handler: async ({ client, caller, params }) => submit(client, caller, params.id),
 });
@@ -220,7 +209,7 @@ route({
     'by anyone (the same approver asking again included), naming who decided and when.',
   role: 'message.decide',
   body: Comment,
-  response: messageResponse(200, 'The message in its new status.'),
+  response: lifecycleResponse,
   problems: ['validation', 'not-found', 'status-conflict'],
   handler: async ({ client, caller, params, body }) => decide(client, caller, params.id, true, (await body()).comment),
 });
@@ -237,7 +226,7 @@ route({
     'by anyone (the same approver asking again included), naming who decided and when.',
   role: 'message.decide',
   body: RequiredComment,
-  response: messageResponse(200, 'The message in its new status.'),
+  response: lifecycleResponse,
   problems: ['not-found', 'status-conflict'],
   handler: async ({ client, caller, params, body }) => decide(client, caller, params.id, false, (await body()).comment),
 });
@@ -250,7 +239,7 @@ route({
   operationId: 'cancelMessage',
   summary: 'Cancel a message pending approval, scheduled or active',
   role: 'message.write',
-  response: messageResponse(200, 'The message in its new status.'),
+  response: lifecycleResponse,
   problems: ['not-found', 'status-conflict'],
   handler: async ({ client, caller, params }) => cancel(client, caller, params.id),
 });
@@ -264,7 +253,7 @@ route({
   summary: 'Send an urgent message at once',
   description: 'Urgent messages skip approval and schedule: Taskbar or Notification Center, groups only, sent once.',
   role: 'message.write',
-  response: messageResponse(200, 'The message in its new status.'),
+  response: lifecycleResponse,
   problems: ['validation', 'not-found', 'status-conflict'],
   handler: async ({ client, caller, params }) => send(client, caller, params.id),
 });

@@ -85,6 +85,8 @@ const HEADERS = {
     schema: { type: 'string', format: 'uri' },
   },
   'Retry-After': { description: 'Seconds until the next send is allowed.', schema: { type: 'integer' } },
+  Status: { description: 'Where to read how the accepted work went.', schema: { type: 'string', format: 'uri' } },
+  'Retry-After-Status': { description: 'Seconds before reading it again.', schema: { type: 'integer' } },
   'WWW-Authenticate': {
     description: 'RFC 6750 challenge: `Bearer`, with `error="invalid_token"` and a description when a token was sent but refused.',
     schema: { type: 'string' },
@@ -168,6 +170,15 @@ function operation(route: RouteDescriptor, op: Operation) {
     ? { content: { 'application/json': { schema: named(requestComponents, op.body, `The request body of ${op.operationId}`) } } }
     : op.body && { description: op.body.description, content: op.body.content };
 
+  const accepted = response.accepted && {
+    description: response.accepted,
+    headers: {
+      ...headers,
+      Location: { $ref: '#/components/headers/Status' },
+      'Retry-After': { $ref: '#/components/headers/Retry-After-Status' },
+    },
+    ...(content ? { content } : {}),
+  };
   const responses: Record<number, object> = {
     [response.status]: {
       description: response.description,
@@ -176,6 +187,7 @@ function operation(route: RouteDescriptor, op: Operation) {
     },
     ...Object.fromEntries(problemStatuses(op).map((status) => [status, { $ref: `#/components/responses/${PROBLEM_RESPONSES[status]}` }])),
   };
+  if (accepted) responses[202] = accepted;
   return {
     operationId: op.operationId,
     tags: [route.tag],

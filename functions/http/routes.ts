@@ -47,6 +47,12 @@ export interface Success {
   etag?: true;
   /** The Location header: the URL of what was created, or where a redirect goes. */
   location?: 'created' | 'redirect';
+  /**
+   * A 202 with the same body, when the work was accepted but has not shown yet (an orchestration that has not
+   * moved the message within the wait): what it means, for the document. Location and Retry-After say where and
+   * when to look again.
+   */
+  accepted?: string;
 }
 
 /** One method of a route, as the OpenAPI document describes it. */

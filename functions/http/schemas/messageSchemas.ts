@@ -132,3 +132,11 @@ export const messageResponse = (status: 200 | 201, description: string): Success
   etag: true,
   ...(status === 201 ? { location: 'created' as const } : {}),
 });
+
+/** A lifecycle action's answer: the message as its orchestration moved it, or a 202 while it has not yet. */
+export const lifecycleResponse: Success = {
+  ...messageResponse(200, 'The message in its new status.'),
+  accepted:
+    'The action is accepted and recorded, but the lifecycle has not moved the message yet (a busy host): the body is the ' +
+    'message as it is now. Read `Location` after `Retry-After` seconds for its new status.',
+};
