@@ -125,7 +125,8 @@ async function cancelAcross(p, [a, b], audience, log) {
   const other = sender === a ? b : a;
   const writer = await callerOn(p, other, tenant, 'wendy@contoso.test', ['Messages.Write', 'Reports.Read']);
   const answer = await writer(`/api/messages/${id}/cancel`, undefined, 'POST');
-  if (answer.status !== 200)
+  // 202: accepted and recorded, the lifecycle not there yet (a busy pair of instances); the wait below follows it.
+  if (answer.status !== 200 && answer.status !== 202)
     throw new Error(
       `cancel: ${answer.status} ${JSON.stringify(answer.json)}; delivery ${JSON.stringify(await messageDelivery(through(p, a), tenant, id))}, ACS received ${await receivedCount(p, tenant, 'email')}`,
     );

@@ -165,10 +165,11 @@ export async function publish(host, tenant, location) {
   if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.json)}`);
   const { id } = created.json;
   const submitted = await writer(`/api/messages/${id}/submit`, {});
-  if (submitted.status !== 200) throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.json)}`);
+  if (submitted.status !== 200 && submitted.status !== 202)
+    throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.json)}`);
   if (created.json.template.kind === 'custom') {
-    // Submit answers once the lifecycle has moved the message, or after its wait runs out (the orchestration
-    // may run on another, busier instance): then the message is still Draft for a moment.
+    // Submit answers once the lifecycle has moved the message, or with 202 after its wait runs out (the
+    // orchestration may run on another, busier instance): then the message is still Draft for a moment.
     if (submitted.json.status !== 'PendingApproval')
       await waitFor(
         'the message to await approval',
@@ -176,7 +177,7 @@ export async function publish(host, tenant, location) {
         60_000,
       );
     const approved = await approver(`/api/messages/${id}/approve`, {});
-    if (approved.status !== 200) throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.json)}`);
+    if (approved.status !== 200 && approved.status !== 202) throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.json)}`);
   }
   return id;
 }
@@ -403,13 +404,15 @@ export async function messageCancel({ root, users, log, name, channel, env, kill
       await sleep(Math.random() * 300);
       await world.crash();
       const answered = await first;
-      log(`  killed the host (kill -9, process tree) ${answered?.status === 200 ? 'after' : 'before'} the cancel was answered`);
-      if (answered?.status === 200) cancelledAt = answered.at;
+      // 202 too: the cancel is recorded before either answer; 202 only says the lifecycle had not caught up yet.
+      const accepted = answered?.status === 200 || answered?.status === 202;
+      log(`  killed the host (kill -9, process tree) ${accepted ? 'after' : 'before'} the cancel was answered`);
+      if (accepted) cancelledAt = answered.at;
       await world.boot();
     }
     if (cancelledAt === undefined) {
       const answer = await cancel();
-      if (answer.status !== 200 && !(kill && answer.status === 409))
+      if (answer.status !== 200 && answer.status !== 202 && !(kill && answer.status === 409))
         throw new Error(`cancel: ${answer.status} ${JSON.stringify(answer.json)}`);
       cancelledAt = answer.at;
     }

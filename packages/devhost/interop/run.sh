@@ -31,7 +31,17 @@ if ! { dotnet restore "$here/DurableInterop.csproj" --packages "$root/.tools/nug
 fi
 dll="$(find "$root/.tools/interop/bin/Release" -name DurableInterop.dll | head -n 1)"
 
+# One devhost, and two instances over one storage, side by side (each its own Azurite); their reports follow in turn.
+out="$root/.tools/interop"
+node "$here/drive.mjs" "$dll" >"$out/one.log" 2>&1 &
+one=$!
+INTEROP_INSTANCES=2 node "$here/drive.mjs" "$dll" >"$out/two.log" 2>&1 &
+two=$!
+status=0
+wait "$one" || status=1
+wait "$two" || status=1
 echo "interop: one devhost instance"
-node "$here/drive.mjs" "$dll"
+cat "$out/one.log"
 echo "interop: two devhost instances over the same storage"
-INTEROP_INSTANCES=2 node "$here/drive.mjs" "$dll"
+cat "$out/two.log"
+exit "$status"
