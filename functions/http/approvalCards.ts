@@ -29,7 +29,6 @@ import {
   rejectComment,
   type CardDecision,
 } from '../../core/approvalCard.js';
-import type { DirectoryUser } from '../../core/audience.js';
 import { ACTION_MAX_AGE_MS, ACTION_STATUS, ActionTokenRejected, type ActionActor } from '../../core/actionToken.js';
 import type { MessageRecord } from '../../core/records.js';
 import {
@@ -75,21 +74,36 @@ const withCard = (card: string, cardActionStatus: string | undefined, code = 200
   body: card,
 });
 
-/** The directory person the token names, and whether they are in the tenant's `group`. */
-async function personOf(tenantId: string, actor: ActionActor, group: string | undefined) {
+/**
+ * Who pressed, and what they typed: the reject comment (required), and the directory person the token names as a
+ * caller holding `role` — when they are in the tenant's `group` of deciders.
+ */
+async function presser(
+  request: HttpRequest,
+  bound: ApprovalCardToken,
+  actor: ActionActor,
+  group: string | undefined,
+  role: string,
+): Promise<{ caller: Caller; comment?: string } | 'no-comment' | 'not-a-decider'> {
+  let comment: string | undefined;
+  if (bound.action === 'reject') {
+    const typed = rejectComment(await request.text());
+    if (!typed.ok) return 'no-comment';
+    comment = typed.comment;
+  }
+  const { tenantId } = bound;
   const person = await directory().user(tenantId, actor.oid ?? actor.upn);
-  if (!person || ![person.userPrincipalName, person.mail].some((a) => a?.toLowerCase() === actor.upn)) return undefined;
-  const member = group !== undefined && (await directory().memberOf(tenantId, person.id)).includes(group.toLowerCase());
-  return { person, member };
+  if (!person || ![person.userPrincipalName, person.mail].some((a) => a?.toLowerCase() === actor.upn)) return 'not-a-decider';
+  if (group === undefined || !(await directory().memberOf(tenantId, person.id)).includes(group.toLowerCase())) return 'not-a-decider';
+  const caller: Caller = {
+    tenantId,
+    userId: person.id,
+    upn: person.userPrincipalName,
+    name: person.displayName ?? person.userPrincipalName,
+    roles: [role],
+  };
+  return { caller, ...(comment ? { comment } : {}) };
 }
-
-const callerOf = (tenantId: string, person: DirectoryUser, role: string): Caller => ({
-  tenantId,
-  userId: person.id,
-  upn: person.userPrincipalName,
-  name: person.displayName ?? person.userPrincipalName,
-  roles: [role],
-});
 
 async function messageCard(
   client: df.DurableClient,
@@ -108,16 +122,11 @@ async function messageCard(
   // On open: the card as the message is now, whatever it was when the mail went.
   if (action === 'refresh') return reply(undefined);
 
-  let comment: string | undefined;
-  if (action === 'reject') {
-    const typed = rejectComment(await request.text());
-    if (!typed.ok) return status(400, APPROVAL_STATUS.commentRequired);
-    comment = typed.comment;
-  }
   // The person the token names, as the directory knows them: their id is who decided, their groups their role.
-  const found = await personOf(tenantId, actor, (await getTenantSettings(tenantId)).approversGroup);
-  if (!found?.member) return reply(APPROVAL_STATUS.notApprover, 403);
-  const caller = callerOf(tenantId, found.person, 'Messages.Approve');
+  const who = await presser(request, bound, actor, (await getTenantSettings(tenantId)).approversGroup, 'Messages.Approve');
+  if (who === 'no-comment') return status(400, APPROVAL_STATUS.commentRequired);
+  if (who === 'not-a-decider') return reply(APPROVAL_STATUS.notApprover, 403);
+  const { caller, comment } = who;
   try {
     await decide(client, caller, id, action === 'approve', comment);
   } catch (error) {
@@ -150,15 +159,10 @@ async function providerCard(
     return withCard(JSON.stringify(card), cardActionStatus, code);
   };
   if (action === 'refresh') return reply(undefined);
-  let comment: string | undefined;
-  if (action === 'reject') {
-    const typed = rejectComment(await request.text());
-    if (!typed.ok) return status(400, APPROVAL_STATUS.commentRequired);
-    comment = typed.comment;
-  }
-  const found = await personOf(tenantId, actor, (await getTenantSettings(tenantId)).providerApproversGroup);
-  if (!found?.member) return reply(PROVIDER_STATUS.notApprover, 403);
-  const caller = callerOf(tenantId, found.person, 'Providers.Approve');
+  const who = await presser(request, bound, actor, (await getTenantSettings(tenantId)).providerApproversGroup, 'Providers.Approve');
+  if (who === 'no-comment') return status(400, APPROVAL_STATUS.commentRequired);
+  if (who === 'not-a-decider') return reply(PROVIDER_STATUS.notApprover, 403);
+  const { caller, comment } = who;
   try {
     await decideProvider(client, context, caller, id, action, comment);
   } catch (error) {
