@@ -187,9 +187,9 @@ export class Host implements HostView {
       if (entry.disabled) continue;
       if (entry.triggerType === 'httpTrigger') this.http.add(httpFunction(entry.fn, entry.triggerName, entry.unsupported));
       if (entry.unsupported) continue;
-      if (entry.triggerType === 'queueTrigger') this.queueListeners.push(this.#queueListener(entry, clients, outputs));
+      if (entry.triggerType === 'queueTrigger') this.queueListeners.push(this.#queueListener(entry, clients));
       if (entry.triggerType === 'timerTrigger') this.timers.push(this.#timer(entry, clients, outputs));
-      if (entry.triggerType === 'blobTrigger') this.blobTriggers.push(this.#blobTrigger(entry, clients, outputs));
+      if (entry.triggerType === 'blobTrigger') this.blobTriggers.push(this.#blobTrigger(entry, clients));
     }
     if (this.blobTriggers.length) this.queueListeners.push(this.#blobDispatcher(clients));
     this.durable = this.#durableEngine(clients);
@@ -280,7 +280,7 @@ export class Host implements HostView {
     process.env.AzureWebJobsStorage = this.storage.connectionString;
   }
 
-  #queueListener(entry: CatalogEntry, clients: StorageClients, outputs: OutputBindings): QueueListener {
+  #queueListener(entry: CatalogEntry, clients: StorageClients): QueueListener {
     const name = entry.fn.metadata.name;
     const queueName = resolveSettingRefs(String(entry.trigger.queueName ?? ''), process.env, `${name}: queueName`).toLowerCase();
     if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(queueName)) {
@@ -295,7 +295,7 @@ export class Host implements HostView {
       service.getQueueClient(queueName),
       poison,
       this.config.queues,
-      invokeFunctionOnMessage(entry.fn, entry.triggerName, this.invoker, outputs, this.logger),
+      invokeFunctionOnMessage(entry.fn, entry.triggerName, this.invoker),
       this.logger,
     );
   }
@@ -327,7 +327,7 @@ export class Host implements HostView {
     );
   }
 
-  #blobTrigger(entry: CatalogEntry, clients: StorageClients, outputs: OutputBindings): BlobTrigger {
+  #blobTrigger(entry: CatalogEntry, clients: StorageClients): BlobTrigger {
     const name = entry.fn.metadata.name;
     const path = resolveSettingRefs(String(entry.trigger.path ?? ''), process.env, `${name}: path`);
     const hostStorage = this.storage.connectionString;
@@ -346,7 +346,6 @@ export class Host implements HostView {
           for (const l of this.queueListeners) if (l.queueName === queue.name) l.poke();
         },
         this.invoker,
-        outputs,
         this.logger,
       );
     } catch (error) {

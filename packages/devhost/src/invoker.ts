@@ -91,6 +91,25 @@ export class Invoker {
     return this.bindings ? this.bindings.apply(fn, response) : Promise.resolve();
   }
 
+  /**
+   * Invokes `fn` and writes its output bindings, as a trigger does with each message or blob: the error of
+   * either step, or undefined when both went through. A failed write is logged with the invocation it follows.
+   */
+  async invokeAndWrite(fn: RegisteredFunction, input: InvocationInput): Promise<Error | undefined> {
+    const result = await this.invoke(fn, input);
+    if (!result.ok) return result.error;
+    try {
+      await this.writeOutputs(fn, result.response);
+      return undefined;
+    } catch (error) {
+      this.logger.error(`writing output bindings failed: ${(error as Error).message}`, {
+        functionName: fn.metadata.name,
+        invocationId: result.invocationId,
+      });
+      return error as Error;
+    }
+  }
+
   /** Blob input bindings, read from storage with the invocation's binding data. */
   async #blobInputs(fn: RegisteredFunction, data: BindingData): Promise<NonNullable<InvocationInput['inputData']>> {
     const blobs = Object.entries(fn.metadata.bindings).filter(([, b]) => b.direction === 'in' && b.type?.toLowerCase() === 'blob');

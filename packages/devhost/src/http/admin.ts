@@ -148,17 +148,8 @@ export class AdminApi {
         ? { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) }
         : { string: input };
     // Its output bindings are written as after any invocation; tracked, so idle() waits for the writes.
-    const { invoker, outputs, logger } = this.host;
-    void invoker.track(async () => {
-      const result = await invoker.invoke(entry.fn, { inputData: [{ name: entry.triggerName, data }] });
-      if (!result.ok) return;
-      await outputs.apply(entry.fn, result.response).catch((error: Error) =>
-        logger.error(`writing output bindings failed: ${error.message}`, {
-          functionName: entry.fn.metadata.name,
-          invocationId: result.invocationId,
-        }),
-      );
-    });
+    const { invoker } = this.host;
+    void invoker.track(() => invoker.invokeAndWrite(entry.fn, { inputData: [{ name: entry.triggerName, data }] }));
     send(res, 202);
     return true;
   }

@@ -2,7 +2,6 @@ import type { DequeuedMessageItem } from '@azure/storage-queue';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { PollBackoff } from '../pollBackoff.js';
 import type { RegisteredFunction, RpcTypedData } from '../coreTypes.js';
-import type { OutputBindings } from '../bindings/outputs.js';
 import type { Invoker } from '../invoker.js';
 import type { Logger } from '../log.js';
 
@@ -95,7 +94,6 @@ export class BlobTrigger {
     private readonly receipts: ContainerClient,
     private readonly enqueue: (work: BlobWork) => Promise<void>,
     private readonly invoker: Invoker,
-    private readonly outputs: OutputBindings,
     private readonly logger: Logger,
   ) {
     this.functionId = `Host.Functions.${fn.metadata.name}`;
@@ -242,18 +240,7 @@ export class BlobTrigger {
       sys: { json: JSON.stringify({ MethodName: this.fn.metadata.name, UtcNow: new Date().toISOString(), RandGuid: crypto.randomUUID() }) },
     };
     for (const [name, value] of Object.entries(params)) triggerMetadata[name] = { string: value };
-    const result = await this.invoker.invoke(this.fn, { inputData: [{ name: this.triggerName, data: { bytes } }], triggerMetadata });
-    if (!result.ok) return result.error;
-    try {
-      await this.outputs.apply(this.fn, result.response);
-      return undefined;
-    } catch (error) {
-      this.logger.error(`writing output bindings failed: ${(error as Error).message}`, {
-        functionName: this.fn.metadata.name,
-        invocationId: result.invocationId,
-      });
-      return error as Error;
-    }
+    return this.invoker.invokeAndWrite(this.fn, { inputData: [{ name: this.triggerName, data: { bytes } }], triggerMetadata });
   }
 }
 

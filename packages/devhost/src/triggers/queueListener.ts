@@ -2,7 +2,6 @@ import { PollBackoff } from '../pollBackoff.js';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { QueueOptions } from '../config.js';
 import type { RegisteredFunction, RpcTypedData } from '../coreTypes.js';
-import type { OutputBindings } from '../bindings/outputs.js';
 import { decodeMessage, encodeMessage } from '../bindings/queueMessages.js';
 import type { Invoker } from '../invoker.js';
 import type { Logger } from '../log.js';
@@ -177,24 +176,10 @@ export function invokeFunctionOnMessage(
   fn: RegisteredFunction,
   triggerName: string,
   invoker: Invoker,
-  outputs: OutputBindings,
-  logger: Logger,
 ): (text: string, message: DequeuedMessageItem) => Promise<Error | undefined> {
-  return async (text, message) => {
-    const result = await invoker.invoke(fn, {
+  return (text, message) =>
+    invoker.invokeAndWrite(fn, {
       inputData: [{ name: triggerName, data: { string: text } }],
       triggerMetadata: triggerMetadata(fn, message, text),
     });
-    if (!result.ok) return result.error;
-    try {
-      await outputs.apply(fn, result.response);
-      return undefined;
-    } catch (error) {
-      logger.error(`writing output bindings failed: ${(error as Error).message}`, {
-        functionName: fn.metadata.name,
-        invocationId: result.invocationId,
-      });
-      return error as Error;
-    }
-  };
 }
