@@ -6,10 +6,11 @@
 // The providers (Graph, ACS, FCM/APNs) and the identity provider are services outside Herald, shared by
 // every instance and outliving any of them: here they are the stand-ins of a third devhost, running an app
 // with no functions, whose endpoints both instances' settings name.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup } from '../../packages/devhost/bench/lib/cleanup.mjs';
+import { providersOf, startProviders } from '../lib/providers.mjs';
 import {
   ALL_STAFF,
   IN_FLIGHT_MS,
@@ -46,33 +47,6 @@ const common = (publicUrl) => ({
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout: '00:00:05',
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout: '00:00:05',
 });
-
-/** A devhost of an app with no functions: only its stand-ins, the providers both instances reach. */
-async function startProviders(startHost, storage) {
-  const app = mkdtempSync(join(tmpdir(), 'herald-faults-providers-'));
-  writeFileSync(join(app, 'host.json'), JSON.stringify({ version: '2.0' }));
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'providers', type: 'module', main: 'index.js' }));
-  writeFileSync(join(app, 'index.js'), '');
-  return startHost({
-    app,
-    storage,
-    startTimeoutMs: 120_000,
-    env: { DEVHOST_STANDINS_DIR: mkdtempSync(join(tmpdir(), 'herald-faults-p-')) },
-  });
-}
-
-/** The app's settings that refer to devhost's endpoints, expanded to the providers' host's. */
-function providersOf(root, a) {
-  const { Values } = JSON.parse(readFileSync(join(root, SETTINGS), 'utf8'));
-  const out = {};
-  for (const [name, value] of Object.entries(Values))
-    if (typeof value === 'string' && /%DEVHOST_[A-Z0-9_]+%/.test(value))
-      out[name] = value.replace(/%(DEVHOST_[A-Z0-9_]+)%/g, (_, ref) => {
-        if (a.supplied[ref] === undefined) throw new Error(`the providers' host supplies no ${ref} (for ${name})`);
-        return a.supplied[ref];
-      });
-  return out;
-}
 
 /** How many runs of queue function `name` the host has started and not finished (from its verbose output). */
 function running(host, name) {
