@@ -33,6 +33,7 @@ import { BASELINE_IN_FLIGHT, BATCH, rawBatchWrites } from './lib/raw-batch-write
 import { onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { hostCalls, stopAtCleanup } from './lib/host-calls.mjs';
 import { heraldSettings, printProfiles, runHeraldBench } from './lib/herald.mjs';
+import { providersOf, startProviders } from './lib/providers.mjs';
 import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { rssSampler } from './lib/rss.mjs';
 
@@ -113,6 +114,7 @@ function organisation(tenantId, users) {
 
 let azurite;
 let host;
+let providers;
 const startedPids = [];
 
 async function startProcesses() {
@@ -137,24 +139,33 @@ async function startProcesses() {
   onCleanup(() => azurite.stop());
   startedPids.push(azuritePids(azurite.connectionString)[0]);
 
+  // Graph, ACS and the identity provider run in a devhost of their own, as they run outside the Functions
+  // host on Azure: their CPU and memory are printed apart from Herald's.
+  providers = await startProviders(startHost, azurite.connectionString);
+  stopAtCleanup(providers);
   host = await startHost({
     app: root,
     storage: azurite.connectionString,
     startTimeoutMs: 60_000,
-    env: (url) => ({
-      ...settings(url),
+    env: () => ({
+      ...settings(providers.url),
+      ...providersOf(root, providers),
       EMAIL_SENDS_PER_SECOND: '0',
       // With --graph-limits Herald keeps its default Teams pace (2 requests/s per tenant).
       ...(LIMITED ? {} : { TEAMS_REQUESTS_PER_SECOND: '0' }),
       ...devhostNodeOptions(profileEnv('devhost')),
     }),
   });
-  startedPids.push(host.process.pid);
+  // [azurite, devhost, providers]: printProfiles reads the first two.
+  startedPids.push(host.process.pid, providers.process.pid);
   stopAtCleanup(host);
-  return { devhost: host.process.pid, azurite: startedPids[0] };
+  return { devhost: host.process.pid, azurite: startedPids[0], providers: providers.process.pid };
 }
 
-const { control, client } = hostCalls(() => host);
+const { control, client } = hostCalls(
+  () => host,
+  () => providers,
+);
 
 /** The draft for the channel; its start is `start` (ms), far enough ahead for submit and approve. */
 function draft(org, start) {
@@ -354,7 +365,7 @@ async function main() {
   if (CHANNEL === 'inbox') {
     await inbox(writer, id, start);
     const rss = memory.stop();
-    console.log(`  peak RSS: devhost ${fmt(rss.devhost.peak, 0)} MB, Azurite ${fmt(rss.azurite.peak, 0)} MB`);
+    console.log(`  peak RSS: devhost ${fmt(rss.devhost.peak, 0)} MB, Azurite ${fmt(rss.azurite.peak, 0)} MB, providers ${fmt(rss.providers.peak, 0)} MB`);
     return;
   }
   const { occ, doneAt } = await watchDelivery(writer, id, start);
@@ -377,7 +388,8 @@ async function main() {
   const cpuLine = (name) =>
     `${name} ${fmt((100 * used.used[name]) / used.wall, 0)}% of a core (+${fmt((100 * used.waited[name]) / used.wall, 0)}% waiting for one), ` +
     `${fmt((1000 * 1000 * used.used[name]) / N, 0)} µs/recipient`;
-  console.log(`  CPU over the run: ${['devhost', 'azurite', 'bench'].map(cpuLine).join('; ')}`);
+  console.log(`  CPU over the run: ${['devhost', 'azurite', 'providers', 'bench'].map(cpuLine).join('; ')}`);
+  console.log(`  (providers: the Graph, ACS and identity stand-ins in a devhost of their own, as on Azure they share nothing with Herald)`);
   // Runnable = on a core or ready to run but waiting for one: near 100% means the process was never idle.
   const runnable = (name) => (100 * (used.used[name] + used.waited[name])) / used.wall;
   const saturated = ['devhost', 'azurite'].filter((name) => runnable(name) >= 90);
@@ -386,7 +398,7 @@ async function main() {
   );
   const rssLine = (name) =>
     `${name} ${fmt(rss[name].start, 0)} MB before publishing → peak ${fmt(rss[name].peak, 0)} MB (lifetime high-water mark ${fmt(rss[name].hwm, 0)} MB)`;
-  console.log(`  RSS, sampled every 200 ms: ${rssLine('devhost')}; ${rssLine('azurite')}`);
+  console.log(`  RSS, sampled every 200 ms: ${rssLine('devhost')}; ${rssLine('azurite')}; ${rssLine('providers')}`);
 
   console.log('\nTargets');
   const row = (what, value, target, ok) =>
@@ -422,7 +434,7 @@ async function main() {
     );
   }
   row('devhost peak RSS', `${fmt(rss.devhost.peak, 0)} MB`, `≤ ${TARGETS.devhostRssMb} MB`, rss.devhost.peak <= TARGETS.devhostRssMb);
-  console.log(`  (Azurite peak RSS ${fmt(rss.azurite.peak, 0)} MB, no target)`);
+  console.log(`  (Azurite peak RSS ${fmt(rss.azurite.peak, 0)} MB, providers' ${fmt(rss.providers.peak, 0)} MB: no target)`);
 
   // ---- 4. checks (after the figures: reading 100,000 feed entries costs devhost memory of its own) -----------------
   console.log('');

@@ -40,6 +40,7 @@ import { heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/
 import { othersMeter, waitForIdle } from './lib/idle.mjs';
 import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { planDevices, registerAll } from './lib/push-devices.mjs';
+import { providersOf, startProviders } from './lib/providers.mjs';
 import { probeBatchStorage, probeDeviceScan, probeGraph, probeSends, pushSettings } from './lib/push-probe.mjs';
 import { loadText, running } from './lib/quiet.mjs';
 import { rawBaseline } from './lib/raw-batch-writes.mjs';
@@ -127,6 +128,7 @@ function organisation(tenantId, users) {
 
 let azurite;
 let host;
+let providers;
 const startedPids = [];
 
 async function startProcesses(seedFlag) {
@@ -150,24 +152,33 @@ async function startProcesses(seedFlag) {
   onCleanup(() => azurite.stop());
   startedPids.push(azuritePids(azurite.connectionString)[0]);
 
+  // FCM, APNs, Graph and the identity provider run in a devhost of their own, as they run outside the
+  // Functions host on Azure: their CPU and memory are printed apart from Herald's.
+  providers = await startProviders(startHost, azurite.connectionString);
+  stopAtCleanup(providers);
   // Every setting test/integration/herald/support.ts `startHerald` gives Herald, the push connection included.
   host = await startHost({
     app: root,
     storage: azurite.connectionString,
     startTimeoutMs: 60_000,
-    env: (url, push) => ({
-      ...settings(url),
+    env: () => ({
+      ...settings(providers.url),
+      ...providersOf(root, providers),
       EMAIL_SENDS_PER_SECOND: '0',
-      ...pushSettings(push),
+      ...pushSettings(providers.push),
       ...(PROFILE_DIR ? { NODE_OPTIONS: nodeOptions(windowPreload), ...profileEnv('devhost') } : {}),
     }),
   });
-  startedPids.push(host.process.pid);
+  // [azurite, devhost, providers]: printProfiles reads the first two.
+  startedPids.push(host.process.pid, providers.process.pid);
   stopAtCleanup(host);
-  return { devhost: host.process.pid, azurite: startedPids[0] };
+  return { devhost: host.process.pid, azurite: startedPids[0], providers: providers.process.pid };
 }
 
-const { control, client } = hostCalls(() => host);
+const { control, client } = hostCalls(
+  () => host,
+  () => providers,
+);
 
 // ---- a quiet machine -----------------------------------------------------------------------------------------
 
@@ -280,16 +291,16 @@ async function verifyReceived(devices, n) {
 async function diagnose({ tenant, groupId, pids, run, ours }) {
   console.log('\nWhere the time goes (each piece measured alone, after the run)');
   const diagnosisDone = await quietPhase('diagnosis', ours);
-  Object.assign(process.env, pushSettings(host.push), settings(host.url));
+  Object.assign(process.env, settings(providers.url), providersOf(root, providers), pushSettings(providers.push));
   const { sendPush, closePush } = await load('adapters/services/pushProviders.js');
   const { directory } = await load('adapters/services/graphDirectory.js');
   const { pushableDevices } = await load('adapters/stores/deviceStore.js');
 
-  const graph = await probeGraph(directory, { tenantId: tenant, groupId, devhostPid: pids.devhost });
+  const graph = await probeGraph(directory, { tenantId: tenant, groupId, devhostPid: pids.providers });
   const scan = await probeDeviceScan(pushableDevices, { tenantId: tenant, azuritePid: pids.azurite });
   console.log(
     `  Graph: ${int(graph.users)} group members in ${graph.pages} pages: ${fmt(graph.ms / SECOND, 2)} s ` +
-      `(Graph stand-in in devhost ${fmt(graph.cpu.standIn, 2)} s CPU, Graph SDK here ${fmt(graph.cpu.client, 2)} s)`,
+      `(Graph stand-in, providers' devhost ${fmt(graph.cpu.standIn, 2)} s CPU, Graph SDK here ${fmt(graph.cpu.client, 2)} s)`,
   );
   console.log(
     `  device scan: ${int(scan.devices)} pushable devices read: ${fmt(scan.ms / SECOND, 2)} s ` +
@@ -318,12 +329,12 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
   const salt = randomUUID();
   const sends = [];
   for (const platform of ['android', 'ios']) {
-    const r = await probeSends(sendPush, { platform, count: PROBE_SENDS, concurrency: 16, devhostPid: pids.devhost, salt });
+    const r = await probeSends(sendPush, { platform, count: PROBE_SENDS, concurrency: 16, devhostPid: pids.providers, salt });
     sends.push(r);
     console.log(
       `  ${platform === 'android' ? 'FCM (firebase-admin, HTTP/1.1, one request per device)' : 'APNs (node-apn, HTTP/2, one stream per device)'}: ` +
         `${int(r.sends)} sends in 99-device chunks, 16 at a time: ${int(r.perSecond)}/s; CPU per send: ` +
-        `${fmt(r.clientMs, 3)} ms in the client (library, TLS, HTTP), ${fmt(r.standInMs, 3)} ms in the stand-in (devhost)` +
+        `${fmt(r.clientMs, 3)} ms in the client (library, TLS, HTTP), ${fmt(r.standInMs, 3)} ms in the stand-in (providers' devhost)` +
         (r.failed ? `; ${r.failed} not sent` : ''),
     );
   }
@@ -336,9 +347,9 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
   const standIn = perDevice('standInMs');
   const tables = (storage.written.clientUs + storage.worked.clientUs) / 1000;
   console.log(
-    `  → per device at this mix, all of it in devhost during a run: ${fmt(client, 3)} ms provider client + ${fmt(standIn, 3)} ms stand-in + ` +
-      `${fmt(tables, 3)} ms Tables SDK = ${fmt(((client + standIn + tables) * N) / SECOND, 1)} s of devhost CPU for ${int(N)} devices ` +
-      `(the run used ${fmt(run.devhostCpu, 1)} s); without the stand-in's share ${fmt(((client + tables) * N) / SECOND, 1)} s`,
+    `  → per device at this mix: ${fmt(client, 3)} ms provider client + ${fmt(tables, 3)} ms Tables SDK = ` +
+      `${fmt(((client + tables) * N) / SECOND, 1)} s of Herald's devhost CPU for ${int(N)} devices (the run used ${fmt(run.devhostCpu, 1)} s); ` +
+      `the stand-ins' ${fmt(standIn, 3)} ms is the providers' devhost's`,
   );
   return { graph, scan, sends, storage };
 }
@@ -389,7 +400,7 @@ async function main() {
   const devices = seeded.devices.map((d) => ({ platform: d.platform, pushToken: d.pushToken }));
 
   // ---- 2. the raw baseline, just before the send, on the same Azurite -----------------------------------------------
-  const ours = [pids.devhost, pids.azurite, process.pid];
+  const ours = [pids.devhost, pids.azurite, pids.providers, process.pid];
   const baselineDone = await quietPhase('baseline', ours);
   const raw = await rawBaseline(azurite.connectionString, BASELINE_ENTITIES);
   baselineDone();
@@ -439,10 +450,11 @@ async function main() {
   const cpuLine = (name) =>
     `${name} ${fmt((100 * used.used[name]) / used.wall, 0)}% of a core (+${fmt((100 * used.waited[name]) / used.wall, 0)}% waiting for one), ` +
     `${fmt((1e6 * used.used[name]) / N, 0)} µs/device`;
-  console.log(`  CPU over the run: ${['devhost', 'azurite', 'bench'].map(cpuLine).join('; ')}`);
+  console.log(`  CPU over the run: ${['devhost', 'azurite', 'providers', 'bench'].map(cpuLine).join('; ')}`);
+  console.log(`  (providers: the FCM, APNs, Graph and identity stand-ins in a devhost of their own, sharing nothing with Herald)`);
   // While sending (resolution seen over → done), where resolution's long read no longer hides the bound.
   const sending = Object.fromEntries(
-    ['devhost', 'azurite'].map((name) => {
+    ['devhost', 'azurite', 'providers'].map((name) => {
       const wall = used.wall - atResolved.wall;
       return [
         name,
@@ -452,7 +464,7 @@ async function main() {
   );
   console.log(
     `  CPU while sending (${fmt(used.wall - atResolved.wall, 1)} s): ` +
-      ['devhost', 'azurite']
+      ['devhost', 'azurite', 'providers']
         .map(
           (name) =>
             `${name} ${fmt(100 * sending[name].used, 0)}% of a core (+${fmt(100 * sending[name].waited, 0)}% waiting), ` +
@@ -472,7 +484,7 @@ async function main() {
   );
   const rssLine = (name) =>
     `${name} ${fmt(rss[name].start, 0)} MB before the send → peak ${fmt(rss[name].peak, 0)} MB (lifetime high-water mark ${fmt(rss[name].hwm, 0)} MB)`;
-  console.log(`  RSS, sampled every 200 ms: ${rssLine('devhost')}; ${rssLine('azurite')}`);
+  console.log(`  RSS, sampled every 200 ms: ${rssLine('devhost')}; ${rssLine('azurite')}; ${rssLine('providers')}`);
 
   console.log('\nTargets');
   const row = (what, value, target, ok) =>

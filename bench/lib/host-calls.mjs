@@ -10,20 +10,24 @@ export async function json(res, what) {
   return text ? JSON.parse(text) : undefined;
 }
 
-/** `control(path, method, body)` and `client(tenant, user, roles)` for the host `getHost()` returns when called. */
-export function hostCalls(getHost) {
-  const call = (path, method, body, headers = {}) =>
-    getHost()
+/**
+ * `control(path, method, body)` and `client(tenant, user, roles)` for the host `getHost()` returns when called.
+ * With `getProviders`, the stand-ins (their control APIs and the identity provider that signs the tokens) are
+ * that other host's, as when they run in a devhost of their own (lib/providers.mjs).
+ */
+export function hostCalls(getHost, getProviders = getHost) {
+  const call = (to, path, method, body, headers = {}) =>
+    to()
       .fetch(path, {
         method,
         headers: { 'content-type': 'application/json', ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
       .then((res) => json(res, `${method} ${path}`));
-  const control = (path, method = 'GET', body) => call(path, method, body);
+  const control = (path, method = 'GET', body) => call(getProviders, path, method, body);
   async function client(tenant, user, roles) {
-    const token = await getHost().token({ tenant, user, roles, audience: AUDIENCE, expiresIn: '4h' });
-    return (path, body) => call(path, body === undefined ? 'GET' : 'POST', body, { authorization: `Bearer ${token}` });
+    const token = await getProviders().token({ tenant, user, roles, audience: AUDIENCE, expiresIn: '4h' });
+    return (path, body) => call(getHost, path, body === undefined ? 'GET' : 'POST', body, { authorization: `Bearer ${token}` });
   }
   return { control, client };
 }
