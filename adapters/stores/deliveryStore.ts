@@ -7,7 +7,10 @@
  *   cancelled) — a recipient without one is pending. It is the idempotency gate: nobody with a `sent` row
  *   is sent to again,
  * - a summary row kept in step with the delivery rows in the same entity-group transactions, so progress
- *   is exact and cheap to read.
+ *   is exact and cheap to read. It also lists the recipients in flight (`sending`, recorded before the
+ *   provider call): marking a chunk in flight rewrites the summary alone instead of 99 delivery rows, and
+ *   the outcomes' transaction takes them off the list. While listed, a recipient is `sending` whatever its
+ *   own row says (an earlier throttled or pending outcome).
  * One write per recipient in all, which is what a 100k send costs in Table operations.
  */
 import { odata, TableTransaction, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
@@ -107,17 +110,47 @@ const unpack = ([userId, upn, name, mail, language, owner, platform, token, app,
     : {}),
 });
 
-function chunkEntity(pk: string, index: number, recipients: Recipient[]) {
-  const json = JSON.stringify(recipients.map(pack));
-  const parts: Record<string, string> = {};
-  for (let i = 0; i * PART_CHARS < json.length; i++) parts[`p${i}`] = json.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
-  return { partitionKey: pk, rowKey: `${CHUNK_PREFIX}${String(index).padStart(2, '0')}`, parts: Object.keys(parts).length, ...parts };
+/** `json` as string columns `<prefix>0…` below the property limit, and how many (column `count`). */
+function toParts(json: string, prefix: string, count: string): Record<string, string | number> {
+  const parts: Record<string, string | number> = {};
+  let n = 0;
+  for (; n * PART_CHARS < json.length; n++) parts[`${prefix}${n}`] = json.slice(n * PART_CHARS, (n + 1) * PART_CHARS);
+  return { [count]: n, ...parts };
 }
 
-function chunkRecipients(e: Record<string, unknown>): Recipient[] {
+function fromParts(e: Record<string, unknown>, prefix: string, count: string): string | undefined {
+  const n = Number(e[count] ?? 0);
+  if (n === 0) return undefined;
   let json = '';
-  for (let i = 0; i < Number(e.parts ?? 0); i++) json += String(e[`p${i}`] ?? '');
-  return (JSON.parse(json) as Packed[]).map(unpack);
+  for (let i = 0; i < n; i++) json += String(e[`${prefix}${i}`] ?? '');
+  return json;
+}
+
+function chunkEntity(pk: string, index: number, recipients: Recipient[]) {
+  return {
+    partitionKey: pk,
+    rowKey: `${CHUNK_PREFIX}${String(index).padStart(2, '0')}`,
+    ...toParts(JSON.stringify(recipients.map(pack)), 'p', 'parts'),
+  };
+}
+
+const chunkRecipients = (e: Record<string, unknown>): Recipient[] =>
+  (JSON.parse(fromParts(e, 'p', 'parts') ?? '[]') as Packed[]).map(unpack);
+
+/** A recipient in flight as the summary lists it: key, attempts, and the last transient error if any. */
+type InFlight = [userId: string, attempts: number, reason?: string];
+const IN_FLIGHT = { prefix: 'f', count: 'inFlightParts' } as const;
+
+const inFlightColumns = (rows: Iterable<Delivery>) => {
+  const list: InFlight[] = [];
+  for (const d of rows) if (d.status === 'sending') list.push(d.reason ? [d.userId, d.attempts, d.reason] : [d.userId, d.attempts]);
+  return list.length ? toParts(JSON.stringify(list), IN_FLIGHT.prefix, IN_FLIGHT.count) : {};
+};
+
+function inFlightOf(summary: Record<string, unknown>): Map<string, { attempts: number; reason?: string }> {
+  const json = fromParts(summary, IN_FLIGHT.prefix, IN_FLIGHT.count);
+  const list = json ? (JSON.parse(json) as InFlight[]) : [];
+  return new Map(list.map(([userId, attempts, reason]) => [userId, { attempts, ...(reason ? { reason } : {}) }]));
 }
 
 /** The occurrence's row, created (state resolving) if this is its start. */
@@ -184,33 +217,43 @@ export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> 
   const chunks: Recipient[][] = [];
   const outcomes = new Map<string, Record<string, unknown>>();
   let summary: BatchSummary | undefined;
+  let inFlight = new Map<string, { attempts: number; reason?: string }>();
   let etag = '';
   const entities = (await table('deliveries')).listEntities({ queryOptions: { filter: odata`PartitionKey eq ${batchKey(ref)}` } });
   for await (const e of entities as AsyncIterable<TableEntityResult<Record<string, unknown>>>) {
     const key = String(e.rowKey);
     if (key === SUMMARY) {
       summary = toSummary(e);
+      inFlight = inFlightOf(e);
       etag = e.etag;
     } else if (key.startsWith(CHUNK_PREFIX)) chunks[Number(key.slice(CHUNK_PREFIX.length))] = chunkRecipients(e);
     else outcomes.set(key, e);
   }
   if (!summary) return undefined;
   const rows = new Map<string, Delivery>();
-  for (const chunk of chunks) for (const r of chunk ?? []) rows.set(r.userId, toDelivery(r, outcomes.get(r.userId)));
+  for (const chunk of chunks)
+    for (const r of chunk ?? []) {
+      const flying = inFlight.get(r.userId);
+      rows.set(r.userId, flying ? { ...r, status: 'sending', ...flying } : toDelivery(r, outcomes.get(r.userId)));
+    }
   return { rows, summary, etag };
 }
 
 /**
  * Records changed deliveries with the summary recomputed, in one transaction guarded by the summary's
- * ETag: a second worker on the same batch finds it moved and stops (LostBatchLease).
+ * ETag: a second worker on the same batch finds it moved and stops (LostBatchLease). A recipient now in
+ * flight is listed in the summary rather than written; one with an outcome gets its row.
  */
 export async function commitBatch(ref: BatchRef, state: BatchState, changed: Delivery[], leaseUntil: number, now: number): Promise<void> {
   for (const d of changed) state.rows.set(d.userId, d);
   const summary = summarize(state.rows.values(), leaseUntil, now);
   const pk = batchKey(ref);
   const tx = new TableTransaction();
-  for (const d of changed) tx.upsertEntity({ partitionKey: pk, rowKey: d.userId, ...outcomeColumns(d) }, 'Replace');
-  tx.updateEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary }, 'Replace', { etag: state.etag });
+  for (const d of changed)
+    if (d.status !== 'sending') tx.upsertEntity({ partitionKey: pk, rowKey: d.userId, ...outcomeColumns(d) }, 'Replace');
+  tx.updateEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary, ...inFlightColumns(state.rows.values()) }, 'Replace', {
+    etag: state.etag,
+  });
   try {
     const result = await (await table('deliveries')).submitTransaction(tx.actions);
     const last = result.subResponses[result.subResponses.length - 1];
@@ -234,9 +277,11 @@ export async function batchSummaries(tenantId: string, messageId: string, occurr
   return out;
 }
 
+const SUMMARY_COLUMNS = ['total', 'sent', 'failed', 'throttled', 'cancelled', 'sending', 'unconfirmed', 'leaseUntil', 'updatedAt'];
+
 /** One batch's summary; undefined when the batch is not written (yet). */
 export async function batchSummary(ref: BatchRef): Promise<BatchSummary | undefined> {
-  const e = await findEntity(await table('deliveries'), batchKey(ref), SUMMARY);
+  const e = await findEntity(await table('deliveries'), batchKey(ref), SUMMARY, SUMMARY_COLUMNS);
   return e && toSummary(e);
 }
 
@@ -246,9 +291,11 @@ export interface RecipientPage {
   continuation?: string;
 }
 
-/** One recipient's delivery row in a batch: undefined while pending (or when not in the batch). */
+/** One recipient's delivery in a batch: undefined while pending (or when not in the batch). */
 export async function deliveryRow(ref: BatchRef, key: string): Promise<{ status: DeliveryStatus; sentAt?: string } | undefined> {
-  const e = await findEntity(await table('deliveries'), batchKey(ref), key, ['status', 'sentAt']);
+  const t = await table('deliveries');
+  const [e, summary] = await Promise.all([findEntity(t, batchKey(ref), key, ['status', 'sentAt']), findEntity(t, batchKey(ref), SUMMARY)]);
+  if (summary && inFlightOf(summary).has(key)) return { status: 'sending' };
   return e && { status: e.status as DeliveryStatus, ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}) };
 }
 
