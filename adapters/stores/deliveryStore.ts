@@ -3,16 +3,20 @@
  * per batch of ≤ 990 recipients, one partition holding
  * - the resolved audience snapshot, as ≤ 10 chunk rows of 99 recipients (written in one transaction with
  *   the summary, so a batch is either wholly there or not at all),
- * - a delivery row per recipient, written once the recipient has an outcome (sent, failed, throttled or
- *   cancelled) — a recipient without one is pending. It is the idempotency gate: nobody with a `sent` row
- *   is sent to again,
- * - a summary row kept in step with the delivery rows in the same entity-group transactions, so progress
+ * - ≤ 10 outcome rows, `~out:0`…`~out:9`, each holding the outcomes (sent, failed, throttled, cancelled,
+ *   unconfirmed, or pending after a transient error) of the recipients whose key hashes to it — a
+ *   recipient without one is pending. They are the idempotency gate: nobody recorded `sent` is sent to
+ *   again. A chunk's outcomes rewrite the few rows its recipients hash to, not a row per recipient, and a
+ *   recipient's delivery is one point read of its row,
+ * - a summary row kept in step with the outcome rows in the same entity-group transactions, so progress
  *   is exact and cheap to read. It also lists the recipients in flight (`sending`, recorded before the
- *   provider call): marking a chunk in flight rewrites the summary alone instead of 99 delivery rows, and
- *   the outcomes' transaction takes them off the list. While listed, a recipient is `sending` whatever its
- *   own row says (an earlier throttled or pending outcome).
- * One write per recipient in all, which is what a 100k send costs in Table operations.
+ *   provider call), so marking a chunk in flight rewrites the summary alone. While listed, a recipient is
+ *   `sending` whatever its outcome says (an earlier throttled or pending one).
+ * A 99-recipient chunk costs two transactions of ≤ 11 entities: what a 100k send costs in Table operations
+ * is ~2,000 transactions and ~12,000 entity writes. Rows an older build wrote per recipient (row key = the
+ * recipient's key) are still read; an outcome row's entry, being newer, comes before them.
  */
+import { createHash } from 'node:crypto';
 import { odata, TableTransaction, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import {
   CHUNK_SIZE,
@@ -34,6 +38,11 @@ import type { BatchRef } from '../../core/hops.js';
 const pad = (n: number) => String(n).padStart(6, '0');
 const SUMMARY = '~summary';
 const CHUNK_PREFIX = '~chunk:';
+const OUTCOME_PREFIX = '~out:';
+/** Outcome rows per batch: a batch holds ≤ 10 chunks, so each row holds about a chunk's recipients. */
+const OUTCOME_ROWS = 10;
+/** Not `batchOf`'s hash: a push batch's devices share that hash modulo the batch count and would crowd one row. */
+const outcomeRowOf = (key: string) => createHash('md5').update(key).digest().readUInt32BE(0) % OUTCOME_ROWS;
 /** Tables keeps a string property to 64 KiB (32K UTF-16 units); a chunk's JSON is cut into parts below that. */
 const PART_CHARS = 30_000;
 const batchKey = (b: BatchRef) => `${messageKey(b.tenantId, b.messageId)}:${pad(b.occurrence)}:${pad(b.batch)}`;
@@ -52,16 +61,37 @@ function toOccurrence(e: Record<string, unknown>): Occurrence {
   };
 }
 
-function toDelivery(recipient: Recipient, e: Record<string, unknown> | undefined): Delivery {
-  if (!e) return { ...recipient, status: 'pending', attempts: 0 };
-  return {
-    ...recipient,
-    status: e.status as DeliveryStatus,
-    attempts: Number(e.attempts ?? 0),
-    ...(e.reason ? { reason: String(e.reason) } : {}),
-    ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}),
-  };
+/** A recipient's outcome as an outcome row keeps it: status, attempts, and the reason and time when there are any. */
+type Outcome = [status: DeliveryStatus, attempts: number, reason?: string, sentAt?: string];
+
+const outcomeOfRow = (e: Record<string, unknown>): Outcome => [
+  e.status as DeliveryStatus,
+  Number(e.attempts ?? 0),
+  String(e.reason ?? ''),
+  String(e.sentAt ?? ''),
+];
+
+function toDelivery(recipient: Recipient, outcome: Outcome | undefined): Delivery {
+  if (!outcome) return { ...recipient, status: 'pending', attempts: 0 };
+  const [status, attempts, reason, sentAt] = outcome;
+  return { ...recipient, status, attempts, ...(reason ? { reason } : {}), ...(sentAt ? { sentAt } : {}) };
 }
+
+/** Whether the recipient has anything to record: not in flight (the summary lists those) and not untouched. */
+const recorded = (d: Delivery) => d.status !== 'sending' && !(d.status === 'pending' && d.attempts === 0 && !d.reason);
+
+const outcomeEntity = (pk: string, index: number, rows: Delivery[]) => {
+  const outcomes: Record<string, Outcome> = {};
+  for (const d of rows) {
+    const o: Outcome = [d.status, d.attempts];
+    if (d.reason || d.sentAt) o.push(d.reason ?? '');
+    if (d.sentAt) o.push(d.sentAt);
+    outcomes[d.userId] = o;
+  }
+  return { partitionKey: pk, rowKey: `${OUTCOME_PREFIX}${index}`, ...toParts(JSON.stringify(outcomes), 'p', 'parts') };
+};
+
+const outcomesOf = (e: Record<string, unknown>) => JSON.parse(fromParts(e, 'p', 'parts') ?? '{}') as Record<string, Outcome>;
 
 const toSummary = (e: Record<string, unknown>): BatchSummary => ({
   total: Number(e.total ?? 0),
@@ -73,13 +103,6 @@ const toSummary = (e: Record<string, unknown>): BatchSummary => ({
   unconfirmed: Number(e.unconfirmed ?? 0),
   leaseUntil: Number(e.leaseUntil ?? 0),
   updatedAt: String(e.updatedAt ?? ''),
-});
-
-const outcomeColumns = (d: Delivery) => ({
-  status: d.status,
-  attempts: d.attempts,
-  reason: d.reason ?? '',
-  sentAt: d.sentAt ?? '',
 });
 
 type Packed = [
@@ -215,7 +238,8 @@ export async function writeBatch(ref: BatchRef, channel: Channel, recipients: Re
 
 export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> {
   const chunks: Recipient[][] = [];
-  const outcomes = new Map<string, Record<string, unknown>>();
+  const outcomes = new Map<string, Outcome>();
+  const older = new Map<string, Outcome>();
   let summary: BatchSummary | undefined;
   let inFlight = new Map<string, { attempts: number; reason?: string }>();
   let etag = '';
@@ -227,14 +251,15 @@ export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> 
       inFlight = inFlightOf(e);
       etag = e.etag;
     } else if (key.startsWith(CHUNK_PREFIX)) chunks[Number(key.slice(CHUNK_PREFIX.length))] = chunkRecipients(e);
-    else outcomes.set(key, e);
+    else if (key.startsWith(OUTCOME_PREFIX)) for (const [id, o] of Object.entries(outcomesOf(e))) outcomes.set(id, o);
+    else older.set(key, outcomeOfRow(e));
   }
   if (!summary) return undefined;
   const rows = new Map<string, Delivery>();
   for (const chunk of chunks)
     for (const r of chunk ?? []) {
       const flying = inFlight.get(r.userId);
-      rows.set(r.userId, flying ? { ...r, status: 'sending', ...flying } : toDelivery(r, outcomes.get(r.userId)));
+      rows.set(r.userId, flying ? { ...r, status: 'sending', ...flying } : toDelivery(r, outcomes.get(r.userId) ?? older.get(r.userId)));
     }
   return { rows, summary, etag };
 }
@@ -242,15 +267,20 @@ export async function readBatch(ref: BatchRef): Promise<BatchState | undefined> 
 /**
  * Records changed deliveries with the summary recomputed, in one transaction guarded by the summary's
  * ETag: a second worker on the same batch finds it moved and stops (LostBatchLease). A recipient now in
- * flight is listed in the summary rather than written; one with an outcome gets its row.
+ * flight is listed in the summary; the outcome rows that changed recipients hash to are rewritten whole.
  */
 export async function commitBatch(ref: BatchRef, state: BatchState, changed: Delivery[], leaseUntil: number, now: number): Promise<void> {
   for (const d of changed) state.rows.set(d.userId, d);
   const summary = summarize(state.rows.values(), leaseUntil, now);
   const pk = batchKey(ref);
   const tx = new TableTransaction();
-  for (const d of changed)
-    if (d.status !== 'sending') tx.upsertEntity({ partitionKey: pk, rowKey: d.userId, ...outcomeColumns(d) }, 'Replace');
+  const touched = new Set<number>();
+  for (const d of changed) if (d.status !== 'sending') touched.add(outcomeRowOf(d.userId));
+  if (touched.size > 0) {
+    const byRow = new Map<number, Delivery[]>([...touched].map((i) => [i, []]));
+    for (const d of state.rows.values()) if (recorded(d)) byRow.get(outcomeRowOf(d.userId))?.push(d);
+    for (const [i, rows] of byRow) tx.upsertEntity(outcomeEntity(pk, i, rows), 'Replace');
+  }
   tx.updateEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary, ...inFlightColumns(state.rows.values()) }, 'Replace', {
     etag: state.etag,
   });
@@ -294,9 +324,17 @@ export interface RecipientPage {
 /** One recipient's delivery in a batch: undefined while pending (or when not in the batch). */
 export async function deliveryRow(ref: BatchRef, key: string): Promise<{ status: DeliveryStatus; sentAt?: string } | undefined> {
   const t = await table('deliveries');
-  const [e, summary] = await Promise.all([findEntity(t, batchKey(ref), key, ['status', 'sentAt']), findEntity(t, batchKey(ref), SUMMARY)]);
+  const pk = batchKey(ref);
+  const [outcomes, older, summary] = await Promise.all([
+    findEntity(t, pk, `${OUTCOME_PREFIX}${outcomeRowOf(key)}`),
+    findEntity(t, pk, key, ['status', 'attempts', 'sentAt']),
+    findEntity(t, pk, SUMMARY),
+  ]);
   if (summary && inFlightOf(summary).has(key)) return { status: 'sending' };
-  return e && { status: e.status as DeliveryStatus, ...(e.sentAt ? { sentAt: String(e.sentAt) } : {}) };
+  const outcome = (outcomes && outcomesOf(outcomes)[key]) ?? (older && outcomeOfRow(older));
+  if (!outcome) return undefined;
+  const [status, , , sentAt] = outcome;
+  return { status, ...(sentAt ? { sentAt } : {}) };
 }
 
 /** One page of an occurrence's deliveries, batch by batch in snapshot order, optionally only those with `status`. */
