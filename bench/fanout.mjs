@@ -195,6 +195,8 @@ function draft(org, start) {
   if (CHANNEL === 'email')
     return {
       ...common,
+      // A pre-made email template is not customisable: only its link is the message's.
+      content: { callToAction: { url: common.content.callToAction.url } },
       location: 'email',
       template: { kind: 'premade', id: 'email-welcome-assistant' },
       audience: { companies: org.companies },
