@@ -27,6 +27,8 @@
 //          --wait-for <programs> (the other benchmarks)  --quiet-wait <s> (600)
 //          --cpu-prof <dir>: CPU-profile devhost and Azurite during the send only (lib/profile-window.mjs);
 //          devhost's profile is also split by component (lib/cpuprofile-owners.mjs)
+//          --scale-out: after the checks, a second Herald instance over the same Azurite and providers, the same
+//          notification again, and the ratio of the two rates
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -64,6 +66,7 @@ const { values: opts } = parseArgs({
     },
     'quiet-wait': { type: 'string', default: '600' },
     'cpu-prof': { type: 'string' },
+    'scale-out': { type: 'boolean', default: false },
   },
 });
 const N = Number(opts.devices);
@@ -75,6 +78,7 @@ const TIMEOUT_MS = Number(opts['timeout-seconds']) * 1000;
 const PROBE_SENDS = Number(opts['probe-sends']);
 const QUIET_WAIT_MS = Number(opts['quiet-wait']) * 1000;
 const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
+const SCALE_OUT = opts['scale-out'];
 for (const [name, value] of Object.entries({
   devices: N,
   'seed-concurrency': SEED_CONCURRENCY,
@@ -157,7 +161,16 @@ async function startProcesses(seedFlag) {
   providers = await startProviders(startHost, azurite.connectionString);
   stopAtCleanup(providers);
   // Every setting test/integration/herald/support.ts `startHerald` gives Herald, the push connection included.
-  host = await startHost({
+  host = await startHerald(PROFILE_DIR ? { NODE_OPTIONS: nodeOptions(windowPreload), ...profileEnv('devhost') } : {});
+  // [azurite, devhost, providers]: printProfiles reads the first two.
+  startedPids.push(host.process.pid, providers.process.pid);
+  stopAtCleanup(host);
+  return { devhost: host.process.pid, azurite: startedPids[0], providers: providers.process.pid };
+}
+
+/** An instance of Herald over the bench's Azurite, reaching the providers' stand-ins. */
+function startHerald(extra = {}) {
+  return startHost({
     app: root,
     storage: azurite.connectionString,
     startTimeoutMs: 60_000,
@@ -166,13 +179,9 @@ async function startProcesses(seedFlag) {
       ...providersOf(root, providers),
       EMAIL_SENDS_PER_SECOND: '0',
       ...pushSettings(providers.push),
-      ...(PROFILE_DIR ? { NODE_OPTIONS: nodeOptions(windowPreload), ...profileEnv('devhost') } : {}),
+      ...extra,
     }),
   });
-  // [azurite, devhost, providers]: printProfiles reads the first two.
-  startedPids.push(host.process.pid, providers.process.pid);
-  stopAtCleanup(host);
-  return { devhost: host.process.pid, azurite: startedPids[0], providers: providers.process.pid };
 }
 
 const { control, client } = hostCalls(
@@ -250,20 +259,23 @@ const checks = [];
 const check = (what, ok) => checks.push([what, ok]);
 
 /** The stand-ins' counts and what they received: each seeded token exactly once, nothing else, nothing refused. */
-async function verifyReceived(devices, n) {
+/** `before`: the stand-ins' counts before this send (a second send's are added to the first's). */
+async function verifyReceived(devices, n, before = { fcm: { received: 0 }, apns: { received: 0 } }) {
   const counts = await control('/devhost/push/_control/counts');
   console.log(`push stand-in counts: ${JSON.stringify(counts)}`);
   const expected = { fcm: devices.filter((d) => d.platform === 'android'), apns: devices.filter((d) => d.platform === 'ios') };
   for (const platform of ['fcm', 'apns']) {
     const t = performance.now();
-    const { notifications } = await control(`/devhost/push/_control/received?platform=${platform}`);
+    const notifications = (await control(`/devhost/push/_control/received?platform=${platform}`)).notifications.filter(
+      (r) => r.data?.notificationId === n.id,
+    );
     const ours = new Set(expected[platform].map((d) => d.pushToken));
     const times = new Map();
     for (const r of notifications) times.set(r.token, (times.get(r.token) ?? 0) + 1);
     const twice = [...times.values()].filter((k) => k > 1).length;
     const missing = [...ours].filter((token) => !times.has(token)).length;
     const strangers = [...times.keys()].filter((token) => !ours.has(token)).length;
-    const wrong = notifications.filter((r) => r.title !== TITLE || r.body !== BODY || r.data?.notificationId !== n.id).length;
+    const wrong = notifications.filter((r) => r.title !== TITLE || r.body !== BODY).length;
     console.log(`  ${platform}: ${int(notifications.length)} received (read in ${fmt((performance.now() - t) / SECOND, 1)} s)`);
     check(
       `${platform}: each of the ${int(ours.size)} seeded tokens received exactly once (missing ${missing}, twice ${twice}, not ours ${strangers}, other content ${wrong})`,
@@ -272,17 +284,47 @@ async function verifyReceived(devices, n) {
     const c = counts[platform];
     check(
       `${platform}: stand-in counted ${int(c.received)} received, ${c.rejected} rejected, ${c.unregistered} unregistered, ${c.throttled} throttled`,
-      c.received === ours.size && c.rejected + c.unregistered + c.throttled === 0,
+      c.received - before[platform].received === ours.size && c.rejected + c.unregistered + c.throttled === 0,
     );
   }
   check(
-    `stand-ins together received ${int(counts.fcm.received + counts.apns.received)} for ${int(N)} devices`,
-    counts.fcm.received + counts.apns.received === N,
+    `stand-ins together received ${int(counts.fcm.received + counts.apns.received - before.fcm.received - before.apns.received)} for ${int(N)} devices`,
+    counts.fcm.received + counts.apns.received - before.fcm.received - before.apns.received === N,
   );
   check(
     `notification API: status ${n.status}, ${int(n.devices)} devices, ${int(n.sent)} sent, ${n.failed} failed, ${n.pending} pending`,
     n.status === 'done' && n.devices === N && n.sent === N && n.failed === 0 && n.pending === 0,
   );
+}
+
+// ---- scale-out ------------------------------------------------------------------------------------------------
+
+/** A second Herald instance over the same Azurite and providers, the same send again to the same devices, and the ratio. */
+async function scaleOut({ devices, groupId, sender, pids, rate }) {
+  const second = await startHerald();
+  startedPids.push(second.process.pid);
+  stopAtCleanup(second);
+  console.log(
+    `\nScale-out: a second Herald instance (pid ${second.process.pid}) over the same Azurite and providers; the same notification again`,
+  );
+  const before = await control('/devhost/push/_control/counts');
+  const cpu = cpuMeter({ ...pids, devhost2: second.process.pid });
+  const memory = rssSampler({ devhost: pids.devhost, devhost2: second.process.pid }, 200);
+  const t0 = performance.now();
+  const created = await sender('/api/notifications', { title: TITLE, body: BODY, groups: [groupId] });
+  const { n, doneAt } = await watch(sender, created.id, t0, () => undefined);
+  const used = cpu.since();
+  const rss = memory.stop();
+  const rate2 = N / ((doneAt - t0) / SECOND);
+  console.log(
+    `  two instances: ${int(N)} devices in ${fmt((doneAt - t0) / SECOND, 1)} s, ${int(rate2)}/s; CPU ` +
+      ['devhost', 'devhost2', 'azurite', 'providers']
+        .map((p) => `${p} ${fmt((100 * used.used[p]) / used.wall, 0)}% (+${fmt((100 * used.waited[p]) / used.wall, 0)}% waiting)`)
+        .join(', ') +
+      `; peak RSS devhost ${fmt(rss.devhost.peak, 0)} MB, devhost2 ${fmt(rss.devhost2.peak, 0)} MB`,
+  );
+  console.log(`  scale-out ratio (two instances ÷ one, devices/s): ${fmt(rate2 / rate, 2)} (${int(rate)}/s → ${int(rate2)}/s)`);
+  await verifyReceived(devices, n, before);
 }
 
 // ---- diagnosis ---------------------------------------------------------------------------------------------------
@@ -508,6 +550,7 @@ async function main() {
   // ---- 4. checks ------------------------------------------------------------------------------------------------------
   console.log('');
   await verifyReceived(devices, n);
+  if (SCALE_OUT) await scaleOut({ devices, groupId: org.groupId, sender, pids, rate });
 
   // ---- 5. diagnosis ---------------------------------------------------------------------------------------------------
   if (opts.diagnose || !rateOk || !timeOk)
