@@ -19,8 +19,10 @@
 //          --cpu-prof <dir>: CPU-profile devhost and Azurite (V8's sampling profiler, as `node --cpu-prof`,
 //          started by lib/profile-preload.mjs), write <dir>/{devhost,azurite}/<pid>.cpuprofile and print
 //          each one's hottest packages and functions over the whole run; combine with --only for one phase.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { odata, TableClient } from '@azure/data-tables';
@@ -169,6 +171,11 @@ async function main() {
     PROFILE_DIR
       ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), BENCH_CPU_PROF_DIR: join(PROFILE_DIR, name) }
       : {};
+  // devhost counts its storage requests (lib/count-requests.mjs) while the flag file exists.
+  const flagDir = mkdtempSync(join(tmpdir(), 'herald-lifecycle-'));
+  onCleanup(async () => rmSync(flagDir, { recursive: true, force: true }));
+  const countFlag = join(flagDir, 'counting');
+  const countPreload = join(here, 'lib/count-requests.mjs');
   if (PROFILE_DIR) for (const d of ['devhost', 'azurite']) mkdirSync(join(PROFILE_DIR, d), { recursive: true });
   const savedEnv = { ...process.env };
   Object.assign(process.env, profileEnv('azurite')); // startAzurite spawns with this process's environment
@@ -189,6 +196,8 @@ async function main() {
       AUTH_AUDIENCE: AUDIENCE,
       AUTH_JWKS_URI: `${url}/devhost/identity/discovery/v2.0/keys`,
       ...profileEnv('devhost'),
+      NODE_OPTIONS: `${profileEnv('devhost').NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? ''} --import=${countPreload}`.trim(),
+      BENCH_COUNT_REQUESTS_FLAG: countFlag,
     }),
   });
   startedPids.push(host.process.pid);
@@ -410,11 +419,17 @@ async function main() {
     };
     // Warm-up: the first lifecycles load the durable engine and create its hub's tables and queues.
     await pool(N.clients, N.clients, (i) => lifecycle(`warm-${i}`, false));
+    writeFileSync(countFlag, '');
+    await sleep(200); // the preload looks for the flag every 50 ms
     const meter = cpuMeter(pids);
     t = performance.now();
     await pool(N.lifecycles, N.clients, (i) => lifecycle(i));
     const ms = performance.now() - t;
     const cpu = cpuFigures(meter.since(), N.lifecycles);
+    rmSync(countFlag, { force: true });
+    const countFile = `${countFlag}.${host.process.pid}.json`;
+    for (let i = 0; i < 20 && !existsSync(countFile); i++) await sleep(100);
+    const requests = existsSync(countFile) ? JSON.parse(readFileSync(countFile, 'utf8')) : undefined;
     // Every lifecycle must end Scheduled: the approve answer, and the message as read afterwards.
     let scheduled = 0;
     await pool(ended.length, 8, async (i) => {
@@ -428,6 +443,7 @@ async function main() {
       scheduled,
       steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, stats(v)])),
       cpu,
+      requests,
       bound: bound(cpu, { sequential: false, cores }),
     };
     console.log(`lifecycles: ${fmt(results.lifecycle.rate)}/s`);
@@ -469,6 +485,13 @@ async function main() {
     console.log(`${pad('  step latency under that load (ms)', 48)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('max', 9)}`);
     for (const [step, s] of Object.entries(l.steps))
       console.log(`${pad(`  ${step}`, 48)}${lpad(fmt(s.p50, 1), 9)}${lpad(fmt(s.p99, 1), 9)}${lpad(fmt(s.max, 1), 9)}`);
+    if (l.requests) {
+      // Over the timed lifecycles: what one costs in devhost's outgoing requests (storage, and the stand-ins).
+      const per = (n) => fmt(n / N.lifecycles, 2);
+      const total = Object.values(l.requests).reduce((a, b) => a + b, 0);
+      console.log(`  devhost's requests per lifecycle: ${per(total)}`);
+      for (const [key, n] of Object.entries(l.requests)) console.log(`    ${lpad(per(n), 6)}  ${key}`);
+    }
   }
 
   console.log('\nWhat bounds each figure (CPU over the timed part: % of one core, CPU ms per request or lifecycle)');

@@ -28,10 +28,24 @@ const decisionOf = (row: DecisionRow): Decision => ({
   at: row.at,
 });
 
+// A decision row is inserted once and never changes, so the decisions this process recorded or read (the
+// lifecycle activity asks for the one its API request just recorded) are known without another read.
+const KNOWN_DECISIONS = 2_000;
+const known = new Map<string, Decision>();
+const knownKey = (tenantId: string, messageId: string, lifecycle: string) => `${messageKey(tenantId, messageId)}/${lifecycle}`;
+function remember(key: string, decision: Decision): Decision {
+  known.set(key, decision);
+  if (known.size > KNOWN_DECISIONS) known.delete(known.keys().next().value!);
+  return decision;
+}
+
 /** The recorded decision on submission `lifecycle` of the message, if any. */
 export async function getDecision(tenantId: string, messageId: string, lifecycle: string): Promise<Decision | undefined> {
+  const key = knownKey(tenantId, messageId, lifecycle);
+  const seen = known.get(key);
+  if (seen) return seen;
   try {
-    return decisionOf(await (await decisions()).getEntity<DecisionRow>(messageKey(tenantId, messageId), lifecycle));
+    return remember(key, decisionOf(await (await decisions()).getEntity<DecisionRow>(messageKey(tenantId, messageId), lifecycle)));
   } catch (error) {
     if (isStatus(error, 404)) return undefined;
     throw error;
@@ -59,7 +73,7 @@ export async function recordDecision(
   };
   try {
     await (await decisions()).createEntity({ partitionKey: messageKey(tenantId, messageId), rowKey: lifecycle, ...row });
-    return { recorded: true, decision };
+    return { recorded: true, decision: remember(knownKey(tenantId, messageId, lifecycle), decision) };
   } catch (error) {
     if (!isStatus(error, 409)) throw error;
     const standing = await getDecision(tenantId, messageId, lifecycle);

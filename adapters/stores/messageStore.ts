@@ -194,6 +194,26 @@ function filterConditions(tenant: string, filter: Pick<ListQuery, 'status' | 'lo
   return conditions;
 }
 
+/** Rows kept at most; the oldest go first. A lifecycle's steps follow each other within seconds. */
+const RECENT_ROWS = 2_000;
+
+/** The messages this process read or wrote last, newest last (a Map keeps insertion order). */
+function recentRows() {
+  const rows = new Map<string, MessageRecord>();
+  const key = (tenant: string, id: string) => `${tenant}/${id}`;
+  return {
+    get: (tenant: string, id: string) => rows.get(key(tenant, id)),
+    keep(tenant: string, message: MessageRecord): MessageRecord {
+      const k = key(tenant, message.id);
+      rows.delete(k);
+      rows.set(k, message);
+      if (rows.size > RECENT_ROWS) rows.delete(rows.keys().next().value!);
+      return message;
+    },
+    forget: (tenant: string, id: string) => void rows.delete(key(tenant, id)),
+  };
+}
+
 export function tableMessageStore(storage: StorageSettings): MessageStore {
   const table = (name: string) => {
     const client = tableClientFor(storage, name);
@@ -210,6 +230,7 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
   };
   const messages = table('messages');
   const audit = table('audit');
+  const recent = recentRows();
 
   const appendAudit = async (
     tenant: string,
@@ -241,13 +262,14 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
       const row = rowFor({ status: 'Draft', draft, author: by, createdAt: at, updatedAt: at, version: 1 });
       const { etag } = await (await messages()).createEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...row });
       await appendAudit(tenant, id, 1, { action: 'created', status: 'Draft', ...actorColumns(by) }, time);
-      return toRecord({ ...row, partitionKey: tenant, rowKey: id, etag: etag! });
+      return recent.keep(tenant, toRecord({ ...row, partitionKey: tenant, rowKey: id, etag: etag! }));
     },
 
     async get(tenant, id) {
       if (!MESSAGE_ID.test(id)) return undefined;
       const e = await findEntity(await messages(), tenantKey(tenant), id);
-      return e && toRecord(e);
+      if (!e) recent.forget(tenant, id);
+      return e && recent.keep(tenant, toRecord(e));
     },
 
     async list(tenant, query) {
@@ -299,6 +321,7 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
           await messages()
         ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: current.id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
       } catch (error) {
+        recent.forget(tenant, current.id);
         if (isStatus(error, 412) || isStatus(error, 404)) throw new StaleMessage();
         throw error;
       }
@@ -309,11 +332,12 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
         { action: 'modified', status: current.status, fields: fields.join(','), ...actorColumns(by) },
         time,
       );
-      return { ...next, etag: etag! };
+      return recent.keep(tenant, { ...next, etag: etag! });
     },
 
     async delete(tenant, current, by) {
       const time = now();
+      recent.forget(tenant, current.id);
       try {
         await (await messages()).deleteEntity(tenantKey(tenant), current.id, { etag: current.etag });
       } catch (error) {
@@ -326,8 +350,15 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
 
     async transition(tenant, id, change) {
       const action = PAST_TENSE[change.transition];
+      // The row as this process last read or wrote it is only a guess at the ETag for the first write: a
+      // stale guess costs a refused write (412) and a read, as a change made meanwhile does. A repeat or a
+      // refusal is only judged on the row as it is.
+      let known = recent.get(tenant, id);
       for (let attempt = 0; attempt < 5; attempt++) {
-        const current = await this.get(tenant, id);
+        const guess =
+          known && known.lastAction !== action && transition(known.status, change.transition, transitionContext(known.draft)).ok;
+        const current = guess ? known : await this.get(tenant, id);
+        known = undefined;
         if (!current) return { ok: false, message: undefined, reason: 'the message no longer exists' };
         if (current.lastAction === action) {
           // Done before (an activity retried after a crash): make sure its audit row exists too.
@@ -355,18 +386,21 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
             await messages()
           ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, ...rowFor(next) }, 'Replace', { etag: current.etag }));
         } catch (error) {
+          recent.forget(tenant, id);
+          if (isStatus(error, 412) && guess) attempt--; // only a guess: not one of the tries
           if (isStatus(error, 412)) continue; // changed meanwhile: look again
           if (isStatus(error, 404)) return { ok: false, message: undefined, reason: 'the message no longer exists' };
           throw error;
         }
         await appendAudit(tenant, id, next.version, auditEntry(change, check.status), time, true);
-        return { ok: true, message: { ...next, id, etag: etag! } };
+        return { ok: true, message: recent.keep(tenant, { ...next, id, etag: etag! }) };
       }
       const message = await this.get(tenant, id);
       return { ok: false, message, reason: `the message kept changing while it was being ${action}` };
     },
 
     async setOccurrence(tenant, id, occurrence, nextAt) {
+      recent.forget(tenant, id); // a new ETag
       await (
         await messages()
       ).updateEntity({ partitionKey: tenantKey(tenant), rowKey: id, occurrence, nextOccurrenceAt: nextAt ?? '' }, 'Merge');
@@ -400,6 +434,7 @@ export function tableMessageStore(storage: StorageSettings): MessageStore {
     },
 
     async markLifecycleEnded(tenant, id, ended) {
+      recent.forget(tenant, id); // a new ETag
       try {
         await (
           await messages()

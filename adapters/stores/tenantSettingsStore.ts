@@ -49,7 +49,22 @@ export type TenantSettings = z.output<typeof TenantSettings>;
 /** A tenant nobody has configured: full features (E5) in UTC, so a new organisation can try everything. */
 export const DEFAULT_SETTINGS: TenantSettings = TenantSettings.parse({ licence: 'E5', timeZone: 'UTC' });
 
-export async function getTenantSettings(tenant: string): Promise<TenantSettings> {
+// Reads of one tenant's settings that overlap share one request (a busy tenant's submits and approver
+// notices ask at once). A read started after a write in this process never joins one started before it.
+const reading = new Map<string, Promise<TenantSettings>>();
+
+export function getTenantSettings(tenant: string): Promise<TenantSettings> {
+  let read = reading.get(tenant);
+  if (!read) {
+    read = readTenantSettings(tenant).finally(() => {
+      if (reading.get(tenant) === read) reading.delete(tenant);
+    });
+    reading.set(tenant, read);
+  }
+  return read;
+}
+
+async function readTenantSettings(tenant: string): Promise<TenantSettings> {
   try {
     const row = await (await table('tenants')).getEntity<Record<string, unknown>>(tenant, 'settings');
     // Only the settings' own columns: the row also carries the table's system properties.
@@ -67,5 +82,6 @@ export async function getTenantSettings(tenant: string): Promise<TenantSettings>
 
 export async function putTenantSettings(tenant: string, settings: TenantSettings): Promise<TenantSettings> {
   await (await table('tenants')).upsertEntity({ partitionKey: tenant, rowKey: 'settings', ...settings }, 'Replace');
+  reading.delete(tenant);
   return settings;
 }

@@ -13,7 +13,7 @@ import { requestStop } from '../../adapters/stores/deliveryControlStore.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import type { MessageRecord } from '../../core/records.js';
 import { templateCatalog } from '../../adapters/rendering/templateCatalog.js';
-import { nextChange } from '../../adapters/runtime/messageChanges.js';
+import { firstPollMs, nextChange, nextPollMs, recordApplyTime } from '../../adapters/runtime/messageChanges.js';
 import { copyImage } from '../../adapters/stores/imageStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
 import { mayDecide } from '../../core/roles.js';
@@ -30,23 +30,26 @@ import { route } from './routes.js';
 import { Comment, lifecycleResponse, MESSAGE_PARAMS, messageResponse, RequiredComment } from './schemas/messageSchemas.js';
 
 const WAIT_MS = 10_000;
-/** The fallback re-read when no change is announced in this process (the activity ran elsewhere). */
-const POLL_MS = 500;
 
 /**
  * Does `act` (start or signal the lifecycle), then waits until the orchestration has moved the message on
  * from `version` (or the wait runs out). It listens before acting, so an announced change is never missed,
- * and takes the message as announced (reading the row only every POLL_MS when the activity runs elsewhere).
+ * and takes the message as announced. It reads the row itself only when nothing was announced for a while
+ * (the activity ran in another instance): first a little after the usual apply time, then less and less often.
  */
 async function settled(tenant: string, id: string, version: number, act: () => Promise<unknown>): Promise<MessageRecord | undefined> {
-  const deadline = Date.now() + WAIT_MS;
-  let change = nextChange(tenant, id, POLL_MS);
+  const started = Date.now();
+  const deadline = started + WAIT_MS;
+  let wait = firstPollMs();
+  let change = nextChange(tenant, id, Math.min(wait, WAIT_MS));
   await act();
   for (;;) {
     const announced = await change;
+    if (announced && announced.version > version) recordApplyTime(Date.now() - started);
     const message = announced ?? (await messageStore().get(tenant, id));
-    if (!message || message.version > version || Date.now() > deadline) return message;
-    change = nextChange(tenant, id, POLL_MS);
+    if (!message || message.version > version || Date.now() >= deadline) return message;
+    if (!announced) wait = nextPollMs(wait);
+    change = nextChange(tenant, id, Math.min(wait, deadline - Date.now()));
   }
 }
 
