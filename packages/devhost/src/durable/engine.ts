@@ -119,6 +119,8 @@ export class DurableEngine {
   #sessions = new Map<string, Session>();
   #ready: string[] = [];
   #activeEpisodes = 0;
+  /** Episodes not settled yet (their Instances row or message deletes still under way), by instance id. */
+  #settling = new Map<Promise<void>, string>();
   #rpc: Server | undefined;
   #rpcBaseUrl = '';
   #hostUrl = '';
@@ -256,6 +258,7 @@ export class DurableEngine {
     await pump.stopPolling();
     const mine = (id: string) => partitionOf(id, this.options.partitionCount) === partition;
     while ([...this.#sessions].some(([id, session]) => session.running && mine(id))) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([...this.#settling].filter(([, id]) => mine(id)).map(([p]) => p));
     for (const [id, session] of this.#sessions) {
       if (session.running || !mine(id)) continue;
       this.#sessions.delete(id);
@@ -450,13 +453,21 @@ export class DurableEngine {
       session.running = true;
       this.#activeEpisodes++;
       const batch = session.pending.splice(0);
-      void this.#runSession(instanceId, batch).finally(() => {
+      let ended = false;
+      const episodeEnded = () => {
+        if (ended) return;
+        ended = true;
         session.running = false;
         this.#activeEpisodes--;
         if (session.pending.length > 0) this.#ready.push(instanceId);
-        else this.#sessions.delete(instanceId);
+        else if (this.#sessions.get(instanceId) === session) this.#sessions.delete(instanceId);
         this.#drain();
+      };
+      const settled = this.#runSession(instanceId, batch, episodeEnded).finally(() => {
+        episodeEnded();
+        this.#settling.delete(settled);
       });
+      this.#settling.set(settled, instanceId);
     }
   }
 
@@ -473,7 +484,11 @@ export class DurableEngine {
     await b.held.complete();
   }
 
-  async #runSession(instanceId: string, batch: { held: HeldMessage; message: TaskMessage }[]): Promise<void> {
+  /**
+   * One episode and the settling of its messages. `episodeEnded` is called once history is committed: the
+   * instance's next episode may start while this one's Instances row is written and its messages deleted.
+   */
+  async #runSession(instanceId: string, batch: { held: HeldMessage; message: TaskMessage }[], episodeEnded: () => void): Promise<void> {
     const messages = batch.map((b) => b.message);
     try {
       if (instanceId.startsWith('@')) {
@@ -481,7 +496,11 @@ export class DurableEngine {
         await Promise.all(batch.map((b) => b.held.complete()));
         return;
       }
-      const outcome = await this.invoker.track(() => this.#orchestrations.process(instanceId, messages));
+      const { outcome, rowWritten } = await this.invoker.track(() => this.#orchestrations.process(instanceId, messages));
+      episodeEnded();
+      // The messages outlive the episode until the Instances row is written: if we die first, they come
+      // back and the row is repaired from history.
+      await rowWritten;
       if (outcome === 'defer') await Promise.all(batch.map((b) => b.held.release(1000)));
       else if (outcome === 'done') await Promise.all(batch.map((b) => b.held.complete()));
       else

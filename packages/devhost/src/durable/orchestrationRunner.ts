@@ -75,6 +75,18 @@ function startedBy(instanceId: string, messages: TaskMessage[]): InstanceRecord 
  */
 export type EpisodeOutcome = 'done' | 'defer' | { deferred: Set<string> };
 
+/**
+ * What an episode came to once its history is committed, and the Instances row write it left under way
+ * (settled when the row is written; rejected if the write failed). The messages it consumed are deleted
+ * only after `rowWritten`: until then they are the record that the row is owed.
+ */
+export interface EpisodeResult {
+  outcome: EpisodeOutcome;
+  rowWritten: Promise<void>;
+}
+
+const NOTHING_OWED = Promise.resolve();
+
 interface Incoming {
   event: HistoryEvent;
   messageId: string;
@@ -85,6 +97,10 @@ interface Incoming {
  * through the SDK, derive the new tasks, and checkpoint in the Azure Storage provider's order — send new
  * messages, write history (the sentinel is the commit point), update the Instances row. The caller deletes
  * the messages afterwards. Redelivered messages are recognised by message id or by the task they complete.
+ *
+ * The Instances row is written behind the episode: once history is committed the instance's next episode
+ * may start, so a sequential orchestration's step waits for two storage requests (work item, history), not
+ * four. Row writes of one instance go out in order, each after the last has settled.
  */
 export class OrchestrationRunner {
   /** History kept between episodes; the sentinel ETag still guards every write. */
@@ -92,8 +108,11 @@ export class OrchestrationRunner {
 
   constructor(private readonly s: EngineServices) {}
 
-  /** Instances rows as last written by us; the client drops an entry whenever it writes the row itself. */
+  /** Instances rows as last written (or being written) by us; the client drops an entry whenever it writes the row itself. */
   #instances = new Map<string, InstanceRecord>();
+
+  /** The last Instances row write under way per instance: the next one waits for it. */
+  #rowWrites = new Map<string, Promise<void>>();
 
   cachedInstance(instanceId: string): InstanceRecord | undefined {
     return this.#instances.get(instanceId);
@@ -104,12 +123,12 @@ export class OrchestrationRunner {
     this.#instances.delete(instanceId);
   }
 
-  async process(instanceId: string, messages: TaskMessage[]): Promise<EpisodeOutcome> {
+  async process(instanceId: string, messages: TaskMessage[]): Promise<EpisodeResult> {
     const { store, logger } = this.s;
     const instance = this.#instances.get(instanceId) ?? (await store.getInstance(instanceId)) ?? startedBy(instanceId, messages);
     if (!instance) {
       logger.warn(`dropping ${messages.length} message(s) for unknown instance '${instanceId}' (purged?)`, { functionName: undefined });
-      return 'done';
+      return { outcome: 'done', rowWritten: NOTHING_OWED };
     }
     let stored = this.#cache.get(instanceId);
     if (!stored) stored = await store.loadHistory(instanceId);
@@ -130,7 +149,10 @@ export class OrchestrationRunner {
     // checkpoint, and the task finished meanwhile. As DTFx does (IsOutOfOrderMessage), they wait in the queue
     // until the redone episode has committed the scheduling event, so history stays in causal order.
     const deferred = new Set<string>();
-    const finish = (outcome: 'done' | 'defer'): EpisodeOutcome => (outcome === 'done' && deferred.size > 0 ? { deferred } : outcome);
+    const finish = (rowWritten: Promise<void>): EpisodeResult => ({
+      outcome: deferred.size > 0 ? { deferred } : 'done',
+      rowWritten,
+    });
     const seen = new Set(stored.messageIds);
     const ordered = [...messages].sort(
       (a, b) => Number(b.event.EventType === EventType.ExecutionStarted) - Number(a.event.EventType === EventType.ExecutionStarted),
@@ -166,19 +188,14 @@ export class OrchestrationRunner {
     }
     if (!started && history.length === 0) {
       // Messages that overtook the instance's start (or its start is being retried): try again shortly.
-      return incoming.length > 0 || deferred.size > 0 ? 'defer' : 'done';
+      return { outcome: incoming.length > 0 || deferred.size > 0 ? 'defer' : 'done', rowWritten: NOTHING_OWED };
     }
     if (!started && isTerminal(statusFromHistory(history))) {
       if (incoming.length) logger.debug(`instance '${instanceId}' has ended; ${incoming.length} late message(s) dropped`);
-      await this.#syncInstance(instance, history, undefined);
-      return 'done';
+      return { outcome: 'done', rowWritten: this.#syncInstance(instance, history, undefined) };
     }
-    if (!started && incoming.length === 0) {
-      await this.#syncInstance(instance, history, undefined);
-      return finish('done');
-    }
-    await this.#episode(instance, stored, history, executionId!, started, incoming);
-    return finish('done');
+    if (!started && incoming.length === 0) return finish(this.#syncInstance(instance, history, undefined));
+    return finish((await this.#episode(instance, stored, history, executionId!, started, incoming)).rowWritten);
   }
 
   async #episode(
@@ -189,7 +206,7 @@ export class OrchestrationRunner {
     started: HistoryEvent | undefined,
     incoming: Incoming[],
     inherited: string[] = [],
-  ): Promise<void> {
+  ): Promise<{ rowWritten: Promise<void> }> {
     const now = this.s.clock.now();
     const at = isoTime(now);
     const from = started ? 0 : history.length;
@@ -265,12 +282,18 @@ export class OrchestrationRunner {
     // The appended events are ours alone (fresh objects), so they are marked played in place, not copied.
     for (const a of appended) a.event.IsPlayed = true;
     this.#cache.set(instance.instanceId, { events: full, messageIds, executionId, etag });
-    await this.#syncInstance(instance, full, customStatus, executionId);
+    const rowWritten = this.#syncInstance(instance, full, customStatus, executionId);
     for (const run of afterCommit) run();
+    // Wrapped: an async function's returned promise would be awaited along with the episode.
+    return { rowWritten };
   }
 
-  /** Keeps the Instances row in step with history (also repairs it after a crash between the two writes). */
-  async #syncInstance(
+  /**
+   * Keeps the Instances row in step with history (also repairs it after a crash between the two writes).
+   * The record is ours at once, for the next episode and for clients; the write goes out after any earlier
+   * one of the same instance, so the row never steps back. Resolves once the row is written.
+   */
+  #syncInstance(
     instance: InstanceRecord,
     history: HistoryEvent[],
     customStatus: string | null | undefined,
@@ -299,12 +322,26 @@ export class OrchestrationRunner {
     const unchanged = (['runtimeStatus', 'output', 'customStatus', 'executionId', 'input', 'name'] as const).every(
       (k) => next[k] === instance[k],
     );
+    const id = instance.instanceId;
+    const prior = this.#rowWrites.get(id);
     if (unchanged && customStatus === undefined) {
-      this.#instances.set(instance.instanceId, instance);
-      return;
+      this.#instances.set(id, instance);
+      return prior ?? NOTHING_OWED;
     }
-    next.etag = await this.s.store.putInstance(next);
-    this.#instances.set(instance.instanceId, next);
+    this.#instances.set(id, next);
+    // A failed earlier write does not hold this one back: it is newer, and the earlier episode's messages
+    // come back to repair the row anyway.
+    const write = (prior ?? NOTHING_OWED)
+      .catch(() => undefined)
+      .then(async () => {
+        next.etag = await this.s.store.putInstance(next);
+      });
+    this.#rowWrites.set(id, write);
+    const done = () => {
+      if (this.#rowWrites.get(id) === write) this.#rowWrites.delete(id);
+    };
+    write.then(done, done);
+    return write;
   }
 
   #notifyParent(
