@@ -30,7 +30,9 @@ import { onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { AUDIENCE, heraldSettings, loadBuilt, printProfiles, runHeraldBench } from './lib/herald.mjs';
 import { httpGetter, latencySummary, paced } from './lib/paced.mjs';
 import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
+import { providersOf, startProviders } from './lib/providers.mjs';
 import { loadText, running, waitForQuiet } from './lib/quiet.mjs';
+import { soak } from './lib/inbox-soak.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -48,6 +50,9 @@ const { values: opts } = parseArgs({
     'quiet-wait': { type: 'string', default: '1800' },
     'wait-for': { type: 'string', default: 'bench/fanout.mjs' },
     'cpu-prof': { type: 'string' },
+    instances: { type: 'string', default: '1' },
+    soak: { type: 'string' },
+    'event-rate': { type: 'string', default: '50' },
   },
 });
 const N = {
@@ -60,7 +65,13 @@ const N = {
   warmUsers: Number(opts['warm-users']),
   interactionShare: Number(opts['interaction-share']),
   quietWaitMs: Number(opts['quiet-wait']) * 1000,
+  instances: Number(opts.instances),
+  soakMinutes: opts.soak === undefined ? 0 : Number(opts.soak),
+  eventRate: Number(opts['event-rate']),
 };
+if (!(N.instances === 1 || N.instances === 2)) throw new Error('--instances must be 1 or 2');
+if (opts.soak !== undefined && !(N.soakMinutes >= 2)) throw new Error('--soak must be a number of minutes ≥ 2');
+if (!(N.eventRate > 0)) throw new Error('--event-rate must be a number > 0');
 for (const name of ['rate', 'duration', 'baselineDuration', 'users', 'messages', 'warmUsers'])
   if (!(N[name] > 0)) throw new Error(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a number > 0`);
 if (!(N.interactionShare >= 0 && N.interactionShare <= 1)) throw new Error('--interaction-share must be between 0 and 1');
@@ -90,6 +101,8 @@ const { MEMBER_TTL_MS } = await load('adapters/runtime/inboxCache.js');
 /** A user who asks for the inbox this often is seen cold (not in the member cache) once per cache lifetime. */
 const steadyColdShare = Math.min(1, N.users / (N.rate * (MEMBER_TTL_MS / SECOND)));
 const COLD_SHARE = opts['cold-share'] === undefined ? steadyColdShare : Number(opts['cold-share']);
+/** The inbox phases' rate: --rate for each instance (a user is always served by the same one). */
+const LOAD = N.rate * N.instances;
 if (!(COLD_SHARE >= 0 && COLD_SHARE <= 1)) throw new Error('--cold-share must be between 0 and 1');
 
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -190,26 +203,47 @@ async function main() {
   azuritePid = azuritePids(azurite.connectionString)[0];
   startedPids.push(azuritePid);
 
-  // The settings test/integration/herald/support.ts `startHerald` gives Herald.
-  host = await startHost({
-    app: root,
-    storage: azurite.connectionString,
-    startTimeoutMs: 60_000,
-    env: (url) => ({
-      ...settings(url),
-      ...profileEnv('devhost'),
-    }),
-  });
-  startedPids.push(host.process.pid);
-  onCleanup(async () => {
-    const timer = setTimeout(() => host.kill(), 15_000);
-    const code = await host.stop();
-    clearTimeout(timer);
-    if (code !== 0) console.warn(`devhost exited with code ${code}`);
-  });
-  const pids = { devhost: host.process.pid, azurite: azuritePid, bench: process.pid };
+  // The stand-ins (Graph with its 100,000-user directory, the identity provider) in a devhost of their own: on
+  // Azure they share neither the Functions host's heap nor its thread.
+  const providers = await startProviders(startHost, azurite.connectionString);
+  startedPids.push(providers.process.pid);
+  onCleanup(() => providers.stop());
+  // The settings test/integration/herald/support.ts `startHerald` gives Herald, its providers the shared ones.
+  const { freePort } = await import('@herald/devhost/testing');
+  const port = await freePort();
+  const boot = async (k) => {
+    const h = await startHost({
+      ...(k === 0 ? { port } : {}),
+      app: root,
+      storage: azurite.connectionString,
+      startTimeoutMs: 60_000,
+      env: {
+        // The first instance's address stands for the app's one public address (click links name it).
+        ...settings(`http://localhost:${port}`),
+        ...providersOf(root, providers),
+        ...(k === 0 ? profileEnv('devhost') : {}),
+      },
+    });
+    startedPids.push(h.process.pid);
+    onCleanup(async () => {
+      const timer = setTimeout(() => h.kill(), 15_000);
+      const code = await h.stop();
+      clearTimeout(timer);
+      if (code !== 0) console.warn(`devhost exited with code ${code}`);
+    });
+    return h;
+  };
+  const hosts = [];
+  for (let k = 0; k < N.instances; k++) hosts.push(await boot(k));
+  host = hosts[0];
+  const pids = {
+    ...Object.fromEntries(hosts.map((h, k) => [N.instances === 1 ? 'devhost' : `devhost ${'AB'[k]}`, h.process.pid])),
+    providers: providers.process.pid,
+    azurite: azuritePid,
+    bench: process.pid,
+  };
 
-  const token = (user, roles = []) => host.token({ tenant: TENANT, user, roles, audience: AUDIENCE, expiresIn: '4h' });
+  const token = (user, roles = []) => providers.token({ tenant: TENANT, user, roles, audience: AUDIENCE, expiresIn: '4h' });
   const api = async (user, roles) => {
     const bearer = `Bearer ${await token(user, roles)}`;
     return async (path, body) => {
@@ -230,7 +264,7 @@ async function main() {
 
   // ---- 1. the organisation --------------------------------------------------------------------------------
   let t = performance.now();
-  const generated = await host.fetch(`/devhost/graph/_control/tenants/${TENANT}/generate`, {
+  const generated = await providers.fetch(`/devhost/graph/_control/tenants/${TENANT}/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ users: N.users, seed: ORG_SEED }),
@@ -269,7 +303,8 @@ async function main() {
   // ---- 3. sampled users and their tokens (while the messages wait for their start) --------------------------
   const random = rng(7);
   const eligible = org.users.filter((u) => u.userType !== 'Guest' && u.accountEnabled !== false);
-  const coldNeeded = Math.ceil(N.rate * N.duration * COLD_SHARE * 1.05) + 10;
+  const seconds = N.soakMinutes ? N.soakMinutes * 60 : N.duration;
+  const coldNeeded = Math.ceil(LOAD * seconds * COLD_SHARE * 1.05) + 10;
   const sampleSize = Math.min(eligible.length, N.warmUsers + coldNeeded);
   const sampled = [];
   for (const i of new Set(Array.from({ length: sampleSize * 3 }, () => Math.floor(random() * eligible.length))))
@@ -337,14 +372,15 @@ async function main() {
     if (others.length) disturbed.push(`${name}: another benchmark (pid ${others.join(', ')}) was running at its end`);
   };
 
-  const http = httpGetter(host.url);
-  onCleanup(async () => http.close());
+  const https = hosts.map((h) => httpGetter(h.url));
+  onCleanup(async () => https.forEach((h) => h.close()));
+  const [http] = https;
   const results = {};
 
   /** A paced phase with each process's CPU over it. */
-  async function phase(name, seconds, op) {
+  async function phase(name, seconds, op, rate = N.rate) {
     const meter = cpuMeter(pids);
-    const run = await paced({ rate: N.rate, seconds, op });
+    const run = await paced({ rate, seconds, op });
     const cpu = cpuFigures(meter.since(), run.samples.length);
     phaseEnd(name);
     const ok = run.samples.filter((s) => s.ok);
@@ -375,10 +411,12 @@ async function main() {
   // Warm-up and timed phase run back to back, so no wait can outlast the member cache between them.
   await quietNow('before the inbox phases');
   const seen = new Set(); // users whose first inbox request has been answered: their next ones are warm
+  const shownTo = new Map(); // user → ids of the messages last shown to them (what the soak's events are about)
   let shown = 0;
   let answered = 0;
+  // A user is always served by the same instance (sticky), so each one's member cache sees the cold share.
   const inboxRequest = async (user, surface, tag) => {
-    const res = await http.get(`/api/inbox?surface=${surface}`, { authorization: bearer[user] });
+    const res = await https[user % https.length].get(`/api/inbox?surface=${surface}`, { authorization: bearer[user] });
     const ok = res.status === 200;
     if (ok) {
       const body = JSON.parse(res.body);
@@ -386,14 +424,19 @@ async function main() {
       shown += body.messages.length;
       answered++;
       seen.add(user);
+      if (body.messages.length)
+        shownTo.set(
+          user,
+          body.messages.map((m) => m.id),
+        );
     }
     return { ok, status: res.status, tag };
   };
   const surfaceOf = () => SURFACES[Math.floor(random() * SURFACES.length)];
-  await phase('inbox warm-up', N.warmup, (i) => inboxRequest(i % N.warmUsers, surfaceOf(), 'warm-up'));
+  await phase('inbox warm-up', N.warmup, (i) => inboxRequest(i % N.warmUsers, surfaceOf(), 'warm-up'), LOAD);
   check(
     `every warm user was answered during the warm-up (${seen.size} of ${N.warmUsers})`,
-    seen.size === Math.min(N.warmUsers, N.warmup * N.rate),
+    seen.size === Math.min(N.warmUsers, N.warmup * LOAD),
   );
   check(`devices are shown messages (${fmt(shown / answered, 1)} a request on average)`, shown > 0);
 
@@ -409,14 +452,41 @@ async function main() {
   shown = 0;
   answered = 0;
   signalProfilers();
-  const inbox = await phase(`GET /api/inbox`, N.duration, (i) => {
-    if (i - warmRefreshed >= N.rate) {
+  const nextRequest = (i) => {
+    if (i - warmRefreshed >= LOAD) {
       warm = warmList();
       warmRefreshed = i;
     }
     if (random() < COLD_SHARE && nextCold < sampled.length) return inboxRequest(nextCold++, surfaceOf(), 'cold');
     return inboxRequest(warm[Math.floor(random() * warm.length)], surfaceOf(), 'warm');
-  });
+  };
+  if (N.soakMinutes) {
+    const meter = cpuMeter(pids);
+    const run = await soak({
+      minutes: N.soakMinutes,
+      rate: LOAD,
+      eventRate: N.eventRate,
+      targetP99Ms: TARGET_P99_MS,
+      nextRequest,
+      users: () => warm,
+      shownTo,
+      bearer,
+      hosts,
+      rssPids: Object.fromEntries(Object.entries(pids).filter(([name]) => name.startsWith('devhost'))),
+    });
+    phaseEnd('soak');
+    console.log(`  CPU over the soak: ${cpuText(cpuFigures(meter.since(), run.inbox.samples.length))} (ms per inbox request)`);
+    check(`no inbox request failed (${run.inbox.errorCount} errors)`, run.inbox.errorCount === 0);
+    check(`no event failed (${run.events.errorCount} errors)`, run.events.errorCount === 0);
+    check(`the offered rate was held (${fmt(run.inbox.achieved, 0)}/s answered, of ${LOAD})`, run.inbox.achieved >= 0.97 * LOAD);
+    for (const w of waits) console.log(`  load average ${w.before}: ${w.load}`);
+    console.log(`  load average at the end: ${loadText()} (1/5/15 min, ${cores} cores)`);
+    for (const d of disturbed) console.log(`  DISTURBED: ${d}`);
+    console.log('\nChecks');
+    for (const [what, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    return;
+  }
+  const inbox = await phase(`GET /api/inbox`, N.duration, nextRequest, LOAD);
   signalProfilers();
   const byTag = (tag) => latencySummary(inbox.samples.filter((s) => s.ok && s.tag === tag).map((s) => s.ms));
   inbox.cold = byTag('cold');
@@ -424,13 +494,13 @@ async function main() {
   inbox.shownPerRequest = shown / answered;
   check(`no inbox request failed (${inbox.errorCount} errors: ${JSON.stringify(inbox.errors)})`, inbox.errorCount === 0);
   check(
-    `the offered rate was held (${fmt(inbox.offered, 0)}/s offered, ${fmt(inbox.achieved, 0)}/s answered, of ${N.rate})`,
-    inbox.achieved >= 0.97 * N.rate,
+    `the offered rate was held (${fmt(inbox.offered, 0)}/s offered, ${fmt(inbox.achieved, 0)}/s answered, of ${LOAD})`,
+    inbox.achieved >= 0.97 * LOAD,
   );
 
   // ---- report ------------------------------------------------------------------------------------------------
   console.log(
-    `\nPaced at ${N.rate} requests/s, open loop (a request starts on time whether or not earlier ones have answered); latency in ms`,
+    `\nPaced at ${LOAD} requests/s${N.instances > 1 ? ` over ${N.instances} instances` : ''}, open loop (a request starts on time whether or not earlier ones have answered); latency in ms`,
   );
   console.log(`${pad('', 46)}${['answered/s', 'p50', 'p95', 'p99', 'max', 'errors'].map((h) => lpad(h, 11)).join('')}`);
   const row = (name, r, s = r.all) =>
@@ -472,14 +542,27 @@ async function main() {
   for (const [name, r] of Object.entries(results)) console.log(`  ${pad(name, 36)} ${cpuText(r.cpu)}`);
   // Node runs JavaScript on one thread: devhost and Azurite each top out at one core, whatever the machine has.
   const perRequest = Object.values(inbox.cpu).reduce((sum, f) => sum + f.msPerOp, 0);
-  const busiest = ['devhost', 'azurite'].reduce((a, b) => (inbox.cpu[a].msPerOp >= inbox.cpu[b].msPerOp ? a : b));
+  // An instance serves 1/instances of the requests: its thread's share of a request is scaled back up to one.
+  const perOwn = (name) => inbox.cpu[name].msPerOp * (name.startsWith('devhost') ? N.instances : 1);
+  const busiest = Object.keys(inbox.cpu)
+    .filter((name) => name !== 'bench')
+    .reduce((a, b) => (perOwn(a) >= perOwn(b) ? a : b));
   console.log(
     `  → an inbox request costs ${fmt(perRequest, 2)} ms of CPU in all (${Object.entries(inbox.cpu)
       .map(([name, f]) => `${name} ${fmt(f.msPerOp, 2)}`)
-      .join(' + ')}): ${N.rate}/s needs ${fmt((perRequest * N.rate) / 1000, 2)} of the ${cores} cores, ` +
-      `and ${busiest}'s one thread ${fmt((inbox.cpu[busiest].msPerOp * N.rate) / 10, 0)}% of a core ` +
-      `(it alone tops out at ${fmt(1000 / inbox.cpu[busiest].msPerOp, 0)}/s)`,
+      .join(' + ')}): ${LOAD}/s needs ${fmt((perRequest * LOAD) / 1000, 2)} of the ${cores} cores, ` +
+      `and ${busiest}'s one thread ${fmt(inbox.cpu[busiest].pct, 0)}% of a core ` +
+      `(${busiest.startsWith('devhost') && N.instances > 1 ? 'one instance' : 'it'} alone tops out at ${fmt(1000 / perOwn(busiest), 0)}/s)`,
   );
+  if (N.instances > 1)
+    console.log(
+      `  scale-out: ${N.instances} instances over one Azurite answered ${fmt(inbox.achieved, 0)}/s at p99 ${fmt(inbox.all.p99, 1)} ms, ` +
+        `${fmt(inbox.achieved / N.rate, 2)}× the ${N.rate}/s of one instance's target (each instance offered ${N.rate}/s; ` +
+        `the machine's ${cores} cores were ${fmt(
+          Object.values(inbox.cpu).reduce((sum, f) => sum + f.pct, 0),
+          0,
+        )}% busy)`,
+    );
   if (inbox.all.p99 > TARGET_P99_MS && !PROFILE_DIR)
     console.log(`\nMISS: rerun with --cpu-prof <dir> to see where devhost's and Azurite's CPU goes during the inbox phase`);
 
@@ -491,5 +574,5 @@ const failed = await runHeraldBench(main, {
   host: () => host,
   started: () => (azurite ? [...startedPids, ...azuritePids(azurite.connectionString)].filter(Boolean) : []),
 });
-if (PROFILE_DIR && !failed) await printProfiles(root, PROFILE_DIR, startedPids, ' of the timed inbox phase');
+if (PROFILE_DIR && !failed) await printProfiles(root, PROFILE_DIR, [azuritePid, host.process.pid], ' of the timed inbox phase');
 process.exit(failed ? 1 : 0);
