@@ -37,6 +37,16 @@ describe('clickUrl', () => {
     expect(await readClickToken(tokenOf(url))).toEqual(link);
   });
 
+  test('is byte for byte the compact JWS jose signs for the same claims', async () => {
+    const jws = await new SignJWT({ t: link.tenantId, m: link.messageId, o: link.occurrence, u: link.userId, c: link.channel, l: link.url })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(SECRET));
+    expect(tokenOf(await clickUrl(link))).toBe(jws);
+    process.env.CLICK_LINK_SECRET = `${SECRET}-rotated`;
+    expect(tokenOf(await clickUrl(link))).not.toBe(jws);
+    await expect(readClickToken(jws)).rejects.toBeInstanceOf(InvalidClickLink);
+  });
+
   test('the same link twice is the same URL (so following it again counts once); another recipient gets another', async () => {
     expect(await clickUrl(link)).toBe(await clickUrl(link));
     expect(await clickUrl({ ...link, userId: 'c0ffee00-0000-4000-8000-000000000002' })).not.toBe(await clickUrl(link));
