@@ -1,6 +1,6 @@
 /**
  * What the inbox reads on every request, kept in memory so a request costs at most one Table read (the
- * user's interactions):
+ * user's interactions, themselves kept a few seconds by interactionCache.ts):
  * - per tenant, for a few seconds: the inbox candidates (Active messages, and urgent ones sent in the last
  *   24 hours) and the tenant settings;
  * - per user, for 15 minutes, in a bounded LRU: the directory profile and transitive groups;
@@ -22,7 +22,10 @@ export const MEMBER_TTL_MS = 15 * 60_000;
 export const USAGE_TTL_MS = 60 * 60_000;
 export const MAX_MEMBERS = 100_000;
 
-/** A time-limited cache whose concurrent misses share one load, evicting the least recently used past `max`. */
+/**
+ * A time-limited cache whose concurrent misses share one load, evicting the least recently used past `max`
+ * and expired entries from the least recently used end, so a short-lived cache holds about its live entries.
+ */
 export class SingleFlightCache<K, V> {
   private readonly entries = new Map<K, { value: V; loadedAt: number }>();
   private readonly loading = new Map<K, Promise<V>>();
@@ -44,22 +47,39 @@ export class SingleFlightCache<K, V> {
     }
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = load().then(
+      const started: Promise<V> = load().then(
         (value) => {
+          // A load forgotten meanwhile may have read what a write then changed: its waiters get it, the cache does not.
+          if (this.loading.get(key) !== started) return value;
           this.loading.delete(key);
           this.entries.delete(key);
           this.entries.set(key, { value, loadedAt: t });
-          while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
+          this.evict(this.clock());
           return value;
         },
         (error: unknown) => {
-          this.loading.delete(key);
+          if (this.loading.get(key) === started) this.loading.delete(key);
           throw error;
         },
       );
+      pending = started;
       this.loading.set(key, pending);
     }
     return pending;
+  }
+
+  /** Drops the entry and any load under way: the next get loads afresh. */
+  forget(key: K): void {
+    this.entries.delete(key);
+    this.loading.delete(key);
+  }
+
+  private evict(t: number) {
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
+    for (const [key, entry] of this.entries) {
+      if (t < entry.loadedAt + this.ttlMs) break;
+      this.entries.delete(key);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { clickEventId, CLICK_ROUTE, InvalidClickLink, readClickToken, type Click
 import { authenticate, Unauthenticated } from '../../adapters/runtime/auth.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { tenantInbox } from '../../adapters/runtime/inboxCache.js';
-import { recordInteraction } from '../../adapters/stores/interactionStore.js';
+import { recordInteraction } from '../../adapters/runtime/interactionCache.js';
 import { Problem } from './problem.js';
 import { route } from './routes.js';
 

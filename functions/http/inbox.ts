@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import type { Caller } from '../../adapters/runtime/auth.js';
 import { clickUrl } from '../../adapters/runtime/clickLinks.js';
 import { now } from '../../adapters/runtime/clock.js';
-import { member, tenantInbox, usage, type Member } from '../../adapters/runtime/inboxCache.js';
-import { interactionsOf, recordInteraction } from '../../adapters/stores/interactionStore.js';
+import { member, tenantInbox, usage, type Member, type TenantInbox } from '../../adapters/runtime/inboxCache.js';
+import { interactionsIn, recordInteraction } from '../../adapters/runtime/interactionCache.js';
 import { messageStore } from '../../adapters/stores/messageStore.js';
 import { tenantPolicies } from '../../adapters/stores/policyStore.js';
 import { recordDevice, recordPolicyBlock } from '../../adapters/stores/readinessStore.js';
@@ -119,6 +119,20 @@ async function notePolicy(
   }
 }
 
+// The ids of all the tenant's candidates, whatever the surface and audience, so one cached read of a user's
+// interactions serves each of their surfaces (ids sort by time: the range stays short). Worked out once per
+// load of the tenant's messages.
+const ranges = new WeakMap<TenantInbox, readonly [string, string]>();
+function idRange(tenant: TenantInbox): readonly [string, string] {
+  let range = ranges.get(tenant);
+  if (!range) {
+    const ids = tenant.candidates.map((c) => c.source.id).sort();
+    range = [ids[0]!, ids[ids.length - 1]!];
+    ranges.set(tenant, range);
+  }
+  return range;
+}
+
 async function messagesFor(
   request: HttpRequest,
   context: InvocationContext,
@@ -141,8 +155,8 @@ async function messagesFor(
   if (due.length === 0) return [];
   const mine = forViewer(due, await viewerOf(caller.tenantId, who, tenant.settings, needsUsage(due)), t);
   if (mine.length === 0) return [];
-  const ids = mine.map((d) => d.candidate.source.id).sort();
-  const interactions = await interactionsOf(caller.tenantId, caller.userId, ids[0]!, ids[ids.length - 1]!);
+  const [from, to] = idRange(tenant);
+  const interactions = await interactionsIn(caller.tenantId, caller.userId, from, to);
   return Promise.all(inbox(mine, interactions, t).map((entry) => itemView(request, caller, entry)));
 }
 

@@ -68,8 +68,11 @@ beforeAll(async () => {
   );
   await putDirectory(host, TENANT_B, [{ userPrincipalName: 'bob@fabrikam.test' }], [{ id: GROUP, members: ['bob@fabrikam.test'] }]);
 });
+const savedStorage = process.env.AzureWebJobsStorage;
 afterAll(async () => {
   await host?.stop();
+  if (savedStorage === undefined) delete process.env.AzureWebJobsStorage;
+  else process.env.AzureWebJobsStorage = savedStorage;
 });
 
 const start = async () => (await host.clock.now()).getTime();
@@ -222,6 +225,33 @@ describe('GET /api/inbox', () => {
     expect(await idsIn(una, 'notificationCenter')).not.toContain(id);
     expect((await sendEvent(una, id, 'seen')).status).toBe(404);
     expect((await sendEvent(bob, id, 'seen')).status).toBe(201);
+  });
+
+  test('what a person did is seen at once when recorded here, within a few seconds when another instance recorded it', async () => {
+    const id = await activeMessage(host, staff, {});
+    // Every surface's poll reads (and caches) the person's interactions first.
+    expect(await idsIn(neo)).toContain(id);
+    expect(await idsIn(neo, 'taskbar')).not.toContain(id);
+    // Another instance over the same storage: the app's own store, from this process.
+    process.env.AzureWebJobsStorage = host.storage; // restored after all
+    const { recordInteraction } = await import('../../../adapters/stores/interactionStore.js');
+    const neoId = await userIdOf(host, TENANT_A, 'neo@contoso.test');
+    const at = await start();
+    await recordInteraction(TENANT_A, neoId, id, {
+      type: 'seen',
+      clientEventId: 'elsewhere',
+      at,
+      channel: 'inbox',
+      occurrence: 0,
+      timeZone: 'UTC',
+    });
+    await host.clock.advance(CACHE_SETTLE_MS);
+    expect(await idsIn(neo)).not.toContain(id);
+
+    const other = await activeMessage(host, staff, {});
+    expect(await idsIn(una)).toContain(other);
+    expect((await sendEvent(una, other, 'dismissed')).status).toBe(201);
+    expect(await idsIn(una)).not.toContain(other);
   });
 });
 

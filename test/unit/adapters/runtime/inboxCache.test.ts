@@ -36,4 +36,29 @@ describe('SingleFlightCache', () => {
     await cache.get('b', load('b'));
     expect(loaded).toEqual(['a', 'b', 'c', 'b']);
   });
+
+  test('forget drops the entry, and a load under way then is handed to its waiters but not kept', async () => {
+    const cache = new SingleFlightCache<string, string>(60_000, Infinity, () => 0);
+    await cache.get('a', async () => 'before');
+    cache.forget('a');
+    let release!: () => void;
+    const slow = cache.get('a', () => new Promise<string>((resolve) => (release = () => resolve('read before the write'))));
+    cache.forget('a'); // the write lands while that read is on its way
+    const after = cache.get('a', async () => 'after the write');
+    release();
+    expect(await slow).toBe('read before the write');
+    expect(await after).toBe('after the write');
+    expect(await cache.get('a', async () => 'loaded again')).toBe('after the write');
+  });
+
+  test('expired entries are let go from the least recently used end, not kept until the bound', async () => {
+    let time = 0;
+    const cache = new SingleFlightCache<string, number>(5_000, Infinity, () => time);
+    const size = () => (cache as unknown as { entries: Map<string, unknown> }).entries.size;
+    for (let i = 0; i < 100; i++) await cache.get(`u${i}`, async () => i);
+    expect(size()).toBe(100);
+    time += 5_000;
+    await cache.get('late', async () => -1);
+    expect(size()).toBe(1);
+  });
 });
