@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Benchmark (not a test): GET /api/inbox — what a Windows device shows now — on the Herald app (the repo root)
-// hosted by devhost over an in-memory Azurite the bench starts, on the real clock. In one run:
+// hosted by devhost over an in-memory Azurite the bench starts, on the real clock. The stand-ins (Graph,
+// the identity provider) run in a devhost of their own (lib/providers.mjs), as on Azure they share neither
+// the Functions host's heap nor its thread; their CPU is printed apart ("providers"). In one run:
 //   1. a --users (100,000) organisation generated in the Graph stand-in, --messages (50) messages made
 //      Active through the API across Spotlight, Notification Center and Taskbar with group and department
 //      audiences, interaction rows (seen / dismissed / clicked, written by the app's own interactionStore)
@@ -13,10 +15,16 @@
 //      (their directory profile and groups are fetched from Graph), by default the share a real tenant has
 //      at that rate: users / (rate × the member cache's 15 minutes).
 // Target: p99 ≤ 25 ms. Prints PASS/MISS; exits 0 unless something crashed. Run: `npm run bench:inbox`.
+// --instances 2: two Herald instances over the one Azurite and the one providers' host, each offered --rate
+// (a user always served by the same one, so each sees the cold share); prints the scale-out ratio.
+// --soak <minutes> (`npm run bench:inbox-soak`: 10): after the warm-up, the timed load for that long with
+// inbox events (seen, dismissed, clicked) posted at --event-rate (50/s) through POST /api/inbox/{id}/events,
+// p99 and devhost's RSS printed each minute (lib/inbox-soak.mjs); RSS must not grow > 10 % after minute 1.
 //
 // Options: --rate <n/s> (500)  --duration <s> (30)  --warmup <s> (5)  --baseline-duration <s> (15)
 //          --users <n> (100000)  --messages <n> (50)  --warm-users <n> (1000)  --cold-share <0..1>
 //          --interaction-share <0..1> (0.1)  --quiet-wait <s> (1800)
+//          --instances <1|2> (1)  --soak <minutes>  --event-rate <n/s> (50)
 //          --wait-for <programs, comma-separated> (bench/fanout.mjs): scripts or commands that must not run while measuring
 //          --cpu-prof <dir>: CPU-profile devhost and Azurite during the timed inbox phase only
 //          (lib/profile-window.mjs) and print each one's hottest packages and functions.

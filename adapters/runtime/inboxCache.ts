@@ -8,7 +8,7 @@
  * Each entry is loaded once however many requests want it at the same moment (single flight). Ages are
  * measured on the app clock, so a test that moves time moves them too.
  */
-import type { DirectoryUser, UsageRecord } from '../../core/audience.js';
+import { DIRECTORY_USER_FIELDS, type DirectoryUser, type UsageRecord } from '../../core/audience.js';
 import { candidate, URGENT_WINDOW_MS, type Candidate } from '../../core/eligibility.js';
 import type { MessageStatus } from '../../core/lifecycle.js';
 import { now } from './clock.js';
@@ -118,6 +118,41 @@ async function loadTenant(tenantId: string): Promise<TenantInbox> {
   return { settings, candidates };
 }
 
+// The member cache holds up to MAX_MEMBERS people for 15 minutes. Each entry keeps only the attributes
+// audiences read (not what else Graph answered, such as its @odata.context URL), and a value many people
+// share (a group id, a department, an office) as one string for all of them: the cache grows with the
+// people, not with copies of what they have in common.
+const SHARED_FIELDS: ReadonlySet<string> = new Set([
+  'department',
+  'companyName',
+  'officeLocation',
+  'city',
+  'country',
+  'preferredLanguage',
+  'userType',
+]);
+const shared = new Map<string, string>();
+const MAX_SHARED = 100_000;
+
+function intern(value: string): string {
+  const known = shared.get(value);
+  if (known !== undefined) return known;
+  // Past the bound (a directory with that many distinct values) sharing starts over; nothing is wrong, only less shared.
+  if (shared.size >= MAX_SHARED) shared.clear();
+  shared.set(value, value);
+  return value;
+}
+
+/** `user` with only the attributes audiences read, shared values shared. */
+export function compact(user: DirectoryUser): DirectoryUser {
+  const out: Record<string, unknown> = {};
+  for (const field of DIRECTORY_USER_FIELDS) {
+    const value = user[field];
+    if (value !== undefined) out[field] = typeof value === 'string' && SHARED_FIELDS.has(field) ? intern(value) : value;
+  }
+  return out as unknown as DirectoryUser;
+}
+
 async function loadMember(tenantId: string, userId: string): Promise<Member | undefined> {
   // Both at once: a miss costs one directory round trip, not two. The groups of a user the directory does
   // not know do not matter (the lookup may well fail for them).
@@ -125,7 +160,7 @@ async function loadMember(tenantId: string, userId: string): Promise<Member | un
   if (user.status === 'rejected') throw user.reason;
   if (!user.value) return undefined;
   if (groups.status === 'rejected') throw groups.reason;
-  return { user: user.value, groups: new Set(groups.value.map((g) => g.toLowerCase())) };
+  return { user: compact(user.value), groups: new Set(groups.value.map((g) => intern(g.toLowerCase()))) };
 }
 
 const tenants = new SingleFlightCache<string, TenantInbox>(MESSAGES_TTL_MS);

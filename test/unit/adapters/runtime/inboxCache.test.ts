@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { SingleFlightCache } from '../../../../adapters/runtime/inboxCache.js';
+import { compact, SingleFlightCache } from '../../../../adapters/runtime/inboxCache.js';
+import type { DirectoryUser } from '../../../../core/audience.js';
 
 describe('SingleFlightCache', () => {
   test('concurrent misses share one load; a fresh entry is not loaded again; a stale one is', async () => {
@@ -60,5 +61,25 @@ describe('SingleFlightCache', () => {
     time += 5_000;
     await cache.get('late', async () => -1);
     expect(size()).toBe(1);
+  });
+});
+
+describe('compact', () => {
+  test('keeps exactly the attributes audiences read, and one string for a value people share', () => {
+    const fromGraph = (id: string) =>
+      JSON.parse(
+        JSON.stringify({
+          '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users(id,userPrincipalName)/$entity',
+          id,
+          userPrincipalName: `${id}@contoso.test`,
+          department: 'Security',
+          city: null,
+          accountEnabled: true,
+        }),
+      ) as DirectoryUser;
+    const [a, b] = [compact(fromGraph('a')), compact(fromGraph('b'))];
+    expect(a).toEqual({ id: 'a', userPrincipalName: 'a@contoso.test', department: 'Security', city: null, accountEnabled: true });
+    expect(Object.keys(a)).not.toContain('@odata.context');
+    expect(b.department).toBe('Security');
   });
 });
