@@ -216,9 +216,14 @@ async function main() {
   const providers = await startProviders(startHost, azurite.connectionString);
   startedPids.push(providers.process.pid);
   onCleanup(() => providers.stop());
-  // The settings test/integration/herald/support.ts `startHerald` gives Herald, its providers the shared ones.
+  // The settings test/integration/herald/support.ts `startHerald` gives Herald, those naming a provider
+  // pointed at the shared ones (and no more: a push setting would make /api/health, the host-floor baseline,
+  // parse the push key files on every call).
   const { freePort } = await import('@herald/devhost/testing');
   const port = await freePort();
+  const external = providersOf(root, providers);
+  const heraldOwn = settings(`http://localhost:${port}`);
+  const providerSettings = Object.fromEntries(Object.keys(heraldOwn).flatMap((name) => (name in external ? [[name, external[name]]] : [])));
   const boot = async (k) => {
     const h = await startHost({
       ...(k === 0 ? { port } : {}),
@@ -227,8 +232,8 @@ async function main() {
       startTimeoutMs: 60_000,
       env: {
         // The first instance's address stands for the app's one public address (click links name it).
-        ...settings(`http://localhost:${port}`),
-        ...providersOf(root, providers),
+        ...heraldOwn,
+        ...providerSettings,
         ...(k === 0 ? profileEnv('devhost') : {}),
       },
     });
