@@ -344,7 +344,10 @@ async function main() {
   // ---- 4. interactions, written by the app's own store (no HTTP: that would warm the users' caches) --------
   process.env.AzureWebJobsStorage = azurite.connectionString;
   const { recordInteraction } = await load('adapters/stores/interactionStore.js');
-  const byUser = Math.round(sampled.length * N.interactionShare);
+  // As many rows as a timed phase's sample gets, also in a soak (its sample is 20 times larger): Azurite scans
+  // the whole table for every range query (see bench/README.md), and the soak's events add their own rows.
+  const timedSample = Math.min(sampled.length, N.warmUsers + Math.ceil(LOAD * N.duration * COLD_SHARE * 1.05) + 10);
+  const byUser = Math.round(timedSample * N.interactionShare);
   const kinds = ['seen', 'seen', 'dismissed', 'clicked'];
   t = performance.now();
   let events = 0;
