@@ -369,7 +369,7 @@ async function main() {
   let rows = 0;
   for await (const _ of interactions.listEntities({ queryOptions: { select: ['RowKey'] } })) rows++;
   console.log(
-    `interactions: ${events} events for ${byUser} users (${fmt(100 * N.interactionShare, 0)}% of the sampled) in ${fmt((performance.now() - t) / SECOND)} s; table holds ${rows} rows`,
+    `interactions: ${events} events for ${byUser} users (${fmt(100 * N.interactionShare, 0)}% of a timed phase's sample) in ${fmt((performance.now() - t) / SECOND)} s; table holds ${rows} rows`,
   );
 
   // ---- 5. a quiet machine, checked again before each group of phases -----------------------------------------

@@ -43,6 +43,8 @@ export interface Directory {
   user(tenantId: string, userId: string): Promise<DirectoryUser | undefined>;
   /** Ids (lower case) of every group the user is in, directly or through nesting. */
   memberOf(tenantId: string, userId: string): Promise<string[]>;
+  /** `user` and `memberOf` together, in one round trip where the directory allows; undefined for a user it does not know. */
+  userWithGroups(tenantId: string, userId: string): Promise<{ user: DirectoryUser; groups: string[] } | undefined>;
   /**
    * One page of the groups whose name has a word starting with `search`, and the token of the next page;
    * `after` is a token an earlier page gave.

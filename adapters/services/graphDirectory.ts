@@ -1,6 +1,6 @@
 /**
  * The organisation's directory from Microsoft Graph: transitive group members (users only, only the
- * attributes audiences use), all users, one user, a user's groups through nesting, and the Copilot usage
+ * attributes audiences use), all users, one user, a user's groups through nesting (both at once in one `$batch`), and the Copilot usage
  * report. Reads page by page with `@odata.nextLink`; the client retries 429/503 itself, honouring Retry-After.
  */
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
@@ -19,6 +19,13 @@ const USAGE_PERIOD = 'D180';
 interface Page<T> {
   value: T[];
   '@odata.nextLink'?: string;
+}
+
+/** One answer inside a `$batch` response. */
+interface BatchStep {
+  id: string;
+  status: number;
+  body?: unknown;
 }
 
 type CopilotUsageRow = { userPrincipalName: string } & Record<string, string | null | undefined>;
@@ -190,6 +197,48 @@ class GraphDirectory implements Directory {
       throw outage(error);
     }
     return ids;
+  }
+
+  async userWithGroups(tenantId: string, userId: string): Promise<{ user: DirectoryUser; groups: string[] } | undefined> {
+    const id = encodeURIComponent(userId);
+    let answer: { responses?: BatchStep[] };
+    try {
+      answer = (await graphClient(tenantId)
+        .api('/$batch')
+        .post({
+          requests: [
+            { id: 'user', method: 'GET', url: `/users/${id}?$select=${SELECT}` },
+            { id: 'groups', method: 'GET', url: `/users/${id}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=${PAGE}` },
+          ],
+        })) as { responses?: BatchStep[] };
+    } catch (error) {
+      throw outage(error);
+    }
+    const step = (name: string) => answer.responses?.find((r) => r.id === name);
+    const [user, groups] = [step('user'), step('groups')];
+    if (user?.status === 404) return undefined;
+    // A step throttled or failed on its own (Graph answers each one apart inside a 200): the two reads
+    // separately, which the client retries as their Retry-After says.
+    if (user?.status !== 200 || groups?.status !== 200) return this.separately(tenantId, userId);
+    const first = groups.body as Page<{ id: string }>;
+    const ids = first.value.map((g) => g.id.toLowerCase());
+    const next = first['@odata.nextLink'];
+    if (next)
+      try {
+        for await (const page of pages<{ id: string }>(graphClient(tenantId), next)) ids.push(...page.map((g) => g.id.toLowerCase()));
+      } catch (error) {
+        throw outage(error);
+      }
+    return { user: user.body as DirectoryUser, groups: ids };
+  }
+
+  private async separately(tenantId: string, userId: string): Promise<{ user: DirectoryUser; groups: string[] } | undefined> {
+    // The groups of a user the directory does not know do not matter (the lookup may well fail for them).
+    const [user, groups] = await Promise.allSettled([this.user(tenantId, userId), this.memberOf(tenantId, userId)]);
+    if (user.status === 'rejected') throw user.reason;
+    if (!user.value) return undefined;
+    if (groups.status === 'rejected') throw groups.reason;
+    return { user: user.value, groups: groups.value };
   }
 
   async searchGroups(tenantId: string, search: string, pageSize: number, after?: string) {
