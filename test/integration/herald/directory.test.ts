@@ -115,6 +115,22 @@ describe('directory()', () => {
     expect(await directory().memberOf(tenant, randomUUID())).toEqual([]);
   });
 
+  test('userWithGroups is user() and memberOf in one $batch, undefined for a user the directory does not know', async () => {
+    const londoner = org.users.find((u) => u.city === 'London')!;
+    const [alone, groups] = [await directory().user(tenant, londoner.id!), await directory().memberOf(tenant, londoner.id!)];
+    const both = await directory().userWithGroups(tenant, londoner.id!);
+    expect(both?.user).toEqual(alone);
+    expect([...both!.groups].sort()).toEqual([...groups].sort());
+    expect(await directory().userWithGroups(tenant, randomUUID())).toBeUndefined();
+    // Throttled steps (each answered apart inside the batch) are read again on their own, waiting out Retry-After.
+    await control('/throttling', 'PUT', { teams: false, requestsPerSecond: 1 });
+    try {
+      for (let i = 0; i < 3; i++) expect(await directory().userWithGroups(tenant, londoner.id!)).toEqual(both);
+    } finally {
+      await control('/throttling', 'PUT', { teams: false, requestsPerSecond: null });
+    }
+  });
+
   test('usage maps lower-cased UPNs to the last Copilot and Teams Copilot activity dates, null for never', async () => {
     const usage = await directory().usage(tenant);
     const licensed = org.users.filter((u) => u.copilotActivity);
