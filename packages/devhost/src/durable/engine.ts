@@ -499,8 +499,8 @@ export class DurableEngine {
       const { outcome, rowWritten } = await this.invoker.track(() => this.#orchestrations.process(instanceId, messages));
       episodeEnded();
       // The messages outlive the episode until the Instances row is written: if we die first, they come
-      // back and the row is repaired from history.
-      await rowWritten;
+      // back and the row is repaired from history. Tracked as the episode was, so a host stopping waits for it.
+      await this.invoker.track(() => rowWritten);
       if (outcome === 'defer') await Promise.all(batch.map((b) => b.held.release(1000)));
       else if (outcome === 'done') await Promise.all(batch.map((b) => b.held.complete()));
       else
