@@ -43,6 +43,15 @@ const OUTCOME_PREFIX = '~out:';
 const OUTCOME_ROWS = 10;
 /** Not `batchOf`'s hash: a push batch's devices share that hash modulo the batch count and would crowd one row. */
 const outcomeRowOf = (key: string) => createHash('md5').update(key).digest().readUInt32BE(0) % OUTCOME_ROWS;
+/** Each recipient's outcome row, per batch read: a commit looks at every row of the batch, twenty times a batch. */
+const rowIndexes = new WeakMap<BatchState, Map<string, number>>();
+function outcomeRowIn(state: BatchState, key: string): number {
+  let indexes = rowIndexes.get(state);
+  if (!indexes) rowIndexes.set(state, (indexes = new Map()));
+  let index = indexes.get(key);
+  if (index === undefined) indexes.set(key, (index = outcomeRowOf(key)));
+  return index;
+}
 /** Tables keeps a string property to 64 KiB (32K UTF-16 units); a chunk's JSON is cut into parts below that. */
 const PART_CHARS = 30_000;
 const batchKey = (b: BatchRef) => `${messageKey(b.tenantId, b.messageId)}:${pad(b.occurrence)}:${pad(b.batch)}`;
@@ -275,10 +284,10 @@ export async function commitBatch(ref: BatchRef, state: BatchState, changed: Del
   const pk = batchKey(ref);
   const tx = new TableTransaction();
   const touched = new Set<number>();
-  for (const d of changed) if (d.status !== 'sending') touched.add(outcomeRowOf(d.userId));
+  for (const d of changed) if (d.status !== 'sending') touched.add(outcomeRowIn(state, d.userId));
   if (touched.size > 0) {
     const byRow = new Map<number, Delivery[]>([...touched].map((i) => [i, []]));
-    for (const d of state.rows.values()) if (recorded(d)) byRow.get(outcomeRowOf(d.userId))?.push(d);
+    for (const d of state.rows.values()) if (recorded(d)) byRow.get(outcomeRowIn(state, d.userId))?.push(d);
     for (const [i, rows] of byRow) tx.upsertEntity(outcomeEntity(pk, i, rows), 'Replace');
   }
   tx.updateEntity({ partitionKey: pk, rowKey: SUMMARY, ...summary, ...inFlightColumns(state.rows.values()) }, 'Replace', {
