@@ -89,11 +89,17 @@ function toDelivery(recipient: Recipient, outcome: Outcome | undefined): Deliver
 /** Whether the recipient has anything to record: not in flight (the summary lists those) and not untouched. */
 const recorded = (d: Delivery) => d.status !== 'sending' && !(d.status === 'pending' && d.attempts === 0 && !d.reason);
 
+/**
+ * A reason is kept to this many characters: an outcome row holds ~99 (at most ~150) recipients and an entity
+ * at most 1 MiB, ten of them one 4 MiB transaction. Providers' reasons are a few hundred characters.
+ */
+const REASON_CHARS = 2000;
+
 const outcomeEntity = (pk: string, index: number, rows: Delivery[]) => {
   const outcomes: Record<string, Outcome> = {};
   for (const d of rows) {
     const o: Outcome = [d.status, d.attempts];
-    if (d.reason || d.sentAt) o.push(d.reason ?? '');
+    if (d.reason || d.sentAt) o.push((d.reason ?? '').slice(0, REASON_CHARS));
     if (d.sentAt) o.push(d.sentAt);
     outcomes[d.userId] = o;
   }
@@ -175,7 +181,8 @@ const IN_FLIGHT = { prefix: 'f', count: 'inFlightParts' } as const;
 
 const inFlightColumns = (rows: Iterable<Delivery>) => {
   const list: InFlight[] = [];
-  for (const d of rows) if (d.status === 'sending') list.push(d.reason ? [d.userId, d.attempts, d.reason] : [d.userId, d.attempts]);
+  for (const d of rows)
+    if (d.status === 'sending') list.push(d.reason ? [d.userId, d.attempts, d.reason.slice(0, REASON_CHARS)] : [d.userId, d.attempts]);
   return list.length ? toParts(JSON.stringify(list), IN_FLIGHT.prefix, IN_FLIGHT.count) : {};
 };
 
