@@ -145,36 +145,47 @@ export interface Activity {
   days: DayFigures[];
 }
 
+/** Adds `sign` × `from` into `into`, in place: an accumulator, no new objects per addition. */
+export function addInto(into: Counts, from: Counts, sign: 1 | -1 = 1): void {
+  for (const [channel, t] of Object.entries(from.channels) as [Channel, Tally][]) {
+    const sum = (into.channels[channel] ??= emptyTally());
+    for (const f of TALLY_FIELDS) sum[f] += sign * t[f];
+  }
+  for (const f of PEOPLE_FIELDS) into.people[f] += sign * from.people[f];
+}
+
+/** Counts by day (yyyy-MM-dd): a month of a message's counts, or of a tenant's. */
+export type DayCounts = Record<string, Counts>;
+
+/** Adds `sign` × each day of `from` into the same day of `into`, in place (a rollup takes a copy's change so). */
+export function addDays(into: DayCounts, from: Readonly<DayCounts>, sign: 1 | -1 = 1): void {
+  for (const [day, counts] of Object.entries(from)) addInto((into[day] ??= emptyCounts()), counts, sign);
+}
+
 /**
  * The activity of some messages over `days` (every day present, zero when nothing happened): each message's
- * counts by day, summed.
+ * counts by day (or a tenant's, already summed), summed.
  */
 export function activity(messages: Iterable<ReadonlyMap<string, Counts>>, days: readonly string[]): Activity {
   const summed = new Map<string, Counts>(days.map((d) => [d, emptyCounts()]));
   for (const byDay of messages)
     for (const [day, counts] of byDay) {
       const into = summed.get(day);
-      if (!into) continue;
-      summed.set(day, mergeCounts(into, counts));
+      if (into) addInto(into, counts);
     }
-  let total = emptyCounts();
+  const total = emptyCounts();
   const out: DayFigures[] = [];
   for (const day of days) {
     const c = summed.get(day)!;
-    total = mergeCounts(total, c);
+    addInto(total, c);
     out.push({ date: day, ...figures(c) });
   }
   return { totals: figures(total), days: out };
 }
 
 export function mergeCounts(a: Counts, b: Counts): Counts {
-  const channels = { ...a.channels };
-  for (const [channel, t] of Object.entries(b.channels) as [Channel, Tally][]) {
-    const sum = { ...(channels[channel] ?? emptyTally()) };
-    for (const f of TALLY_FIELDS) sum[f] += t[f];
-    channels[channel] = sum;
-  }
-  const people = { ...a.people };
-  for (const f of PEOPLE_FIELDS) people[f] += b.people[f];
-  return { channels, people };
+  const sum: Counts = { channels: {}, people: emptyPeople() };
+  addInto(sum, a);
+  addInto(sum, b);
+  return sum;
 }

@@ -8,7 +8,9 @@
  *   entity-group transaction as the summary change. The marker is the idempotency gate (a second insert is
  *   409) and the summary write is ETag-guarded (412 when another event got there first: re-read, retry), so
  *   an event is counted exactly once and concurrent events never lose an increment. `~` sorts after every
- *   message id, so reading summaries never touches the markers.
+ *   message id, so reading summaries never touches the markers. Nothing is read before the transaction:
+ *   it creates the summary (a person's first event on a message, most of them) or replaces the one this
+ *   process last wrote against its ETag; a 409 without the marker, a 412 or a 404 means read and retry.
  *
  * Table `clicks`, PartitionKey `tenant:message`, RowKey user id: who clicked and when last (`lastClickedAt`),
  * for resends to skip for a year. Written before the transaction, so a crash between the two leaves a click
@@ -80,11 +82,30 @@ const summaryOf = (entity: TableEntityResult<Record<string, unknown>>): Interact
 const interactions = () => table('interactions');
 const clicks = () => table('clicks');
 
-async function readSummary(client: TableClient, partition: string, messageId: string) {
+interface StoredSummary {
+  summary: InteractionSummary;
+  etag: string;
+  days: ActiveDays | undefined;
+}
+
+async function readSummary(client: TableClient, partition: string, messageId: string): Promise<StoredSummary | undefined> {
   const entity = await findEntity(client, partition, messageId);
   if (!entity) return undefined;
   const days = typeof entity.days === 'string' ? (JSON.parse(entity.days) as ActiveDays) : undefined;
   return { summary: summaryOf(entity), etag: entity.etag, days };
+}
+
+/**
+ * The summaries this process last wrote, with their ETags: the next event of the same person and message
+ * updates against that ETag without reading first (412 or 404 when it moved elsewhere: read, retry).
+ */
+const written = new Map<string, StoredSummary>();
+const MAX_WRITTEN = 20_000;
+function remember(key: string, stored: StoredSummary | undefined) {
+  written.delete(key);
+  if (!stored) return;
+  written.set(key, stored);
+  if (written.size > MAX_WRITTEN) written.delete(written.keys().next().value!);
 }
 
 /** What the recorded event added, from its marker (null: recorded before counting existed); undefined when there is no marker. */
@@ -131,8 +152,12 @@ export async function recordInteraction(
       at: event.at,
       contribution,
     });
+  const cacheKey = `${partition}|${messageId}`;
+  // First try: the summary as this process wrote it last, or none at all (most events are a person's first
+  // on the message, and a create that finds one fails 409 without recording anything): no read before it.
+  let current: StoredSummary | undefined = written.get(cacheKey);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await readSummary(client, partition, messageId);
+    if (attempt > 0) current = await readSummary(client, partition, messageId);
     const next = applyInteraction(current?.summary, event);
     const { contribution, after } = eventContribution(event.type, event.channel, day, current?.days);
     const transaction = new TableTransaction();
@@ -151,19 +176,25 @@ export async function recordInteraction(
     const row = { partitionKey: partition, rowKey: messageId, ...next, days: JSON.stringify(after) };
     if (current) transaction.updateEntity(row, 'Replace', { etag: current.etag });
     else transaction.createEntity(row);
+    let etag: string | undefined;
     try {
-      await client.submitTransaction(transaction.actions);
+      const { subResponses } = await client.submitTransaction(transaction.actions);
+      etag = (subResponses.find((r) => r.rowKey === messageId) ?? subResponses[1])?.etag;
     } catch (error) {
-      // 409 is the marker (recorded before) or the summary (created meanwhile); 412 the summary changed meanwhile.
+      remember(cacheKey, undefined);
+      // 409 is the marker (recorded before) or the summary (created meanwhile); 412 the summary changed
+      // meanwhile, 404 it was purged (retention) since this process wrote it.
       const recorded = isStatus(error, 409) ? await recordedContribution(client, partition, marker) : undefined;
       if (recorded !== undefined) {
         if (recorded) await counted(recorded);
         return { duplicate: true };
       }
-      if (!isStatus(error, 409) && !isStatus(error, 412)) throw error;
-      await pause(attempt);
+      if (!isStatus(error, 409) && !isStatus(error, 412) && !isStatus(error, 404)) throw error;
+      // A guess that missed is no contention: only a retry after a real conflict waits.
+      if (attempt > 0) await pause(attempt);
       continue;
     }
+    remember(cacheKey, etag ? { summary: next, etag, days: after } : undefined);
     await counted(contribution);
     return { duplicate: false };
   }

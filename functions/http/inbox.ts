@@ -167,16 +167,17 @@ async function recordEvent(caller: Caller, id: string, input: z.output<typeof In
     const message = `must not be more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future`;
     throw new Problem('validation', `occurredAt ${message}`, [{ path: 'occurredAt', message }]);
   }
-  const notFound = new Problem('not-found', `there is no message ${id} for you`);
+  // Built only when thrown: an Error's stack costs on every event otherwise.
+  const notFound = () => new Problem('not-found', `there is no message ${id} for you`);
   const [tenant, who] = await Promise.all([tenantInbox(caller.tenantId), member(caller.tenantId, caller.userId)]);
   // A message on devices now is in the tenant's cache, its audience rule and occurrence worked out already;
   // one shown earlier (an event sent late) is read.
   const cached = tenant.candidates.find((c) => c.source.id === id);
   const message = cached?.source ?? (await messageStore().get(caller.tenantId, id));
   // Only messages that reached devices, and only from people they were for: anything else is not theirs to see.
-  if (!message || !message.activatedAt || !isSurface(message.draft.location) || !who) throw notFound;
+  if (!message || !message.activatedAt || !isSurface(message.draft.location) || !who) throw notFound();
   const rule = cached?.rule ?? audienceRule(message);
-  if (!inAudience(rule, await viewerOf(caller.tenantId, who, tenant.settings, targetsUsage(rule)), t)) throw notFound;
+  if (!inAudience(rule, await viewerOf(caller.tenantId, who, tenant.settings, targetsUsage(rule)), t)) throw notFound();
 
   const { duplicate } = await recordInteraction(caller.tenantId, caller.userId, id, {
     type: input.type,

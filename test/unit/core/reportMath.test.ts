@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   activity,
+  addDays,
   addTo,
   clickThroughRate,
   dayOf,
@@ -108,6 +109,18 @@ describe('figures and activity', () => {
       ['2026-11-02', 0, 0],
     ]);
     expect(result.totals).toMatchObject({ seen: 4, clicks: 1, viewers: 2, clickThroughRate: 0.25 });
+  });
+
+  test('addDays adds a copy’s change into a rollup in place: new days in, old days out', () => {
+    const rollup = { '2026-11-01': counts({ seen: 5 }), '2026-11-02': counts({ seen: 1 }) };
+    const before = { '2026-11-01': counts({ seen: 2 }) };
+    const after = { '2026-11-01': counts({ seen: 3, clicks: 1 }), '2026-11-03': counts({ delivered: 4 }, 'teams') };
+    addDays(rollup, after);
+    addDays(rollup, before, -1);
+    expect(figures(rollup['2026-11-01'])).toMatchObject({ seen: 6, clicks: 1, viewers: 1 });
+    expect(figures(rollup['2026-11-02'])).toMatchObject({ seen: 1 });
+    expect(figures(rollup['2026-11-03'])).toMatchObject({ delivered: 4, viewers: 0 });
+    expect(before['2026-11-01']).toEqual(counts({ seen: 2 }));
   });
 
   test('daysBetween crosses a daylight-saving change without skipping or repeating a day', () => {

@@ -1,0 +1,123 @@
+// The tenant's monthly rollups straight against Azurite: they always equal the report copies added up —
+// built once from copies written before rollups existed (by a report or by the next copy write), kept level
+// by every later write, and redone when another writer moved a rollup first.
+import { randomUUID } from 'node:crypto';
+import { odata, TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { TestHost } from '@herald/devhost/testing';
+import { count } from '../../../adapters/stores/counterStore.js';
+import { messageId } from '../../../adapters/stores/keys.js';
+import { messageReports, settled, tenantActivity } from '../../../adapters/stores/reportStore.js';
+import { activity, daysBetween, eventContribution, type ActiveDays, type Counts } from '../../../core/reportMath.js';
+import { startHerald } from './support.js';
+
+let host: TestHost;
+let reports: TableClient;
+const saved = process.env.AzureWebJobsStorage;
+beforeAll(async () => {
+  host = await startHerald();
+  process.env.AzureWebJobsStorage = host.storage;
+  reports = TableClient.fromConnectionString(host.storage, 'reports', { allowInsecureConnection: true });
+});
+afterAll(async () => {
+  process.env.AzureWebJobsStorage = saved;
+  await host?.stop();
+});
+
+const DAYS = daysBetween('2026-10-29', '2026-11-03');
+const MONTHS = ['2026-10', '2026-11'];
+
+/** Counts `n` seen events of `users` people on `day` for the message, as the inbox would. */
+async function seen(tenant: string, id: string, day: string, users: string[], active = new Map<string, ActiveDays>()) {
+  await Promise.all(
+    users.map((user) => {
+      const { contribution, after } = eventContribution('seen', 'inbox', day, active.get(user));
+      active.set(user, after);
+      return count(tenant, id, {
+        kind: 'event',
+        userId: user,
+        eventKey: `${day}-${user}`,
+        type: 'seen',
+        at: Date.parse(`${day}T12:00:00Z`),
+        contribution,
+      });
+    }),
+  );
+}
+
+/** The report from the rollups and the same report added up from every copy: they must be equal. */
+async function bothWays(tenant: string, ids: string[]) {
+  const rolled = await tenantActivity(tenant, MONTHS);
+  const copies: Map<string, Counts>[] = [];
+  for await (const r of messageReports(tenant, MONTHS, new Set(ids))) copies.push(r.days);
+  return {
+    rollup: { messages: rolled.messages, ...activity([rolled.days], DAYS) },
+    copies: { messages: copies.length, ...activity(copies, DAYS) },
+  };
+}
+
+async function dropRollups(tenant: string) {
+  const rows = reports.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${tenant} and RowKey ge '~'` } });
+  for await (const e of rows) await reports.deleteEntity(tenant, e.rowKey!);
+}
+
+test('copies counted before rollups existed are rolled up once, by the first report, then kept level', async () => {
+  const tenant = randomUUID();
+  const ids = [messageId(Date.now()), messageId(Date.now() + 1)];
+  await seen(tenant, ids[0]!, '2026-10-30', ['a', 'b']);
+  await seen(tenant, ids[1]!, '2026-11-02', ['a', 'c', 'd']);
+  await settled(tenant);
+  // What a tenant counted before this change holds: copies, no rollups.
+  await dropRollups(tenant);
+
+  const first = await bothWays(tenant, ids);
+  expect(first.rollup).toEqual(first.copies);
+  expect(first.rollup.messages).toBe(2);
+  expect(first.rollup.totals).toMatchObject({ seen: 5, viewers: 5 });
+  expect((await reports.getEntity(tenant, '~m|2026-11')).days).toBeTypeOf('string');
+
+  await seen(tenant, ids[1]!, '2026-11-03', ['e']);
+  await seen(tenant, messageId(Date.now() + 2), '2026-10-31', ['f']);
+  await settled(tenant);
+  const later = await bothWays(tenant, [...ids, ...(await copyIds(tenant))]);
+  expect(later.rollup).toEqual(later.copies);
+  expect(later.rollup).toMatchObject({ messages: 3, totals: { seen: 7, viewers: 7 } });
+});
+
+test('a copy write that finds no rollup builds it from the copies first', async () => {
+  const tenant = randomUUID();
+  const id = messageId(Date.now());
+  await seen(tenant, id, '2026-11-01', ['a', 'b', 'c']);
+  await settled(tenant);
+  await dropRollups(tenant);
+  await seen(tenant, id, '2026-11-02', ['a']);
+  await seen(tenant, messageId(Date.now() + 1), '2026-10-29', ['z']);
+  await settled(tenant);
+  const { rollup, copies } = await bothWays(tenant, await copyIds(tenant));
+  expect(rollup).toEqual(copies);
+  expect(rollup).toMatchObject({ messages: 2, totals: { seen: 5 } });
+});
+
+test('a rollup another writer moved meanwhile is read again, not overwritten', async () => {
+  const tenant = randomUUID();
+  const id = messageId(Date.now());
+  await seen(tenant, id, '2026-11-01', ['a']);
+  await settled(tenant);
+  // Another instance's write: same content, a new ETag, so this instance's cached one is stale.
+  const row = await reports.getEntity<{ days: string }>(tenant, '~m|2026-11');
+  await reports.updateEntity({ partitionKey: tenant, rowKey: '~m|2026-11', days: row.days }, 'Replace');
+  await seen(tenant, id, '2026-11-02', ['a', 'b']);
+  await settled(tenant);
+  const { rollup, copies } = await bothWays(tenant, [id]);
+  expect(rollup).toEqual(copies);
+  expect(rollup.totals).toMatchObject({ seen: 3 });
+});
+
+async function copyIds(tenant: string) {
+  const ids: string[] = [];
+  for await (const e of reports.listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${tenant} and RowKey lt '~'`, select: ['RowKey'] },
+  }))
+    ids.push(e.rowKey!);
+  return ids;
+}
