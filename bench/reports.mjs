@@ -524,7 +524,8 @@ async function ingestion(pids, countFlag) {
   const got = report.totals;
   const want = {
     seen: expected.seen,
-    clicks: expected.clicked,
+    // A click counts once per person and message (core/reportMath): clicks are distinct clickers.
+    clicks: people.clicked.size,
     dismissed: expected.dismissed,
     viewers: people.seen.size,
     clickers: people.clicked.size,
@@ -717,7 +718,7 @@ async function activityQuery(pids, messages) {
       const user = `q-${k}-${(j * 7 + k) % 30}`;
       const { contribution, after } = eventContribution(type, 'inbox', day, active.get(user));
       active.set(user, after);
-      expected[TALLY[type]]++;
+      expected[TALLY[type]] += contribution.tally[TALLY[type]] ?? 0;
       expected[PEOPLE[type]] += contribution.dayPeople[PEOPLE[type]] ?? 0;
       return { kind: 'event', userId: user, eventKey: `${day}-${type}`, type, at: Date.parse(`${day}T12:00:00Z`), contribution };
     });
