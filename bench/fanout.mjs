@@ -195,7 +195,8 @@ function draft(org, start) {
   if (CHANNEL === 'email')
     return {
       ...common,
-      // A pre-made email template is not customisable: only its link is the message's.
+      // A pre-made email template is not customisable (only its link is the message's), and is for its objective.
+      objective: 'onboarding',
       content: { callToAction: { url: common.content.callToAction.url } },
       location: 'email',
       template: { kind: 'premade', id: 'email-welcome-assistant' },
