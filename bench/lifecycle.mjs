@@ -32,6 +32,7 @@ import { odata, TableClient } from '@azure/data-tables';
 import { azuritePids, checkGone, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { cleanupAll, onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
+import { loadText, running } from './lib/quiet.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -59,6 +60,33 @@ const N = {
   small: Number(opts.small),
 };
 const SMALL = 'lifecycle, small partition';
+/** What else may load the machine during a timed phase: test runs, builds, the other benchmarks. */
+const NEIGHBOURS = [
+  'vitest',
+  'tsc',
+  'bench/inbox.mjs',
+  'bench/fanout.mjs',
+  'bench/push.mjs',
+  'bench/reports.mjs',
+  'bench/durable.mjs',
+  'bench/faults.mjs',
+  'bench/devhost-http.mjs',
+];
+
+/** Watches for neighbours until the returned function is called, which says what it saw and the load average. */
+function watchNeighbours() {
+  const seen = new Set();
+  const look = () => NEIGHBOURS.forEach((n) => running(n).length && seen.add(n));
+  look();
+  const timer = setInterval(look, 2000);
+  const startLoad = loadText();
+  return () => {
+    clearInterval(timer);
+    look();
+    const beside = seen.size ? `beside ${[...seen].join(', ')}` : 'quiet: no test run, build or other benchmark';
+    return `${beside}; load average ${startLoad} at the start, ${loadText()} at the end`;
+  };
+}
 if (!['table', 'api'].includes(opts.seed)) throw new Error('--seed must be table or api');
 const PHASES = new Set(opts.only.split(',').map((s) => s.trim()));
 const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
@@ -436,10 +464,12 @@ async function main() {
     writeFileSync(countFlag, '');
     await sleep(200); // the preload looks for the flag every 50 ms
     const meter = cpuMeter(pids);
+    const neighbours = watchNeighbours();
     const t = performance.now();
     await pool(N.lifecycles, N.clients, (i) => lifecycle(i));
     const ms = performance.now() - t;
     const cpu = cpuFigures(meter.since(), N.lifecycles);
+    const machine = neighbours();
     rmSync(countFlag, { force: true });
     const countFile = `${countFlag}.${host.process.pid}.json`;
     for (let i = 0; i < 20 && !existsSync(countFile); i++) await sleep(100);
@@ -458,6 +488,7 @@ async function main() {
       steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, stats(v)])),
       cpu,
       requests,
+      machine,
       bound: bound(cpu, { sequential: false, cores }),
     };
   }
@@ -507,6 +538,7 @@ async function main() {
     console.log(`\n${title}, ${N.clients} concurrent clients, ${N.lifecycles} lifecycles in ${fmt(l.ms / 1000, 2)} s`);
     const verdict = target ? `target ≥ ${target}   ${l.rate >= target ? 'PASS' : 'MISS'}` : '(no target: Azure-like point reads)';
     console.log(`${pad('lifecycles/s', 48)}${lpad(fmt(l.rate), 9)}   ${verdict}   (${l.scheduled}/${N.lifecycles} ended Scheduled)`);
+    console.log(`  machine: ${l.machine}`);
     const cpuMs = Object.values(l.cpu).reduce((sum, f) => sum + f.msPerOp, 0);
     console.log(
       `${pad('  CPU ms per lifecycle, all processes', 48)}${lpad(fmt(cpuMs, 1), 9)}   (${cores} cores: at most ~${fmt((cores * 1000) / cpuMs, 1)}/s)`,
