@@ -76,7 +76,15 @@ const NEIGHBOURS = [
 /** Watches for neighbours until the returned function is called, which says what it saw and the load average. */
 function watchNeighbours() {
   const seen = new Set();
-  const look = () => NEIGHBOURS.forEach((n) => running(n).length && seen.add(n));
+  // Only the programs themselves: a `flock` or shell queued to run one names it too, but waits.
+  const program = (pid) => {
+    try {
+      return !['flock', 'sh', 'bash', 'timeout'].includes(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+    } catch {
+      return false; // gone meanwhile
+    }
+  };
+  const look = () => NEIGHBOURS.forEach((n) => running(n).some(program) && seen.add(n));
   look();
   const timer = setInterval(look, 2000);
   const startLoad = loadText();
