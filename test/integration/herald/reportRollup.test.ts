@@ -3,12 +3,12 @@
 // by every later write, and redone when another writer moved a rollup first.
 import { randomUUID } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import type { TestHost } from '@herald/devhost/testing';
 import { count } from '../../../adapters/stores/counterStore.js';
 import { messageId } from '../../../adapters/stores/keys.js';
 import { messageReports, settled, tenantActivity } from '../../../adapters/stores/reportStore.js';
-import { activity, daysBetween, eventContribution, type ActiveDays, type Counts } from '../../../core/reportMath.js';
+import { activity, addTo, daysBetween, emptyCounts, eventContribution, type ActiveDays, type Counts } from '../../../core/reportMath.js';
 import { startHerald } from './support.js';
 
 let host: TestHost;
@@ -121,3 +121,33 @@ async function copyIds(tenant: string) {
     ids.push(e.rowKey!);
   return ids;
 }
+
+test('two instances writing copies of the same messages at once leave the rollups equal to the copies', async () => {
+  const tenant = randomUUID();
+  const a = await import('../../../adapters/stores/reportStore.js');
+  vi.resetModules();
+  // A second module instance: its own pending writes and cached ETags, as another Herald instance has.
+  const b = (await import('../../../adapters/stores/reportStore.js')) as typeof a;
+  expect(b.project).not.toBe(a.project);
+  const ids = Array.from({ length: 12 }, (_, i) => messageId(Date.now() + i));
+  const committed = (id: string, version: number) => {
+    const day = (n: number) => addTo(emptyCounts(), 'inbox', { seen: n }, { viewers: n });
+    return {
+      tenantId: tenant,
+      messageId: id,
+      totals: { counts: day(version), version },
+      months: new Map([
+        ['2026-10', { days: { '2026-10-31': day(version) }, version }],
+        ['2026-11', { days: { '2026-11-01': day(2 * version) }, version }],
+      ]),
+    };
+  };
+  for (let version = 1; version <= 6; version++) {
+    for (const [i, id] of ids.entries()) ((i + version) % 2 ? a : b).project(committed(id, version));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  await Promise.all([a.settled(tenant), b.settled(tenant)]);
+  const { rollup, copies } = await bothWays(tenant, ids);
+  expect(rollup).toEqual(copies);
+  expect(rollup).toMatchObject({ messages: 12, totals: { seen: 12 * 18 } });
+});
