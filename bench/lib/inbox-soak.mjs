@@ -28,7 +28,7 @@ export async function soak({ minutes, rate, eventRate, targetP99Ms, nextRequest,
     const mb = Object.fromEntries(Object.entries(rssPids).map(([name, pid]) => [name, memoryMb(pid).rss]));
     rss.push(mb);
     console.log(
-      `  minute ${k + 1}: inbox ${inbox.n} answered, p99 ${fmt(inbox.p99, 1)} ms, ${b.inboxErrors} errors; ` +
+      `  minute ${k + 1}: inbox ${inbox.n} answered, p99 ${fmt(inbox.p99, 1)} ms, ${b.inboxErrors} errors, ${inFlight} in flight; ` +
         `events ${events.n} recorded, p99 ${fmt(events.p99, 1)} ms, ${b.eventErrors} errors; RSS ` +
         Object.entries(mb)
           .map(([name, v]) => `${name} ${fmt(v, 0)} MB`)
@@ -39,17 +39,24 @@ export async function soak({ minutes, rate, eventRate, targetP99Ms, nextRequest,
   const perMinute = [];
   const ticker = setInterval(() => perMinute.push(line(perMinute.length)), MINUTE);
 
+  // Each answer counts in the minute it came in: a minute's line is then whole when printed, and a backlog
+  // shows as long answers (and as requests in flight), not as a minute with none.
+  let inFlight = 0;
   const inboxOp = async (i) => {
-    const b = bucket();
     const began = performance.now();
-    const result = await nextRequest(i);
-    if (result.ok) b.inbox.push(performance.now() - began);
-    else b.inboxErrors++;
-    return result;
+    inFlight++;
+    try {
+      const result = await nextRequest(i);
+      const b = bucket();
+      if (result.ok) b.inbox.push(performance.now() - began);
+      else b.inboxErrors++;
+      return result;
+    } finally {
+      inFlight--;
+    }
   };
   let eventId = 0;
   const eventOp = async () => {
-    const b = bucket();
     const pool = users();
     const user = pool[Math.floor(Math.random() * pool.length)];
     const ids = shownTo.get(user);
@@ -63,6 +70,7 @@ export async function soak({ minutes, rate, eventRate, targetP99Ms, nextRequest,
       body: JSON.stringify({ type: KINDS[n % KINDS.length], clientEventId: `soak-${n}` }),
     });
     await res.arrayBuffer();
+    const b = bucket();
     const ok = res.status === 201;
     if (ok) b.events.push(performance.now() - began);
     else b.eventErrors++;
