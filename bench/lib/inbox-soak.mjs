@@ -8,6 +8,7 @@ import { memoryMb } from './rss.mjs';
 const MINUTE = 60_000;
 const KINDS = ['seen', 'seen', 'dismissed', 'clicked'];
 export const RSS_GROWTH_LIMIT = 0.1;
+const DRAIN_MS = 60_000;
 
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
@@ -37,7 +38,9 @@ export async function soak({ minutes, rate, eventRate, targetP99Ms, nextRequest,
     return { inbox, events };
   };
   const perMinute = [];
-  const ticker = setInterval(() => perMinute.push(line(perMinute.length)), MINUTE);
+  const ticker = setInterval(() => {
+    if (perMinute.length < minutes) perMinute.push(line(perMinute.length));
+  }, MINUTE);
 
   // Each answer counts in the minute it came in: a minute's line is then whole when printed, and a backlog
   // shows as long answers (and as requests in flight), not as a minute with none.
@@ -77,11 +80,26 @@ export async function soak({ minutes, rate, eventRate, targetP99Ms, nextRequest,
     return { ok, status: res.status };
   };
 
-  const [inbox, events] = await Promise.all([
+  const runs = Promise.all([
     paced({ rate, seconds: minutes * 60, op: inboxOp }),
     paced({ rate: eventRate, seconds: minutes * 60, op: eventOp }),
   ]);
+  // A backlog can outlast the soak by far: after a grace the unanswered are counted, and the run ends.
+  let stuck;
+  const grace = new Promise((resolve) => {
+    stuck = setTimeout(resolve, minutes * MINUTE + DRAIN_MS);
+  });
+  const done = await Promise.race([runs, grace]);
+  clearTimeout(stuck);
   clearInterval(ticker);
+  if (!done) {
+    while (perMinute.length < minutes) perMinute.push(line(perMinute.length));
+    console.log(
+      `\nSoak: ${inFlight} inbox requests still unanswered ${DRAIN_MS / 1000} s after the end: MISS (p99 ≤ ${targetP99Ms} ms), run cut short`,
+    );
+    return { unanswered: inFlight, perMinute, rss };
+  }
+  const [inbox, events] = done;
   while (perMinute.length < minutes) perMinute.push(line(perMinute.length));
 
   const all = latencySummary(buckets.flatMap((b) => b.inbox));
