@@ -315,7 +315,7 @@ async function verifyEmail(org, occ) {
     occ.sent === N && occ.recipients === N && occ.failed === 0,
   );
   console.log(
-    "(devhost's RSS includes the stand-ins: the ACS stand-in keeps every email's metadata in memory and the latest bodies; DEVHOST_ACS_KEEP_BODIES)",
+    "(the providers' RSS includes the ACS stand-in's: it keeps every email's metadata in memory and the latest bodies; DEVHOST_ACS_KEEP_BODIES)",
   );
 }
 
