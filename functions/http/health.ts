@@ -5,6 +5,16 @@ import { Problem } from './problem.js';
 import { route } from './routes.js';
 import { Health } from './schemas/serviceSchemas.js';
 
+// Checking every setting costs milliseconds, and probes call this several times a second; app settings only
+// change with a restart on Azure, so a few seconds' reuse hides nothing from the person fixing one.
+const REUSE_MS = 5_000;
+let checked: { at: number; problems: ReturnType<typeof settingsProblems> } | undefined;
+function currentProblems() {
+  const at = Date.now();
+  if (!checked || at - checked.at >= REUSE_MS) checked = { at, problems: settingsProblems() };
+  return checked.problems;
+}
+
 route({
   name: 'health',
   route: 'health',
@@ -19,7 +29,7 @@ route({
   response: { status: 200, description: 'The app is up and every setting it reads is right.', schema: Health },
   problems: ['misconfigured'],
   handler: async () => {
-    const problems = settingsProblems();
+    const problems = currentProblems();
     if (problems.length)
       throw new Problem(
         'misconfigured',
