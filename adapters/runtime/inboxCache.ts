@@ -122,15 +122,8 @@ async function loadTenant(tenantId: string): Promise<TenantInbox> {
 // audiences read (not what else Graph answered, such as its @odata.context URL), and a value many people
 // share (a group id, a department, an office) as one string for all of them: the cache grows with the
 // people, not with copies of what they have in common.
-const SHARED_FIELDS: ReadonlySet<string> = new Set([
-  'department',
-  'companyName',
-  'officeLocation',
-  'city',
-  'country',
-  'preferredLanguage',
-  'userType',
-]);
+const PER_PERSON: ReadonlySet<string> = new Set(['id', 'userPrincipalName', 'displayName', 'mail', 'accountEnabled']);
+const SHARED_FIELDS: ReadonlySet<string> = new Set(DIRECTORY_USER_FIELDS.filter((f) => !PER_PERSON.has(f)));
 const shared = new Map<string, string>();
 const MAX_SHARED = 100_000;
 

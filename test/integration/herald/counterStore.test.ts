@@ -1,24 +1,14 @@
 // The counter store's group commit straight against Azurite: whatever waits for one message goes into as few
 // transactions as Azure allows (100 operations: the items, the month rows they touch, the totals).
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { count, type CounterItem } from '../../../adapters/stores/counterStore.js';
 import { messageId } from '../../../adapters/stores/keys.js';
 import { eventContribution } from '../../../core/reportMath.js';
-import type { TestHost } from '@herald/devhost/testing';
-import { startHerald, TENANT_A } from './support.js';
+import { TENANT_A } from './support.js';
 import { TableClient } from '@azure/data-tables';
+import { storesOnOwnAzurite } from './storeSupport.js';
 
-let host: TestHost;
-const saved = process.env.AzureWebJobsStorage;
-
-beforeAll(async () => {
-  host = await startHerald();
-  process.env.AzureWebJobsStorage = host.storage;
-});
-afterAll(async () => {
-  process.env.AzureWebJobsStorage = saved;
-  await host?.stop();
-});
+const storage = storesOnOwnAzurite();
 
 const seen = (user: string, day: string): CounterItem => ({
   kind: 'event',
@@ -38,7 +28,7 @@ test('97 events of four months queued behind a commit are all counted, in transa
   // A replay of one of them counts nothing.
   expect(await count(TENANT_A, id, seen('u-5', months[1]!))).toBe(false);
 
-  const table = TableClient.fromConnectionString(host.storage, 'counters', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(storage(), 'counters', { allowInsecureConnection: true });
   const totals = await table.getEntity<{ counts: string }>(`${TENANT_A}:${id}`, 'totals');
   expect(JSON.parse(totals.counts)).toMatchObject({ channels: { inbox: { seen: 98 } }, people: { viewers: 98 } });
 });

@@ -2,25 +2,15 @@
 // instead of written row by row, and reads back `sending` — over an earlier outcome too — until the
 // outcomes' transaction records them in the ≤ 10 outcome rows and takes them off the list.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { TableClient } from '@azure/data-tables';
-import { startAzurite } from '@herald/devhost/testing';
 import { commitBatch, deliveryRow, readBatch, writeBatch } from '../../../adapters/stores/deliveryStore.js';
 import { messageId, messageKey } from '../../../adapters/stores/keys.js';
 import type { Delivery, DeliveryStatus, Recipient } from '../../../core/delivery.js';
 import type { BatchRef } from '../../../core/hops.js';
+import { storesOnOwnAzurite } from './storeSupport.js';
 
-let azurite: Awaited<ReturnType<typeof startAzurite>>;
-const saved = process.env.AzureWebJobsStorage;
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-});
-afterAll(async () => {
-  process.env.AzureWebJobsStorage = saved;
-  await azurite?.stop();
-});
+const storage = storesOnOwnAzurite();
 
 const recipients: Recipient[] = ['u1', 'u2', 'u3'].map((id) => ({ userId: id, upn: `${id}@contoso.test`, name: id }));
 const newBatch = async (): Promise<BatchRef> => {
@@ -30,7 +20,7 @@ const newBatch = async (): Promise<BatchRef> => {
 };
 /** What the partition holds besides the snapshot and the summary: outcome rows' entries and rows per recipient. */
 const rowsOf = async (ref: BatchRef) => {
-  const table = TableClient.fromConnectionString(azurite.connectionString, 'deliveries', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(storage(), 'deliveries', { allowInsecureConnection: true });
   const pk = `${messageKey(ref.tenantId, ref.messageId)}:000000:000000`;
   const out: Record<string, unknown> = {};
   let outcomeRows = 0;
@@ -89,7 +79,7 @@ test('in flight is listed on the summary, not written per recipient; outcomes go
 
 test('rows an older build wrote per recipient still read, and a newer outcome comes before them', async () => {
   const ref = await newBatch();
-  const table = TableClient.fromConnectionString(azurite.connectionString, 'deliveries', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(storage(), 'deliveries', { allowInsecureConnection: true });
   const pk = `${messageKey(ref.tenantId, ref.messageId)}:000000:000000`;
   const old = (rowKey: string, status: string, sentAt = '') =>
     table.upsertEntity({ partitionKey: pk, rowKey, status, attempts: 1, reason: '', sentAt });
@@ -143,7 +133,7 @@ test("a full batch: a chunk's outcomes rewrite at most ten outcome rows, and eve
   expect([...back.rows.values()].map((d) => d.status)).toEqual(rows.map((_, i) => ((i % 99) % 7 ? 'sent' : 'failed')));
   expect(await deliveryRow(ref, 'device-8')).toEqual({ status: 'sent', sentAt: '2026-12-07T12:00:00.000Z' });
   expect(await deliveryRow(ref, 'device-7')).toEqual({ status: 'failed' });
-  const table = TableClient.fromConnectionString(azurite.connectionString, 'deliveries', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(storage(), 'deliveries', { allowInsecureConnection: true });
   let entities = 0;
   for await (const _ of table.listEntities({
     queryOptions: { filter: `PartitionKey eq '${messageKey(ref.tenantId, ref.messageId)}:000000:000003'` },

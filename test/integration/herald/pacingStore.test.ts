@@ -1,21 +1,11 @@
 // The shared pacing schedule straight against Azurite: claims racing from many callers (as many instances
 // would) each get slots of their own, and together the slots are evenly spaced with no gap and no overlap.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '@herald/devhost/testing';
+import { expect, test } from 'vitest';
 import { claimSlots, pauseUntil } from '../../../adapters/stores/pacingStore.js';
-import { startHerald } from './support.js';
+import { storesOnOwnAzurite } from './storeSupport.js';
 
-let host: TestHost;
-const saved = process.env.AzureWebJobsStorage;
-beforeAll(async () => {
-  host = await startHerald();
-  process.env.AzureWebJobsStorage = host.storage;
-});
-afterAll(async () => {
-  process.env.AzureWebJobsStorage = saved;
-  await host?.stop();
-});
+storesOnOwnAzurite();
 
 test('30 claims of 3 slots at once: 90 distinct slots, exactly 500 ms apart from the first', async () => {
   const key = `email:${randomUUID()}`;

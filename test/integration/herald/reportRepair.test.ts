@@ -1,24 +1,15 @@
 // The reconciler's report repair straight against Azurite: a copy a crash left behind its counters (here:
 // lost entirely) is written again from the counters, and a copy that is current is left alone.
 import { TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { TestHost } from '@herald/devhost/testing';
+import { expect, test } from 'vitest';
 import { committedCounts, count } from '../../../adapters/stores/counterStore.js';
 import { messageId } from '../../../adapters/stores/keys.js';
 import { messageTotals, repairCopy, settled } from '../../../adapters/stores/reportStore.js';
 import { eventContribution } from '../../../core/reportMath.js';
-import { startHerald, TENANT_A } from './support.js';
+import { TENANT_A } from './support.js';
+import { storesOnOwnAzurite } from './storeSupport.js';
 
-let host: TestHost;
-const saved = process.env.AzureWebJobsStorage;
-beforeAll(async () => {
-  host = await startHerald();
-  process.env.AzureWebJobsStorage = host.storage;
-});
-afterAll(async () => {
-  process.env.AzureWebJobsStorage = saved;
-  await host?.stop();
-});
+const storage = storesOnOwnAzurite();
 
 test('a lost report copy is written again from the counters; a current one is left alone', async () => {
   const id = messageId(Date.now());
@@ -32,7 +23,7 @@ test('a lost report copy is written again from the counters; a current one is le
       contribution: eventContribution('seen', 'inbox', '2026-11-03', undefined).contribution,
     });
   await settled(TENANT_A);
-  const reports = TableClient.fromConnectionString(host.storage, 'reports', { allowInsecureConnection: true });
+  const reports = TableClient.fromConnectionString(storage(), 'reports', { allowInsecureConnection: true });
   await reports.deleteEntity(TENANT_A, id);
   expect((await messageTotals(TENANT_A, [id])).get(id)).toBeUndefined();
 

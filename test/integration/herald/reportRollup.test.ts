@@ -3,25 +3,17 @@
 // by every later write, and redone when another writer moved a rollup first.
 import { randomUUID } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import type { TestHost } from '@herald/devhost/testing';
+import { beforeAll, expect, test, vi } from 'vitest';
 import { count } from '../../../adapters/stores/counterStore.js';
 import { messageId } from '../../../adapters/stores/keys.js';
 import { messageReports, settled, tenantActivity } from '../../../adapters/stores/reportStore.js';
 import { activity, addTo, daysBetween, emptyCounts, eventContribution, type ActiveDays, type Counts } from '../../../core/reportMath.js';
-import { startHerald } from './support.js';
+import { storesOnOwnAzurite } from './storeSupport.js';
 
-let host: TestHost;
+const storage = storesOnOwnAzurite();
 let reports: TableClient;
-const saved = process.env.AzureWebJobsStorage;
-beforeAll(async () => {
-  host = await startHerald();
-  process.env.AzureWebJobsStorage = host.storage;
-  reports = TableClient.fromConnectionString(host.storage, 'reports', { allowInsecureConnection: true });
-});
-afterAll(async () => {
-  process.env.AzureWebJobsStorage = saved;
-  await host?.stop();
+beforeAll(() => {
+  reports = TableClient.fromConnectionString(storage(), 'reports', { allowInsecureConnection: true });
 });
 
 const DAYS = daysBetween('2026-10-29', '2026-11-03');
