@@ -41,6 +41,7 @@ import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { providersOf, startProviders } from './lib/providers.mjs';
 import { loadText, running, waitForQuiet } from './lib/quiet.mjs';
 import { soak } from './lib/inbox-soak.mjs';
+import { stopAtCleanup } from './lib/host-calls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -238,12 +239,7 @@ async function main() {
       },
     });
     startedPids.push(h.process.pid);
-    onCleanup(async () => {
-      const timer = setTimeout(() => h.kill(), 15_000);
-      const code = await h.stop();
-      clearTimeout(timer);
-      if (code !== 0) console.warn(`devhost exited with code ${code}`);
-    });
+    stopAtCleanup(h);
     return h;
   };
   const hosts = [];

@@ -33,6 +33,7 @@ import { azuritePids, checkGone, cpuMeter } from '../packages/devhost/bench/lib/
 import { cleanupAll, onCleanup } from '../packages/devhost/bench/lib/cleanup.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 import { loadText, running } from './lib/quiet.mjs';
+import { stopAtCleanup } from './lib/host-calls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -244,12 +245,7 @@ async function main() {
     }),
   });
   startedPids.push(host.process.pid);
-  onCleanup(async () => {
-    const timer = setTimeout(() => host.kill(), 15_000);
-    const code = await host.stop();
-    clearTimeout(timer);
-    if (code !== 0) console.warn(`devhost exited with code ${code}`);
-  });
+  stopAtCleanup(host);
   const pids = { devhost: host.process.pid, azurite: azuritePid, bench: process.pid };
 
   const client = async (tenant, user, roles) => {

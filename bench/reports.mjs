@@ -37,6 +37,7 @@ import { latencySummary } from './lib/paced.mjs';
 import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { loadText, running, waitForQuiet } from './lib/quiet.mjs';
 import { rssSampler } from './lib/rss.mjs';
+import { stopAtCleanup } from './lib/host-calls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -213,12 +214,7 @@ async function startProcesses(seedFlag, countFlag) {
     }),
   });
   startedPids.push(host.process.pid);
-  onCleanup(async () => {
-    const timer = setTimeout(() => host.kill(), 15_000);
-    const code = await host.stop();
-    clearTimeout(timer);
-    if (code !== 0) console.warn(`devhost exited with code ${code}`);
-  });
+  stopAtCleanup(host);
   // The app's own modules, run in this process for seeding, write to the same Azurite.
   process.env.AzureWebJobsStorage = azurite.connectionString;
   return { devhost: host.process.pid, azurite: azuritePid, bench: process.pid };
