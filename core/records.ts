@@ -35,6 +35,8 @@ export interface MessageRecord {
   activatedAt?: string;
   /** Its lifecycle orchestration ended (terminated, failed) while the message was still under way. */
   lifecycleEnded?: LifecycleEnded;
+  /** The occurrence being delivered and when the next is due, as the delivery jobs last set them. */
+  schedule?: { occurrence: number; nextAt?: string };
 }
 
 /** How a message's lifecycle orchestration ended early, as the reconciler or a cancel found it. */

@@ -114,6 +114,8 @@ const MessageRow = z.object({
   lifecycle: z.string().optional(),
   activatedAt: z.string().optional(),
   lifecycleEnded: z.string().optional(),
+  occurrence: z.number().int().optional(),
+  nextOccurrenceAt: z.string().optional(),
 });
 type MessageRow = Omit<z.infer<typeof MessageRow>, 'rowKey' | 'etag'> & {
   name?: string;
@@ -151,6 +153,9 @@ function toRecord(entity: TableEntityResult<Record<string, unknown>>): MessageRe
     ...(row.lifecycle ? { lifecycle: row.lifecycle } : {}),
     ...(row.activatedAt ? { activatedAt: row.activatedAt } : {}),
     ...(row.lifecycleEnded ? { lifecycleEnded: JSON.parse(row.lifecycleEnded) as LifecycleEnded } : {}),
+    ...(row.occurrence !== undefined
+      ? { schedule: { occurrence: row.occurrence, ...(row.nextOccurrenceAt ? { nextAt: row.nextOccurrenceAt } : {}) } }
+      : {}),
   };
 }
 
@@ -175,6 +180,9 @@ const rowFor = (m: Omit<MessageRecord, 'id' | 'etag'>): MessageRow => ({
   lifecycle: m.lifecycle,
   activatedAt: m.activatedAt,
   lifecycleEnded: m.lifecycleEnded ? JSON.stringify(m.lifecycleEnded) : undefined,
+  // Carried through every whole-row write: the resend timer's query finds a message by these columns.
+  occurrence: m.schedule?.occurrence,
+  nextOccurrenceAt: m.schedule ? (m.schedule.nextAt ?? '') : undefined,
 });
 
 // The continuation is the last id of the page: the next page is the rows after it. Encoded so clients

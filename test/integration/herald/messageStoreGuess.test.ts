@@ -71,3 +71,24 @@ test('a repeat is judged on the row as it is: applied once, then a no-op that su
   });
   expect(await actions(one, created.id)).toEqual(['cancelled', 'approved', 'submitted', 'created']);
 });
+
+test('a whole-row write after the delivery jobs set the occurrence keeps it, even from a row remembered before', async () => {
+  const created = await one.create(TENANT_A, draft, ann);
+  await one.transition(TENANT_A, created.id, { transition: 'submit', by: ann, lifecycle: 'l9' });
+  await one.transition(TENANT_A, created.id, { transition: 'approve', by: abe });
+  await one.transition(TENANT_A, created.id, { transition: 'start', by: abe });
+  const nextAt = '2099-01-02T09:00:00.000Z';
+  // The other instance's delivery job records the occurrence: one remembers the Active row from before it.
+  await other.setOccurrence(TENANT_A, created.id, 3, nextAt);
+  const due = async () => {
+    const found = [];
+    for await (const d of one.dueOccurrences(nextAt)) if (d.id === created.id) found.push(d);
+    return found;
+  };
+  expect(await due()).toEqual([{ tenant: TENANT_A, id: created.id, occurrence: 3 }]);
+
+  const expired = await one.transition(TENANT_A, created.id, { transition: 'expire', by: abe });
+  expect(expired).toMatchObject({ ok: true, message: { status: 'Expired', schedule: { occurrence: 3, nextAt } } });
+  expect(await other.get(TENANT_A, created.id)).toMatchObject({ status: 'Expired', schedule: { occurrence: 3, nextAt } });
+  expect(await due()).toEqual([]); // no longer Active: not resent
+});
