@@ -97,6 +97,8 @@ const OTHER_BENCHMARKS = opts['wait-for']
 const TARGETS = { shareOfRaw: 0.5, seconds: 60 };
 /** The time target is for this many devices; other sizes are scaled to it. */
 const FULL = 100_000;
+/** Id ranges the resolver reads at once (jobs/push/resolveNotification.ts RANGE_READERS), for the scan probe. */
+const RANGE_READERS = 4;
 const SECOND = 1000;
 const TITLE = 'Restart today';
 const BODY = 'Your device needs a restart to finish installing the security update.';
@@ -336,10 +338,16 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
   Object.assign(process.env, settings(providers.url), providersOf(root, providers), pushSettings(providers.push));
   const { sendPush, closePush } = await load('adapters/services/pushProviders.js');
   const { directory } = await load('adapters/services/graphDirectory.js');
-  const { pushableDevices } = await load('adapters/stores/deviceStore.js');
+  const deviceStore = await load('adapters/stores/deviceStore.js');
+  const notification = await load('core/notification.js');
 
   const graph = await probeGraph(directory, { tenantId: tenant, groupId, devhostPid: pids.providers });
-  const scan = await probeDeviceScan(pushableDevices, { tenantId: tenant, azuritePid: pids.azurite });
+  const scan = await probeDeviceScan(deviceStore, notification, {
+    tenantId: tenant,
+    users: graph.users,
+    readers: RANGE_READERS,
+    azuritePid: pids.azurite,
+  });
   console.log(
     `  Graph: ${int(graph.users)} group members in ${graph.pages} pages: ${fmt(graph.ms / SECOND, 2)} s ` +
       `(Graph stand-in, providers' devhost ${fmt(graph.cpu.standIn, 2)} s CPU, Graph SDK here ${fmt(graph.cpu.client, 2)} s)`,

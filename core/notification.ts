@@ -134,22 +134,78 @@ export function allowance(
   return inWindow.length ? { remaining, freesAt: inWindow[0]! + windowMs } : { remaining };
 }
 
-/** Devices per delivery batch on average; hashing spreads them unevenly, and a batch holds at most 990. */
+/** Devices per delivery batch on average: batches are cut at even id sub-ranges, and a batch holds at most `max`. */
 const TARGET_PER_BATCH = 800;
+/** Devices per id range, roughly: a range is read, split and written as one piece, so this is resolution's memory. */
+const DEVICES_PER_RANGE = 6_250;
+/** Each range keeps a column on the notification row, which holds at most 252. */
+const MAX_RANGES = 64;
+const SPACE = 2 ** 32;
 
-/** A device's batch among `count`: stable, so the app's history can find a device's row without an index. */
+/**
+ * How a group send's devices are spread over batches. Device ids are the first 32 hex digits of a SHA-256, so
+ * their first 8 digits (`prefix`) are even over [0, 2³²): that space is cut into `ranges` equal id ranges, read
+ * one by one, and range r into `perRange[r]` equal sub-ranges, each a batch, numbered `sub × ranges + r`. A
+ * device's batch follows from its id and the layout alone; `perRange[r]` is absent until range r is cut.
+ */
+export interface BatchLayout {
+  ranges: number;
+  perRange: readonly (number | undefined)[];
+}
+
+const prefixOf = (deviceId: string) => Number.parseInt(deviceId.slice(0, 8), 16);
+const rangeStart = (r: number, ranges: number) => Math.ceil((r * SPACE) / ranges);
+
+/** How many id ranges a send to about `users` people is read in: ~6,250 devices each at one device a person. */
+export const idRangesFor = (users: number) => Math.min(MAX_RANGES, Math.max(1, Math.ceil(users / DEVICES_PER_RANGE)));
+
+/** Range r's ids as RowKey bounds, [from, to): 8-digit prefixes compare below and above every 32-digit id as the numbers do. */
+export function idRangeBounds(r: number, ranges: number): { from: string; to: string } {
+  const hex = (n: number) => n.toString(16).padStart(8, '0');
+  return { from: hex(rangeStart(r, ranges)), to: r === ranges - 1 ? 'g' : hex(rangeStart(r + 1, ranges)) };
+}
+
+/** The id range a device falls in. */
+export const rangeOf = (deviceId: string, ranges: number) => Math.floor((prefixOf(deviceId) * ranges) / SPACE);
+
+/** The sub-range of range r (cut into `count`) a device falls in. */
+function subOf(deviceId: string, r: number, ranges: number, count: number): number {
+  const from = rangeStart(r, ranges);
+  return Math.floor(((prefixOf(deviceId) - from) * count) / (rangeStart(r + 1, ranges) - from));
+}
+
+/** The batch a device of range r goes to when the range is cut into `count`. */
+export const batchInRange = (deviceId: string, r: number, ranges: number, count: number) => subOf(deviceId, r, ranges, count) * ranges + r;
+
+/** How many batches range r's devices (`ids`) are cut into: the fewest that keep every one within `max` (at least 1). */
+export function rangeBatchCount(ids: readonly string[], r: number, ranges: number, max: number): number {
+  for (let count = Math.max(1, Math.ceil(ids.length / TARGET_PER_BATCH)); ; count++) {
+    const sizes = new Array<number>(count).fill(0);
+    for (const id of ids) sizes[subOf(id, r, ranges, count)]!++;
+    if (Math.max(...sizes) <= max) return count;
+  }
+}
+
+/** The batches a finished layout numbers, 0…n-1: ranges cut into fewer than the most have empty batches in the gaps. */
+export const layoutBatches = (layout: BatchLayout) => layout.ranges * Math.max(1, ...layout.perRange.map((k) => k ?? 1));
+
+/**
+ * A device's batch in a notification: by id range when it has a layout; otherwise (a device send, or a
+ * notification resolved before batches were cut by range) by `batchOf` among its `batches`.
+ */
+export function deviceBatch(deviceId: string, n: { batches?: number; layout?: BatchLayout }): number | undefined {
+  if (n.layout) {
+    const r = rangeOf(deviceId, n.layout.ranges);
+    const count = n.layout.perRange[r];
+    return count === undefined ? undefined : batchInRange(deviceId, r, n.layout.ranges, count);
+  }
+  return n.batches === undefined ? undefined : batchOf(deviceId, n.batches);
+}
+
+/** A device's batch among `count` by hash, as notifications resolved before the id-range layout were spread. */
 export function batchOf(deviceId: string, count: number): number {
   // FNV-1a over the id's characters: cheap, stable across processes and versions.
   let h = 0x811c9dc5;
   for (let i = 0; i < deviceId.length; i++) h = Math.imul(h ^ deviceId.charCodeAt(i), 0x01000193) >>> 0;
   return h % count;
-}
-
-/** The number of batches for `ids`: the fewest that keep every batch within `max`. */
-export function batchCount(ids: readonly string[], max: number): number {
-  for (let count = Math.max(1, Math.ceil(ids.length / TARGET_PER_BATCH)); ; count++) {
-    const sizes = new Array<number>(count).fill(0);
-    for (const id of ids) sizes[batchOf(id, count)]!++;
-    if (Math.max(...sizes) <= max) return count;
-  }
 }

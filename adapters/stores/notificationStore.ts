@@ -6,6 +6,7 @@
  */
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import { messageId, MESSAGE_ID, tenantKey } from './keys.js';
+import type { BatchLayout } from '../../core/notification.js';
 import type { Actor } from '../../core/records.js';
 import { findEntity, table } from './storageClients.js';
 
@@ -23,6 +24,8 @@ export interface NotificationRecord {
   /** How many delivery batches its devices were spread over, and how many devices (known once resolved). */
   batches?: number;
   devices?: number;
+  /** A group send's id ranges and how each was cut into batches, recorded as resolution goes (core `BatchLayout`). */
+  layout?: BatchLayout;
 }
 
 const notifications = () => table('notifications');
@@ -38,8 +41,16 @@ function toRecord(e: TableEntityResult<Record<string, unknown>>): NotificationRe
     createdAt: String(e.createdAt),
     ...(e.resendOf ? { resendOf: String(e.resendOf) } : {}),
     ...(e.batches !== undefined ? { batches: Number(e.batches), devices: Number(e.devices ?? 0) } : {}),
+    ...(e.idRanges !== undefined ? { layout: layoutOf(e, Number(e.idRanges)) } : {}),
   };
 }
+
+/** One column a range (`rangeBatches<r>`), so ranges cut at the same time merge into the row without a race. */
+const rangeColumn = (r: number) => `rangeBatches${r}`;
+const layoutOf = (e: Record<string, unknown>, ranges: number): BatchLayout => ({
+  ranges,
+  perRange: Array.from({ length: ranges }, (_, r) => (e[rangeColumn(r)] === undefined ? undefined : Number(e[rangeColumn(r)]))),
+});
 
 export async function createNotification(
   tenantId: string,
@@ -69,6 +80,16 @@ export async function getNotification(tenantId: string, id: string): Promise<Not
   if (!MESSAGE_ID.test(id)) return undefined;
   const e = await findEntity(await notifications(), tenantKey(tenantId), id);
   return e && toRecord(e);
+}
+
+/** How many id ranges the send's devices are read in: recorded once, before any batch, so a re-run reads the same. */
+export async function setIdRanges(tenantId: string, id: string, ranges: number): Promise<void> {
+  await (await notifications()).updateEntity({ partitionKey: tenantKey(tenantId), rowKey: id, idRanges: ranges }, 'Merge');
+}
+
+/** How many batches range r is cut into: recorded before any of them is written, so a re-run cuts it the same. */
+export async function setRangeBatches(tenantId: string, id: string, range: number, batches: number): Promise<void> {
+  await (await notifications()).updateEntity({ partitionKey: tenantKey(tenantId), rowKey: id, [rangeColumn(range)]: batches }, 'Merge');
 }
 
 export async function setBatches(tenantId: string, id: string, batches: number, devices: number): Promise<void> {

@@ -4,7 +4,7 @@
 // - one provider send: adapters/services/pushProviders.js `sendPush` (the real firebase-admin and node-apn, configured as Herald
 //   configures them) against devhost's FCM/APNs stand-in, in 99-device chunks as the batch worker sends them;
 // - the two halves of resolving a group send: paging the group's members out of the Graph stand-in
-//   (adapters/services/graphDirectory.js) and scanning the tenant's devices (adapters/stores/deviceStore.js `pushableDevices`).
+//   (adapters/services/graphDirectory.js) and scanning the tenant's devices (adapters/stores/deviceStore.js `pushableDevicesIn`).
 import { cpuSeconds, waitSeconds } from '../../packages/devhost/bench/lib/proc.mjs';
 import { pushToken } from './push-devices.mjs';
 
@@ -91,11 +91,26 @@ export async function probeGraph(directory, { tenantId, groupId, devhostPid }) {
   return { users, pages, ...stop() };
 }
 
-/** Reads every pushable device of the tenant as resolveNotification does; wall time and CPU per side. */
-export async function probeDeviceScan(pushableDevices, { tenantId, azuritePid }) {
+/**
+ * Reads every pushable device of the tenant as resolveNotification does: `users`' id ranges
+ * (core/notification.js `idRangesFor`), `readers` at a time. Wall time, CPU per side, and when the first
+ * range was in (when the first batches could go out).
+ */
+export async function probeDeviceScan({ pushableDevicesIn }, { idRangesFor, idRangeBounds }, { tenantId, users, readers, azuritePid }) {
   const stop = meter({ client: process.pid, azurite: azuritePid });
-  const devices = (await pushableDevices(tenantId)).length;
-  return { devices, ...stop() };
+  const started = performance.now();
+  const ranges = idRangesFor(users);
+  let devices = 0;
+  let firstRangeMs;
+  await pool(
+    Array.from({ length: ranges }, (_, r) => r),
+    readers,
+    async (r) => {
+      devices += (await pushableDevicesIn(tenantId, idRangeBounds(r, ranges))).length;
+      firstRangeMs ??= performance.now() - started;
+    },
+  );
+  return { devices, ranges, firstRangeMs, ...stop() };
 }
 
 /**

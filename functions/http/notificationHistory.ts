@@ -9,7 +9,7 @@ import { batchSummaries, deliveryRow, getOccurrence } from '../../adapters/store
 import type { Device } from '../../adapters/stores/deviceStore.js';
 import { listNotifications, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import { messageTotals } from '../../adapters/stores/reportStore.js';
-import { batchOf } from '../../core/notification.js';
+import { deviceBatch } from '../../core/notification.js';
 import type { Counts } from '../../core/reportMath.js';
 import { now } from '../../adapters/runtime/clock.js';
 import type { DeviceHistory, NotificationView } from './schemas/notificationSchemas.js';
@@ -84,16 +84,19 @@ export const sentToOwner = (n: NotificationRecord, device: Device) => Date.parse
 
 /**
  * What reached the device, newest first: of the tenant's recent notifications, those with a `sent` delivery
- * row for it — found in the batch its id hashes to, one point read each.
+ * row for it — found in the batch its id maps to (core/notification.ts `deviceBatch`), one point read each.
  */
 export async function deviceHistory(tenantId: string, device: Device): Promise<z.output<typeof DeviceHistory>> {
   // Nothing from before the device was registered to its current owner: a phone handed on keeps its token.
   const since = Math.max(now() - HISTORY_DAYS * 24 * 3_600_000, Date.parse(device.registeredAt));
   const recent = (await listNotifications(tenantId, HISTORY_SCAN)).filter((n) => Date.parse(n.createdAt) >= since);
-  const candidates = recent.filter((n) => n.batches !== undefined && (n.deviceId === undefined || n.deviceId === device.id));
+  const candidates = recent.filter((n) => n.deviceId === undefined || n.deviceId === device.id);
   const rows = await Promise.all(
     candidates.map(async (n) => {
-      const ref = { tenantId, messageId: n.id, occurrence: 0, batch: batchOf(device.id, n.batches!) };
+      // Undefined while the device's id range is not cut yet: nothing can have been sent to it.
+      const batch = deviceBatch(device.id, n);
+      if (batch === undefined) return undefined;
+      const ref = { tenantId, messageId: n.id, occurrence: 0, batch };
       const row = await deliveryRow(ref, device.id);
       if (row?.status !== 'sent') return undefined;
       const opened = await counted(tenantId, n.id, device.id, OPENED);

@@ -14,7 +14,7 @@ import { count } from '../../adapters/stores/counterStore.js';
 import { decodeRecipientContinuation, deliveryRow, listDeliveries } from '../../adapters/stores/deliveryStore.js';
 import { getNotification, listNotifications, type NotificationRecord } from '../../adapters/stores/notificationStore.js';
 import { getTenantSettings } from '../../adapters/stores/tenantSettingsStore.js';
-import { batchOf } from '../../core/notification.js';
+import { deviceBatch } from '../../core/notification.js';
 import { dayOf, eventContribution } from '../../core/reportMath.js';
 import { ACTIONS, can } from '../../core/roles.js';
 import { sendNotification, SendLimited, SendRefused } from '../../jobs/push/sendNotification.js';
@@ -135,11 +135,9 @@ async function opened(caller: Caller, id: string, { deviceId }: z.output<typeof 
   const n = await getNotification(caller.tenantId, id);
   const device = await deviceFor(caller, deviceId);
   const notFound = new Problem('not-found', `notification ${id} did not reach device ${deviceId}`);
-  if (!n || n.batches === undefined || device.userId !== caller.userId || !sentToOwner(n, device)) throw notFound;
-  const row = await deliveryRow(
-    { tenantId: caller.tenantId, messageId: n.id, occurrence: 0, batch: batchOf(device.id, n.batches) },
-    device.id,
-  );
+  const batch = n && deviceBatch(device.id, n);
+  if (!n || batch === undefined || device.userId !== caller.userId || !sentToOwner(n, device)) throw notFound;
+  const row = await deliveryRow({ tenantId: caller.tenantId, messageId: n.id, occurrence: 0, batch }, device.id);
   if (row?.status !== 'sent') throw notFound;
   const at = now();
   const { timeZone } = await getTenantSettings(caller.tenantId);

@@ -20,8 +20,11 @@ export interface PushPorts extends BatchWorkerPorts {
     DeliveryRecords,
     'startOccurrence' | 'updateOccurrence' | 'writeBatch' | 'readBatch' | 'commitBatch' | 'getOccurrence' | 'batchSummary'
   >;
-  notifications: Pick<typeof notificationStore, 'getNotification' | 'createNotification' | 'setBatches'>;
-  devices: Pick<typeof deviceStore, 'getDevice' | 'pushableDevices' | 'markStale'>;
+  notifications: Pick<
+    typeof notificationStore,
+    'getNotification' | 'createNotification' | 'setIdRanges' | 'setRangeBatches' | 'setBatches'
+  >;
+  devices: Pick<typeof deviceStore, 'getDevice' | 'pushableDevicesIn' | 'markStale'>;
   directory: Pick<Directory, 'groupMembers'>;
   /** The hourly send limits (adapters/stores/sendLimitStore). */
   admitSend: typeof admitSend;

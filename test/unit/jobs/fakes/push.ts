@@ -36,11 +36,23 @@ export class FakeDevices implements DevicePort {
     return d && { ...d };
   };
 
-  /** Enrolled iOS and Android devices that are not stale. */
-  pushableDevices = async () =>
-    [...this.#devices.values()]
+  /** Enrolled iOS and Android devices that are not stale, in the id range, in id order as the table keeps them. */
+  pushableDevicesIn = async (_tenantId: string, range: { from: string; to: string }) => {
+    this.rangeReads.push(range);
+    return [...this.#devices.values()]
+      .filter((d) => d.id >= range.from && d.id < range.to)
       .filter((d) => d.enrolled && (d.platform === 'ios' || d.platform === 'android') && !d.staleSince)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((d) => ({ ...d }));
+  };
+
+  /** The id ranges read, in the order they were asked for. */
+  readonly rangeReads: { from: string; to: string }[] = [];
+
+  /** Registers another device, as the app would between a crash and a re-run. */
+  add(d: Device) {
+    this.#devices.set(d.id, { ...d });
+  }
 
   /** A device that is not there is no error. */
   markStale = async (_tenantId: string, id: string, reason: string, at: string) => {
@@ -62,6 +74,22 @@ export class FakeNotifications implements NotificationPort {
     this.#records.set(record.id, record);
     return structuredClone(record);
   };
+
+  setIdRanges = async (_tenantId: string, id: string, ranges: number) => {
+    this.#record(id).layout = { ranges, perRange: Array.from({ length: ranges }, () => undefined) };
+  };
+
+  setRangeBatches = async (_tenantId: string, id: string, range: number, batches: number) => {
+    const { layout } = this.#record(id);
+    if (!layout) throw new Error(`notification ${id} has no id ranges`);
+    this.#record(id).layout = { ...layout, perRange: layout.perRange.map((k, r) => (r === range ? batches : k)) };
+  };
+
+  #record(id: string) {
+    const n = this.#records.get(id);
+    if (!n) throw new Error(`no notification ${id}`);
+    return n;
+  }
 
   setBatches = async (_tenantId: string, id: string, batches: number, devices: number) => {
     const n = this.#records.get(id);
