@@ -14,7 +14,11 @@
  *
  * Group commit: everything waiting for one message while a commit is in flight goes into the next one, up
  * to the 100 operations a transaction allows (its rows, the month rows they touch and the totals), so a burst of events costs a few transactions, not one each.
- * Each caller's promise settles only when its part is stored.
+ * Each caller's promise settles only when its part is stored. A caller that knows an event is on its way
+ * (adapters/stores/interactionStore, whose own transaction is in flight) says so with `expectCount`: a
+ * commit then lingers, up to LINGER_MS, until those events have joined the queue, so one transaction
+ * carries them all instead of the first alone. Nothing is answered before its commit, so a crash loses
+ * nothing either way; without expected events a commit starts at once, as before.
  */
 import { odata, TableTransaction, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Channel } from '../../core/delivery.js';
@@ -83,9 +87,19 @@ interface PartitionState {
   batches: Map<string, Row<{ sent: number; failed: number }>>;
   queue: Waiter[];
   running: boolean;
+  /** Events announced by `expectCount` that have not joined the queue yet. */
+  expected: number;
+  /** Ends a lingering commit's wait (set while it waits). */
+  wake?: () => void;
 }
 
 const partitions = new Map<string, PartitionState>();
+/**
+ * How long a commit waits for announced events: about what an interactions transaction takes on a busy
+ * host, so an event waits at most one more such round trip, and usually far less (the wait ends when the
+ * last announced event arrives).
+ */
+const LINGER_MS = 15;
 /** Partitions kept after they go idle, so a busy message's rows are not re-read on every burst. */
 const MAX_IDLE_PARTITIONS = 2000;
 
@@ -96,23 +110,57 @@ const counters = () => table('counters');
  * before (a replayed event, a batch already in step).
  */
 export function count(tenantId: string, messageId: string, item: CounterItem): Promise<boolean> {
-  const pk = counterPartition(tenantId, messageId);
-  let state = partitions.get(pk);
-  if (!state) {
-    state = { pk, tenantId, messageId, months: new Map(), batches: new Map(), queue: [], running: false };
-    partitions.set(pk, state);
-  }
-  const s = state;
+  const s = stateOf(tenantId, messageId);
   return new Promise((resolve, reject) => {
     s.queue.push({ item, resolve, reject });
     if (!s.running) void drain(s);
   });
 }
 
+/**
+ * Announces that an event of the message will be counted soon (its caller's own write is in flight); the
+ * returned function withdraws it — call it once, right after `count` (or when the event will not come).
+ */
+export function expectCount(tenantId: string, messageId: string): () => void {
+  const s = stateOf(tenantId, messageId);
+  s.expected++;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    s.expected--;
+    if (s.expected === 0) s.wake?.();
+  };
+}
+
+function stateOf(tenantId: string, messageId: string): PartitionState {
+  const pk = counterPartition(tenantId, messageId);
+  let state = partitions.get(pk);
+  if (!state) {
+    state = { pk, tenantId, messageId, months: new Map(), batches: new Map(), queue: [], running: false, expected: 0 };
+    partitions.set(pk, state);
+  }
+  return state;
+}
+
+/** Waits (up to LINGER_MS) while announced events are still on their way and the next commit has room for them. */
+async function linger(state: PartitionState) {
+  if (state.expected === 0 || state.queue.length >= MAX_OPERATIONS / 2) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, LINGER_MS);
+    state.wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  state.wake = undefined;
+}
+
 async function drain(state: PartitionState) {
   state.running = true;
   try {
     while (state.queue.length > 0) {
+      await linger(state);
       const group = takeGroup(state);
       try {
         await commitGroup(state, group);
@@ -159,7 +207,7 @@ function evictIdle() {
   if (partitions.size <= MAX_IDLE_PARTITIONS) return;
   for (const [pk, s] of partitions) {
     if (partitions.size <= MAX_IDLE_PARTITIONS / 2) break;
-    if (!s.running && s.queue.length === 0) partitions.delete(pk);
+    if (!s.running && s.queue.length === 0 && s.expected === 0) partitions.delete(pk);
   }
 }
 

@@ -27,7 +27,7 @@ import type { Channel } from '../../core/delivery.js';
 import { applyInteraction, INTERACTION_TYPES, type InteractionSummary, type InteractionType } from '../../core/eligibility.js';
 import { dayOf, eventContribution, type ActiveDays, type Contribution } from '../../core/reportMath.js';
 import { now } from '../runtime/clock.js';
-import { count } from './counterStore.js';
+import { count, expectCount } from './counterStore.js';
 import { MESSAGE_ID, messageKey, tenantKey } from './keys.js';
 import { findEntity, isStatus, table } from './storageClients.js';
 
@@ -143,8 +143,10 @@ export async function recordInteraction(
 
   const client = await interactions();
   const day = dayOf(event.at, event.timeZone);
-  const counted = (contribution: Contribution) =>
-    count(tenantId, messageId, {
+  // The message's next counter commit waits a moment for this event while its transaction is in flight.
+  const arriving = expectCount(tenantId, messageId);
+  const counted = (contribution: Contribution) => {
+    const stored = count(tenantId, messageId, {
       kind: 'event',
       userId,
       eventKey: eventKey(event.clientEventId),
@@ -152,6 +154,28 @@ export async function recordInteraction(
       at: event.at,
       contribution,
     });
+    arriving();
+    return stored;
+  };
+  try {
+    return await recordWith(client, partition, marker, recordedAt, day, event, messageId, counted);
+  } finally {
+    // Also when it failed, or was a replay with nothing to count: the commit stops waiting for it.
+    arriving();
+  }
+}
+
+/** The transaction of marker and summary, retried until it lands or finds the event recorded before. */
+async function recordWith(
+  client: TableClient,
+  partition: string,
+  marker: string,
+  recordedAt: string,
+  day: string,
+  event: RecordedEvent,
+  messageId: string,
+  counted: (contribution: Contribution) => Promise<boolean>,
+): Promise<{ duplicate: boolean }> {
   const cacheKey = `${partition}|${messageId}`;
   // First try: the summary as this process wrote it last, or none at all (most events are a person's first
   // on the message, and a create that finds one fails 409 without recording anything): no read before it.
