@@ -1,5 +1,8 @@
 /**
- * Email through Azure Communication Services with the real `EmailClient`: one send per recipient, polled
+ * Email through Azure Communication Services. A bulk delivery sends in two steps (`submitEmail`, then
+ * `emailStatus` once the chunk's sends are in): ACS's REST API through the Azure SDK's own REST client and
+ * ACS auth policy, so no send waits on its poll and no per-send poller is built. A single email
+ * (`sendEmail`: approvals, actionable emails) goes through the real `EmailClient`, one send polled
  * to its end (the SDK's poller, which waits as the service's Retry-After says), and the result as a
  * `SendOutcome`. `beginSend` posts the email and polls once; when that poll already tells the end, as it
  * does when ACS is quick, the send costs those two requests and nothing more — and if the end is Failed,
@@ -9,6 +12,8 @@
  * and `EMAIL_SENDER_ADDRESS` (a verified sender of the ACS resource).
  */
 import { createHash } from 'node:crypto';
+import { getClient, type Client } from '@azure-rest/core-client';
+import { createCommunicationAuthPolicy, parseClientArguments } from '@azure/communication-common';
 import { EmailClient, type EmailMessage, type EmailSendResult } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/identity';
 import type { SendOutcome } from '../../core/delivery.js';
@@ -128,5 +133,102 @@ export async function sendEmail(tenantId: string, email: OutgoingEmail): Promise
     return { status: 'failed', reason: `ACS ended the send as ${result.status}`, permanent: false };
   } catch (error) {
     return outcomeOfError(error, lastStatus, settings.endpoint);
+  }
+}
+
+/** The REST API version `EmailClient` 1.1 speaks; the stand-in and ACS both answer it. */
+const API_VERSION = '2025-09-01';
+/** When ACS says Running without a Retry-After: the SDK poller's own default interval. */
+const DEFAULT_POLL_MS = 2_000;
+
+let rest: { settings: EmailSettings; client: Client } | undefined;
+
+/** The process's REST client for ACS Email: the same pipeline `EmailClient` builds (auth, no retries). */
+function restClient(s: EmailSettings): Client {
+  if (rest?.settings === s) return rest.client;
+  const { url, credential } =
+    s.kind === 'connectionString' ? parseClientArguments(s.connectionString) : parseClientArguments(s.endpoint, appCredential());
+  const client = getClient(url, { allowInsecureConnection: s.plainHttp, retryOptions: { maxRetries: 0 } });
+  client.pipeline.addPolicy(createCommunicationAuthPolicy(credential));
+  rest = { settings: s, client };
+  return client;
+}
+
+/** ACS took the send (202): how it ends is `emailStatus`'s to tell. */
+export type SubmitOutcome = { status: 'accepted' } | SendOutcome;
+/** How an accepted send stands: ended (sent or failed), still running, or unknown to ACS (never received). */
+export type StatusOutcome = SendOutcome | { status: 'running'; retryAfterMs: number } | { status: 'unknown' };
+
+interface RestResponse {
+  status: string;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+/** A non-2xx answer as the RestError shape `outcomeOfError` reads. */
+function responseError(r: RestResponse): RestErrorLike {
+  const error = (r.body as { error?: { code?: string; message?: string } } | undefined)?.error;
+  return Object.assign(new Error(error?.message ?? `ACS answered ${r.status}`), {
+    name: 'RestError' as const,
+    statusCode: Number(r.status),
+    ...(error?.code ? { code: error.code } : {}),
+    response: { headers: { get: (name: string) => r.headers[name.toLowerCase()] } },
+  });
+}
+
+function settingsOrFailure(): EmailSettings | SendOutcome {
+  try {
+    return emailSettings();
+  } catch (error) {
+    return { status: 'failed', reason: (error as Error).message, permanent: false };
+  }
+}
+
+/**
+ * Posts the email under its Operation-Id and returns once ACS has accepted it, without polling: a repeat of
+ * the same Operation-Id and email is the same operation to ACS, so a send after a crash is never twice.
+ */
+export async function submitEmail(tenantId: string, email: OutgoingEmail): Promise<SubmitOutcome> {
+  const settings = settingsOrFailure();
+  if ('status' in settings) return settings;
+  const body = {
+    senderAddress: email.from ?? settings.senderAddress,
+    content: { subject: email.subject, html: email.html, plainText: email.plainText },
+    recipients: { to: [email.to] },
+    // Herald's click links already count engagement; ACS's tracking would rewrite them.
+    userEngagementTrackingDisabled: true,
+  };
+  try {
+    const r = (await restClient(settings)
+      .path('/emails:send')
+      .post({
+        body,
+        headers: { 'Operation-Id': emailOperationId(tenantId, email.operationId) },
+        queryParameters: { 'api-version': API_VERSION },
+      })) as RestResponse;
+    if (r.status === '202' || r.status === '200') return { status: 'accepted' };
+    return outcomeOfError(responseError(r), undefined, settings.endpoint);
+  } catch (error) {
+    return outcomeOfError(error, undefined, settings.endpoint);
+  }
+}
+
+/** How the send of Herald's `operationId` stands at ACS (`GET /emails/operations/{id}`). */
+export async function emailStatus(tenantId: string, operationId: string): Promise<StatusOutcome> {
+  const settings = settingsOrFailure();
+  if ('status' in settings) return settings;
+  try {
+    const r = (await restClient(settings)
+      .path('/emails/operations/{operationId}', emailOperationId(tenantId, operationId))
+      .get({ queryParameters: { 'api-version': API_VERSION } })) as RestResponse;
+    if (r.status === '404') return { status: 'unknown' };
+    if (r.status !== '200') return outcomeOfError(responseError(r), undefined, settings.endpoint);
+    const result = r.body as EmailSendResult;
+    if (result.status === 'Succeeded') return { status: 'sent' };
+    if (result.status === 'Failed' || result.status === 'Canceled') return outcomeOfError(new Error('ended'), result, settings.endpoint);
+    const seconds = Number(r.headers['retry-after']);
+    return { status: 'running', retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_POLL_MS };
+  } catch (error) {
+    return outcomeOfError(error, undefined, settings.endpoint);
   }
 }

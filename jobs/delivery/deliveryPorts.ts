@@ -9,7 +9,7 @@ import type { QueueHop } from '../../core/hops.js';
 import type { EmailRenderInput, RenderedEmail } from '../../adapters/rendering/emailRenderer.js';
 import type { ClickLink } from '../../adapters/runtime/clickLinks.js';
 import type { RateLimiter } from '../../adapters/runtime/rateLimiter.js';
-import type { OutgoingEmail } from '../../adapters/services/acsEmailSender.js';
+import type { OutgoingEmail, StatusOutcome, SubmitOutcome } from '../../adapters/services/acsEmailSender.js';
 import type { TeamsNotification } from '../../adapters/services/teamsNotifier.js';
 import type { BatchItem } from '../../adapters/stores/counterStore.js';
 import type * as deliveryControlStore from '../../adapters/stores/deliveryControlStore.js';
@@ -73,6 +73,11 @@ export interface DeliveryPorts extends BatchWorkerPorts {
   limiter: Pick<RateLimiter, 'acquire' | 'pause'>;
   clickUrl(link: ClickLink): Promise<string>;
   renderEmail(input: EmailRenderInput): RenderedEmail;
-  sendEmail(tenantId: string, email: OutgoingEmail): Promise<SendOutcome>;
+  /** Posts an email under its `operationId` (accepted, or refused as a SendOutcome), without waiting for its end. */
+  submitEmail(tenantId: string, email: OutgoingEmail): Promise<SubmitOutcome>;
+  /** How the email sent under `operationId` stands: ended, running, or unknown to ACS. */
+  emailStatus(tenantId: string, operationId: string): Promise<StatusOutcome>;
+  /** Waits (real ms) between status rounds of sends still running. */
+  sleep(ms: number): Promise<void>;
   sendTeamsBulk(tenantId: string, userIds: string[], notification: TeamsNotification): Promise<SendOutcome>;
 }

@@ -3,7 +3,7 @@ import { renderEmail } from '../../adapters/rendering/emailRenderer.js';
 import { clickUrl } from '../../adapters/runtime/clickLinks.js';
 import { now } from '../../adapters/runtime/clock.js';
 import { channelLimiter } from '../../adapters/runtime/rateLimiter.js';
-import { sendEmail } from '../../adapters/services/acsEmailSender.js';
+import { emailStatus, submitEmail } from '../../adapters/services/acsEmailSender.js';
 import { directory } from '../../adapters/services/graphDirectory.js';
 import { sendTeamsBulk } from '../../adapters/services/teamsNotifier.js';
 import { count } from '../../adapters/stores/counterStore.js';
@@ -56,7 +56,9 @@ export const deliveryJobs = createDeliveryJobs({
   limiter: channelLimiter,
   clickUrl,
   renderEmail,
-  sendEmail,
+  submitEmail,
+  emailStatus,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   sendTeamsBulk,
 });
 

@@ -15,6 +15,10 @@ import type { Clock, DeliveryPorts } from './deliveryPorts.js';
 /** Waiting longer than this for the rate limiter gives the worker back: the rest is re-queued with a delay. */
 const MAX_LIMITER_WAIT_MS = 10_000;
 const EMAIL_CONCURRENCY = 16;
+/** Unreadable status answers (an error, or none) for an accepted send before its row is a transient failure. */
+const CONFIRM_TRIES = 5;
+/** Between status rounds of sends still running: ACS's Retry-After, but never a busy loop. */
+const CONFIRM_MIN_WAIT_MS = 250;
 const STATUS_TTL_MS = 1_000;
 const STATUS_CACHE_SIZE = 10_000;
 /** Where a message with no call to action sends a click. */
@@ -22,7 +26,7 @@ const DEFAULT_LINK = 'https://www.microsoft365.com/';
 
 export type MessageSenderPorts = Pick<
   DeliveryPorts,
-  'messages' | 'stops' | 'limiter' | 'clickUrl' | 'renderEmail' | 'sendEmail' | 'sendTeamsBulk'
+  'messages' | 'stops' | 'limiter' | 'clickUrl' | 'renderEmail' | 'submitEmail' | 'emailStatus' | 'sendTeamsBulk' | 'sleep'
 > & {
   clock: Pick<Clock, 'realNow'>;
 };
@@ -31,6 +35,15 @@ const hashNumber = (...parts: (string | number)[]) =>
   parseInt(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12), 16);
 
 const failure = (error: unknown): SendOutcome => ({ status: 'failed', reason: (error as Error).message, permanent: false });
+
+/** Runs `each` over `items`, EMAIL_CONCURRENCY at a time. */
+async function inParallel<T>(items: T[], each: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await each(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(EMAIL_CONCURRENCY, items.length) }, worker));
+}
 
 export function createMessageSenders(ports: MessageSenderPorts) {
   const { limiter, clock } = ports;
@@ -82,6 +95,13 @@ export function createMessageSenders(ports: MessageSenderPorts) {
     };
   }
 
+  /**
+   * A chunk's emails in two passes: every send posted (ACS accepts it under its Operation-Id), then every
+   * accepted one confirmed by its status, so no send waits on its own poll and `sent` is what ACS says at
+   * the end (an address ACS suppresses is accepted, then ends Failed). The chunk's rows stay in flight
+   * until both passes are done and committed, so after a crash at any point the next worker asks ACS first
+   * and posts only what ACS never got: an accepted email is confirmed, never sent again.
+   */
   async function sendEmails(
     ref: BatchRef,
     message: MessageRecord,
@@ -89,47 +109,75 @@ export function createMessageSenders(ports: MessageSenderPorts) {
     inFlight: (recipients: Delivery[]) => Promise<void>,
   ): Promise<Outcomes> {
     const outcomes: Outcomes = new Map();
-    // One mark for the chunk: after a crash its rows are sent again (ACS drops what it has), or, once the
-    // message is stopped, unconfirmed — never counted cancelled when ACS may have them.
+    const accepted: Delivery[] = [];
+    const operationId = (d: Delivery) => `${ref.messageId}:${ref.occurrence}:${d.userId}`;
+    // One mark for the chunk: after a crash its rows are looked up at ACS (and posted if ACS has none), or,
+    // once the message is stopped, unconfirmed — never counted cancelled when ACS may have them.
     await inFlight(chunk);
     const key = `email:${ref.tenantId}`;
-    const queue = [...chunk];
-    const worker = async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) {
-        const wait = await limiter.acquire(key, MAX_LIMITER_WAIT_MS);
-        if (wait > 0) {
-          outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
-          continue;
+    const post = async (d: Delivery) => {
+      if (d.status === 'sending') {
+        // In flight when a worker stopped: ACS may have it already.
+        const known = await ports.emailStatus(ref.tenantId, operationId(d)).catch(failure);
+        if (known.status !== 'unknown') {
+          if (known.status === 'running') accepted.push(d);
+          else outcomes.set(d.userId, known);
+          return;
         }
-        // The pace may have held this email for seconds: a cancel in the meantime stops it.
-        const { reason } = await stopReason(ref);
-        if (reason) {
-          outcomes.set(d.userId, { status: 'cancelled', reason });
-          continue;
-        }
-        const template = message.draft.template;
-        const url = message.draft.content?.callToAction?.url ?? DEFAULT_LINK;
-        const link = await ports.clickUrl({ ...ref, userId: d.userId, channel: 'email', url });
-        const email = ports.renderEmail({
-          templateId: template?.kind === 'premade' ? template.id : '',
-          language: d.language ?? message.draft.content?.language,
-          recipientName: d.name,
-          clickUrl: link,
-        });
-        const outcome = await ports
-          .sendEmail(ref.tenantId, {
-            to: { address: d.mail!, ...(d.name ? { displayName: d.name } : {}) },
-            subject: email.subject,
-            html: email.html,
-            plainText: email.plainText,
-            operationId: `${ref.messageId}:${ref.occurrence}:${d.userId}`,
-          })
-          .catch(failure);
-        outcomes.set(d.userId, outcome);
-        if (outcome.status === 'throttled') limiter.pause(key, outcome.retryAfterMs);
       }
+      const wait = await limiter.acquire(key, MAX_LIMITER_WAIT_MS);
+      if (wait > 0) return void outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
+      // The pace may have held this email for seconds: a cancel in the meantime stops it.
+      const { reason } = await stopReason(ref);
+      if (reason) return void outcomes.set(d.userId, { status: 'cancelled', reason });
+      const template = message.draft.template;
+      const url = message.draft.content?.callToAction?.url ?? DEFAULT_LINK;
+      const link = await ports.clickUrl({ ...ref, userId: d.userId, channel: 'email', url });
+      const email = ports.renderEmail({
+        templateId: template?.kind === 'premade' ? template.id : '',
+        language: d.language ?? message.draft.content?.language,
+        recipientName: d.name,
+        clickUrl: link,
+      });
+      const outcome = await ports
+        .submitEmail(ref.tenantId, {
+          to: { address: d.mail!, ...(d.name ? { displayName: d.name } : {}) },
+          subject: email.subject,
+          html: email.html,
+          plainText: email.plainText,
+          operationId: operationId(d),
+        })
+        .catch(failure);
+      if (outcome.status === 'accepted') return void accepted.push(d);
+      outcomes.set(d.userId, outcome);
+      if (outcome.status === 'throttled') limiter.pause(key, outcome.retryAfterMs);
     };
-    await Promise.all(Array.from({ length: Math.min(EMAIL_CONCURRENCY, chunk.length) }, worker));
+    await inParallel(chunk, post);
+
+    // Confirmation: each accepted send's status, again after ACS's Retry-After while it runs. A status
+    // that cannot be read is asked again; after CONFIRM_TRIES such answers the row is a transient failure,
+    // and its next attempt posts under the same Operation-Id, which ACS answers with the same operation.
+    const tries = new Map<string, number>();
+    for (let open = accepted; open.length > 0;) {
+      const next: Delivery[] = [];
+      let waitMs = 0;
+      await inParallel(open, async (d) => {
+        const status = await ports.emailStatus(ref.tenantId, operationId(d)).catch(failure);
+        if (status.status === 'sent' || (status.status === 'failed' && status.permanent)) return void outcomes.set(d.userId, status);
+        const tried = (tries.get(d.userId) ?? 0) + 1;
+        tries.set(d.userId, tried);
+        if (status.status === 'running' || tried < CONFIRM_TRIES) {
+          waitMs = Math.max(waitMs, 'retryAfterMs' in status ? status.retryAfterMs : 0);
+          return void next.push(d);
+        }
+        outcomes.set(
+          d.userId,
+          status.status === 'unknown' ? { status: 'failed', reason: 'ACS has no record of the accepted send', permanent: false } : status,
+        );
+      });
+      open = next;
+      if (open.length > 0) await ports.sleep(Math.max(CONFIRM_MIN_WAIT_MS, waitMs));
+    }
     return outcomes;
   }
 

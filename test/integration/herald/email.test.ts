@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { emailOperationId, sendEmail, type OutgoingEmail } from '../../../adapters/services/acsEmailSender.js';
+import { emailOperationId, emailStatus, sendEmail, submitEmail, type OutgoingEmail } from '../../../adapters/services/acsEmailSender.js';
 import { renderEmail } from '../../../adapters/rendering/emailRenderer.js';
 import { acsConnectionString } from '@herald/devhost/testing';
 import type { ReceivedEmail } from '@herald/devhost/testing';
@@ -132,5 +132,56 @@ describe('sendEmail through the ACS Email stand-in', () => {
     process.env.ACS_EMAIL_CONNECTION_STRING = acsConnectionString(`http://127.0.0.1:${await freePort()}`);
     expect(await sendEmail(TENANT_A, outgoing('gus@contoso.example'))).toMatchObject({ status: 'failed', permanent: false });
     expect(await received('gus@contoso.example')).toEqual([]);
+  });
+});
+
+describe('submitEmail and emailStatus: a send accepted now, its end read later', () => {
+  const requests = async () => ((await (await host.fetch('/devhost/acs/_control/counts')).json()) as { requests: unknown }).requests;
+
+  test('a send is one POST; its status is read apart, Running until ACS ends it', async () => {
+    expect((await control('processing', { runningPolls: 1 })).status).toBe(200);
+    const email = outgoing('kai@contoso.example');
+    expect(await submitEmail(TENANT_A, email)).toEqual({ status: 'accepted' });
+    expect(await requests()).toEqual({ send: 1, poll: 0 });
+    expect(await emailStatus(TENANT_A, email.operationId)).toEqual({ status: 'running', retryAfterMs: 0 });
+    expect(await emailStatus(TENANT_A, email.operationId)).toEqual({ status: 'sent' });
+    const [got] = await received('kai@contoso.example');
+    expect(got).toMatchObject({ id: emailOperationId(TENANT_A, email.operationId), userEngagementTrackingDisabled: true });
+    expect(got!.html).toBe(email.html);
+  });
+
+  test('an address ACS suppresses is accepted, then ends Failed: a permanent failure with its code', async () => {
+    const email = outgoing('fail.lou@contoso.example');
+    expect(await submitEmail(TENANT_A, email)).toEqual({ status: 'accepted' });
+    expect(await emailStatus(TENANT_A, email.operationId)).toEqual({
+      status: 'failed',
+      reason: 'EmailDroppedAllRecipientsSuppressed: Message dropped because all recipients were suppressed.',
+      permanent: true,
+    });
+  });
+
+  test('the same Operation-Id posted again is the same operation, not a second email; one never posted is unknown', async () => {
+    const email = outgoing('max@contoso.example');
+    expect(await submitEmail(TENANT_A, email)).toEqual({ status: 'accepted' });
+    expect(await submitEmail(TENANT_A, email)).toEqual({ status: 'accepted' });
+    expect(await received('max@contoso.example')).toHaveLength(1);
+    expect(await emailStatus(TENANT_A, 'm-7:1:nobody')).toEqual({ status: 'unknown' });
+  });
+
+  test('over the quota a post is throttled with the Retry-After; a wrong key fails permanently', async () => {
+    expect((await control('quota', { perMinute: 1 })).status).toBe(200);
+    expect(await submitEmail(TENANT_A, outgoing('ned@contoso.example'))).toEqual({ status: 'accepted' });
+    expect(await submitEmail(TENANT_A, outgoing('oli@contoso.example'))).toMatchObject({
+      status: 'throttled',
+      retryAfterMs: 60_000,
+      reason: expect.stringMatching(/^429 TooManyRequests: /),
+    });
+    process.env.ACS_EMAIL_CONNECTION_STRING = acsConnectionString(host.url, Buffer.from('wrong key').toString('base64'));
+    expect(await submitEmail(TENANT_A, outgoing('pia@contoso.example'))).toMatchObject({
+      status: 'failed',
+      permanent: true,
+      reason: expect.stringMatching(/^401 Denied: /),
+    });
+    expect(await emailStatus(TENANT_A, 'm-7:1:ned@contoso.example')).toMatchObject({ status: 'failed', permanent: true });
   });
 });

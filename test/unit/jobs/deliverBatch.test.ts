@@ -334,6 +334,70 @@ describe('the batch worker', () => {
     expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 3 });
   });
 
+  test('email: a chunk is posted whole, then confirmed; an address ACS accepts and then fails is failed, counted once', async () => {
+    const order: string[] = [];
+    const email = new FakeEmail(() => (order.push('post'), SENT));
+    email.endsAs = (e) =>
+      e.to.address === 'u2@contoso.test' ? { status: 'failed', reason: 'Failed: suppressed', permanent: true } : undefined;
+    email.runningPolls = 2;
+    const status = email.emailStatus;
+    email.emailStatus = (tenantId, operationId) => (order.push('poll'), status(tenantId, operationId));
+    const world = deliveryWorld({ email });
+    const { message, job } = await published(world, 'email', [120]);
+
+    const result = await world.jobs.deliverBatch('email', job(0), logger());
+
+    // Each chunk's 99 (then 21) posts come before any of its polls: no send waits on its own.
+    expect(order.slice(0, CHUNK_SIZE + 1)).toEqual([...Array<string>(CHUNK_SIZE).fill('post'), 'poll']);
+    expect(email.sent).toHaveLength(120);
+    // Running twice, then the end: three status reads each.
+    expect(email.polls).toHaveLength(3 * 120);
+    const rows = await world.deliveries.rows(job(0));
+    expect(rows.find((r) => r.userId === 'u2')).toMatchObject({ status: 'failed', attempts: 1, reason: 'Failed: suppressed' });
+    expect(statuses(rows)).toEqual({ sent: 119, failed: 1 });
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 119, failed: 1 });
+    expect(result.occurrenceDelivered).toBe(true);
+  });
+
+  test('email: a worker that dies while confirming leaves the chunk in flight; the next one confirms it at ACS and posts nothing twice', async () => {
+    const email = new FakeEmail();
+    email.stalled = true;
+    const world = deliveryWorld({ email });
+    const { message, job } = await published(world, 'email', [150]);
+    void world.jobs.deliverBatch('email', job(0), logger());
+    await expect.poll(() => email.polls.length).toBeGreaterThan(0);
+    expect(email.sent).toHaveLength(CHUNK_SIZE);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sending: CHUNK_SIZE, pending: 150 - CHUNK_SIZE });
+    email.stalled = false;
+    world.clock.advance(LEASE_MS + 1);
+    const log = logger();
+
+    const result = await world.jobs.deliverBatch('email', job(0), log);
+
+    expect(email.sent.map((e) => e.operationId).sort()).toEqual(Array.from({ length: 150 }, (_, i) => `${message.id}:0:u${i}`).sort());
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 150 });
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 150, failed: 0 });
+    expect(log.lines[0]).toBe(`message ${message.id} batch 0: ${CHUNK_SIZE} in flight when a worker stopped, sent again`);
+    expect(result.occurrenceDelivered).toBe(true);
+  });
+
+  test('email: a status that cannot be read is asked again, and the send is not posted twice', async () => {
+    const email = new FakeEmail();
+    let unreadable = 3;
+    const status = email.emailStatus;
+    email.emailStatus = async (tenantId, operationId) =>
+      operationId.endsWith(':u1') && unreadable-- > 0
+        ? { status: 'failed', reason: '503: busy', permanent: false }
+        : status(tenantId, operationId);
+    const world = deliveryWorld({ email });
+    const { job } = await published(world, 'email', [3]);
+
+    await world.jobs.deliverBatch('email', job(0), logger());
+
+    expect(email.sent).toHaveLength(3);
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 3 });
+  });
+
   test('a cancel accepted while an email chunk is being sent stops it before the next email, before the lifecycle has applied it', async () => {
     const email = new FakeEmail(() => {
       if (email.sent.length === 20) {

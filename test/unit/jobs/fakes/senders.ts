@@ -3,7 +3,7 @@
  * push services would say), and a rate limiter that keeps pauses on the fake real clock.
  */
 import type { SendOutcome } from '../../../../core/delivery.js';
-import type { OutgoingEmail } from '../../../../adapters/services/acsEmailSender.js';
+import type { OutgoingEmail, StatusOutcome, SubmitOutcome } from '../../../../adapters/services/acsEmailSender.js';
 import type { PushContent, PushOutcome, PushTarget } from '../../../../adapters/services/pushProviders.js';
 import type { TeamsNotification } from '../../../../adapters/services/teamsNotifier.js';
 import type { DeliveryPorts } from '../../../../jobs/delivery/deliveryPorts.js';
@@ -28,13 +28,38 @@ export class FakeTeams {
   }
 }
 
+/**
+ * ACS in memory. The script says how a send ends: `sent`, or a failure ACS answers at acceptance (a refused
+ * request, a 429). `endsAs` (per operation id) makes ACS accept a send and end it otherwise — Failed after
+ * acceptance, as a suppressed address does — and `runningPolls` keeps each send Running for that many
+ * polls. Posts of an Operation-Id ACS has are the same operation, as ACS's are: not a second email.
+ */
 export class FakeEmail {
   readonly sent: OutgoingEmail[] = [];
+  readonly polls: string[] = [];
+  readonly #operations = new Map<string, { end: SendOutcome; polls: number }>();
+  runningPolls = 0;
+  /** Status requests go unanswered while set: the host died while its worker was confirming. */
+  stalled = false;
+  endsAs: (email: OutgoingEmail) => SendOutcome | undefined = () => undefined;
   constructor(private readonly script: (email: OutgoingEmail) => SendOutcome = () => SENT) {}
 
-  sendEmail = async (_tenantId: string, email: OutgoingEmail) => {
+  submitEmail = async (_tenantId: string, email: OutgoingEmail): Promise<SubmitOutcome> => {
+    if (this.#operations.has(email.operationId)) return { status: 'accepted' };
     this.sent.push(email);
-    return this.script(email);
+    const outcome = this.script(email);
+    if (outcome.status !== 'sent') return outcome;
+    this.#operations.set(email.operationId, { end: this.endsAs(email) ?? SENT, polls: 0 });
+    return { status: 'accepted' };
+  };
+
+  emailStatus = async (_tenantId: string, operationId: string): Promise<StatusOutcome> => {
+    this.polls.push(operationId);
+    if (this.stalled) return new Promise<StatusOutcome>(() => undefined);
+    const operation = this.#operations.get(operationId);
+    if (!operation) return { status: 'unknown' };
+    if (++operation.polls <= this.runningPolls) return { status: 'running', retryAfterMs: 1000 };
+    return operation.end;
   };
 }
 

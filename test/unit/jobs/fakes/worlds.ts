@@ -67,7 +67,9 @@ export function deliveryWorld(options: DeliveryOptions = {}) {
       plainText: input.clickUrl,
       language: input.language ?? 'en',
     }),
-    sendEmail: world.email.sendEmail,
+    submitEmail: world.email.submitEmail,
+    emailStatus: world.email.emailStatus,
+    sleep: async (ms) => clock.advance(ms),
     sendTeamsBulk: world.teams.sendTeamsBulk,
   });
   return { ...world, jobs };
