@@ -12,13 +12,14 @@
  * and `EMAIL_SENDER_ADDRESS` (a verified sender of the ACS resource).
  */
 import { createHash } from 'node:crypto';
-import { getClient, type Client } from '@azure-rest/core-client';
 import { createCommunicationAuthPolicy, parseClientArguments } from '@azure/communication-common';
 import { EmailClient, type EmailMessage, type EmailSendResult } from '@azure/communication-email';
+import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, type Pipeline } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { SendOutcome } from '../../core/delivery.js';
 import { appCredential } from '../runtime/credentials.js';
 import { emailSettings, type EmailSettings } from '../runtime/settings.js';
+import { keepAliveHttpClient } from './keepAliveHttpClient.js';
 
 export interface OutgoingEmail {
   to: { address: string; displayName?: string };
@@ -141,17 +142,21 @@ const API_VERSION = '2025-09-01';
 /** When ACS says Running without a Retry-After: the SDK poller's own default interval. */
 const DEFAULT_POLL_MS = 2_000;
 
-let rest: { settings: EmailSettings; client: Client } | undefined;
+let rest: { settings: EmailSettings; pipeline: Pipeline; endpoint: string } | undefined;
+const httpClient = keepAliveHttpClient();
 
-/** The process's REST client for ACS Email: the same pipeline `EmailClient` builds (auth, no retries). */
-function restClient(s: EmailSettings): Client {
-  if (rest?.settings === s) return rest.client;
+/**
+ * ACS's own auth policy (HMAC with the key, or the app's bearer token) and nothing else: no retries (as
+ * `emailClientFor`), and none of the SDK's per-request layers, which cost as much CPU as the request.
+ */
+function restPipeline(s: EmailSettings) {
+  if (rest?.settings === s) return rest;
   const { url, credential } =
     s.kind === 'connectionString' ? parseClientArguments(s.connectionString) : parseClientArguments(s.endpoint, appCredential());
-  const client = getClient(url, { allowInsecureConnection: s.plainHttp, retryOptions: { maxRetries: 0 } });
-  client.pipeline.addPolicy(createCommunicationAuthPolicy(credential));
-  rest = { settings: s, client };
-  return client;
+  const pipeline = createEmptyPipeline();
+  pipeline.addPolicy(createCommunicationAuthPolicy(credential));
+  rest = { settings: s, pipeline, endpoint: url };
+  return rest;
 }
 
 /** ACS took the send (202): how it ends is `emailStatus`'s to tell. */
@@ -160,9 +165,27 @@ export type SubmitOutcome = { status: 'accepted' } | SendOutcome;
 export type StatusOutcome = SendOutcome | { status: 'running'; retryAfterMs: number } | { status: 'unknown' };
 
 interface RestResponse {
-  status: string;
-  headers: Record<string, string | undefined>;
+  status: number;
+  headers: { get(name: string): string | undefined };
   body: unknown;
+}
+
+async function call(s: EmailSettings, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const { pipeline, endpoint } = restPipeline(s);
+  const request = createPipelineRequest({
+    url: new URL(`${path}?api-version=${API_VERSION}`, endpoint).href,
+    method,
+    allowInsecureConnection: s.plainHttp,
+    headers: createHttpHeaders({
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    }),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const response = await pipeline.sendRequest(httpClient, request);
+  const text = response.bodyAsText;
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined } as RestResponse;
 }
 
 /** A non-2xx answer as the RestError shape `outcomeOfError` reads. */
@@ -172,7 +195,7 @@ function responseError(r: RestResponse): RestErrorLike {
     name: 'RestError' as const,
     statusCode: Number(r.status),
     ...(error?.code ? { code: error.code } : {}),
-    response: { headers: { get: (name: string) => r.headers[name.toLowerCase()] } },
+    response: { headers: r.headers },
   });
 }
 
@@ -199,14 +222,8 @@ export async function submitEmail(tenantId: string, email: OutgoingEmail): Promi
     userEngagementTrackingDisabled: true,
   };
   try {
-    const r = (await restClient(settings)
-      .path('/emails:send')
-      .post({
-        body,
-        headers: { 'Operation-Id': emailOperationId(tenantId, email.operationId) },
-        queryParameters: { 'api-version': API_VERSION },
-      })) as RestResponse;
-    if (r.status === '202' || r.status === '200') return { status: 'accepted' };
+    const r = await call(settings, 'POST', '/emails:send', body, { 'Operation-Id': emailOperationId(tenantId, email.operationId) });
+    if (r.status === 202 || r.status === 200) return { status: 'accepted' };
     return outcomeOfError(responseError(r), undefined, settings.endpoint);
   } catch (error) {
     return outcomeOfError(error, undefined, settings.endpoint);
@@ -218,15 +235,13 @@ export async function emailStatus(tenantId: string, operationId: string): Promis
   const settings = settingsOrFailure();
   if ('status' in settings) return settings;
   try {
-    const r = (await restClient(settings)
-      .path('/emails/operations/{operationId}', emailOperationId(tenantId, operationId))
-      .get({ queryParameters: { 'api-version': API_VERSION } })) as RestResponse;
-    if (r.status === '404') return { status: 'unknown' };
-    if (r.status !== '200') return outcomeOfError(responseError(r), undefined, settings.endpoint);
+    const r = await call(settings, 'GET', `/emails/operations/${emailOperationId(tenantId, operationId)}`);
+    if (r.status === 404) return { status: 'unknown' };
+    if (r.status !== 200) return outcomeOfError(responseError(r), undefined, settings.endpoint);
     const result = r.body as EmailSendResult;
     if (result.status === 'Succeeded') return { status: 'sent' };
     if (result.status === 'Failed' || result.status === 'Canceled') return outcomeOfError(new Error('ended'), result, settings.endpoint);
-    const seconds = Number(r.headers['retry-after']);
+    const seconds = Number(r.headers.get('retry-after'));
     return { status: 'running', retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_POLL_MS };
   } catch (error) {
     return outcomeOfError(error, undefined, settings.endpoint);
