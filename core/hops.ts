@@ -84,6 +84,12 @@ export const OccurrenceRef = z.object({
 });
 /** One delivery round of a message (or of a custom notification: occurrence 0). */
 export type OccurrenceRef = z.infer<typeof OccurrenceRef>;
+export const ResolutionRef = OccurrenceRef.extend({
+  /** Set on the rest of a resolution: batches before this one were written and queued by the run that handed it on. */
+  from: z.number().int().min(1).optional(),
+});
+/** An occurrence to resolve into batches, whole or from a batch on (jobs/delivery/resolveAudience.ts). */
+export type ResolutionRef = z.infer<typeof ResolutionRef>;
 export const BatchRef = OccurrenceRef.extend({ batch: z.number().int().min(0) });
 /** One partition of an occurrence's recipients (≤ 1000). */
 export type BatchRef = z.infer<typeof BatchRef>;
@@ -117,7 +123,7 @@ export const OCCURRENCE_DELIVERED = event<{ occurrence: number; stopped?: boolea
 
 // Delivery queues (jobs/delivery, jobs/push): each message names an occurrence or a batch, never one person.
 
-export const RESOLVE_AUDIENCE = queue('resolve-audience', OccurrenceRef);
+export const RESOLVE_AUDIENCE = queue('resolve-audience', ResolutionRef);
 export const DELIVER_TEAMS = queue('deliver-teams', BatchMessage);
 export const DELIVER_EMAIL = queue('deliver-email', BatchMessage);
 export const DELIVER_PUSH = queue('deliver-push', BatchMessage);

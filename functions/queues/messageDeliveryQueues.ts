@@ -14,9 +14,20 @@ import { onQueueWithClient } from './queueTriggers.js';
 const delivered = async (client: DurableClient, ref: OccurrenceRef, log: (line: string) => void) =>
   announceDelivered(client, await messageStore().get(ref.tenantId, ref.messageId), ref, log);
 
-onQueueWithClient('resolveAudience', RESOLVE_AUDIENCE, async (ref, client, log) => {
-  if (await deliveryJobs.resolveAudience(ref, log)) await delivered(client, ref, log);
-});
+// The first run's batch 0 and the rest of the resolution go through output bindings: this host's listeners
+// on those queues poll at once, so the first recipients wait neither for the whole directory nor for a poll.
+onQueueWithClient(
+  'resolveAudience',
+  RESOLVE_AUDIENCE,
+  async (ref, client, log, handOn) => {
+    const { delivered: done, handOn: next } = await deliveryJobs.resolveAudience(ref, log);
+    for (const { hop, batch } of next.deliver) handOn(hop, batch);
+    if (next.rest) handOn(RESOLVE_AUDIENCE, next.rest);
+    if (done) await delivered(client, ref, log);
+  },
+  false,
+  [DELIVER_TEAMS, DELIVER_EMAIL, RESOLVE_AUDIENCE],
+);
 
 onQueueWithClient(
   'resolveAudiencePoison',

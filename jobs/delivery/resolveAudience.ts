@@ -5,10 +5,15 @@
  * partitions of ≤ 1000 recipients, queuing one delivery message per batch. Run again after a crash it
  * rewrites nothing: batches already written are skipped (the directory pages in a stable order), and a
  * re-queued batch is harmless because its delivery rows are the gate.
+ *
+ * A resolution runs in two invocations (docs/decisions/hand-offs.md): the first writes batch 0 and stops,
+ * handing on that batch and the rest of the resolution (`from: 1`) for the caller to queue through output
+ * bindings, which the host's own listeners see at once; the rest queues its batches as it writes them.
+ * So the first recipients do not wait for the whole directory, nor for a queue's poll back-off.
  */
 import { audienceMembers, targetsUsage, type DirectoryUser } from '../../core/audience.js';
 import { BATCH_SIZE, CHANNEL_OF, isPushChannel, type Recipient } from '../../core/delivery.js';
-import { DELIVER, type BatchRef, type OccurrenceRef } from '../../core/hops.js';
+import { DELIVER, type BatchMessage, type BatchRef, type OccurrenceRef, type QueueHop, type ResolutionRef } from '../../core/hops.js';
 import { CLICK_SUPPRESSION_MS } from '../../core/eligibility.js';
 import { UnknownGroup } from '../../core/directory.js';
 import { Audience } from '../../core/message.js';
@@ -26,6 +31,13 @@ export type ResolutionPorts = Pick<
   clock: Pick<Clock, 'now'>;
 };
 
+/** What a run leaves for its caller to queue when it returns: the batches to deliver now, and the rest of the resolution. */
+export interface Resolution {
+  /** True when the occurrence is fully delivered (an empty audience, or a re-run). */
+  delivered: boolean;
+  handOn: { deliver: { hop: QueueHop<BatchMessage>; batch: BatchRef }[]; rest?: ResolutionRef };
+}
+
 const recipientOf = (u: DirectoryUser): Recipient => ({
   userId: u.id,
   upn: u.userPrincipalName,
@@ -39,18 +51,21 @@ export function createAudienceResolution(ports: ResolutionPorts) {
   const { isDelivered } = createDeliveredCheck(ports);
 
   return {
-    /** Resolves the occurrence; true when that leaves it fully delivered (an empty audience, or a re-run). */
-    async resolveAudience(ref: OccurrenceRef, log: Log): Promise<boolean> {
+    /** Resolves the occurrence from batch `ref.from` (0 when unset: then only batch 0, handing on the rest). */
+    async resolveAudience(ref: ResolutionRef, log: Log): Promise<Resolution> {
       const { tenantId, messageId, occurrence } = ref;
+      const firstBatch = ref.from ?? 0;
+      const handOn: Resolution['handOn'] = { deliver: [] };
       const message = await messages.get(tenantId, messageId);
       if (!message || message.status !== 'Active') {
         log(`message ${messageId}: not resolving occurrence ${occurrence}, the message is ${message?.status ?? 'gone'}`);
-        return false;
+        return { delivered: false, handOn };
       }
       const channel = CHANNEL_OF[message.draft.location!];
-      if (!isPushChannel(channel)) return false;
+      if (!isPushChannel(channel)) return { delivered: false, handOn };
       const occ = await deliveries.startOccurrence(tenantId, messageId, occurrence, channel, clock.now());
-      if (occ.state === 'resolved') return isDelivered(ref);
+      const occRef: OccurrenceRef = { tenantId, messageId, occurrence };
+      if (occ.state === 'resolved') return { delivered: await isDelivered(occRef), handOn };
 
       const rule = Audience.parse(message.draft.audience ?? {});
       const settings = await ports.tenantSettings(tenantId);
@@ -75,13 +90,20 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         if (batch.length === 0) return;
         const ref: BatchRef = { tenantId, messageId, occurrence, batch: index };
         const recipients = batch;
+        index++;
+        total += recipients.length;
+        batch = [];
+        // Batches before `from` were written and queued by the first run: they are only counted.
+        if (ref.batch < firstBatch) return;
+        if (firstBatch === 0) {
+          await deliveries.writeBatch(ref, channel, recipients, clock.now());
+          handOn.deliver.push({ hop: DELIVER[channel], batch: ref });
+          return;
+        }
         const written = deliveries.writeBatch(ref, channel, recipients, clock.now()).then(() => enqueue(DELIVER[channel], ref));
         // Awaited below; until then a failure must not count as unhandled (which would end the process).
         written.catch(() => undefined);
         inFlight.push(written);
-        index++;
-        total += recipients.length;
-        batch = [];
         if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
         if (index % 10 === 0) await deliveries.updateOccurrence(tenantId, messageId, occurrence, { batchesWritten: index });
       };
@@ -91,7 +113,12 @@ export function createAudienceResolution(ports: ResolutionPorts) {
           if (clicked.has(user.id)) continue;
           if (channel === 'email' && !user.mail) continue;
           batch.push(recipientOf(user));
-          if (batch.length === BATCH_SIZE) await flush();
+          if (batch.length < BATCH_SIZE) continue;
+          await flush();
+          if (firstBatch === 0) {
+            log(`message ${messageId}: occurrence ${occurrence}: batch 0 written, handing on the rest`);
+            return { delivered: false, handOn: { ...handOn, rest: { ...occRef, from: 1 } } };
+          }
         }
       } catch (error) {
         // A group deleted since the message was approved: no retry will bring it back, so the occurrence
@@ -100,7 +127,7 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         await Promise.allSettled(inFlight);
         await deliveries.updateOccurrence(tenantId, messageId, occurrence, { state: 'failed', reason: error.message });
         log(`message ${messageId}: occurrence ${occurrence} failed: ${error.message}`);
-        return false;
+        return { delivered: false, handOn };
       }
       await flush();
       await Promise.all(inFlight);
@@ -112,7 +139,7 @@ export function createAudienceResolution(ports: ResolutionPorts) {
         batchesWritten: index,
       });
       log(`message ${messageId}: occurrence ${occurrence} resolved to ${total} recipients in ${index} batches`);
-      return isDelivered(ref);
+      return { delivered: await isDelivered(occRef), handOn };
     },
 
     /** The poison queue's end of a resolution: the occurrence is recorded as failed, with why, instead of hanging. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DELIVER_EMAIL, DELIVER_TEAMS } from '../../../core/hops.js';
+import { DELIVER_EMAIL, DELIVER_TEAMS, RESOLVE_AUDIENCE, type ResolutionRef } from '../../../core/hops.js';
 import { DateTime } from 'luxon';
 import { BATCH_SIZE, type Recipient } from '../../../core/delivery.js';
 import { CLICK_SUPPRESSION_MS } from '../../../core/eligibility.js';
@@ -39,6 +39,17 @@ async function snapshot(world: ReturnType<typeof deliveryWorld>, messageId: stri
   return batches;
 }
 
+/**
+ * A resolution as the resolve-audience trigger runs it: the first run's hand-ons queued as its output
+ * bindings would, then the rest run; the last run's `delivered`.
+ */
+async function resolve(world: ReturnType<typeof deliveryWorld>, ref: ResolutionRef, log: ReturnType<typeof logger>) {
+  const first = await world.jobs.resolveAudience(ref, log);
+  for (const { hop, batch } of first.handOn.deliver) await world.queue.enqueue(hop, batch);
+  if (!first.handOn.rest) return first.delivered;
+  return (await world.jobs.resolveAudience(first.handOn.rest, log)).delivered;
+}
+
 describe('audience resolution', () => {
   test('email: batches of at most 990, each person once, filters, guests, disabled and no-mailbox people left out', async () => {
     const world = deliveryWorld({ directory: new FakeDirectory(people, groups, 999) });
@@ -46,7 +57,7 @@ describe('audience resolution', () => {
     world.messages.put(TENANT, m);
     const log = logger();
 
-    const delivered = await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 0 }, log);
+    const delivered = await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 0 }, log);
 
     expect(delivered).toBe(false);
     const batches = await snapshot(world, m.id);
@@ -63,7 +74,54 @@ describe('audience resolution', () => {
       batches: 3,
       batchesWritten: 3,
     });
-    expect(log.lines).toEqual([`message ${m.id}: occurrence 0 resolved to ${salesWithMail.length} recipients in 3 batches`]);
+    expect(log.lines).toEqual([
+      `message ${m.id}: occurrence 0: batch 0 written, handing on the rest`,
+      `message ${m.id}: occurrence 0 resolved to ${salesWithMail.length} recipients in 3 batches`,
+    ]);
+  });
+
+  test('the first run writes batch 0 and hands it on with the rest; the rest counts it without writing or queuing it again', async () => {
+    const world = deliveryWorld({ directory: new FakeDirectory(people, groups, 999) });
+    const m = message({ location: 'teams', audience: { groups: [A, B] } });
+    world.messages.put(TENANT, m);
+    const ref = { tenantId: TENANT, messageId: m.id, occurrence: 0 };
+
+    const first = await world.jobs.resolveAudience(ref, logger());
+
+    expect(first).toEqual({
+      delivered: false,
+      handOn: { deliver: [{ hop: DELIVER_TEAMS, batch: { ...ref, batch: 0 } }], rest: { ...ref, from: 1 } },
+    });
+    expect(world.queue.sent).toEqual([]);
+    expect(world.deliveries.written).toBe(1);
+    expect((await world.deliveries.getOccurrence(TENANT, m.id, 0))?.state).toBe('resolving');
+
+    const rest = await world.jobs.resolveAudience({ ...ref, from: 1 }, logger());
+
+    expect(rest.handOn).toEqual({ deliver: [] });
+    const batches = await snapshot(world, m.id);
+    expect(world.deliveries.written).toBe(batches.length);
+    expect(world.queue.take(DELIVER_TEAMS).map((b) => b.batch)).toEqual(batches.slice(1).map((_, i) => i + 1));
+    expect(world.queue.on(RESOLVE_AUDIENCE)).toEqual([]);
+    const total = batches.flat().length;
+    expect(await world.deliveries.getOccurrence(TENANT, m.id, 0)).toMatchObject({
+      state: 'resolved',
+      recipients: total,
+      batches: batches.length,
+    });
+  });
+
+  test('an audience that fits in batch 0 is resolved by the first run, with nothing handed on but the batch', async () => {
+    const world = deliveryWorld({ directory: new FakeDirectory(people, groups, 999) });
+    const m = message({ location: 'teams', audience: { groups: [C] } });
+    world.messages.put(TENANT, m);
+    const ref = { tenantId: TENANT, messageId: m.id, occurrence: 0 };
+
+    const first = await world.jobs.resolveAudience(ref, logger());
+
+    expect(first.handOn).toEqual({ deliver: [{ hop: DELIVER_TEAMS, batch: { ...ref, batch: 0 } }] });
+    expect(world.queue.sent).toEqual([]);
+    expect(await world.deliveries.getOccurrence(TENANT, m.id, 0)).toMatchObject({ state: 'resolved', batches: 1 });
   });
 
   test('Teams reaches people without a mailbox, and the tenant setting brings guests in', async () => {
@@ -74,7 +132,7 @@ describe('audience resolution', () => {
     const m = message({ location: 'teams', audience: {} });
     world.messages.put(TENANT, m);
 
-    await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 0 }, logger());
+    await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 0 }, logger());
 
     const expected = ids(0, 100).filter((id) => index(id) % 43 !== 0);
     expect((await snapshot(world, m.id)).flat().map((r) => r.userId)).toEqual(expected);
@@ -89,8 +147,8 @@ describe('audience resolution', () => {
     world.messages.put(TENANT, m);
     const reachable = ids(0, 60).filter((id) => index(id) % 41 !== 0 && index(id) % 43 !== 0);
 
-    await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 0 }, logger());
-    await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 1 }, logger());
+    await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 0 }, logger());
+    await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 1 }, logger());
 
     expect((await snapshot(world, m.id, 0)).flat().map((r) => r.userId)).toEqual(reachable);
     expect((await snapshot(world, m.id, 1)).flat().map((r) => r.userId)).toEqual(reachable.filter((id) => !clicked.includes(id)));
@@ -108,7 +166,7 @@ describe('audience resolution', () => {
     const m = message({ location: 'teams', audience: { groups: [A] } });
     world.messages.put(TENANT, m);
 
-    await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 12 }, logger());
+    await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 12 }, logger());
 
     const reachable = ids(0, 10).filter((id) => index(id) % 41 !== 0 && index(id) % 43 !== 0);
     expect((await snapshot(world, m.id, 12)).flat().map((r) => r.userId)).toEqual(
@@ -124,13 +182,13 @@ describe('audience resolution', () => {
     const ref = { tenantId: TENANT, messageId: m.id, occurrence: 0 };
 
     directory.failAfterPages = 4;
-    await expect(world.jobs.resolveAudience(ref, logger())).rejects.toThrow(/503/);
+    await expect(resolve(world, ref, logger())).rejects.toThrow(/503/);
     const before = await snapshot(world, m.id);
     expect(before.length).toBeGreaterThan(0);
     expect((await world.deliveries.getOccurrence(TENANT, m.id, 0))?.state).toBe('resolving');
 
     directory.failAfterPages = Infinity;
-    await world.jobs.resolveAudience(ref, logger());
+    await resolve(world, ref, logger());
 
     const after = await snapshot(world, m.id);
     expect(after.slice(0, before.length)).toEqual(before);
@@ -141,7 +199,7 @@ describe('audience resolution', () => {
     // Once resolved, a third run only asks whether it is delivered.
     const pages = directory.pagesServed;
     const queued = world.queue.sent.length;
-    expect(await world.jobs.resolveAudience(ref, logger())).toBe(false);
+    expect(await resolve(world, ref, logger())).toBe(false);
     expect(directory.pagesServed).toBe(pages);
     expect(world.queue.sent).toHaveLength(queued);
     expect(world.deliveries.written).toBe(3);
@@ -152,7 +210,7 @@ describe('audience resolution', () => {
     const m = message({ location: 'teams', audience: { departments: ['Legal'] } });
     world.messages.put(TENANT, m);
 
-    expect(await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 0 }, logger())).toBe(true);
+    expect(await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 0 }, logger())).toBe(true);
     expect(await world.deliveries.getOccurrence(TENANT, m.id, 0)).toMatchObject({ state: 'resolved', recipients: 0, batches: 0 });
     expect(world.queue.sent).toEqual([]);
   });
@@ -165,8 +223,8 @@ describe('audience resolution', () => {
     world.messages.put(TENANT, inbox);
     const log = logger();
 
-    expect(await world.jobs.resolveAudience({ tenantId: TENANT, messageId: cancelled.id, occurrence: 0 }, log)).toBe(false);
-    expect(await world.jobs.resolveAudience({ tenantId: TENANT, messageId: inbox.id, occurrence: 0 }, log)).toBe(false);
+    expect(await resolve(world, { tenantId: TENANT, messageId: cancelled.id, occurrence: 0 }, log)).toBe(false);
+    expect(await resolve(world, { tenantId: TENANT, messageId: inbox.id, occurrence: 0 }, log)).toBe(false);
     expect(log.lines).toEqual([`message ${cancelled.id}: not resolving occurrence 0, the message is Cancelled`]);
     expect(world.deliveries.occurrences.size).toBe(0);
     expect(world.queue.sent).toEqual([]);
@@ -179,7 +237,7 @@ describe('audience resolution', () => {
     world.messages.put(TENANT, m);
     const log = logger();
 
-    expect(await world.jobs.resolveAudience({ tenantId: TENANT, messageId: m.id, occurrence: 0 }, log)).toBe(false);
+    expect(await resolve(world, { tenantId: TENANT, messageId: m.id, occurrence: 0 }, log)).toBe(false);
 
     expect(await world.deliveries.getOccurrence(TENANT, m.id, 0)).toMatchObject({
       state: 'failed',

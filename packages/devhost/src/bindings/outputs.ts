@@ -16,8 +16,11 @@ const hasValue = (data: RpcTypedData | null | undefined): data is RpcTypedData =
   !!data && Object.values(data).some((v) => v !== undefined && v !== null);
 
 /**
- * Writes an invocation's output bindings. A queue written here is announced through `onQueueWrite`,
- * so a listener on the same queue polls at once — the real host's queue-writer notification.
+ * Writes an invocation's output bindings, once the function has returned (and only when it succeeded). A
+ * queue written here is announced through `onQueueWrite` after each message, so this host's listener on the
+ * same queue polls at once — the real host's notification (WebJobs `SharedQueueWatcher.Notify`, called by
+ * the queue collector after each add). It is in-process only: another instance, or a message sent through
+ * the Storage SDK, is seen at that listener's next poll.
  */
 export class OutputBindings implements StorageBindings {
   #created = new Map<string, Promise<unknown>>();
@@ -49,8 +52,10 @@ export class OutputBindings implements StorageBindings {
     if (bodies.length === 0) return;
     await this.ensureQueue(client);
     // One after another: the host keeps an array's order in the queue.
-    for (const b of bodies) await client.sendMessage(encodeMessage(b, this.encoding));
-    this.onQueueWrite(client.name);
+    for (const b of bodies) {
+      await client.sendMessage(encodeMessage(b, this.encoding));
+      this.onQueueWrite(client.name);
+    }
   }
 
   /** A blob input binding's value for one invocation. */
