@@ -20,6 +20,8 @@ export interface OccurrenceProgress {
   /** In flight when a worker died, on a provider without an idempotency key: sent once or not at all. */
   unconfirmed: number;
   pending: number;
+  /** Of the pending: handed to the provider, its answer not recorded yet (email: accepted, not yet confirmed). */
+  inFlight: number;
   /** Recipients finished (sent or failed) per second since the occurrence started. */
   perSecond: number;
   /** When the last recipient should be done at the current rate; absent when done or not yet measurable. */
@@ -60,7 +62,7 @@ export function createProgress({ deliveries, clock }: ProgressPorts) {
       // little past it (a batch not written yet is simply absent).
       const count = occ.batches ?? occ.batchesWritten + 20;
       const summaries = await deliveries.batchSummaries(tenantId, messageId, occ.occurrence, count);
-      const p = { recipients: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, unconfirmed: 0, pending: 0 };
+      const p = { recipients: 0, sent: 0, failed: 0, throttled: 0, cancelled: 0, unconfirmed: 0, pending: 0, inFlight: 0 };
       for (const s of summaries) {
         p.recipients += s.total;
         p.sent += s.sent;
@@ -69,6 +71,7 @@ export function createProgress({ deliveries, clock }: ProgressPorts) {
         p.cancelled += s.cancelled;
         p.unconfirmed += s.unconfirmed;
         p.pending += pendingOf(s);
+        p.inFlight += s.sending;
       }
       const now = clock.now();
       const done = occ.state === 'resolved' && p.pending === 0;

@@ -26,6 +26,13 @@ const Counts = {
         'providers cannot tell a repeat, so it is never sent again. Not counted as delivered.',
     ),
   pending: z.number().int().describe('Without an outcome yet (throttled ones included).'),
+  inFlight: z
+    .number()
+    .int()
+    .describe(
+      'Of the pending: handed to the provider and waiting for its answer — for email, posted to ACS (most already ' +
+        'accepted) and not yet confirmed sent or failed by ACS.',
+    ),
 };
 
 export const DeliveryReport = z

@@ -368,6 +368,9 @@ describe('the batch worker', () => {
     await expect.poll(() => email.polls.length).toBeGreaterThan(0);
     expect(email.sent).toHaveLength(CHUNK_SIZE);
     expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sending: CHUNK_SIZE, pending: 150 - CHUNK_SIZE });
+    // Accepted, not yet confirmed: in flight, still pending, not sent.
+    const occ = (await world.deliveries.getOccurrence(TENANT, message.id, 0))!;
+    expect(await world.jobs.occurrenceProgress(occ, TENANT, message.id)).toMatchObject({ sent: 0, pending: 150, inFlight: CHUNK_SIZE });
     email.stalled = false;
     world.clock.advance(LEASE_MS + 1);
     const log = logger();

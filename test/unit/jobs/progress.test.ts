@@ -45,6 +45,7 @@ describe('occurrence progress', () => {
       throttled: 0,
       cancelled: 0,
       unconfirmed: 0,
+      inFlight: 0,
       pending: 100,
       perSecond: 10,
       eta: new Date(world.clock.app + 10_000).toISOString(),
