@@ -382,7 +382,7 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
     const r = await probeSends(sendPush, { platform, count: PROBE_SENDS, concurrency: 16, devhostPid: pids.providers, salt });
     sends.push(r);
     console.log(
-      `  ${platform === 'android' ? 'FCM (firebase-admin, HTTP/1.1, one request per device)' : 'APNs (node-apn, HTTP/2, one stream per device)'}: ` +
+      `  ${platform === 'android' ? 'FCM (firebase-admin, HTTP/2, one stream per device)' : 'APNs (node-apn, HTTP/2, one stream per device)'}: ` +
         `${int(r.sends)} sends in 99-device chunks, 16 at a time: ${int(r.perSecond)}/s; CPU per send: ` +
         `${fmt(r.clientMs, 3)} ms in the client (library, TLS, HTTP), ${fmt(r.standInMs, 3)} ms in the stand-in (providers' devhost)` +
         (r.failed ? `; ${r.failed} not sent` : ''),

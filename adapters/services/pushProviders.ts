@@ -11,6 +11,7 @@
  * A failed call's reason names the provider's host (and where the connection was sent instead).
  */
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import tls from 'node:tls';
 import apn from '@parse/node-apn';
@@ -80,6 +81,30 @@ function redirectingAgent(to: { host: string; port: number; ca?: Buffer }): http
   return agent;
 }
 
+/**
+ * firebase-admin's HTTP/2 transport, the one it uses in production, opens its sessions with `http2.connect`
+ * and no agent: for the local redirect, sessions to FCM's host alone are given a connection to PUSH_CONNECT_TO
+ * instead — h2 over TLS, the host name still checked — and every other session is opened as asked.
+ */
+let http2Redirected = false;
+function redirectHttp2(to: { host: string; port: number; ca?: Buffer }) {
+  if (http2Redirected) return;
+  http2Redirected = true;
+  const connect = http2.connect.bind(http2) as (...args: unknown[]) => http2.ClientHttp2Session;
+  http2.connect = ((authority: string | URL, options?: unknown, listener?: unknown) => {
+    if (new URL(authority).hostname !== FCM_HOST || typeof options === 'function') return connect(authority, options, listener);
+    const createConnection = () =>
+      tls.connect({ host: to.host, port: to.port, servername: FCM_HOST, ALPNProtocols: ['h2'], ...(to.ca ? { ca: to.ca } : {}) });
+    const session = connect(authority, { ...(options as object), createConnection }, listener);
+    // firebase-admin 13 sends `:scheme` as URL.protocol, `https:`. Google's front end takes it; a server that
+    // checks RFC 9113 (nghttp2: Node's, so the stand-in's) resets the stream. The RFC's `https` is sent instead.
+    const request = session.request.bind(session);
+    session.request = ((headers?: http2.OutgoingHttpHeaders, requestOptions?: http2.ClientSessionRequestOptions) =>
+      request(headers?.[':scheme'] === 'https:' ? { ...headers, ':scheme': 'https' } : headers, requestOptions)) as typeof session.request;
+    return session;
+  }) as typeof http2.connect;
+}
+
 let fcm: Messaging | undefined;
 function messaging(): Messaging {
   if (fcm) return fcm;
@@ -103,8 +128,8 @@ function messaging(): Messaging {
     `herald-push-${Date.now()}`,
   );
   fcm = getMessaging(app);
-  // The HTTP/2 transport ignores httpAgent; a redirected connection needs the HTTP/1.1 one.
-  if (agent) fcm.enableLegacyHttpTransport();
+  // The messages go over HTTP/2 as in production (the agent is for the OAuth token client, HTTP/1.1 anyway).
+  if (to) redirectHttp2(to);
   return fcm;
 }
 

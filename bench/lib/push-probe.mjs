@@ -106,7 +106,8 @@ export async function probeDeviceScan({ pushableDevicesIn }, { idRangesFor, idRa
     Array.from({ length: ranges }, (_, r) => r),
     readers,
     async (r) => {
-      devices += (await pushableDevicesIn(tenantId, idRangeBounds(r, ranges))).length;
+      const found = await pushableDevicesIn(tenantId, idRangeBounds(r, ranges));
+      devices += found.length;
       firstRangeMs ??= performance.now() - started;
     },
   );
