@@ -98,7 +98,7 @@ const TARGETS = { shareOfRaw: 0.5, seconds: 60 };
 /** The time target is for this many devices; other sizes are scaled to it. */
 const FULL = 100_000;
 /** Id ranges the resolver reads at once (jobs/push/resolveNotification.ts RANGE_READERS), for the scan probe. */
-const RANGE_READERS = 4;
+const RANGE_READERS = 2;
 const SECOND = 1000;
 const TITLE = 'Restart today';
 const BODY = 'Your device needs a restart to finish installing the security update.';

@@ -40,9 +40,10 @@ export type NotificationResolutionPorts = Pick<PushPorts, 'notifications' | 'del
 
 /**
  * Ranges read at once. The reads cost the store the same in total however many run together (on Azurite each
- * page filters the whole table), so a few at a time lets the first batches go out after a few ranges' reading.
+ * page filters the whole table), and a range's batches go out when it is read: two at a time, the first go out
+ * after an eighth of a 16-range read, and the rest of the read overlaps the sending.
  */
-const RANGE_READERS = 4;
+const RANGE_READERS = 2;
 
 const recipientOf = (d: PushableDevice): Recipient => ({
   userId: d.id,
