@@ -353,13 +353,14 @@ async function diagnose({ tenant, groupId, pids, run, ours }) {
       `(Graph stand-in, providers' devhost ${fmt(graph.cpu.standIn, 2)} s CPU, Graph SDK here ${fmt(graph.cpu.client, 2)} s)`,
   );
   console.log(
-    `  device scan: ${int(scan.devices)} pushable devices read: ${fmt(scan.ms / SECOND, 2)} s ` +
+    `  device scan: ${int(scan.devices)} pushable devices read in ${scan.ranges} id ranges, ${RANGE_READERS} at a time, as resolution reads them: ` +
+      `${fmt(scan.ms / SECOND, 2)} s, the first range in after ${fmt(scan.firstRangeMs / SECOND, 2)} s ` +
       `(Azurite ${fmt(scan.cpu.azurite, 2)} s CPU = ${fmt((scan.cpu.azurite * 1e6) / Math.max(1, scan.devices), 0)} µs/device; Tables SDK here ${fmt(scan.cpu.client, 2)} s)`,
   );
   if (Number.isFinite(run.resolveSeconds))
     console.log(
       `  → of the run's ${fmt(run.resolveSeconds, 2)} s resolution, ~${fmt(graph.ms / SECOND + scan.ms / SECOND, 1)} s is these two reads in sequence; ` +
-        `the rest is the ${run.batches} batch snapshots written (all at once) and queued`,
+        `the rest is the ${run.batches} batch snapshots written and queued as each range is read, and the sending that overlaps the read (it shares Azurite and the cores)`,
     );
 
   const storage = await probeBatchStorage(await load('adapters/stores/deliveryStore.js'), await load('adapters/stores/counterStore.js'), {
