@@ -32,7 +32,8 @@ const devices = () => table('devices');
 export const deviceIdOf = (tenantId: string, platform: string, pushToken: string) =>
   createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${pushToken}`).digest('hex').slice(0, 32);
 
-function toDevice(e: TableEntityResult<Record<string, unknown>>): Device {
+/** What a send needs of a device row (`PUSHABLE_COLUMNS`); the rest of a Device is `toDevice`'s. */
+function pushableOf(e: Record<string, unknown>): PushableDevice {
   return {
     id: String(e.rowKey),
     userId: String(e.userId),
@@ -43,6 +44,12 @@ function toDevice(e: TableEntityResult<Record<string, unknown>>): Device {
     // registering again records the real one.
     app: isDeviceApp(e.app) ? e.app : 'companyPortal',
     appVersion: String(e.appVersion ?? ''),
+  };
+}
+
+function toDevice(e: TableEntityResult<Record<string, unknown>>): Device {
+  return {
+    ...pushableOf(e),
     enrolled: e.enrolled === true,
     registeredAt: String(e.registeredAt),
     updatedAt: String(e.updatedAt),
@@ -120,15 +127,7 @@ export async function pushableDevicesIn(tenantId: string, range: { from: string;
   const found: PushableDevice[] = [];
   for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: PUSHABLE_COLUMNS } })) {
     if (e.staleSince) continue;
-    found.push({
-      id: String(e.rowKey),
-      userId: String(e.userId),
-      upn: String(e.upn ?? ''),
-      platform: e.platform as Platform,
-      pushToken: String(e.pushToken),
-      app: isDeviceApp(e.app) ? e.app : 'companyPortal',
-      appVersion: String(e.appVersion ?? ''),
-    });
+    found.push(pushableOf(e));
   }
   return found;
 }
