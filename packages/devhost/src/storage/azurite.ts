@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { DevhostError } from '../config.js';
 
 export const DEV_ACCOUNT = 'devstoreaccount1';
@@ -12,18 +12,34 @@ export interface AzuriteInstance {
   stop(): Promise<void>;
 }
 
-/** A TCP port that is free now (the OS picks it), for a server started right after. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+/**
+ * `count` distinct TCP ports that are free now (the OS picks them), for servers started right after. Each
+ * probe stays bound until all are picked: closed one by one, the OS may hand the same port out twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      server.unref();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((server) => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      if (typeof address !== 'object' || !address) throw new Error('no port');
+      return address.port;
     });
-  });
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
+
+/** A TCP port that is free now, for a server started right after. */
+export const freePort = async (): Promise<number> => (await freePorts(1))[0]!;
 
 export function connectionStringFor(ports: { blob: number; queue: number; table: number }): string {
   const base = `http://127.0.0.1`;
@@ -43,7 +59,8 @@ export function connectionStringFor(ports: { blob: number; queue: number; table:
  * even when we are killed with SIGKILL.
  */
 export async function startAzurite(opts: { location?: string; log?: (line: string) => void } = {}): Promise<AzuriteInstance> {
-  const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  const [blob, queue, table] = await freePorts(3);
+  const ports = { blob: blob!, queue: queue!, table: table! };
   const require = createRequire(import.meta.url);
   const cli = require.resolve('azurite/dist/src/azurite.js');
   const args = [
