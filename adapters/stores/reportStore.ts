@@ -18,6 +18,7 @@
  * A read on this instance first waits for its own pending writes, so what was just counted here is in the
  * answer.
  */
+import pMap, { pMapSkip } from 'p-map';
 import { odata, TableTransaction, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { addDays, type Counts, type DayCounts } from '../../core/reportMath.js';
 import { MESSAGE_ID, tenantKey } from './keys.js';
@@ -405,15 +406,14 @@ export async function* messageReports(tenantId: string, months: readonly string[
       for (const e of page) if (ids.has(String(e.rowKey))) yield toReport(e, months);
     return;
   }
-  const queue = [...ids].filter((id) => MESSAGE_ID.test(id)).sort();
-  const found: (MessageReport | undefined)[] = new Array(queue.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < queue.length; i = next++) {
-      const e = await findEntity(client, pk, queue[i]!, select);
-      if (e) found[i] = toReport(e, months);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(POINT_READ_CONCURRENCY, queue.length) }, worker));
-  for (const r of found) if (r) yield r;
+  const wanted = [...ids].filter((id) => MESSAGE_ID.test(id)).sort();
+  const found = await pMap(
+    wanted,
+    async (id) => {
+      const e = await findEntity(client, pk, id, select);
+      return e ? toReport(e, months) : pMapSkip;
+    },
+    { concurrency: POINT_READ_CONCURRENCY },
+  );
+  yield* found;
 }

@@ -4,6 +4,7 @@
  * at the tenant's email pace, from the provider's address, with the card the gate let through for that
  * recipient — its buttons bound to them — or with the HTML body alone.
  */
+import pMap from 'p-map';
 import type { AdaptiveCard } from '../../core/actionableCard.js';
 import type { Delivery, SendOutcome } from '../../core/delivery.js';
 import type { BatchRef } from '../../core/hops.js';
@@ -46,36 +47,33 @@ export function createActionableSender(ports: ActionableSenderPorts) {
         const verdicts = new Map(content!.verdicts.map((v) => [v.address, v]));
         const outcomes: Outcomes = new Map();
         const key = `email:${ref.tenantId}`;
-        const queue = [...chunk];
-        const worker = async () => {
-          for (let d = queue.shift(); d; d = queue.shift()) {
-            const wait = await ports.limiter.acquire(key, MAX_LIMITER_WAIT_MS);
-            if (wait > 0) {
-              outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
-              continue;
-            }
-            const enabled = verdicts.get(d.userId)?.cardEnabled && content!.card;
-            const card = enabled
-              ? ports.relayedCard(content!.card!, (l) =>
-                  ports.linkFor({ ...l, tenantId: ref.tenantId, sendId: ref.messageId, recipient: d.userId }),
-                )
-              : undefined;
-            const mail = ports.render(content!.html, card);
-            const outcome = await ports
-              .sendEmail(ref.tenantId, {
-                to: { address: d.mail ?? d.userId, ...(d.name ? { displayName: d.name } : {}) },
-                from: send!.sender,
-                subject: send!.subject,
-                html: mail.html,
-                plainText: mail.plainText,
-                operationId: `${ref.messageId}:${ref.occurrence}:${d.userId}`,
-              })
-              .catch(failure);
-            outcomes.set(d.userId, outcome);
-            if (outcome.status === 'throttled') ports.limiter.pause(key, outcome.retryAfterMs);
+        const each = async (d: Delivery) => {
+          const wait = await ports.limiter.acquire(key, MAX_LIMITER_WAIT_MS);
+          if (wait > 0) {
+            outcomes.set(d.userId, { status: 'throttled', retryAfterMs: wait, reason: 'paced to the email quota' });
+            return;
           }
+          const enabled = verdicts.get(d.userId)?.cardEnabled && content!.card;
+          const card = enabled
+            ? ports.relayedCard(content!.card!, (l) =>
+                ports.linkFor({ ...l, tenantId: ref.tenantId, sendId: ref.messageId, recipient: d.userId }),
+              )
+            : undefined;
+          const mail = ports.render(content!.html, card);
+          const outcome = await ports
+            .sendEmail(ref.tenantId, {
+              to: { address: d.mail ?? d.userId, ...(d.name ? { displayName: d.name } : {}) },
+              from: send!.sender,
+              subject: send!.subject,
+              html: mail.html,
+              plainText: mail.plainText,
+              operationId: `${ref.messageId}:${ref.occurrence}:${d.userId}`,
+            })
+            .catch(failure);
+          outcomes.set(d.userId, outcome);
+          if (outcome.status === 'throttled') ports.limiter.pause(key, outcome.retryAfterMs);
         };
-        await Promise.all(Array.from({ length: Math.min(CONCURRENCY, chunk.length) }, worker));
+        await pMap(chunk, each, { concurrency: CONCURRENCY });
         return outcomes;
       },
     };

@@ -5,6 +5,7 @@
  * send starts more than a second after the cancel.
  */
 import { createHash } from 'node:crypto';
+import pMap from 'p-map';
 import type { Delivery, SendOutcome } from '../../core/delivery.js';
 import type { BatchRef } from '../../core/hops.js';
 import type { MessageRecord } from '../../core/records.js';
@@ -35,15 +36,6 @@ const hashNumber = (...parts: (string | number)[]) =>
   parseInt(createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 12), 16);
 
 const failure = (error: unknown): SendOutcome => ({ status: 'failed', reason: (error as Error).message, permanent: false });
-
-/** Runs `each` over `items`, EMAIL_CONCURRENCY at a time. */
-async function inParallel<T>(items: T[], each: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await each(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(EMAIL_CONCURRENCY, items.length) }, worker));
-}
 
 export function createMessageSenders(ports: MessageSenderPorts) {
   const { limiter, clock } = ports;
@@ -152,7 +144,7 @@ export function createMessageSenders(ports: MessageSenderPorts) {
       outcomes.set(d.userId, outcome);
       if (outcome.status === 'throttled') limiter.pause(key, outcome.retryAfterMs);
     };
-    await inParallel(chunk, post);
+    await pMap(chunk, post, { concurrency: EMAIL_CONCURRENCY });
 
     // Confirmation: each accepted send's status, again after ACS's Retry-After while it runs. A status
     // that cannot be read is asked again; after CONFIRM_TRIES such answers the row is a transient failure,
@@ -161,20 +153,24 @@ export function createMessageSenders(ports: MessageSenderPorts) {
     for (let open = accepted; open.length > 0;) {
       const next: Delivery[] = [];
       let waitMs = 0;
-      await inParallel(open, async (d) => {
-        const status = await ports.emailStatus(ref.tenantId, operationId(d)).catch(failure);
-        if (status.status === 'sent' || (status.status === 'failed' && status.permanent)) return void outcomes.set(d.userId, status);
-        const tried = (tries.get(d.userId) ?? 0) + 1;
-        tries.set(d.userId, tried);
-        if (status.status === 'running' || tried < CONFIRM_TRIES) {
-          waitMs = Math.max(waitMs, 'retryAfterMs' in status ? status.retryAfterMs : 0);
-          return void next.push(d);
-        }
-        outcomes.set(
-          d.userId,
-          status.status === 'unknown' ? { status: 'failed', reason: 'ACS has no record of the accepted send', permanent: false } : status,
-        );
-      });
+      await pMap(
+        open,
+        async (d) => {
+          const status = await ports.emailStatus(ref.tenantId, operationId(d)).catch(failure);
+          if (status.status === 'sent' || (status.status === 'failed' && status.permanent)) return void outcomes.set(d.userId, status);
+          const tried = (tries.get(d.userId) ?? 0) + 1;
+          tries.set(d.userId, tried);
+          if (status.status === 'running' || tried < CONFIRM_TRIES) {
+            waitMs = Math.max(waitMs, 'retryAfterMs' in status ? status.retryAfterMs : 0);
+            return void next.push(d);
+          }
+          outcomes.set(
+            d.userId,
+            status.status === 'unknown' ? { status: 'failed', reason: 'ACS has no record of the accepted send', permanent: false } : status,
+          );
+        },
+        { concurrency: EMAIL_CONCURRENCY },
+      );
       open = next;
       if (open.length > 0) await ports.sleep(Math.max(CONFIRM_MIN_WAIT_MS, waitMs));
     }

@@ -14,6 +14,7 @@
  * recorded before the batches they number, and a re-run uses the recorded ones, so every device still maps to
  * the one batch it had; written batches are skipped, and the delivery rows gate every send.
  */
+import pMap from 'p-map';
 import { UnknownGroup } from '../../core/directory.js';
 import { DELIVER_PUSH, type BatchRef, type NotificationRef } from '../../core/hops.js';
 import {
@@ -128,11 +129,10 @@ export function createNotificationResolution(ports: NotificationResolutionPorts)
       progress = progress.then(() => deliveries.updateOccurrence(tenantId, notificationId, 0, { batchesWritten })).catch(() => undefined);
     }
 
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(RANGE_READERS, ranges) }, async () => {
-        while (next < ranges) await resolveRange(next++);
-      }),
+    await pMap(
+      Array.from({ length: ranges }, (_, r) => r),
+      resolveRange,
+      { concurrency: RANGE_READERS },
     );
     await progress;
     // Batches are numbered 0…n-1 across ranges cut into different counts: the gaps are written empty.
