@@ -20,6 +20,12 @@ const EMAIL_CONCURRENCY = 16;
 const CONFIRM_TRIES = 5;
 /** Between status rounds of sends still running: ACS's Retry-After, but never a busy loop. */
 const CONFIRM_MIN_WAIT_MS = 250;
+/**
+ * How long a chunk's confirmation waits for sends ACS still runs: the worker is not held for minutes by a
+ * slow send (a Functions invocation has a time limit). What is still running then is a transient failure,
+ * retried after the back-off under the same Operation-Id, which ACS answers with the same operation.
+ */
+export const CONFIRM_BUDGET_MS = 120_000;
 const STATUS_TTL_MS = 1_000;
 const STATUS_CACHE_SIZE = 10_000;
 /** Where a message with no call to action sends a click. */
@@ -146,11 +152,18 @@ export function createMessageSenders(ports: MessageSenderPorts) {
     };
     await pMap(chunk, post, { concurrency: EMAIL_CONCURRENCY });
 
-    // Confirmation: each accepted send's status, again after ACS's Retry-After while it runs. A status
+    // Confirmation: each accepted send's status, again after ACS's Retry-After while it runs (for at most
+    // CONFIRM_BUDGET_MS). A status
     // that cannot be read is asked again; after CONFIRM_TRIES such answers the row is a transient failure,
     // and its next attempt posts under the same Operation-Id, which ACS answers with the same operation.
     const tries = new Map<string, number>();
+    const giveUpAt = clock.realNow() + CONFIRM_BUDGET_MS;
     for (let open = accepted; open.length > 0;) {
+      if (clock.realNow() >= giveUpAt) {
+        const reason = `ACS was still running the send after ${CONFIRM_BUDGET_MS / 1000} s; asked again under the same Operation-Id`;
+        for (const d of open) outcomes.set(d.userId, { status: 'failed', reason, permanent: false });
+        break;
+      }
       const next: Delivery[] = [];
       let waitMs = 0;
       await pMap(

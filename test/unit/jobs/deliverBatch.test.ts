@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { CHUNK_SIZE, MAX_ATTEMPTS, retryDelayMs, type SendOutcome } from '../../../core/delivery.js';
 import { DELIVER_EMAIL, DELIVER_TEAMS } from '../../../core/hops.js';
+import { CONFIRM_BUDGET_MS } from '../../../jobs/delivery/messageSenders.js';
 import { published, recipient } from './fakes/published.js';
 import { TENANT } from './fakes/records.js';
 import { FakeEmail, FakeTeams, SENT } from './fakes/senders.js';
@@ -399,6 +400,33 @@ describe('the batch worker', () => {
 
     expect(email.sent).toHaveLength(3);
     expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 3 });
+  });
+
+  test('email: sends ACS still runs after the confirmation budget are retried later under the same Operation-Id, never sent twice', async () => {
+    const email = new FakeEmail();
+    email.runningPolls = Number.POSITIVE_INFINITY;
+    const world = deliveryWorld({ email });
+    const { message, job } = await published(world, 'email', [3]);
+    const started = world.clock.real;
+
+    await world.jobs.deliverBatch('email', job(0), logger());
+
+    // The worker gave the chunk back once the budget was spent, not after ACS finished.
+    expect(world.clock.real - started).toBeGreaterThanOrEqual(CONFIRM_BUDGET_MS);
+    expect(world.clock.real - started).toBeLessThan(CONFIRM_BUDGET_MS + 2_000);
+    const rows = await world.deliveries.rows(job(0));
+    expect(statuses(rows)).toEqual({ pending: 3 });
+    expect(rows[0]).toMatchObject({ attempts: 1, reason: expect.stringContaining('ACS was still running the send after 120 s') });
+    expect(world.queue.on(DELIVER_EMAIL)).toMatchObject([{ delayMs: retryDelayMs(1) }]);
+    const [retry] = world.queue.take(DELIVER_EMAIL);
+
+    email.runningPolls = 0;
+    world.clock.advance(retryDelayMs(1));
+    await world.jobs.deliverBatch('email', retry!, logger());
+
+    expect(email.sent.map((e) => e.operationId).sort()).toEqual([0, 1, 2].map((i) => `${message.id}:0:u${i}`));
+    expect(statuses(await world.deliveries.rows(job(0)))).toEqual({ sent: 3 });
+    expect(world.counters.totals(TENANT, message.id)).toEqual({ delivered: 3, failed: 0 });
   });
 
   test('a cancel accepted while an email chunk is being sent stops it before the next email, before the lifecycle has applied it', async () => {
