@@ -13,6 +13,7 @@ const APPROVERS = 'a0a0a0a0-0000-4000-8000-0000000000b1';
 const STAFF = 'a0a0a0a0-0000-4000-8000-0000000000b2';
 const PROVIDER_APPROVERS = 'a0a0a0a0-0000-4000-8000-0000000000b3';
 const OUTLOOK = '/devhost/outlook/_control';
+const DAY = 24 * 60 * 60 * 1000;
 
 interface Mail {
   id: string;
@@ -84,7 +85,9 @@ async function submitted(name: string): Promise<string> {
 const statusOf = async (id: string) => ((await (await ann(`/api/messages/${id}`)).json()) as { status: string }).status;
 
 beforeAll(async () => {
+  // The test clock, so the last test can let a message's end date pass; the rest runs as on the real one.
   host = await startHerald({
+    clock: 'test',
     env: { DEVHOST_OUTLOOK_CLICK_TIMEOUT_MS: '60000', DEVHOST_OUTLOOK_AUTO_INVOKE_TIMEOUT_MS: '60000' },
     startTimeoutMs: 120_000,
   });
@@ -175,6 +178,22 @@ test('a card opened after its author cancelled the message says so, with no butt
   const late = await press('amy@contoso.test', amyMail, 'approve');
   expect(late.outcome).toMatchObject({ kind: 'refresh', status: 'This message no longer waits for approval.' });
   expect(await statusOf(id)).toBe('Cancelled');
+}, 240_000);
+
+test('a message nobody reviews before its end date is rejected automatically, and its cards say so, with no buttons left', async () => {
+  const id = await submitted('Canteen closed');
+  const abeMail = await approvalMail('abe@contoso.test', 'Canteen closed');
+  // Urgent custom content waits a day for review.
+  await host.clock.advance(DAY + 60_000);
+  await until(async () => ((await statusOf(id)) === 'Rejected' ? true : undefined));
+
+  const opened = (await outlook(`mailboxes/abe@contoso.test/messages/${abeMail.id}/open`, {})) as Mail & { autoInvoke?: Outcome };
+  expect(opened.autoInvoke).toMatchObject({ kind: 'refresh', httpStatus: 200 });
+  expect(cardText(opened)).toContain('Rejected automatically: nobody reviewed it before its end date.');
+  expect(opened.card?.actions?.map((a) => a.title)).toEqual(['Open in Herald']);
+  const late = await press('amy@contoso.test', await approvalMail('amy@contoso.test', 'Canteen closed'), 'approve');
+  expect(late.outcome).toMatchObject({ kind: 'refresh', status: 'This message no longer waits for approval.' });
+  expect(await statusOf(id)).toBe('Rejected');
 }, 240_000);
 
 test('an Organization provider reaches the tenant’s provider approvers as a card: Reject needs a comment, Approve approves it', async () => {

@@ -140,9 +140,12 @@ export class IdentityIssuer {
     return { token, expiresOn: new Date(exp * 1000).toISOString() };
   }
 
-  /** A delegated v2.0 token for `r.user`, for the API `r.audience`, obtained by the app `r.clientId`. */
-  async mintDelegated(origin: string, r: DelegatedTokenRequest): Promise<{ token: string; expiresOn: string }> {
-    const now = Math.floor(Date.now() / 1000);
+  /**
+   * A delegated v2.0 token for `r.user`, for the API `r.audience`, obtained by the app `r.clientId`, issued
+   * at `at` (epoch ms): a stand-in that lives on the host's clock (Outlook) issues at that clock's time.
+   */
+  async mintDelegated(origin: string, r: DelegatedTokenRequest, at = Date.now()): Promise<{ token: string; expiresOn: string }> {
+    const now = Math.floor(at / 1000);
     const exp = now + (r.expiresIn ?? 3600);
     const oid = r.oid ?? objectId(r.tenant, r.user);
     const token = await new SignJWT({

@@ -74,14 +74,20 @@ export async function createOutlookStandIn(ctx: StandInContext, deps: OutlookDep
     mailAuth: (domain) => mailAuth.get(domain) ?? { spf: 'none', dkim: 'none' },
     token: async (mailbox, audience, scope) => {
       const user = deps.directory(mailbox);
-      const { token } = await ctx.identity.mintDelegated(ctx.origin(), {
-        tenant: user?.tenantId ?? CONSUMER_TENANT_ID,
-        user: mailbox,
-        ...(user ? { oid: user.userId } : {}),
-        audience,
-        clientId: ACTIONS_APP_ID,
-        ...(scope ? { scope } : {}),
-      });
+      // Issued at the host's time, as the mailbox's own clock: under a test clock moved on by days, Outlook's
+      // token is as fresh to the app as the press is.
+      const { token } = await ctx.identity.mintDelegated(
+        ctx.origin(),
+        {
+          tenant: user?.tenantId ?? CONSUMER_TENANT_ID,
+          user: mailbox,
+          ...(user ? { oid: user.userId } : {}),
+          audience,
+          clientId: ACTIONS_APP_ID,
+          ...(scope ? { scope } : {}),
+        },
+        ctx.clock.now(),
+      );
       return token;
     },
     fetch: (input, init) => fetch(input, init),
