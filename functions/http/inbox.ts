@@ -84,11 +84,12 @@ async function read(
   { surface, ...report }: z.output<typeof InboxParams>,
 ): Promise<HttpResponseInit> {
   const reason = windowsSurfaceBlocker(report);
-  const [messages] = await Promise.all([
-    reason ? [] : messagesFor(request, context, caller, surface),
+  const [shown] = await Promise.all([
+    reason ? { messages: [], blocked: reason } : messagesFor(request, context, caller, surface),
     reportsPrerequisites(report) ? noteDevice(context, caller, report, reason) : undefined,
   ]);
-  const body: z.output<typeof InboxView> = { surface, messages, ...(reason ? { blocked: { reason } } : {}) };
+  const { messages, blocked } = shown;
+  const body: z.output<typeof InboxView> = { surface, messages, ...(blocked ? { blocked: { reason: blocked } } : {}) };
   // Per user and per moment: no shared cache may keep it.
   return { jsonBody: body, headers: { 'cache-control': 'private, no-store' } };
 }
@@ -138,7 +139,7 @@ async function messagesFor(
   context: InvocationContext,
   caller: Caller,
   surface: Surface,
-): Promise<z.output<typeof InboxItem>[]> {
+): Promise<{ messages: z.output<typeof InboxItem>[]; blocked?: string }> {
   const [tenant, who, policies] = await Promise.all([
     tenantInbox(caller.tenantId),
     member(caller.tenantId, caller.userId),
@@ -146,18 +147,19 @@ async function messagesFor(
   ]);
   const t = now();
   // A user the directory does not know sees nothing.
-  if (!who) return [];
-  // A surface the person's delivery policies block shows nothing, and the readiness list says which policy.
+  if (!who) return { messages: [] };
+  // A surface the person's delivery policies block shows nothing: the device is told which policy, and the
+  // readiness list names it to the admins.
   const block = surfaceBlock(surface, who.groups, policies);
   await notePolicy(context, caller, surface, block, !policies.some((p) => policyBlocks(p).some((b) => b.surface === surface)));
-  if (block) return [];
+  if (block) return { messages: [], blocked: block.reason };
   const due = inForce(tenant.candidates, surface, t);
-  if (due.length === 0) return [];
+  if (due.length === 0) return { messages: [] };
   const mine = forViewer(due, await viewerOf(caller.tenantId, who, tenant.settings, needsUsage(due)), t);
-  if (mine.length === 0) return [];
+  if (mine.length === 0) return { messages: [] };
   const [from, to] = idRange(tenant);
   const interactions = await interactionsIn(caller.tenantId, caller.userId, from, to);
-  return Promise.all(inbox(mine, interactions, t).map((entry) => itemView(request, caller, entry)));
+  return { messages: await Promise.all(inbox(mine, interactions, t).map((entry) => itemView(request, caller, entry))) };
 }
 
 async function recordEvent(caller: Caller, id: string, input: z.output<typeof InteractionInput>): Promise<HttpResponseInit> {
@@ -205,7 +207,8 @@ route({
     'Windows surfaces need Windows 11 Enterprise on a Microsoft Entra joined device (hybrid joined devices are not supported). ' +
     'A device that sends `osEdition` or `joinType` is judged by them: one that does not meet them gets no messages and ' +
     '`blocked.reason`, and is listed by `GET /api/readiness/devices` until it reports that it does. A device that sends ' +
-    'neither is served as if it met them.',
+    'neither is served as if it met them. A surface a delivery policy blocks for the caller also answers no messages and ' +
+    '`blocked.reason` naming the policy and its setting.',
   role: 'device',
   query: InboxParams,
   response: { status: 200, description: 'The messages to show, newest first.', schema: InboxView },

@@ -39,8 +39,9 @@ export const InboxView = z
     description:
       'What the device shows now on the surface, newest first. `callToAction.url` is a signed click link: opening it records ' +
       'the click, so the device need not send a `clicked` event as well. Hide a message at `showUntil`. `blocked` is there when ' +
-      'the device reported that it does not meet the Windows prerequisites (Windows 11 Enterprise, Microsoft Entra joined): ' +
-      '`messages` is then empty and `reason` says why.',
+      'the device reported that it does not meet the Windows prerequisites (Windows 11 Enterprise, Microsoft Entra joined), ' +
+      'or when a delivery policy that applies to the person blocks the surface: `messages` is then empty and `reason` says why ' +
+      '(for a policy: its name and the setting).',
   });
 
 export const InteractionInput = z

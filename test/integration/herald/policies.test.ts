@@ -69,6 +69,9 @@ const inboxIds = async (client: Client, surface: string) => {
   return ((await res.json()) as { messages: { id: string }[] }).messages.map((m) => m.id);
 };
 
+const blockedOf = async (client: Client, surface: string) =>
+  ((await (await client(`/api/inbox?surface=${surface}`)).json()) as { blocked?: { reason: string } }).blocked;
+
 const problemOf = async (res: Response) => {
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   return (await res.json()) as { errors?: { path: string; message: string }[] };
@@ -139,6 +142,10 @@ describe('the inbox honours the policies', () => {
 
     expect(await inboxIds(sam, 'spotlight')).toEqual([]);
     expect(await inboxIds(nia, 'spotlight')).toContain(messageId);
+    // Sam's device is told why its Spotlight stays empty; Nia's and Sam's other surfaces are not blocked.
+    expect(await blockedOf(sam, 'spotlight')).toEqual({ reason: REASON });
+    expect(await blockedOf(nia, 'spotlight')).toBeUndefined();
+    expect(await blockedOf(sam, 'taskbar')).toBeUndefined();
 
     const listed = (await (await admin('/api/readiness/devices?pageSize=100')).json()) as { items: Record<string, unknown>[] };
     expect(listed.items).toEqual([
