@@ -206,6 +206,7 @@ test('a providers admin approves a submitted provider and sees the approval in i
   await row.getByRole('cell', { name: 'Approved', exact: true }).waitFor();
   // Approved: what is left to decide is suspending it.
   await details.getByRole('button', { name: 'Suspend' }).waitFor();
+  expect(await details.getByRole('button', { name: /^(Approve|Reject)$/ }).count()).toBe(0);
   await visit(page, 'admin-08-provider-approved');
 });
 

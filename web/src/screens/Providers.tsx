@@ -14,6 +14,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
+import { providerTransition } from '../../../core/providerStatus';
 import { ApiError, ok, type Schemas } from '../api/client';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
@@ -30,17 +31,8 @@ type Provider = Schemas['Provider'];
 type Audit = Schemas['ProviderAuditTrail']['items'];
 type Decision = 'approve' | 'reject' | 'suspend';
 
-/**
- * What each status lets a decider do, as core/provider.ts providerTransition says (that module uses node:crypto, so
- * the console cannot bundle it); the API checks again, and its refusal is shown in words.
- */
-const DECISIONS: Record<Provider['status'], Decision[]> = {
-  Draft: [],
-  Submitted: ['approve', 'reject'],
-  Approved: ['suspend'],
-  Rejected: [],
-  Suspended: [],
-};
+/** The decisions the API's own status machine allows (core/providerStatus.ts); the API checks again. */
+const DECISIONS: Decision[] = ['approve', 'reject', 'suspend'];
 const DECISION_LABEL: Record<Decision, string> = { approve: 'Approve', reject: 'Reject', suspend: 'Suspend' };
 
 function ProviderDetails({
@@ -94,7 +86,7 @@ function ProviderDetails({
   }
 
   const p = provider;
-  const decisions = mayDecide ? DECISIONS[p.status] : [];
+  const decisions = mayDecide ? DECISIONS.filter((d) => providerTransition(p.status, d).ok) : [];
   return (
     <section className={styles.details} aria-label={`Provider ${p.friendlyName}`}>
       <h2>{p.friendlyName}</h2>
