@@ -1,6 +1,7 @@
 // The console end to end, in Chromium over Herald on devhost with the sample organisation: a writer creates a
 // custom Teams message in the wizard (a bad link is shown on its field), an approver approves it from the
-// queue, the delivery progress reaches done, the deliveries show in the activity charts, and the CSV downloads.
+// queue, the delivery progress reaches done, the deliveries show in the activity charts, and the CSV downloads;
+// an action the lifecycle applies late (the API answers 202) is followed until the list shows what it did.
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -171,4 +172,47 @@ test('a writer’s custom message goes through the wizard, the approvals queue a
     .getByRole('row', { name: /Quarterly all-hands/ })
     .waitFor();
   await visit(page, 'journey-10-reports');
+});
+
+test('an action the lifecycle applies late (the API’s 202) shows what it did once applied, not the status before it', async () => {
+  const writer = await host.token({ tenant: SAMPLE_TENANT, user: people.writer, roles: ['Messages.Write'], audience: AUDIENCE });
+  const call = (path: string, method = 'GET', body?: unknown) =>
+    host.fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const created = await call('/api/messages', 'POST', {
+    name: 'Canteen menu',
+    objective: 'announcement',
+    location: 'taskbar',
+    template: { kind: 'custom' },
+    content: { title: 'This week’s menu', body: 'Soup on Monday.' },
+    audience: { groups: [people.group] },
+    schedule: { start: new Date(Date.now() + 86_400_000).toISOString(), end: new Date(Date.now() + 7 * 86_400_000).toISOString() },
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  // A browser of its own: signed out, whatever the journey before left.
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+  // A busy host: the API answers 202 with the draft as it still is, and the lifecycle applies the submit 2 s later.
+  await page.route(`**/api/messages/${id}/submit`, async (route) => {
+    const still = await call(`/api/messages/${id}`);
+    await route.fulfill({
+      status: 202,
+      contentType: 'application/json',
+      headers: { etag: still.headers.get('etag')!, 'retry-after': '1', location: `/api/messages/${id}` },
+      body: await still.text(),
+    });
+    setTimeout(() => void call(`/api/messages/${id}/submit`, 'POST'), 2_000);
+  });
+
+  await signIn(page, host, SAMPLE_TENANT, people.writer, ['Messages.Write']);
+  const row = page.getByRole('table', { name: 'Messages' }).getByRole('row', { name: /Canteen menu/ });
+  await row.getByRole('cell', { name: 'Draft', exact: true }).waitFor();
+  await row.getByRole('button', { name: 'Actions for Canteen menu' }).click();
+  await page.getByRole('menuitem', { name: 'Submit' }).click();
+  await page.getByText('Submit: “Canteen menu”…').waitFor();
+  await row.getByRole('cell', { name: 'Pending approval', exact: true }).waitFor({ timeout: 20_000 });
+  expect(await page.getByText('Submit: “Canteen menu”…').count()).toBe(0);
 });

@@ -60,3 +60,32 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
   if (!response.ok) throw apiError(response, error);
   return data as T;
 }
+
+/** How long the console follows a lifecycle action the API accepted (202) before showing the message as it is. */
+export const SETTLE_MS = 30_000;
+
+/**
+ * The message a lifecycle action (submit, send, approve, reject, withdraw, cancel) leaves. The API answers 200
+ * once the lifecycle has moved the message, or 202 with the message as it still is when the lifecycle took
+ * longer than its wait (a busy host): then the message is read again at the answer's Retry-After until its
+ * ETag moves, so the screen shows what the action did, not the status before it.
+ */
+export async function acted(
+  api: Api,
+  call: Promise<{ data?: Message; error?: unknown; response: Response }>,
+  settleMs = SETTLE_MS,
+): Promise<Message> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw apiError(response, error);
+  const accepted = data as Message;
+  if (response.status !== 202) return accepted;
+  const before = response.headers.get('etag');
+  const everyMs = Math.max(250, (Number(response.headers.get('retry-after')) || 1) * 1000);
+  for (const end = Date.now() + settleMs; Date.now() < end;) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    const read = await api.GET('/api/messages/{id}', { params: { path: { id: accepted.id } } });
+    if (!read.response.ok) throw apiError(read.response, read.error);
+    if (read.response.headers.get('etag') !== before) return read.data!;
+  }
+  return accepted;
+}

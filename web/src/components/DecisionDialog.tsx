@@ -10,7 +10,7 @@ import {
   Textarea,
 } from '@fluentui/react-components';
 import { useState } from 'react';
-import { ApiError, ok } from '../api/client';
+import { acted, ApiError } from '../api/client';
 import { useSigned } from '../context';
 import { Problem } from './Problem';
 
@@ -37,8 +37,8 @@ export function DecisionDialog({
       const params = { path: { id: message.id } };
       // An action whose body is optional takes none: approving without a comment sends nothing.
       if (decision === 'approve')
-        await ok(api.POST('/api/messages/{id}/approve', { params, body: (comment.trim() ? { comment } : undefined) as never }));
-      else await ok(api.POST('/api/messages/{id}/reject', { params, body: { comment } }));
+        await acted(api, api.POST('/api/messages/{id}/approve', { params, body: (comment.trim() ? { comment } : undefined) as never }));
+      else await acted(api, api.POST('/api/messages/{id}/reject', { params, body: { comment } }));
       onClose(true);
     } catch (e) {
       setError(e);

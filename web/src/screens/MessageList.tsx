@@ -22,7 +22,7 @@ import {
   Link,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useState } from 'react';
-import { ok, type Location, type Message, type MessageStatus, type Objective } from '../api/client';
+import { acted, ok, type Location, type Message, type MessageStatus, type Objective } from '../api/client';
 import { DecisionDialog, type Decision } from '../components/DecisionDialog';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
@@ -89,6 +89,8 @@ export function MessageList() {
   const [error, setError] = useState<unknown>();
   const [deciding, setDeciding] = useState<{ message: Message; decision: Decision }>();
   const [reload, setReload] = useState(0);
+  // A lifecycle action under way: the lifecycle may take a few seconds on a busy host (the API's 202).
+  const [working, setWorking] = useState<string>();
 
   const continuation = pages[page];
   const key = JSON.stringify([filters, continuation, reload]);
@@ -133,22 +135,19 @@ export function MessageList() {
           await ok(api.DELETE('/api/messages/{id}', { params }));
           break;
         case 'cancel':
-          if (!window.confirm(`Cancel “${message.name ?? 'Untitled'}”? Nobody else will receive it.`)) return;
-          await ok(api.POST('/api/messages/{id}/cancel', { params }));
-          break;
         case 'submit':
-          await ok(api.POST('/api/messages/{id}/submit', { params }));
-          break;
         case 'send':
-          await ok(api.POST('/api/messages/{id}/send', { params }));
-          break;
         case 'withdraw':
-          await ok(api.POST('/api/messages/{id}/withdraw', { params }));
+          if (action === 'cancel' && !window.confirm(`Cancel “${message.name ?? 'Untitled'}”? Nobody else will receive it.`)) return;
+          setWorking(`${ACTION_LABEL[action]}: “${message.name ?? 'Untitled'}”…`);
+          await acted(api, api.POST(`/api/messages/{id}/${action}`, { params }));
           break;
       }
       setReload((n) => n + 1);
     } catch (e) {
       setError(e);
+    } finally {
+      setWorking(undefined);
     }
   };
 
@@ -180,6 +179,7 @@ export function MessageList() {
         </form>
       </search>
       <Problem error={error} />
+      {working && <Spinner size="tiny" label={working} />}
       <Table aria-label="Messages" size="small">
         <TableHeader>
           <TableRow>

@@ -16,7 +16,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState, type ReactNode } from 'react';
-import { ApiError, apiError, ok, type Draft, type Message, type Schemas } from '../api/client';
+import { acted, ApiError, apiError, ok, type Draft, type Message, type Schemas } from '../api/client';
 import { AudienceStep } from '../components/AudienceStep';
 import { Preview } from '../components/Preview';
 import { Problem } from '../components/Problem';
@@ -145,11 +145,13 @@ export default function Wizard({ id: initialId }: { id?: string }) {
       const saved = await save();
       if (!saved) return;
       const params = { path: { id: saved.id } };
-      const result = draft.urgent
-        ? await api.POST('/api/messages/{id}/send', { params })
-        : await api.POST('/api/messages/{id}/submit', { params });
-      if (!result.response.ok) {
-        const problem = apiError(result.response, result.error);
+      try {
+        await acted(
+          api,
+          draft.urgent ? api.POST('/api/messages/{id}/send', { params }) : api.POST('/api/messages/{id}/submit', { params }),
+        );
+      } catch (problem) {
+        if (!(problem instanceof ApiError)) throw problem;
         setError(problem);
         const first = problem.errors[0];
         if (first) setStep(stepOf(first.path));
