@@ -7,7 +7,7 @@
  * - A report copy behind its counters (a crash between a counter commit and its copy) is written again.
  * Messages changed in the last two days are checked too, since their counts may still be settling.
  */
-import type { CommittedCounts } from '../adapters/stores/reportStore.js';
+import type { CommittedCounts } from '../core/counterShards.js';
 import type { ReconcileEntry } from '../adapters/stores/messageStore.js';
 import type { LifecycleEnded } from '../core/records.js';
 

@@ -1,6 +1,6 @@
 /** The reconciler on the real stores: the one place it is wired, for its timer. */
 import { now } from '../adapters/runtime/clock.js';
-import { committedCounts } from '../adapters/stores/counterStore.js';
+import { committedCounts } from '../adapters/stores/counterRows.js';
 import { messageStore } from '../adapters/stores/messageStore.js';
 import { repairCopy } from '../adapters/stores/reportStore.js';
 import { createReconciler } from './lifecycleReconcile.js';

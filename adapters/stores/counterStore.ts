@@ -2,15 +2,21 @@
  * Exact per-message counters (docs/storage.md `counters`, docs/decisions/report-folding.md), over Azure Tables.
  *
  * Table `counters`, PartitionKey `tenant:message`:
- * - `totals`: the message's counts (events per channel, distinct people), JSON, with a version;
- * - `m|yyyy-MM`: the counts of each day of a month (tenant's time zone), JSON, with a version;
+ * - `totals|<writer>`: the message's counts (events per channel, distinct people) this writer counted, JSON,
+ *   with a version; `m|yyyy-MM|<writer>`: the counts of each day of a month (tenant's time zone) it counted.
+ *   One shard per writer (adapters/stores/counterRows: the rows, and the sum every reader takes);
  * - `~b|<occurrence>|<batch>`: how many of a push batch's sent and failed deliveries are counted;
  * - `~e|<userId>|<event key>`: one row per counted event (who, what, where, when) — the idempotency gate
  *   and the per-recipient record that exports read and retention purges.
  *
  * An event or a delivery sync is counted in one entity-group transaction with its marker (or its batch
- * row), guarded by the counter rows' ETags: a marker that exists means counted already (409), a counter
- * that moved means re-read and retry (412). So nothing is counted twice and no increment is lost.
+ * row), guarded by the shard rows' ETags: a marker that exists means counted already (409), a row that
+ * moved means re-read and retry (412). So nothing is counted twice and no increment is lost.
+ *
+ * The writer is this process (`WRITER`, random at start), so two instances counting the same message commit
+ * to rows of their own and never retry on each other's ETags; the markers and batch rows they share decide
+ * what is counted, whichever shard counts it. A restart is a new writer: the old shard stays as it was, part
+ * of the sum.
  *
  * Group commit: everything waiting for one message while a commit is in flight goes into the next one, up
  * to the 100 operations a transaction allows (its rows, the month rows they touch and the totals), so a burst of events costs a few transactions, not one each.
@@ -20,11 +26,12 @@
  * carries them all instead of the first alone. Nothing is answered before its commit, so a crash loses
  * nothing either way; without expected events a commit starts at once, as before.
  */
+import { randomBytes } from 'node:crypto';
 import { odata, TableTransaction, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { Channel } from '../../core/delivery.js';
 import { addTo, type Contribution, type Counts } from '../../core/reportMath.js';
-import { MESSAGE_ID, messageKey } from './keys.js';
-import { project, type CommittedCounts } from './reportStore.js';
+import { counterPartition, monthRow, totalsRow } from './counterRows.js';
+import { project } from './reportStore.js';
 import { findEntity, isStatus, table } from './storageClients.js';
 
 export interface EventItem {
@@ -50,15 +57,17 @@ export interface BatchItem {
 
 export type CounterItem = EventItem | BatchItem;
 
-const TOTALS = 'totals';
-const monthKey = (day: string) => `m|${day.slice(0, 7)}`;
+/**
+ * This process's shard: random, so no two processes share one (sharing would only cost ETag retries), and
+ * short, as it is in every counter row key it writes and in the report copies' versions.
+ */
+const WRITER = randomBytes(6).toString('base64url');
+const TOTALS = totalsRow(WRITER);
+/** yyyy-MM */
+const monthOf = (day: string) => day.slice(0, 7);
 export const eventRowKey = (userId: string, eventKey: string) => `~e|${userId}|${eventKey}`;
 export const EVENT_PREFIX = '~e|';
 const batchRowKey = (occurrence: number, batch: number) => `~b|${String(occurrence).padStart(6, '0')}|${String(batch).padStart(6, '0')}`;
-export const counterPartition = (tenantId: string, messageId: string) => {
-  if (!MESSAGE_ID.test(messageId)) throw new Error(`not a message id: ${JSON.stringify(messageId)}`);
-  return messageKey(tenantId, messageId);
-};
 
 /** Operations one entity-group transaction may hold: each item's row, each month row it touches, and the totals. */
 const MAX_OPERATIONS = 100;
@@ -83,6 +92,7 @@ interface PartitionState {
   tenantId: string;
   messageId: string;
   totals?: Row<Counts>;
+  /** By month (yyyy-MM). */
   months: Map<string, Row<Record<string, Counts>>>;
   batches: Map<string, Row<{ sent: number; failed: number }>>;
   queue: Waiter[];
@@ -185,7 +195,7 @@ function takeGroup(state: PartitionState): Waiter[] {
   const rest: Waiter[] = [];
   for (const w of state.queue) {
     const key = rowKeyOf(w.item);
-    const month = monthKey(dayOf(w.item));
+    const month = monthOf(dayOf(w.item));
     const operations = group.length + 1 + months.size + (months.has(month) ? 0 : 1) + 1;
     if (operations > MAX_OPERATIONS || rows.has(key)) rest.push(w);
     else {
@@ -237,8 +247,9 @@ async function commitGroup(state: PartitionState, group: Waiter[]) {
       state.totals = undefined;
       state.months.clear();
       state.batches.clear();
-      // A 412 is a counter row that moved (on two instances, most commits after the other's): the retry's
-      // marker creates still refuse an event counted meanwhile (409, looked up then), so no read per event now.
+      // A 412 is a row that moved (a batch row another instance synced, or this shard's rows written by a
+      // module instance that shares the writer): the retry's marker creates still refuse an event counted
+      // meanwhile (409, looked up then), so no read per event now.
       if (!isStatus(error, 412)) pending = await withoutCounted(client, state, pending);
     }
   }
@@ -270,11 +281,11 @@ async function load(client: TableClient, state: PartitionState, waiters: Waiter[
       }),
     );
   const months = new Set<string>();
-  for (const w of waiters) months.add(monthKey(dayOf(w.item)));
+  for (const w of waiters) months.add(monthOf(dayOf(w.item)));
   for (const m of months)
     if (!state.months.has(m))
       reads.push(
-        readRow(client, state.pk, m).then((e) => {
+        readRow(client, state.pk, monthRow(m, WRITER)).then((e) => {
           state.months.set(
             m,
             e
@@ -326,7 +337,7 @@ function planCommit(state: PartitionState, waiters: Waiter[]): Plan {
     dayPeople: Contribution['dayPeople'],
     messagePeople: Contribution['messagePeople'],
   ) => {
-    const m = monthKey(day);
+    const m = monthOf(day);
     const days = months.get(m) ?? { ...state.months.get(m)!.value };
     days[day] = addTo(days[day], channel, tally, dayPeople);
     months.set(m, days);
@@ -389,7 +400,7 @@ function planCommit(state: PartitionState, waiters: Waiter[]): Plan {
     const row = state.months.get(m)!;
     const next = { value: days, version: row.version + 1 };
     plan.months.set(m, next);
-    put(m, row, { days: JSON.stringify(days), version: next.version });
+    put(monthRow(m, WRITER), row, { days: JSON.stringify(days), version: next.version });
   }
   put(TOTALS, state.totals!, { counts: JSON.stringify(totals), version: plan.totals.version });
   plan.actions = tx.actions;
@@ -399,17 +410,20 @@ function planCommit(state: PartitionState, waiters: Waiter[]): Plan {
 function applyPlan(state: PartitionState, plan: Plan, etags: (string | undefined)[]) {
   const etagOf = new Map(plan.keys.map((k, i) => [k, etags[i]]));
   state.totals = { value: plan.totals.value, version: plan.totals.version, ...(etagOf.get(TOTALS) ? { etag: etagOf.get(TOTALS)! } : {}) };
-  for (const [m, row] of plan.months) state.months.set(m, { ...row, ...(etagOf.get(m) ? { etag: etagOf.get(m)! } : {}) });
+  for (const [m, row] of plan.months) {
+    const etag = etagOf.get(monthRow(m, WRITER));
+    state.months.set(m, { ...row, ...(etag ? { etag } : {}) });
+  }
   for (const [k, row] of plan.batches) state.batches.set(k, { ...row, ...(etagOf.get(k) ? { etag: etagOf.get(k)! } : {}) });
 }
 
-/** Hands the changed rows to the report copy (adapters/stores/reportStore). */
+/** Hands this shard's changed rows to the report copy (adapters/stores/reportStore), which adds them to the other shards'. */
 function publish(state: PartitionState, months: Map<string, Row<Record<string, Counts>>>) {
   project({
     tenantId: state.tenantId,
     messageId: state.messageId,
-    totals: { counts: state.totals!.value, version: state.totals!.version },
-    months: new Map([...months].map(([m, row]) => [m.slice(2), { days: row.value, version: row.version }])),
+    totals: { counts: state.totals!.value, versions: { [WRITER]: state.totals!.version } },
+    months: new Map([...months].map(([m, row]) => [m, { days: row.value, versions: { [WRITER]: row.version } }])),
   });
 }
 
@@ -473,23 +487,4 @@ export async function* engagements(tenantId: string, messageId: string): AsyncIt
     addEvent(current, String(row.type), String(row.at), row.channel as Channel);
   }
   if (current) yield current;
-}
-
-/**
- * The message's counter rows as they stand (totals and months), what its report copy should hold; undefined
- * when nothing was counted. The reconciler compares the copy with it after a crash.
- */
-export async function committedCounts(tenantId: string, messageId: string): Promise<CommittedCounts | undefined> {
-  if (!MESSAGE_ID.test(messageId)) return undefined;
-  const pk = counterPartition(tenantId, messageId);
-  const rows = (await counters()).listEntities<{ counts?: string; days?: string; version: number }>({
-    queryOptions: { filter: odata`PartitionKey eq ${pk} and (RowKey eq ${TOTALS} or (RowKey ge 'm|' and RowKey lt 'm}'))` },
-  });
-  let totals: CommittedCounts['totals'] | undefined;
-  const months: CommittedCounts['months'] = new Map();
-  for await (const row of rows) {
-    if (row.rowKey === TOTALS) totals = { counts: JSON.parse(row.counts!) as Counts, version: Number(row.version) };
-    else months.set(row.rowKey!.slice(2), { days: JSON.parse(row.days!) as Record<string, Counts>, version: Number(row.version) });
-  }
-  return totals ? { tenantId, messageId, totals, months } : undefined;
 }

@@ -10,8 +10,13 @@
  * The copies are written shortly after a counter commit (adapters/stores/counterStore), with the commits of
  * the meantime folded in, one write in flight per tenant: an entity-group transaction that merges the
  * changed columns into each copy against its ETag and adds each copy's change (new minus old) to the
- * month rollups against theirs, so a rollup always equals the sum of the copies as stored. A column is only
- * ever replaced by a newer version of itself, so two instances writing at once cannot move it back. A rollup
+ * month rollups against theirs, so a rollup always equals the sum of the copies as stored. A column is the
+ * counter shards added up (core/counterShards), with the version of each shard it includes (`tv`,
+ * `vYYYYMM`: JSON; a number is the shard `''` of before shards). A commit of this process's shard trades
+ * that shard's old value in the column for the new one — the values it committed are kept here until the
+ * copy has moved past them —, and a column is only ever replaced by one that includes it, so two instances
+ * writing at once cannot move it back. A column this process cannot bring level so (a restart, a repair) is
+ * rebuilt from the counters (adapters/stores/counterRows `committedCounts`). A rollup
  * that does not exist yet (messages counted before rollups existed) is built once from the copies and
  * created in the transaction that first needs it, or by the first report that reads it; every copy write
  * touches the rollups of its months, so a concurrent write makes that create fail (409) and it is redone.
@@ -20,24 +25,26 @@
  */
 import pMap, { pMapSkip } from 'p-map';
 import { odata, TableTransaction, type TableClient, type TableEntityResult } from '@azure/data-tables';
-import { addDays, type Counts, type DayCounts } from '../../core/reportMath.js';
+import { includes, nextFigure, type CommittedCounts, type Figure, type Versions } from '../../core/counterShards.js';
+import { addDays, addInto, type Counts, type DayCounts } from '../../core/reportMath.js';
+import { committedCounts } from './counterRows.js';
 import { MESSAGE_ID, tenantKey } from './keys.js';
 import { findEntity, isStatus, table } from './storageClients.js';
-
-/** A message's counter rows as a commit left them (what adapters/stores/counterStore hands over). */
-export interface CommittedCounts {
-  tenantId: string;
-  messageId: string;
-  totals: { counts: Counts; version: number };
-  /** By month (yyyy-MM): its days' counts. */
-  months: Map<string, { days: DayCounts; version: number }>;
-}
 
 /** A copy as stored: what the next write changes and subtracts from the rollups. Month days as JSON text. */
 interface StoredCopy {
   etag: string;
-  tv: number;
-  months: Map<string, { version: number; json: string }>;
+  totals?: Figure<Counts>;
+  months: Map<string, { versions: Versions; json: string }>;
+}
+
+/**
+ * The values of a shard this process committed, per column and version, from the version the copy holds
+ * on: what a commit of that shard takes out of the column when it puts its new value in.
+ */
+interface ShardHistory {
+  totals: Map<string, Map<number, Counts>>;
+  months: Map<string, Map<string, Map<number, DayCounts>>>;
 }
 
 interface StoredRollup {
@@ -61,7 +68,10 @@ const pending = new Map<string, TenantPending>();
 const copies = new Map<string, StoredCopy>();
 const rollups = new Map<string, StoredRollup>();
 const messageCounts = new Map<string, StoredCount>();
+const histories = new Map<string, ShardHistory>();
 const MAX_CACHED = 2000;
+/** Versions of one shard kept per column: beyond them (copy writes failing for long) the counters are read. */
+const MAX_HISTORY = 64;
 /**
  * How long copies wait for more commits to fold in: under a steady stream of events one write per tenant
  * and half second instead of one per commit. `settled` waits it out.
@@ -88,15 +98,49 @@ function cache<T>(map: Map<string, T>, key: string, value: T | undefined) {
   if (map.size > MAX_CACHED) map.delete(map.keys().next().value!);
 }
 
-/** The later of two commits' copies: per column, the higher version wins. */
+/** The later of two commits of one shard: per column, the one that includes the other. */
 function fold(a: CommittedCounts, b: CommittedCounts): CommittedCounts {
   const months = new Map(a.months);
-  for (const [m, row] of b.months) if ((months.get(m)?.version ?? -1) < row.version) months.set(m, row);
-  return { ...a, totals: b.totals.version > a.totals.version ? b.totals : a.totals, months };
+  for (const [m, row] of b.months) if (!months.has(m) || includes(row.versions, months.get(m)!.versions)) months.set(m, row);
+  return { ...a, totals: includes(b.totals.versions, a.totals.versions) ? b.totals : a.totals, months };
 }
 
-/** Writes (soon) the copy of a commit's rows; returns at once. */
+function remember<T>(versions: Map<number, T>, shardVersions: Versions, value: T) {
+  const [version] = Object.values(shardVersions);
+  versions.set(version!, value);
+  if (versions.size > MAX_HISTORY) versions.delete(Math.min(...versions.keys()));
+}
+
+/** Keeps a commit's values of its shard until the copy has moved past them. */
+function record(committed: CommittedCounts) {
+  const key = `${committed.tenantId}:${committed.messageId}`;
+  let h = histories.get(key);
+  if (!h) cache(histories, key, (h = { totals: new Map(), months: new Map() }));
+  const [shard] = Object.keys(committed.totals.versions);
+  const of = <T>(byShard: Map<string, Map<number, T>>) => {
+    let versions = byShard.get(shard!);
+    if (!versions) byShard.set(shard!, (versions = new Map()));
+    return versions;
+  };
+  remember(of(h.totals), committed.totals.versions, committed.totals.counts);
+  for (const [m, row] of committed.months) {
+    let byShard = h.months.get(m);
+    if (!byShard) h.months.set(m, (byShard = new Map()));
+    remember(of(byShard), row.versions, row.days);
+  }
+}
+
+/** Drops the versions of a column's history the copy, at `versions`, has moved past. */
+function prune<T>(byShard: Map<string, Map<number, T>> | undefined, versions: Versions) {
+  for (const [shard, values] of byShard ?? []) for (const v of values.keys()) if (v < (versions[shard] ?? 0)) values.delete(v);
+}
+
+/**
+ * Writes (soon) the copy of a commit of this process's shard (one shard's versions in every column); returns
+ * at once.
+ */
 export function project(committed: CommittedCounts): void {
+  record(committed);
   let tenant = pending.get(committed.tenantId);
   if (!tenant) pending.set(committed.tenantId, (tenant = { messages: new Map() }));
   const before = tenant.messages.get(committed.messageId);
@@ -147,21 +191,20 @@ function takeBatch(t: TenantPending): CommittedCounts[] {
   return batch;
 }
 
-/** What a write changes in one copy: the columns newer than the stored ones. */
+/** What a write changes in one copy: the columns that do not include the committed figures yet, as they become. */
 interface Change {
   committed: CommittedCounts;
   stored: StoredCopy | undefined;
-  totals?: { counts: Counts; version: number };
-  months: [string, { days: DayCounts; version: number }][];
+  totals?: Figure<Counts>;
+  months: [string, Figure<DayCounts>][];
 }
 
 async function writeBatch(client: TableClient, tenantId: string, batch: CommittedCounts[]) {
   const pk = tenantKey(tenantId);
   for (let attempt = 0; ; attempt++) {
     const stored = await Promise.all(batch.map((c) => copies.get(`${tenantId}:${c.messageId}`) ?? readCopy(client, pk, c.messageId)));
-    const changes: Change[] = batch
-      .map((committed, i) => changeOf(committed, stored[i]))
-      .filter((c) => c.totals !== undefined || c.months.length > 0);
+    const all = await Promise.all(batch.map((committed, i) => changeOrRebuild(batch, i, stored[i])));
+    const changes = all.filter((c) => c.totals !== undefined || c.months.length > 0);
     if (changes.length === 0) return;
     const months = [...new Set(changes.flatMap((c) => c.months.map(([m]) => m)))];
     const creates = changes.filter((c) => !c.stored).length;
@@ -183,12 +226,12 @@ async function writeBatch(client: TableClient, tenantId: string, batch: Committe
         partitionKey: pk,
         rowKey: c.committed.messageId,
       };
-      if (c.totals) Object.assign(entity, { totals: JSON.stringify(c.totals.counts), tv: c.totals.version });
+      if (c.totals) Object.assign(entity, { totals: JSON.stringify(c.totals.value), tv: JSON.stringify(c.totals.versions) });
       for (const [m, row] of c.months) {
-        entity[monthColumn(m)] = JSON.stringify(row.days);
-        entity[versionColumn(m)] = row.version;
+        entity[monthColumn(m)] = JSON.stringify(row.value);
+        entity[versionColumn(m)] = JSON.stringify(row.versions);
         const into = nextRollups.get(m)!;
-        addDays(into, row.days);
+        addDays(into, row.value);
         const old = c.stored?.months.get(m);
         if (old) addDays(into, JSON.parse(old.json) as DayCounts, -1);
       }
@@ -231,28 +274,85 @@ function put(tx: TableTransaction, pk: string, rowKey: string, etag: string | un
   else tx.createEntity(entity);
 }
 
-function changeOf(committed: CommittedCounts, stored: StoredCopy | undefined): Change {
-  return {
-    committed,
-    stored,
-    ...(!stored || stored.tv < committed.totals.version ? { totals: committed.totals } : {}),
-    months: [...committed.months].filter(([m, row]) => (stored?.months.get(m)?.version ?? -1) < row.version),
-  };
+/** `sum` with one shard's `remove` taken out and its `add` put in, as a new object. */
+const swapCounts = (sum: Counts, remove: Counts | undefined, add: Counts) => {
+  const out = structuredClone(sum);
+  if (remove) addInto(out, remove, -1);
+  addInto(out, add);
+  return out;
+};
+const swapDays = (sum: DayCounts, remove: DayCounts | undefined, add: DayCounts) => {
+  const out = structuredClone(sum);
+  if (remove) addDays(out, remove, -1);
+  addDays(out, add);
+  return out;
+};
+
+/** The change `committed` makes to the stored copy; undefined when this process cannot tell it (see nextFigure). */
+function changeOf(committed: CommittedCounts, stored: StoredCopy | undefined): Change | undefined {
+  const h = histories.get(`${committed.tenantId}:${committed.messageId}`);
+  const baseOf =
+    <T>(byShard: Map<string, Map<number, T>> | undefined) =>
+    (shard: string, version: number) =>
+      byShard?.get(shard)?.get(version);
+  const totals = nextFigure(
+    stored?.totals,
+    { value: committed.totals.counts, versions: committed.totals.versions },
+    baseOf(h?.totals),
+    swapCounts,
+  );
+  if (totals.kind === 'unknown') return undefined;
+  const months: Change['months'] = [];
+  for (const [m, row] of committed.months) {
+    const before = stored?.months.get(m);
+    const next = nextFigure(
+      before && { value: JSON.parse(before.json) as DayCounts, versions: before.versions },
+      { value: row.days, versions: row.versions },
+      baseOf(h?.months.get(m)),
+      swapDays,
+    );
+    if (next.kind === 'unknown') return undefined;
+    if (next.kind === 'write') months.push([m, next.figure]);
+  }
+  return { committed, stored, ...(totals.kind === 'write' ? { totals: totals.figure } : {}), months };
+}
+
+/**
+ * The change of `batch[i]`; when this process cannot tell it, the message's counters are read and put in
+ * its place (they include whatever a copy read before them holds, so their change is always known).
+ */
+async function changeOrRebuild(batch: CommittedCounts[], i: number, stored: StoredCopy | undefined): Promise<Change> {
+  const change = changeOf(batch[i]!, stored);
+  if (change) return change;
+  const { tenantId, messageId } = batch[i]!;
+  const counters = await committedCounts(tenantId, messageId);
+  if (!counters) throw new Error(`reports: the copy of ${messageId} holds counts its counters do not`);
+  batch[i] = counters;
+  return changeOf(counters, stored)!;
 }
 
 function afterWrite(c: Change, etag: string | undefined): StoredCopy | undefined {
   if (!etag) return undefined;
   const months = new Map(c.stored?.months);
-  for (const [m, row] of c.months) months.set(m, { version: row.version, json: JSON.stringify(row.days) });
-  return { etag, tv: c.totals?.version ?? c.stored!.tv, months };
+  for (const [m, row] of c.months) months.set(m, { versions: row.versions, json: JSON.stringify(row.value) });
+  const h = histories.get(`${c.committed.tenantId}:${c.committed.messageId}`);
+  const totals = c.totals ?? c.stored?.totals;
+  if (totals) prune(h?.totals, totals.versions);
+  for (const [m, row] of months) prune(h?.months.get(m), row.versions);
+  return { etag, ...(totals ? { totals } : {}), months };
 }
 
+/** A version column: JSON per shard, or a number — the one shard `''` of a copy written before shards. */
+const versionsOf = (value: unknown): Versions =>
+  typeof value === 'number' ? { '': value } : typeof value === 'string' ? (JSON.parse(value) as Versions) : {};
+
 const storedCopy = (e: TableEntityResult<Record<string, unknown>>): StoredCopy => {
-  const months = new Map<string, { version: number; json: string }>();
+  const months = new Map<string, { versions: Versions; json: string }>();
   for (const [column, value] of Object.entries(e))
     if (/^m\d{6}$/.test(column) && typeof value === 'string')
-      months.set(`${column.slice(1, 5)}-${column.slice(5)}`, { version: Number(e[`v${column.slice(1)}`] ?? -1), json: value });
-  return { etag: e.etag, tv: Number(e.tv ?? -1), months };
+      months.set(`${column.slice(1, 5)}-${column.slice(5)}`, { versions: versionsOf(e[`v${column.slice(1)}`]), json: value });
+  const totals = typeof e.totals === 'string' ? { value: JSON.parse(e.totals) as Counts, versions: versionsOf(e.tv) } : undefined;
+  return { etag: e.etag, ...(totals ? { totals } : {}), months };
 };
 
 async function readCopy(client: TableClient, pk: string, messageId: string): Promise<StoredCopy | undefined> {
@@ -330,13 +430,13 @@ export async function settled(tenantId: string): Promise<void> {
  */
 export async function repairCopy(committed: CommittedCounts): Promise<boolean> {
   await settled(committed.tenantId);
-  const stored = await readCopy(await reports(), tenantKey(committed.tenantId), committed.messageId);
+  const client = await reports();
+  const stored = await readCopy(client, tenantKey(committed.tenantId), committed.messageId);
   const change = changeOf(committed, stored);
-  if (change.totals === undefined && change.months.length === 0) return false;
+  if (change && change.totals === undefined && change.months.length === 0) return false;
   // What was just read, not what this instance remembers writing: the repair is for when those differ.
   cache(copies, `${committed.tenantId}:${committed.messageId}`, stored);
-  project(committed);
-  await settled(committed.tenantId);
+  await writeBatch(client, committed.tenantId, [committed]);
   return true;
 }
 

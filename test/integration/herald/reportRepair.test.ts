@@ -2,7 +2,8 @@
 // lost entirely) is written again from the counters, and a copy that is current is left alone.
 import { TableClient } from '@azure/data-tables';
 import { expect, test } from 'vitest';
-import { committedCounts, count } from '../../../adapters/stores/counterStore.js';
+import { committedCounts } from '../../../adapters/stores/counterRows.js';
+import { count } from '../../../adapters/stores/counterStore.js';
 import { messageId } from '../../../adapters/stores/keys.js';
 import { messageTotals, repairCopy, settled } from '../../../adapters/stores/reportStore.js';
 import { eventContribution } from '../../../core/reportMath.js';

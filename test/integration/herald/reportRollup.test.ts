@@ -118,28 +118,37 @@ test('two instances writing copies of the same messages at once leave the rollup
   const tenant = randomUUID();
   const a = await import('../../../adapters/stores/reportStore.js');
   vi.resetModules();
-  // A second module instance: its own pending writes and cached ETags, as another Herald instance has.
+  // A second module instance: its own pending writes, cached ETags and counter shard, as another Herald instance has.
   const b = (await import('../../../adapters/stores/reportStore.js')) as typeof a;
   expect(b.project).not.toBe(a.project);
   const ids = Array.from({ length: 12 }, (_, i) => messageId(Date.now() + i));
-  const committed = (id: string, version: number) => {
+  // Each instance's commits of its own shard: at version v, v seen on Oct 31 and 2v on Nov 1.
+  const committed = (id: string, shard: string, version: number) => {
     const day = (n: number) => addTo(emptyCounts(), 'inbox', { seen: n }, { viewers: n });
+    const versions = { [shard]: version };
     return {
       tenantId: tenant,
       messageId: id,
-      totals: { counts: day(version), version },
+      totals: { counts: day(3 * version), versions },
       months: new Map([
-        ['2026-10', { days: { '2026-10-31': day(version) }, version }],
-        ['2026-11', { days: { '2026-11-01': day(2 * version) }, version }],
+        ['2026-10', { days: { '2026-10-31': day(version) }, versions }],
+        ['2026-11', { days: { '2026-11-01': day(2 * version) }, versions }],
       ]),
     };
   };
   for (let version = 1; version <= 6; version++) {
-    for (const [i, id] of ids.entries()) ((i + version) % 2 ? a : b).project(committed(id, version));
+    for (const [i, id] of ids.entries()) {
+      // Both shards of every message move, in an order that differs from message to message.
+      const [first, second] = (i + version) % 2 ? [a, b] : [b, a];
+      first.project(committed(id, first === a ? 'a' : 'b', version));
+      second.project(committed(id, second === a ? 'a' : 'b', version));
+    }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
   await Promise.all([a.settled(tenant), b.settled(tenant)]);
   const { rollup, copies } = await bothWays(tenant, ids);
   expect(rollup).toEqual(copies);
-  expect(rollup).toMatchObject({ messages: 12, totals: { seen: 12 * 18 } });
+  expect(rollup).toMatchObject({ messages: 12, totals: { seen: 12 * 2 * 18 } });
+  // Each copy holds both shards' latest values.
+  for (const [id, totals] of await a.messageTotals(tenant, ids)) expect(totals.channels.inbox?.seen, id).toBe(2 * 18);
 });

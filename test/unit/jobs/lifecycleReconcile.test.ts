@@ -2,7 +2,7 @@
 // one message it cannot check does not stop the rest.
 import { expect, test } from 'vitest';
 import type { ReconcileEntry } from '../../../adapters/stores/messageStore.js';
-import type { CommittedCounts } from '../../../adapters/stores/reportStore.js';
+import type { CommittedCounts } from '../../../core/counterShards.js';
 import type { LifecycleEnded } from '../../../core/records.js';
 import { emptyCounts } from '../../../core/reportMath.js';
 import { createReconciler } from '../../../jobs/lifecycleReconcile.js';
@@ -28,7 +28,7 @@ function world(entries: ReconcileEntry[], behind: string[]) {
     },
     committedCounts: async (tenantId, messageId): Promise<CommittedCounts | undefined> => {
       if (messageId === 'broken') throw new Error('storage hiccup');
-      return { tenantId, messageId, totals: { counts: emptyCounts(), version: 3 }, months: new Map() };
+      return { tenantId, messageId, totals: { counts: emptyCounts(), versions: { w: 3 } }, months: new Map() };
     },
     repairCopy: async (c) => behind.includes(c.messageId),
     now: () => NOW,
