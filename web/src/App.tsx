@@ -10,6 +10,7 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { createApi } from './api/client';
 import { createSession, type Account, type ConsoleConfig, type Session } from './auth/session';
@@ -86,34 +87,44 @@ function Routes({ path, account }: { path: string; account: Account }): ReactNod
   return <Text>Your roles ({account.roles.join(', ') || 'none'}) give you nothing to do in this console yet.</Text>;
 }
 
+/**
+ * What the screens read, kept per signed-in session: a read fails at once (its problem is shown, as the API put
+ * it), is not repeated when the window regains focus, and is dropped when no screen shows it, so a screen
+ * opened again reads afresh.
+ */
+const newQueryClient = () => new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false, gcTime: 0 } } });
+
 function Shell({ signed }: { signed: Signed }) {
   const styles = useStyles();
+  const [queries] = useState(newQueryClient);
   const path = usePath();
   const screens = SCREENS.filter((s) => hasRole(signed.account, ...s.roles));
   const current = screens.find((s) => s.path !== '/' && path.startsWith(s.path))?.path ?? '/';
   return (
     <SignedIn.Provider value={signed}>
-      <header className={styles.header}>
-        <Text className={styles.brand}>Herald</Text>
-        <nav className={styles.nav} aria-label="Screens">
-          <TabList selectedValue={current} onTabSelect={(_, d) => navigate(String(d.value))}>
-            {screens.map((s) => (
-              <Tab key={s.path} value={s.path}>
-                {s.label}
-              </Tab>
-            ))}
-          </TabList>
-        </nav>
-        <Text aria-label="Signed in as">{signed.account.name}</Text>
-        <Button appearance="subtle" onClick={() => void signed.session.signOut()}>
-          Sign out
-        </Button>
-      </header>
-      <main className={styles.main}>
-        <Suspense fallback={<Spinner label="Loading…" />}>
-          <Routes path={path} account={signed.account} />
-        </Suspense>
-      </main>
+      <QueryClientProvider client={queries}>
+        <header className={styles.header}>
+          <Text className={styles.brand}>Herald</Text>
+          <nav className={styles.nav} aria-label="Screens">
+            <TabList selectedValue={current} onTabSelect={(_, d) => navigate(String(d.value))}>
+              {screens.map((s) => (
+                <Tab key={s.path} value={s.path}>
+                  {s.label}
+                </Tab>
+              ))}
+            </TabList>
+          </nav>
+          <Text aria-label="Signed in as">{signed.account.name}</Text>
+          <Button appearance="subtle" onClick={() => void signed.session.signOut()}>
+            Sign out
+          </Button>
+        </header>
+        <main className={styles.main}>
+          <Suspense fallback={<Spinner label="Loading…" />}>
+            <Routes path={path} account={signed.account} />
+          </Suspense>
+        </main>
+      </QueryClientProvider>
     </SignedIn.Provider>
   );
 }

@@ -1,12 +1,14 @@
 import { Button, Checkbox, Field, Input, makeStyles, Spinner, Text, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useDebounced } from '../debounced';
 import { ok, type Draft, type Schemas } from '../api/client';
 import { useSigned } from '../context';
 import { GroupSearch, type Group } from './GroupSearch';
 import { LOCATION } from '../labels';
 
 type Audience = NonNullable<Draft['audience']>;
-type Estimate = Schemas['AudienceEstimate'];
+type EstimateInput = Schemas['EstimateInput'];
 
 const SURFACES = ['spotlight', 'notificationCenter', 'taskbar'] as const;
 type Surface = (typeof SURFACES)[number];
@@ -50,23 +52,16 @@ export function AudienceStep({
   const styles = useStyles();
   const { api } = useSigned();
   const [names, setNames] = useState<Record<string, string>>({});
-  const [estimate, setEstimate] = useState<{ value?: Estimate; error?: string }>();
   const groups = audience.groups ?? [];
-  const key = JSON.stringify([audience, location]);
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      ok(api.POST('/api/audience/estimate', { body: { audience, ...(isSurface(location) ? { surface: location } : {}) } }))
-        .then((value) => live && setEstimate({ value }))
-        .catch((e: Error) => live && setEstimate({ error: e.message }));
-    }, PAUSE_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-    // The audience object is new on every render; its content is what matters.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, key]);
+  // The audience object is new on every render; its content is what is asked about, once typing pauses.
+  const asked = useDebounced(JSON.stringify({ audience, ...(isSurface(location) ? { surface: location } : {}) }), PAUSE_MS);
+  const estimated = useQuery({
+    queryKey: ['audience', 'estimate', asked],
+    queryFn: () => ok(api.POST('/api/audience/estimate', { body: JSON.parse(asked) as EstimateInput })),
+    // The last estimate stays while the next is asked.
+    placeholderData: keepPreviousData,
+  });
+  const estimate = estimated.error ? { error: estimated.error.message } : estimated.data && { value: estimated.data };
 
   const add = (group: Group) => {
     setNames((n) => ({ ...n, [group.id]: group.displayName }));

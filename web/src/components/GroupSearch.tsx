@@ -1,5 +1,7 @@
 import { Button, Field, Input, makeStyles, Text, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useDebounced } from '../debounced';
 import { ok, type Schemas } from '../api/client';
 import { useSigned } from '../context';
 
@@ -19,34 +21,27 @@ export function GroupSearch({ chosen, onAdd }: { chosen: readonly string[]; onAd
   const styles = useStyles();
   const { api } = useSigned();
   const [search, setSearch] = useState('');
-  const [found, setFound] = useState<{ items: Group[]; continuation?: string; error?: string }>();
-  // What an earlier search found stays in state; it is shown only while there is a search.
-  const results = search.trim() ? found : undefined;
-
-  useEffect(() => {
-    const term = search.trim();
-    if (!term) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      ok(api.GET('/api/directory/groups', { params: { query: { search: term, pageSize: PAGE } } }))
-        .then((page) => live && setFound(page))
-        .catch((e: Error) => live && setFound({ items: [], error: e.message }));
-    }, PAUSE_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api, search]);
-
-  const more = (continuation: string) =>
-    ok(api.GET('/api/directory/groups', { params: { query: { search: search.trim(), pageSize: PAGE, continuation } } }))
-      .then((page) =>
-        setFound((f) => ({
-          items: [...(f?.items ?? []), ...page.items],
-          ...(page.continuation ? { continuation: page.continuation } : {}),
-        })),
-      )
-      .catch((e: Error) => setFound((f) => ({ items: f?.items ?? [], error: e.message })));
+  const term = useDebounced(search.trim(), PAUSE_MS);
+  const found = useInfiniteQuery({
+    queryKey: ['directory', 'groups', 'search', term],
+    queryFn: ({ pageParam }) =>
+      ok(
+        api.GET('/api/directory/groups', {
+          params: { query: { search: term, pageSize: PAGE, ...(pageParam ? { continuation: pageParam } : {}) } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.continuation,
+    enabled: !!term,
+    // What the last search found stays while the next one is asked.
+    placeholderData: keepPreviousData,
+  });
+  // Shown only while there is a search; a failed "More" keeps what was found.
+  const results = search.trim()
+    ? found.data || found.error
+      ? { items: found.data?.pages.flatMap((p) => p.items) ?? [], error: found.error?.message }
+      : undefined
+    : undefined;
 
   return (
     <>
@@ -70,9 +65,9 @@ export function GroupSearch({ chosen, onAdd }: { chosen: readonly string[]; onAd
               {g.description && <Text size={200}>{g.description}</Text>}
             </li>
           ))}
-          {results.continuation && (
+          {found.hasNextPage && (
             <li>
-              <Button size="small" appearance="subtle" onClick={() => void more(results.continuation!)}>
+              <Button size="small" appearance="subtle" onClick={() => void found.fetchNextPage()}>
                 More groups
               </Button>
             </li>

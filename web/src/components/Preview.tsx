@@ -1,5 +1,6 @@
 import { Button, makeStyles, Spinner, Tab, TabList, Text, tokens } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ok, type Draft, type Schemas } from '../api/client';
 import { useSigned } from '../context';
 import { LOCATION } from '../labels';
@@ -65,24 +66,22 @@ function wordsOf(draft: Draft, template: Template | undefined, language: string)
 function EmailFrame({ messageId, templateId, language }: { messageId?: string | undefined; templateId: string; language: string }) {
   const styles = useStyles();
   const { api } = useSigned();
-  const key = `${messageId ?? templateId}|${language}`;
+  const query = { language };
   // Keyed by what was asked, so a change of language shows progress until its own email arrives.
-  const [shown, setShown] = useState<{ key: string; html?: string; error?: unknown }>();
-  useEffect(() => {
-    let live = true;
-    const query = { language };
-    const call = messageId
-      ? api.GET('/api/messages/{id}/preview', { params: { path: { id: messageId }, query }, parseAs: 'text' })
-      : api.GET('/api/templates/{id}/preview', { params: { path: { id: templateId }, query }, parseAs: 'text' });
-    ok(call as Promise<{ data?: string; error?: unknown; response: Response }>)
-      .then((html) => live && setShown({ key, html }))
-      .catch((error: unknown) => live && setShown({ key, error }));
-    return () => {
-      live = false;
-    };
-  }, [api, key, messageId, templateId, language]);
-  const html = shown?.key === key ? shown.html : undefined;
-  if (shown?.key === key && shown.error) return <Problem error={shown.error} title="The email preview did not load" />;
+  const { data: html, error } = useQuery({
+    queryKey: ['preview', messageId ?? `template:${templateId}`, language],
+    queryFn: () =>
+      ok(
+        (messageId
+          ? api.GET('/api/messages/{id}/preview', { params: { path: { id: messageId }, query }, parseAs: 'text' })
+          : api.GET('/api/templates/{id}/preview', { params: { path: { id: templateId }, query }, parseAs: 'text' })) as Promise<{
+          data?: string;
+          error?: unknown;
+          response: Response;
+        }>,
+      ),
+  });
+  if (error) return <Problem error={error} title="The email preview did not load" />;
   if (html === undefined) return <Spinner size="small" label="Rendering the email…" />;
   // sandbox without scripts: the email's HTML is shown, never run.
   return <iframe className={styles.frame} title={`Email preview (${language})`} srcDoc={html} sandbox="" />;
@@ -96,19 +95,15 @@ function EmailFrame({ messageId, templateId, language }: { messageId?: string | 
 export function Preview({ draft, template: given, messageId }: { draft: Draft; template?: Template | undefined; messageId?: string }) {
   const styles = useStyles();
   const { api } = useSigned();
-  const [fetched, setFetched] = useState<Template>();
   const templateId = draft.template?.kind === 'premade' ? draft.template.id : undefined;
-  useEffect(() => {
-    if (given || !templateId) return;
-    let live = true;
-    ok(api.GET('/api/templates', { params: { query: { ...(draft.location ? { location: draft.location } : {}) } } }))
-      .then((list) => live && setFetched(list.items.find((t) => t.id === templateId)))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [api, given, templateId, draft.location]);
-  const template = given ?? (fetched?.id === templateId ? fetched : undefined);
+  const listed = useQuery({
+    queryKey: ['templates', { location: draft.location }],
+    queryFn: async () =>
+      (await ok(api.GET('/api/templates', { params: { query: { ...(draft.location ? { location: draft.location } : {}) } } }))).items,
+    enabled: !given && !!templateId,
+  });
+  // Without the template the preview shows the draft's own words.
+  const template = given ?? listed.data?.find((t) => t.id === templateId);
   const languages = template ? Object.keys(template.text) : [draft.content?.language ?? 'en'];
   const [chosenLanguage, setLanguage] = useState<string>();
   // The message's own language first: what most of its recipients will read.

@@ -1,21 +1,10 @@
-import {
-  Button,
-  makeStyles,
-  Spinner,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  Text,
-  tokens,
-  Link,
-} from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { Button, makeStyles, Spinner, Table, TableBody, TableCell, TableRow, Text, tokens, Link } from '@fluentui/react-components';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { URGENT_REVIEW_MS } from '../../../core/lifecycle';
 import { ok, type Message } from '../api/client';
 import { DecisionDialog, type Decision } from '../components/DecisionDialog';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { dateTime, LOCATION, OBJECTIVE } from '../labels';
@@ -33,31 +22,27 @@ const autoRejectAt = (m: Message) => (m.urgent ? new Date(Date.parse(m.updatedAt
 export default function Approvals() {
   const styles = useStyles();
   const { api, account } = useSigned();
-  const [items, setItems] = useState<Message[]>();
-  const [error, setError] = useState<unknown>();
   const [deciding, setDeciding] = useState<{ message: Message; decision: Decision }>();
-  const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    (async () => {
-      const waiting: Message[] = [];
+  const waiting = useQuery({
+    queryKey: ['messages', 'waiting', account.userId],
+    queryFn: async ({ signal }) => {
+      const mine: Message[] = [];
       let continuation: string | undefined;
       do {
         const page = await ok(
           api.GET('/api/messages', {
             params: { query: { status: 'PendingApproval', pageSize: 100, ...(continuation ? { continuation } : {}) } },
+            signal,
           }),
         );
-        waiting.push(...page.items.filter((m) => m.createdBy.id !== account.userId));
+        mine.push(...page.items.filter((m) => m.createdBy.id !== account.userId));
         continuation = page.continuation;
-      } while (continuation && live);
-      if (live) setItems(waiting);
-    })().catch((e: unknown) => live && (setError(e), setItems([])));
-    return () => {
-      live = false;
-    };
-  }, [api, account.userId, reload]);
+      } while (continuation);
+      return mine;
+    },
+  });
+  const items = waiting.isError ? [] : waiting.data;
+  const error = waiting.error;
 
   return (
     <section aria-labelledby="approvals-title">
@@ -71,17 +56,7 @@ export default function Approvals() {
         <Text>Nothing is waiting for you.</Text>
       ) : (
         <Table aria-label="Messages waiting for approval" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Written by</TableHeaderCell>
-              <TableHeaderCell>Location</TableHeaderCell>
-              <TableHeaderCell>Objective</TableHeaderCell>
-              <TableHeaderCell>Starts</TableHeaderCell>
-              <TableHeaderCell>Rejected automatically</TableHeaderCell>
-              <TableHeaderCell>Decide</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
+          <Columns names={['Name', 'Written by', 'Location', 'Objective', 'Starts', 'Rejected automatically', 'Decide']} />
           <TableBody>
             {items.map((m) => (
               <TableRow key={m.id}>
@@ -123,7 +98,7 @@ export default function Approvals() {
           decision={deciding.decision}
           onClose={(decided) => {
             setDeciding(undefined);
-            if (decided) setReload((n) => n + 1);
+            if (decided) void waiting.refetch();
           }}
         />
       )}

@@ -1,20 +1,7 @@
-import {
-  Button,
-  Field,
-  Input,
-  makeStyles,
-  Spinner,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  Text,
-  tokens,
-} from '@fluentui/react-components';
+import { Button, Field, Input, makeStyles, Spinner, Table, TableBody, TableCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { ok, type Schemas } from '../api/client';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { dateTime } from '../labels';
@@ -72,17 +59,7 @@ export default function Devices() {
           <Text>{shown.userId} has no device registered.</Text>
         ) : (
           <Table aria-label={`Devices of ${shown.userId}`} size="small">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Device</TableHeaderCell>
-                <TableHeaderCell>Platform</TableHeaderCell>
-                <TableHeaderCell>App</TableHeaderCell>
-                <TableHeaderCell>Enrolled</TableHeaderCell>
-                <TableHeaderCell>Receives notifications</TableHeaderCell>
-                <TableHeaderCell>Registered</TableHeaderCell>
-                <TableHeaderCell>Push token</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
+            <Columns names={['Device', 'Platform', 'App', 'Enrolled', 'Receives notifications', 'Registered', 'Push token']} />
             <TableBody>
               {shown.items.map((d) => (
                 <TableRow key={d.id}>

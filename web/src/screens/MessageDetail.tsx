@@ -10,18 +10,18 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
-import { ok, type Message, type Schemas } from '../api/client';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ok, type Schemas } from '../api/client';
 import { ActivityCharts } from '../components/ActivityCharts';
 import { CsvDownload } from '../components/CsvDownload';
 import { DecisionDialog, type Decision } from '../components/DecisionDialog';
 import { Preview } from '../components/Preview';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
 import { dateTime, LOCATION, OBJECTIVE, STATUS } from '../labels';
@@ -55,28 +55,11 @@ const running = (d: Delivery | undefined) => !!d?.occurrences.some((o) => o.stat
 function DeliveryProgress({ id }: { id: string }) {
   const styles = useStyles();
   const { api } = useSigned();
-  const [delivery, setDelivery] = useState<Delivery>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let live = true;
-    const poll = async () => {
-      try {
-        const d = await ok(api.GET('/api/messages/{id}/delivery', { params: { path: { id } } }));
-        if (!live) return;
-        setDelivery(d);
-        setError(undefined);
-        if (running(d) || d.status === 'Active' || d.status === 'Scheduled') timer = setTimeout(() => void poll(), POLL_MS);
-      } catch (e) {
-        if (live) setError(e);
-      }
-    };
-    void poll();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [api, id]);
+  const { data: delivery, error } = useQuery({
+    queryKey: ['messages', id, 'delivery'],
+    queryFn: () => ok(api.GET('/api/messages/{id}/delivery', { params: { path: { id } } })),
+    refetchInterval: ({ state: { data: d } }) => (d && (running(d) || d.status === 'Active' || d.status === 'Scheduled') ? POLL_MS : false),
+  });
   if (error) return <Problem error={error} title="Delivery progress did not load" />;
   if (!delivery) return <Spinner size="small" label="Loading delivery…" />;
   if (delivery.pulled)
@@ -133,18 +116,18 @@ function Recipients({ id, progress }: { id: string; progress: string }) {
   const [status, setStatus] = useState<RecipientStatus>();
   const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState(0);
-  const [data, setData] = useState<Schemas['RecipientPage']>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    const continuation = pages[page];
-    ok(
-      api.GET('/api/messages/{id}/delivery/recipients', {
-        params: { path: { id }, query: { pageSize: 20, ...(status ? { status } : {}), ...(continuation ? { continuation } : {}) } },
-      }),
-    )
-      .then(setData)
-      .catch(setError);
-  }, [api, id, status, page, pages, progress]);
+  const continuation = pages[page];
+  const { data, error } = useQuery({
+    queryKey: ['messages', id, 'recipients', status, continuation, progress],
+    queryFn: () =>
+      ok(
+        api.GET('/api/messages/{id}/delivery/recipients', {
+          params: { path: { id }, query: { pageSize: 20, ...(status ? { status } : {}), ...(continuation ? { continuation } : {}) } },
+        }),
+      ),
+    // The page shown stays while the send's next progress reads it again.
+    placeholderData: keepPreviousData,
+  });
   return (
     <section className={styles.section} aria-labelledby="recipients-title">
       <h3 id="recipients-title">Recipients</h3>
@@ -168,14 +151,7 @@ function Recipients({ id, progress }: { id: string; progress: string }) {
       </Field>
       <Problem error={error} />
       <Table aria-label="Recipients" size="small">
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell>Person</TableHeaderCell>
-            <TableHeaderCell>Status</TableHeaderCell>
-            <TableHeaderCell>Reason</TableHeaderCell>
-            <TableHeaderCell>Sent</TableHeaderCell>
-          </TableRow>
-        </TableHeader>
+        <Columns names={['Person', 'Status', 'Reason', 'Sent']} />
         <TableBody>
           {data?.items.map((r) => (
             <TableRow key={r.userId}>
@@ -207,13 +183,10 @@ function Recipients({ id, progress }: { id: string; progress: string }) {
 
 function Activity({ id }: { id: string }) {
   const { api } = useSigned();
-  const [report, setReport] = useState<Schemas['ActivityReport']>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    ok(api.GET('/api/reports/activity', { params: { query: { messageId: id } } }))
-      .then(setReport)
-      .catch(setError);
-  }, [api, id]);
+  const { data: report, error } = useQuery({
+    queryKey: ['reports', 'activity', { messageId: id }],
+    queryFn: () => ok(api.GET('/api/reports/activity', { params: { query: { messageId: id } } })),
+  });
   if (error) return <Problem error={error} title="Activity did not load" />;
   if (!report) return <Spinner size="small" label="Loading activity…" />;
   return (
@@ -233,20 +206,17 @@ function Activity({ id }: { id: string }) {
 export default function MessageDetail({ id }: { id: string }) {
   const styles = useStyles();
   const { api, account } = useSigned();
-  const [message, setMessage] = useState<Message>();
-  const [audit, setAudit] = useState<Schemas['AuditTrail']['items']>();
-  const [error, setError] = useState<unknown>();
   const [deciding, setDeciding] = useState<Decision>();
-  const [reload, setReload] = useState(0);
-  useEffect(() => {
-    const params = { params: { path: { id } } };
-    Promise.all([ok(api.GET('/api/messages/{id}', params)), ok(api.GET('/api/messages/{id}/audit', params))])
-      .then(([m, a]) => {
-        setMessage(m);
-        setAudit(a.items);
-      })
-      .catch(setError);
-  }, [api, id, reload]);
+  const params = { params: { path: { id } } };
+  const read = useQuery({ queryKey: ['messages', id], queryFn: () => ok(api.GET('/api/messages/{id}', params)) });
+  const trail = useQuery({
+    queryKey: ['messages', id, 'audit'],
+    queryFn: async () => (await ok(api.GET('/api/messages/{id}/audit', params))).items,
+  });
+  const message = read.data;
+  const audit = trail.data;
+  const error = read.error ?? trail.error;
+  const queries = useQueryClient();
   if (error) return <Problem error={error} title="The message did not load" />;
   if (!message || !audit) return <Spinner label="Loading the message…" />;
   const actions = rowActions(message, account);
@@ -312,7 +282,7 @@ export default function MessageDetail({ id }: { id: string }) {
           decision={deciding}
           onClose={(decided) => {
             setDeciding(undefined);
-            if (decided) setReload((n) => n + 1);
+            if (decided) void queries.invalidateQueries({ queryKey: ['messages', id] });
           }}
         />
       )}

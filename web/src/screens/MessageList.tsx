@@ -14,16 +14,16 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   tokens,
   Link,
 } from '@fluentui/react-components';
-import { useCallback, useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useCallback, useState } from 'react';
 import { acted, ok, type Location, type Message, type MessageStatus, type Objective } from '../api/client';
 import { DecisionDialog, type Decision } from '../components/DecisionDialog';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { dateTime, keys, LOCATION, OBJECTIVE, percent, STATUS } from '../labels';
@@ -84,31 +84,26 @@ export function MessageList() {
   // The continuation of each page shown so far: page n is fetched with pages[n].
   const [pages, setPages] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState(0);
-  // What was fetched, and for which filters and page: another key is a page still loading.
-  const [shown, setShown] = useState<{ key: string; items: Message[]; next?: string }>();
-  const [error, setError] = useState<unknown>();
+  const [actionError, setError] = useState<unknown>();
   const [deciding, setDeciding] = useState<{ message: Message; decision: Decision }>();
-  const [reload, setReload] = useState(0);
   // A lifecycle action under way: the lifecycle may take a few seconds on a busy host (the API's 202).
   const [working, setWorking] = useState<string>();
 
   const continuation = pages[page];
-  const key = JSON.stringify([filters, continuation, reload]);
-  useEffect(() => {
-    let live = true;
-    ok(api.GET('/api/messages', { params: { query: { ...filters, pageSize: PAGE_SIZE, ...(continuation ? { continuation } : {}) } } }))
-      .then((data) => {
-        if (!live) return;
-        setShown({ key, items: data.items, ...(data.continuation ? { next: data.continuation } : {}) });
-        setError(undefined);
-      })
-      .catch((e: unknown) => live && (setError(e), setShown({ key, items: [] })));
-    return () => {
-      live = false;
-    };
-  }, [api, filters, continuation, key]);
-  const items = shown?.key === key ? shown.items : undefined;
-  const next = shown?.key === key ? shown.next : undefined;
+  const list = useQuery({
+    queryKey: ['messages', 'list', filters, continuation],
+    queryFn: ({ signal }) =>
+      ok(
+        api.GET('/api/messages', {
+          params: { query: { ...filters, pageSize: PAGE_SIZE, ...(continuation ? { continuation } : {}) } },
+          signal,
+        }),
+      ),
+  });
+  const items = list.isError ? [] : list.data?.items;
+  const next = list.data?.continuation;
+  const error = actionError ?? list.error;
+  const reload = () => void list.refetch();
 
   const filter = useCallback((change: Partial<Filters>) => {
     setFilters((f) => ({ ...f, ...change }));
@@ -143,7 +138,7 @@ export function MessageList() {
           await acted(api, api.POST(`/api/messages/{id}/${action}`, { params }));
           break;
       }
-      setReload((n) => n + 1);
+      reload();
     } catch (e) {
       setError(e);
     } finally {
@@ -181,20 +176,10 @@ export function MessageList() {
       <Problem error={error} />
       {working && <Spinner size="tiny" label={working} />}
       <Table aria-label="Messages" size="small">
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell>Name</TableHeaderCell>
-            <TableHeaderCell>Status</TableHeaderCell>
-            <TableHeaderCell>Location</TableHeaderCell>
-            <TableHeaderCell>Objective</TableHeaderCell>
-            <TableHeaderCell className={styles.number}>Seen</TableHeaderCell>
-            <TableHeaderCell className={styles.number}>Clicks</TableHeaderCell>
-            <TableHeaderCell className={styles.number}>Click-through rate</TableHeaderCell>
-            <TableHeaderCell>Start</TableHeaderCell>
-            <TableHeaderCell>End</TableHeaderCell>
-            <TableHeaderCell>Actions</TableHeaderCell>
-          </TableRow>
-        </TableHeader>
+        <Columns
+          names={['Name', 'Status', 'Location', 'Objective', 'Seen', 'Clicks', 'Click-through rate', 'Start', 'End', 'Actions']}
+          numeric={['Seen', 'Clicks', 'Click-through rate']}
+        />
         <TableBody>
           {items?.map((m) => {
             const actions = rowActions(m, account);
@@ -267,7 +252,7 @@ export function MessageList() {
           decision={deciding.decision}
           onClose={(decided) => {
             setDeciding(undefined);
-            if (decided) setReload((n) => n + 1);
+            if (decided) reload();
           }}
         />
       )}

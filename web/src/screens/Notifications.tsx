@@ -9,15 +9,15 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   Textarea,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ApiError, ok, type Schemas } from '../api/client';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
 import { dateTime } from '../labels';
@@ -36,7 +36,6 @@ const BODY_MAX = 500;
 const DEVICE_ID = /^[0-9a-f]{32}$/;
 
 type Notification = Schemas['NotificationView'];
-type Allowance = Schemas['NotificationAllowance'];
 
 const listOf = (text: string) =>
   text
@@ -46,28 +45,16 @@ const listOf = (text: string) =>
 
 function DeviceStatuses({ id }: { id: string }) {
   const { api } = useSigned();
-  const [page, setPage] = useState<Schemas['DeviceStatusPage']>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    ok(api.GET('/api/notifications/{id}/devices', { params: { path: { id }, query: { pageSize: 100 } } }))
-      .then(setPage)
-      .catch(setError);
-  }, [api, id]);
+  const { data: page, error } = useQuery({
+    queryKey: ['notifications', id, 'devices'],
+    queryFn: () => ok(api.GET('/api/notifications/{id}/devices', { params: { path: { id }, query: { pageSize: 100 } } })),
+  });
   if (error) return <Problem error={error} title="The devices did not load" />;
   if (!page) return <Spinner size="small" label="Loading each device’s status…" />;
   if (!page.items.length) return <Text>No device was targeted (yet: the groups may still be resolving).</Text>;
   return (
     <Table aria-label="Device status" size="small">
-      <TableHeader>
-        <TableRow>
-          <TableHeaderCell>Device</TableHeaderCell>
-          <TableHeaderCell>Person</TableHeaderCell>
-          <TableHeaderCell>Platform</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Reason</TableHeaderCell>
-          <TableHeaderCell>Sent</TableHeaderCell>
-        </TableRow>
-      </TableHeader>
+      <Columns names={['Device', 'Person', 'Platform', 'Status', 'Reason', 'Sent']} />
       <TableBody>
         {page.items.map((d) => (
           <TableRow key={d.deviceId}>
@@ -95,33 +82,26 @@ export default function Notifications() {
   const [body, setBody] = useState('');
   const [groups, setGroups] = useState('');
   const [deviceId, setDeviceId] = useState('');
-  const [allowance, setAllowance] = useState<Allowance>();
-  const [history, setHistory] = useState<Notification[]>();
-  const [error, setError] = useState<unknown>();
   const [sendError, setSendError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<string>();
   const [open, setOpen] = useState<string>();
-  const [reload, setReload] = useState(0);
   // A device's own hourly limit is asked for once its id is whole.
   const device = target === 'device' && DEVICE_ID.test(deviceId.trim()) ? deviceId.trim() : undefined;
-
-  useEffect(() => {
-    let live = true;
-    Promise.all([
-      ok(api.GET('/api/notifications/allowance', { params: { query: device ? { deviceId: device } : {} } })),
-      ok(api.GET('/api/notifications', { params: { query: { pageSize: 50 } } })),
-    ])
-      .then(([a, h]) => {
-        if (!live) return;
-        setAllowance(a);
-        setHistory(h.items);
-      })
-      .catch((e: unknown) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [api, reload, device]);
+  const allowed = useQuery({
+    queryKey: ['notifications', 'allowance', device],
+    queryFn: () => ok(api.GET('/api/notifications/allowance', { params: { query: device ? { deviceId: device } : {} } })),
+    // The figure shown stays until the new device's comes.
+    placeholderData: keepPreviousData,
+  });
+  const sentBefore = useQuery({
+    queryKey: ['notifications', 'history'],
+    queryFn: async () => (await ok(api.GET('/api/notifications', { params: { query: { pageSize: 50 } } }))).items,
+  });
+  const allowance = allowed.data;
+  const history = sentBefore.data;
+  const error = allowed.error ?? sentBefore.error;
+  const queries = useQueryClient();
 
   async function send(call: () => Promise<Notification>) {
     setBusy(true);
@@ -130,7 +110,7 @@ export default function Notifications() {
     try {
       const n = await call();
       setSent(`Sent “${n.title}”.`);
-      setReload((r) => r + 1);
+      await queries.invalidateQueries({ queryKey: ['notifications'] });
     } catch (e) {
       setSendError(e);
     } finally {
@@ -228,20 +208,7 @@ export default function Notifications() {
           <Text>Nothing has been sent yet.</Text>
         ) : (
           <Table aria-label="Notifications sent" size="small">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Title</TableHeaderCell>
-                <TableHeaderCell>Sent by</TableHeaderCell>
-                <TableHeaderCell>When</TableHeaderCell>
-                <TableHeaderCell>To</TableHeaderCell>
-                <TableHeaderCell>Status</TableHeaderCell>
-                <TableHeaderCell>Devices</TableHeaderCell>
-                <TableHeaderCell>Sent</TableHeaderCell>
-                <TableHeaderCell>Failed</TableHeaderCell>
-                <TableHeaderCell>Opened</TableHeaderCell>
-                <TableHeaderCell>Actions</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
+            <Columns names={['Title', 'Sent by', 'When', 'To', 'Status', 'Devices', 'Sent', 'Failed', 'Opened', 'Actions']} />
             <TableBody>
               {history.map((n) => (
                 <TableRow key={n.id}>

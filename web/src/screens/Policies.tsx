@@ -9,16 +9,17 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ApiError, ok, type Schemas } from '../api/client';
 import { GroupSearch } from '../components/GroupSearch';
 import { GroupNames } from '../components/GroupNames';
+import { policiesQuery } from '../api/queries';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { LOCATION } from '../labels';
@@ -62,21 +63,12 @@ const EMPTY: Form = { name: '', groups: '', settings: {} };
 export default function Policies() {
   const styles = useStyles();
   const { api } = useSigned();
-  const [items, setItems] = useState<Policy[]>();
-  const [error, setError] = useState<unknown>();
+  const policies = useQuery(policiesQuery(api));
+  const items = policies.isError ? [] : policies.data;
+  const [saveError, setError] = useState<unknown>();
+  const error = saveError ?? policies.error;
   const [form, setForm] = useState<Form>(EMPTY);
   const [busy, setBusy] = useState(false);
-  const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    ok(api.GET('/api/policies'))
-      .then((list) => live && setItems(list.items))
-      .catch((e: unknown) => live && (setError(e), setItems([])));
-    return () => {
-      live = false;
-    };
-  }, [api, reload]);
 
   const fieldError = (path: string) => (error instanceof ApiError ? error.field(path) : undefined);
 
@@ -89,7 +81,7 @@ export default function Policies() {
         ? ok(api.PUT('/api/policies/{id}', { params: { path: { id: form.id } }, body }))
         : ok(api.POST('/api/policies', { body })));
       setForm(EMPTY);
-      setReload((n) => n + 1);
+      await policies.refetch();
     } catch (e) {
       setError(e);
     } finally {
@@ -101,7 +93,7 @@ export default function Policies() {
     setError(undefined);
     try {
       await ok(api.DELETE('/api/policies/{id}', { params: { path: { id: policy.id } } }));
-      setReload((n) => n + 1);
+      await policies.refetch();
     } catch (e) {
       setError(e);
     }
@@ -180,15 +172,7 @@ export default function Policies() {
         <Text>No delivery policies yet: nothing Herald keeps blocks a surface.</Text>
       ) : (
         <Table aria-label="Delivery policies" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Groups</TableHeaderCell>
-              <TableHeaderCell>Blocks</TableHeaderCell>
-              <TableHeaderCell>Changed</TableHeaderCell>
-              <TableHeaderCell>Actions</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
+          <Columns names={['Name', 'Groups', 'Blocks', 'Changed', 'Actions']} />
           <TableBody>
             {items.map((p) => (
               <TableRow key={p.id}>

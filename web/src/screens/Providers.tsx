@@ -6,16 +6,16 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   Textarea,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { providerTransition } from '../../../core/providerStatus';
 import { ApiError, ok, type Schemas } from '../api/client';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
 import { dateTime } from '../labels';
@@ -28,7 +28,6 @@ const useStyles = makeStyles({
 });
 
 type Provider = Schemas['Provider'];
-type Audit = Schemas['ProviderAuditTrail']['items'];
 type Decision = 'approve' | 'reject' | 'suspend';
 
 /** The decisions the API's own status machine allows (core/providerStatus.ts); the API checks again. */
@@ -50,18 +49,19 @@ function ProviderDetails({
   const { api } = useSigned();
   // The decision's answer is the provider as it now stands: shown without asking again.
   const [provider, setProvider] = useState(initial);
-  const [audit, setAudit] = useState<Audit>();
   const [comment, setComment] = useState('');
-  const [error, setError] = useState<unknown>();
   const [decideError, setDecideError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
+  const trail = useQuery({
+    // Read again with each state of the provider: a decision adds to it.
+    queryKey: ['providers', provider.id, 'audit', provider.status, provider.updatedAt],
+    queryFn: async () => (await ok(api.GET('/api/providers/{id}/audit', { params: { path: { id: provider.id } } }))).items,
     // The audit is its organisation's: a platform reviewer deciding another tenant's Global provider does not read it.
-    if (!readsAudit) return;
-    ok(api.GET('/api/providers/{id}/audit', { params: { path: { id: provider.id } } }))
-      .then((a) => setAudit(a.items))
-      .catch(setError);
-  }, [api, provider, readsAudit]);
+    enabled: readsAudit,
+    placeholderData: keepPreviousData,
+  });
+  const audit = trail.data;
+  const error = trail.error;
 
   async function decide(decision: Decision) {
     setBusy(true);
@@ -145,16 +145,7 @@ function ProviderTable({ label, items, onOpen }: { label: string; items: Provide
   if (!items.length) return <Text>None.</Text>;
   return (
     <Table aria-label={label} size="small">
-      <TableHeader>
-        <TableRow>
-          <TableHeaderCell>Name</TableHeaderCell>
-          <TableHeaderCell>Scope</TableHeaderCell>
-          <TableHeaderCell>Status</TableHeaderCell>
-          <TableHeaderCell>Created by</TableHeaderCell>
-          <TableHeaderCell>Submitted</TableHeaderCell>
-          <TableHeaderCell>Details</TableHeaderCell>
-        </TableRow>
-      </TableHeader>
+      <Columns names={['Name', 'Scope', 'Status', 'Created by', 'Submitted', 'Details']} />
       <TableBody>
         {items.map((p) => (
           <TableRow key={`${p.tenantId}/${p.id}`}>
@@ -181,27 +172,21 @@ export default function Providers() {
   const { api, account } = useSigned();
   const readsOwn = hasRole(account, 'Providers.Write', 'Providers.Approve');
   const reviews = hasRole(account, 'Providers.Review');
-  const [own, setOwn] = useState<Provider[]>();
-  const [waiting, setWaiting] = useState<Provider[]>();
   const [open, setOpen] = useState<{ provider: Provider; own: boolean }>();
-  const [error, setError] = useState<unknown>();
-  const [reload, setReload] = useState(0);
-  useEffect(() => {
-    let live = true;
-    Promise.all([
-      readsOwn ? ok(api.GET('/api/providers')).then((l) => l.items) : Promise.resolve(undefined),
-      reviews ? ok(api.GET('/api/providers/reviews')).then((l) => l.items) : Promise.resolve(undefined),
-    ])
-      .then(([o, w]) => {
-        if (!live) return;
-        setOwn(o);
-        setWaiting(w);
-      })
-      .catch((e: unknown) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [api, readsOwn, reviews, reload]);
+  const ownList = useQuery({
+    queryKey: ['providers', 'own'],
+    queryFn: async () => (await ok(api.GET('/api/providers'))).items,
+    enabled: readsOwn,
+  });
+  const reviewList = useQuery({
+    queryKey: ['providers', 'reviews'],
+    queryFn: async () => (await ok(api.GET('/api/providers/reviews'))).items,
+    enabled: reviews,
+  });
+  const own = ownList.data;
+  const waiting = reviewList.data;
+  const error = ownList.error ?? reviewList.error;
+  const queries = useQueryClient();
   return (
     <section aria-labelledby="providers-title">
       <h1 id="providers-title" className={styles.title}>
@@ -235,7 +220,7 @@ export default function Providers() {
             initial={open.provider}
             readsAudit={open.own}
             mayDecide={hasRole(account, 'Providers.Approve', 'Providers.Review')}
-            onDecided={() => setReload((r) => r + 1)}
+            onDecided={() => void queries.invalidateQueries({ queryKey: ['providers'] })}
           />
         </div>
       )}

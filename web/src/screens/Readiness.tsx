@@ -1,25 +1,12 @@
-import {
-  Button,
-  makeStyles,
-  Spinner,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  Text,
-  tokens,
-} from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
-import { ok, type Schemas } from '../api/client';
+import { Button, makeStyles, Spinner, Table, TableBody, TableCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { ok } from '../api/client';
+import { policiesQuery } from '../api/queries';
 import { GroupNames } from '../components/GroupNames';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { useSigned } from '../context';
 import { LOCATION } from '../labels';
-
-type Policy = Schemas['Policy'];
-type Blocked = Schemas['BlockedDevice'];
 
 const useStyles = makeStyles({
   title: { margin: `0 0 ${tokens.spacingVerticalL}`, fontSize: tokens.fontSizeBase600 },
@@ -33,32 +20,25 @@ const useStyles = makeStyles({
 export default function Readiness() {
   const styles = useStyles();
   const { api } = useSigned();
-  const [policies, setPolicies] = useState<Policy[]>();
-  const [people, setPeople] = useState<{ items: Blocked[]; continuation?: string }>();
-  const [error, setError] = useState<unknown>();
-
-  useEffect(() => {
-    let live = true;
-    ok(api.GET('/api/policies'))
-      .then((list) => live && setPolicies(list.items.filter((p) => p.blocks.length > 0)))
-      .catch((e: unknown) => live && (setError(e), setPolicies([])));
-    ok(api.GET('/api/readiness/devices', { params: { query: { pageSize: 50 } } }))
-      .then((page) => live && setPeople(page))
-      .catch((e: unknown) => live && (setError(e), setPeople({ items: [] })));
-    return () => {
-      live = false;
-    };
-  }, [api]);
-
-  const more = (continuation: string) =>
-    ok(api.GET('/api/readiness/devices', { params: { query: { pageSize: 50, continuation } } }))
-      .then((page) =>
-        setPeople((p) => ({
-          items: [...(p?.items ?? []), ...page.items],
-          ...(page.continuation ? { continuation: page.continuation } : {}),
-        })),
-      )
-      .catch(setError);
+  const blocking = useQuery({
+    ...policiesQuery(api),
+    select: (items) => items.filter((p) => p.blocks.length > 0),
+  });
+  const turnedAway = useInfiniteQuery({
+    queryKey: ['readiness', 'devices'],
+    queryFn: ({ pageParam }) =>
+      ok(api.GET('/api/readiness/devices', { params: { query: { pageSize: 50, ...(pageParam ? { continuation: pageParam } : {}) } } })),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.continuation,
+  });
+  const policies = blocking.isError ? [] : blocking.data;
+  // A failed "More" keeps the pages shown; a failed first page shows the problem over an empty list.
+  const people = turnedAway.data
+    ? { items: turnedAway.data.pages.flatMap((p) => p.items) }
+    : turnedAway.isError
+      ? { items: [] }
+      : undefined;
+  const error = blocking.error ?? turnedAway.error;
 
   return (
     <section aria-labelledby="readiness-title">
@@ -74,14 +54,7 @@ export default function Readiness() {
           <Text>No delivery policy blocks a surface.</Text>
         ) : (
           <Table aria-label="Groups a policy blocks" size="small">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Policy</TableHeaderCell>
-                <TableHeaderCell>Groups</TableHeaderCell>
-                <TableHeaderCell>Surface</TableHeaderCell>
-                <TableHeaderCell>Why</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
+            <Columns names={['Policy', 'Groups', 'Surface', 'Why']} />
             <TableBody>
               {policies.flatMap((p) =>
                 p.blocks.map((b) => (
@@ -108,15 +81,7 @@ export default function Readiness() {
           <Text>Nobody has been turned away.</Text>
         ) : (
           <Table aria-label="People who cannot receive" size="small">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Person</TableHeaderCell>
-                <TableHeaderCell>Device</TableHeaderCell>
-                <TableHeaderCell>Surface</TableHeaderCell>
-                <TableHeaderCell>Why</TableHeaderCell>
-                <TableHeaderCell>Last seen</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
+            <Columns names={['Person', 'Device', 'Surface', 'Why', 'Last seen']} />
             <TableBody>
               {people.items.map((d) => (
                 <TableRow key={`${d.userId}/${d.surface ?? d.deviceName ?? ''}`}>
@@ -130,7 +95,7 @@ export default function Readiness() {
             </TableBody>
           </Table>
         )}
-        {people?.continuation && <Button onClick={() => void more(people.continuation!)}>More people</Button>}
+        {turnedAway.hasNextPage && <Button onClick={() => void turnedAway.fetchNextPage()}>More people</Button>}
       </section>
     </section>
   );

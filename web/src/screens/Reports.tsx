@@ -8,16 +8,16 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
-import { ok, type Location, type Message, type MessageStatus, type Objective, type Schemas } from '../api/client';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ok, type Location, type MessageStatus, type Objective } from '../api/client';
 import { ActivityCharts } from '../components/ActivityCharts';
 import { CsvDownload } from '../components/CsvDownload';
+import { Columns } from '../components/Columns';
 import { Problem } from '../components/Problem';
 import { hasRole, useSigned } from '../context';
 import { keys, LOCATION, OBJECTIVE, percent, STATUS } from '../labels';
@@ -63,39 +63,37 @@ export default function Reports() {
   const styles = useStyles();
   const { api, account } = useSigned();
   const [filters, setFilters] = useState<Filters>({ from: day(-29), to: day(0) });
-  const [report, setReport] = useState<{ key: string; value: Schemas['ActivityReport'] }>();
-  const [messages, setMessages] = useState<Message[]>();
-  const [error, setError] = useState<unknown>();
-  const key = JSON.stringify(filters);
   const { from, to, ...rest } = filters;
   const query = { ...rest, ...(from ? { from } : {}), ...(to ? { to } : {}) };
-
-  useEffect(() => {
-    let live = true;
-    ok(api.GET('/api/reports/activity', { params: { query: JSON.parse(key) as Filters } }))
-      .then((value) => live && (setReport({ key, value }), setError(undefined)))
-      .catch((e: unknown) => live && setError(e));
-    return () => {
-      live = false;
-    };
-  }, [api, key]);
-
+  const activity = useQuery({
+    queryKey: ['reports', 'activity', filters],
+    queryFn: () => ok(api.GET('/api/reports/activity', { params: { query: filters } })),
+  });
   const listsMessages = hasRole(account, 'Messages.Write', 'Messages.Approve');
-  useEffect(() => {
-    if (!listsMessages) return;
-    const { status, location, objective } = JSON.parse(key) as Filters;
-    ok(
-      api.GET('/api/messages', {
-        params: {
-          query: { pageSize: 100, ...(status ? { status } : {}), ...(location ? { location } : {}), ...(objective ? { objective } : {}) },
-        },
-      }),
-    )
-      .then((page) => setMessages(page.items))
-      .catch(setError);
-  }, [api, key, listsMessages]);
+  const { status, location, objective } = filters;
+  const list = useQuery({
+    queryKey: ['messages', 'list', { status, location, objective }, 'reports'],
+    queryFn: async () =>
+      (
+        await ok(
+          api.GET('/api/messages', {
+            params: {
+              query: {
+                pageSize: 100,
+                ...(status ? { status } : {}),
+                ...(location ? { location } : {}),
+                ...(objective ? { objective } : {}),
+              },
+            },
+          }),
+        )
+      ).items,
+    enabled: listsMessages,
+  });
+  const shown = activity.data;
+  const messages = list.data;
+  const error = activity.error ?? list.error;
 
-  const shown = report?.key === key ? report.value : undefined;
   return (
     <section aria-labelledby="reports-title">
       <h1 id="reports-title" className={styles.title}>
@@ -144,16 +142,10 @@ export default function Reports() {
             <Spinner size="small" label="Loading messages…" />
           ) : (
             <Table aria-label="Messages and their activity" size="small">
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell>Name</TableHeaderCell>
-                  <TableHeaderCell>Status</TableHeaderCell>
-                  <TableHeaderCell className={styles.number}>Seen</TableHeaderCell>
-                  <TableHeaderCell className={styles.number}>Clicks</TableHeaderCell>
-                  <TableHeaderCell className={styles.number}>Click-through rate</TableHeaderCell>
-                  <TableHeaderCell>Recipients</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
+              <Columns
+                names={['Name', 'Status', 'Seen', 'Clicks', 'Click-through rate', 'Recipients']}
+                numeric={['Seen', 'Clicks', 'Click-through rate']}
+              />
               <TableBody>
                 {messages.map((m) => (
                   <TableRow key={m.id}>

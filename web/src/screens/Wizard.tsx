@@ -15,6 +15,7 @@ import {
   Textarea,
   tokens,
 } from '@fluentui/react-components';
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { acted, ApiError, apiError, ok, type Draft, type Message, type Schemas } from '../api/client';
 import { AudienceStep } from '../components/AudienceStep';
@@ -81,7 +82,6 @@ export default function Wizard({ id: initialId }: { id?: string }) {
   const [step, setStep] = useState<Step>('objective');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
-  const [templates, setTemplates] = useState<Template[]>([]);
 
   useEffect(() => {
     if (!initialId) return;
@@ -95,12 +95,17 @@ export default function Wizard({ id: initialId }: { id?: string }) {
     })().catch(setError);
   }, [api, initialId]);
 
-  useEffect(() => {
-    if (!draft.objective || !draft.location) return;
-    ok(api.GET('/api/templates', { params: { query: { objective: draft.objective, location: draft.location } } }))
-      .then((list) => setTemplates(list.items.filter((t) => t.kind === 'premade')))
-      .catch(() => setTemplates([]));
-  }, [api, draft.objective, draft.location]);
+  const { objective, location } = draft;
+  const offered = useQuery({
+    queryKey: ['templates', { objective, location }],
+    queryFn: async () =>
+      (await ok(api.GET('/api/templates', { params: { query: { objective: objective!, location: location! } } }))).items.filter(
+        (t) => t.kind === 'premade',
+      ),
+    enabled: !!objective && !!location,
+  });
+  // No template list (not asked yet, or it failed): the custom template is still there to write one's own.
+  const templates: Template[] = offered.data ?? [];
 
   const fieldError = (path: string) => (error instanceof ApiError ? error.field(path) : undefined);
   const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
