@@ -227,6 +227,11 @@ async function startProcesses(seedFlag, countFlag) {
       startTimeoutMs: 60_000,
       env: (url) => ({
         ...settings(providers?.url ?? url),
+        // The hourly reconciler (at :07) checks every message changed in the last two days: at 11,000 messages
+        // it read each one's counter rows by a query that Azurite answers by filtering the whole `counters`
+        // table (990,000 rows, ~0.3 s a message), Azurite at 100 % for most of an hour: the 23:14
+        // run (and most likely 18:55's) measured it, not the report. Nothing here measures it.
+        AzureWebJobs_reconcile_Disabled: 'true',
         NODE_OPTIONS: nodeOptions(countPreload, ...(PROFILE_DIR && i === 0 ? [windowPreload] : [])),
         BENCH_COUNT_REQUESTS_FLAG: countFlag,
         ...(i === 0 ? profileEnv('devhost') : {}),
@@ -849,11 +854,40 @@ async function activityQuery(pids, messages) {
     return { ms: performance.now() - t0, rows, chars };
   };
 
+  // The report's own rows straight from Azurite, both ways the app has read them — the months' rollups by a
+  // RowKey range and the count `~n` by a point read (until 2026-12-07 23:40), or one range from the first
+  // month through `~n` (since) — and a point read each. Same data, same run: what each costs Azurite per
+  // report, at each size.
+  const rollupRange = (to) => odata`PartitionKey eq ${tenant} and RowKey ge ${`~m|${months[0]}`} and RowKey le ${to}`;
+  const drain = async (filter) => {
+    for await (const _ of reports.listEntities({ queryOptions: { filter } }));
+  };
+  const rollupReads = [
+    [
+      'months by range, then ~n by point read',
+      () => Promise.all([drain(rollupRange(`~m|${months.at(-1)}`)), reports.getEntity(tenant, '~n')]),
+    ],
+    ['one range through ~n', () => drain(rollupRange('~n'))],
+    ['months and ~n by point reads', () => Promise.all([...months.map((m) => `~m|${m}`), '~n'].map((k) => reports.getEntity(tenant, k)))],
+  ];
+
   const range = `from=${from}&to=${to}`;
   const phaseDone = await quietPhase('query (activity report)');
   const raw = [];
   for (let i = 0; first && i < 5; i++) await rawRead();
   for (let i = 0; first && i < N.filteredRequests; i++) raw.push(await rawRead());
+  const rollupCosts = [];
+  for (const [name, read] of rollupReads) {
+    for (let i = 0; i < N.warmup; i++) await read();
+    const ms = [];
+    const readMeter = cpuMeter({ azurite: pids.azurite });
+    for (let i = 0; i < N.requests; i++) {
+      const t0 = performance.now();
+      await read();
+      ms.push(performance.now() - t0);
+    }
+    rollupCosts.push([name, latencySummary(ms), (readMeter.since().used.azurite * SECOND) / N.requests]);
+  }
   profileWindow('query');
   const meter = cpuMeter(pids);
   const full = await series(range, N.warmup, N.requests);
@@ -878,6 +912,8 @@ async function activityQuery(pids, messages) {
       latencySummary(raw.map((r) => r.ms)),
       `${raw[0].rows} rows, ${fmt(raw[0].chars / 1024 / 1024, 1)} M characters of counts JSON`,
     );
+  for (const [name, latency, azuriteMs] of rollupCosts)
+    row(`raw: the rollups, ${name}`, latency, `Azurite ${fmt(azuriteMs, 2)} ms of CPU per report`);
   console.log(`  CPU over the ${N.requests} timed requests: ${cpuText(cpu, N.requests, 'request')}`);
 
   const got = full.body.totals;
