@@ -152,3 +152,29 @@ test('two instances writing copies of the same messages at once leave the rollup
   // Each copy holds both shards' latest values.
   for (const [id, totals] of await a.messageTotals(tenant, ids)) expect(totals.channels.inbox?.seen, id).toBe(2 * 18);
 });
+
+test('a report over earlier months holds those months only, and every message counted', async () => {
+  const tenant = randomUUID();
+  const ids = [messageId(Date.now()), messageId(Date.now() + 1), messageId(Date.now() + 2)];
+  await seen(tenant, ids[0]!, '2026-10-30', ['a', 'b']);
+  await seen(tenant, ids[1]!, '2026-11-02', ['a']);
+  await seen(tenant, ids[2]!, '2026-12-01', ['c', 'd', 'e']);
+  await settled(tenant);
+  // The rollups of November and December and the count are stored beside October's.
+  const october = await tenantActivity(tenant, ['2026-10']);
+  expect(october.messages).toBe(3);
+  expect([...october.days.keys()]).toEqual(['2026-10-30']);
+  expect(activity([october.days], daysBetween('2026-10-01', '2026-10-31')).totals).toMatchObject({ seen: 2, viewers: 2 });
+});
+
+test('a count of copies that is not stored is counted from the copies, and stored', async () => {
+  const tenant = randomUUID();
+  const ids = [messageId(Date.now()), messageId(Date.now() + 1)];
+  await seen(tenant, ids[0]!, '2026-11-01', ['a']);
+  await seen(tenant, ids[1]!, '2026-11-02', ['b']);
+  await settled(tenant);
+  // A tenant whose month rollups were stored before its count was.
+  await reports.deleteEntity(tenant, '~n');
+  expect((await tenantActivity(tenant, MONTHS)).messages).toBe(2);
+  expect((await reports.getEntity<{ count: number }>(tenant, '~n')).count).toBe(2);
+});
