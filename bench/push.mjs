@@ -29,8 +29,9 @@
 //          devhost's profile is also split by component (lib/cpuprofile-owners.mjs)
 //          --scale-out: after the checks, a second Herald instance over the same Azurite and providers, the same
 //          notification again, and the ratio of the two rates
+//          --devhost-node-options <options>: Node options for Herald's devhost alone (--max-old-space-size=256, say)
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,7 @@ import { othersMeter, waitForIdle } from './lib/idle.mjs';
 import { azuritePids, cpuMeter } from '../packages/devhost/bench/lib/proc.mjs';
 import { planDevices, registerAll } from './lib/push-devices.mjs';
 import { providersOf, startProviders } from './lib/providers.mjs';
+import { pushTimeline, timelineLines } from './lib/push-timeline.mjs';
 import { probeBatchStorage, probeDeviceScan, probeGraph, probeSends, pushSettings } from './lib/push-probe.mjs';
 import { loadText, running } from './lib/quiet.mjs';
 import { rawBaseline } from './lib/raw-batch-writes.mjs';
@@ -67,6 +69,7 @@ const { values: opts } = parseArgs({
     'quiet-wait': { type: 'string', default: '600' },
     'cpu-prof': { type: 'string' },
     'scale-out': { type: 'boolean', default: false },
+    'devhost-node-options': { type: 'string', default: '' },
   },
 });
 const N = Number(opts.devices);
@@ -79,6 +82,8 @@ const PROBE_SENDS = Number(opts['probe-sends']);
 const QUIET_WAIT_MS = Number(opts['quiet-wait']) * 1000;
 const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
 const SCALE_OUT = opts['scale-out'];
+/** Node options for Herald's devhost alone (say `--max-old-space-size=256`: how much of its RSS is garbage V8 has not collected). */
+const DEVHOST_NODE_OPTIONS = opts['devhost-node-options'];
 for (const [name, value] of Object.entries({
   devices: N,
   'seed-concurrency': SEED_CONCURRENCY,
@@ -137,6 +142,9 @@ let host;
 let providers;
 const startedPids = [];
 
+/** Where lib/push-memory.mjs keeps what devhost's RSS was made of at its peak: beside the seed flag, removed with it. */
+const memoryFile = (seedFlag) => join(dirname(seedFlag), 'devhost-memory.json');
+
 async function startProcesses(seedFlag) {
   // The profiler runs for the send only (SIGUSR2 starts and stops it): seeding would drown it.
   const windowPreload = join(here, 'lib/profile-window.mjs');
@@ -163,7 +171,12 @@ async function startProcesses(seedFlag) {
   providers = await startProviders(startHost, azurite.connectionString);
   stopAtCleanup(providers);
   // Every setting test/integration/herald/support.ts `startHerald` gives Herald, the push connection included.
-  host = await startHerald(PROFILE_DIR ? { NODE_OPTIONS: nodeOptions(windowPreload), ...profileEnv('devhost') } : {});
+  const memoryPreload = join(here, 'lib/push-memory.mjs');
+  host = await startHerald({
+    NODE_OPTIONS: [nodeOptions(memoryPreload, ...(PROFILE_DIR ? [windowPreload] : [])), DEVHOST_NODE_OPTIONS].filter(Boolean).join(' '),
+    BENCH_MEMORY_FILE: memoryFile(seedFlag),
+    ...profileEnv('devhost'),
+  });
   // [azurite, devhost, providers]: printProfiles reads the first two.
   startedPids.push(host.process.pid, providers.process.pid);
   stopAtCleanup(host);
@@ -176,6 +189,8 @@ function startHerald(extra = {}) {
     app: root,
     storage: azurite.connectionString,
     startTimeoutMs: 60_000,
+    // Each invocation's start in the log, for the timeline of the send's first seconds (lib/push-timeline.mjs).
+    verbose: true,
     env: () => ({
       ...settings(providers.url),
       ...providersOf(root, providers),
@@ -234,15 +249,22 @@ async function quietPhase(name, ours) {
 async function watch(sender, id, t0, onResolved) {
   let printed = 0;
   let firstSent;
+  let firstSentAsked;
+  let slowestPoll = 0;
   let resolved = false;
   for (;;) {
+    const askedAt = performance.now();
     const n = await sender(`/api/notifications/${id}`);
     const seenAt = performance.now();
+    slowestPoll = Math.max(slowestPoll, seenAt - askedAt);
     if (!resolved && n.status !== 'resolving') {
       resolved = true;
       onResolved();
     }
-    if (firstSent === undefined && n.sent > 0) firstSent = seenAt;
+    if (firstSent === undefined && n.sent > 0) {
+      firstSent = seenAt;
+      firstSentAsked = askedAt;
+    }
     const finished = n.status === 'done' || n.status === 'failed';
     if (finished || seenAt - printed >= SECOND) {
       printed = seenAt;
@@ -251,7 +273,7 @@ async function watch(sender, id, t0, onResolved) {
           `failed ${int(n.failed)}  pending ${int(n.pending)}`,
       );
     }
-    if (finished) return { n, doneAt: seenAt, firstSent };
+    if (finished) return { n, doneAt: seenAt, firstSent, firstSentAsked, slowestPoll };
     if (seenAt - t0 > TIMEOUT_MS) throw new Error(`not done after ${TIMEOUT_MS / SECOND} s: ${JSON.stringify(n)}`);
     await sleep(Math.max(0, POLL_MS - (performance.now() - seenAt)));
   }
@@ -474,7 +496,7 @@ async function main() {
   const accepted = performance.now();
   console.log(`POST /api/notifications answered 202 in ${fmt(accepted - t0, 0)} ms: notification ${created.id}; timing from the request`);
   let atResolved;
-  const { n, doneAt, firstSent } = await watch(sender, created.id, t0, () => (atResolved = cpu.since()));
+  const { n, doneAt, firstSent, firstSentAsked, slowestPoll } = await watch(sender, created.id, t0, () => (atResolved = cpu.since()));
   const used = cpu.since();
   if (PROFILE_DIR) for (const pid of [pids.devhost, pids.azurite]) process.kill(pid, 'SIGUSR2');
   const rss = memory.stop();
@@ -494,10 +516,23 @@ async function main() {
   const line = (what, value) => console.log(`  ${what.padEnd(74)}${value}`);
   line('POST → resolution starts (the resolve-notification queue picks it up)', `${fmt(startedAfter, 2)} s`);
   line('resolution (Graph members, device scan, batch snapshots written)', `${fmt(resolveSeconds, 2)} s, ${occ?.batches ?? '?'} batches`);
-  line('POST → first device counted sent (as polled)', `${fmt((firstSent - t0) / SECOND, 2)} s`);
+  line(
+    'POST → first device counted sent (as polled)',
+    `${fmt((firstSent - t0) / SECOND, 2)} s (that poll asked at ${fmt((firstSentAsked - t0) / SECOND, 2)} s; the slowest poll took ${fmt(slowestPoll / SECOND, 2)} s)`,
+  );
   line('POST → GET /api/notifications/{id} reports done', `${fmt(seconds, 2)} s`);
   line('devices/s (all of it)', int(rate));
   line('devices/s after resolution (resolved → done)', int(N / (seconds - resolvedAfter)));
+  const { table } = await load('adapters/stores/storageClients.js');
+  const { messageKey } = await load('adapters/stores/keys.js');
+  const timeline = await pushTimeline({
+    output: host.output(),
+    table: await table('deliveries'),
+    partitionPrefix: `${messageKey(tenant, created.id)}:`,
+    postedAt,
+  });
+  console.log("  The first seconds, from the host log and the batches' rows (times from the POST):");
+  for (const l of timelineLines(timeline, postedAt)) console.log(`    ${l}`);
   const cpuLine = (name) =>
     `${name} ${fmt((100 * used.used[name]) / used.wall, 0)}% of a core (+${fmt((100 * used.waited[name]) / used.wall, 0)}% waiting for one), ` +
     `${fmt((1e6 * used.used[name]) / N, 0)} µs/device`;
@@ -536,6 +571,15 @@ async function main() {
   const rssLine = (name) =>
     `${name} ${fmt(rss[name].start, 0)} MB before the send → peak ${fmt(rss[name].peak, 0)} MB (lifetime high-water mark ${fmt(rss[name].hwm, 0)} MB)`;
   console.log(`  RSS, sampled every 200 ms: ${rssLine('devhost')}; ${rssLine('azurite')}; ${rssLine('providers')}`);
+  if (existsSync(memoryFile(seedFlag))) {
+    const { atPeakRss: r, atPeakHeap: h } = JSON.parse(readFileSync(memoryFile(seedFlag), 'utf8'));
+    const parts = (m) =>
+      `RSS ${m.rss} MB = JS heap ${m.heapTotal} MB reserved (${m.heapUsed} MB in use: live or not yet collected) + ` +
+      `${m.rss - m.heapTotal} MB outside it (external ${m.external} MB, of which ArrayBuffers ${m.arrayBuffers} MB; code, stacks, malloc)`;
+    console.log(
+      `  devhost's memory (process.memoryUsage, lib/push-memory.mjs): at its highest RSS ${parts(r)}; at its highest heap use ${parts(h)}`,
+    );
+  }
 
   console.log('\nTargets');
   const row = (what, value, target, ok) =>

@@ -164,6 +164,7 @@ export function createNotificationResolution(ports: NotificationResolutionPorts)
     } else {
       const users = await usersOf(ref, notification.groups ?? [], log);
       if (!users) return false;
+      log(`notification ${notificationId}: ${users.size} users in the groups; reading their devices`);
       resolved = await resolveRanges(ref, users, notification.layout);
       await notifications.setBatches(tenantId, notificationId, resolved.batches, resolved.devices);
     }
