@@ -52,7 +52,10 @@ describe('custom notifications', () => {
       appVersion: '5.1',
     });
     expect(world.queue.take(DELIVER_PUSH)).toEqual([{ tenantId: TENANT, messageId: sent.id, occurrence: 0, batch: 0 }]);
-    expect(log.lines).toEqual([`notification ${sent.id}: 3 devices in 1 batches`]);
+    expect(log.lines).toEqual([
+      `notification ${sent.id}: 2 users in the groups; reading their devices`,
+      `notification ${sent.id}: 3 devices in 1 batches`,
+    ]);
   });
 
   test('a dead token marks its device stale; the others are sent', async () => {
