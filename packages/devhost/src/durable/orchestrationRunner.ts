@@ -2,6 +2,7 @@ import { EventType, events, isoTime, OrchestrationStatus, type HistoryEvent, typ
 import { stableGuid } from './ids.js';
 import { ActionType, replay, ReplayError, type Action } from './replay.js';
 import type { EngineServices } from './services.js';
+import { InstanceRowWriter } from './instanceRows.js';
 import { invokeOrchestrator, orchestratorPayload, type OrchestratorState } from './orchestratorInvocation.js';
 import { pendingInstance, type InstanceRecord, type StoredHistory, type TaskMessage } from './taskHubStore.js';
 
@@ -19,6 +20,13 @@ const SCHEDULED_KIND = new Map<number, 'c' | 't'>([
   [EventType.SubOrchestrationInstanceCreated, 'c'],
   [EventType.TimerCreated, 't'],
 ]);
+
+/**
+ * A sequence writes its Instances row once per step, each write only moving LastUpdatedTime: one storage
+ * request in four of a step. Written at most this often, the row lags by as much, and status changes go out
+ * at once.
+ */
+const ROW_REFRESH_MS = 100;
 
 /** Messages a checkpoint sends at once (a fan-out of thousands is not sent one by one). */
 const OUTBOUND_CONCURRENCY = 32;
@@ -100,19 +108,25 @@ interface Incoming {
  *
  * The Instances row is written behind the episode: once history is committed the instance's next episode
  * may start, so a sequential orchestration's step waits for two storage requests (work item, history), not
- * four. Row writes of one instance go out in order, each after the last has settled.
+ * four. Row writes of one instance go out in order, each after the last has settled, and a step's write that
+ * only moves LastUpdatedTime is joined with the next ones' (InstanceRowWriter).
  */
 export class OrchestrationRunner {
   /** History kept between episodes; the sentinel ETag still guards every write. */
   #cache = new Map<string, StoredHistory>();
 
-  constructor(private readonly s: EngineServices) {}
+  /** `rowRefreshMs`: how long a row write that only moves LastUpdatedTime may wait to be joined by the next ones. */
+  constructor(
+    private readonly s: EngineServices,
+    rowRefreshMs = ROW_REFRESH_MS,
+  ) {
+    this.#rows = new InstanceRowWriter((record) => s.store.putInstance(record), rowRefreshMs);
+  }
 
   /** Instances rows as last written (or being written) by us; the client drops an entry whenever it writes the row itself. */
   #instances = new Map<string, InstanceRecord>();
 
-  /** The last Instances row write under way per instance: the next one waits for it. */
-  #rowWrites = new Map<string, Promise<void>>();
+  #rows: InstanceRowWriter;
 
   cachedInstance(instanceId: string): InstanceRecord | undefined {
     return this.#instances.get(instanceId);
@@ -121,6 +135,7 @@ export class OrchestrationRunner {
   forget(instanceId: string): void {
     this.#cache.delete(instanceId);
     this.#instances.delete(instanceId);
+    this.#rows.drop(instanceId);
   }
 
   async process(instanceId: string, messages: TaskMessage[]): Promise<EpisodeResult> {
@@ -291,7 +306,8 @@ export class OrchestrationRunner {
   /**
    * Keeps the Instances row in step with history (also repairs it after a crash between the two writes).
    * The record is ours at once, for the next episode and for clients; the write goes out after any earlier
-   * one of the same instance, so the row never steps back. Resolves once the row is written.
+   * one of the same instance, so the row never steps back (InstanceRowWriter). Resolves once a write carrying
+   * this record, or a newer one, has gone through.
    */
   #syncInstance(
     instance: InstanceRecord,
@@ -323,25 +339,12 @@ export class OrchestrationRunner {
       (k) => next[k] === instance[k],
     );
     const id = instance.instanceId;
-    const prior = this.#rowWrites.get(id);
     if (unchanged && customStatus === undefined) {
       this.#instances.set(id, instance);
-      return prior ?? NOTHING_OWED;
+      return this.#rows.settled(id) ?? NOTHING_OWED;
     }
     this.#instances.set(id, next);
-    // A failed earlier write does not hold this one back: it is newer, and the earlier episode's messages
-    // come back to repair the row anyway.
-    const write = (prior ?? NOTHING_OWED)
-      .catch(() => undefined)
-      .then(async () => {
-        next.etag = await this.s.store.putInstance(next);
-      });
-    this.#rowWrites.set(id, write);
-    const done = () => {
-      if (this.#rowWrites.get(id) === write) this.#rowWrites.delete(id);
-    };
-    write.then(done, done);
-    return write;
+    return this.#rows.write(next, !unchanged);
   }
 
   #notifyParent(

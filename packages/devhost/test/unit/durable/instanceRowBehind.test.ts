@@ -1,6 +1,7 @@
 // The Instances row is written behind the episode: an episode is over once its history is committed, the
-// row follows, and the rows of one instance go out in order even when one write fails.
-import { expect, test } from 'vitest';
+// row follows, and the rows of one instance go out in order even when one write fails. Steps that only move
+// LastUpdatedTime share a write; a status change does not wait for one.
+import { afterEach, expect, test, vi } from 'vitest';
 import { events, type HistoryEvent } from '../../../src/durable/history.js';
 import { OrchestrationRunner } from '../../../src/durable/orchestrationRunner.js';
 import { ActionType } from '../../../src/durable/replay.js';
@@ -16,13 +17,18 @@ function deferred() {
   return { promise, ...settle };
 }
 
-/** Services around a sequence orchestrator whose Instances writes wait until the test lets each one go. */
-function harness() {
+/**
+ * Services around a sequence orchestrator of `steps` activities whose Instances writes wait until the test
+ * lets each one go; rows that only move LastUpdatedTime wait `rowRefreshMs` (0: none) to be joined.
+ */
+function harness({ steps = 1000, rowRefreshMs = 0 } = {}) {
   const log: string[] = [];
   const writes: { record: InstanceRecord; done: ReturnType<typeof deferred> }[] = [];
   let etag = 0;
+  let episodes = 0;
   const services = {
-    clock: { now: () => T0 },
+    // Each reading a millisecond on, so a row shows which episode it was written for.
+    clock: { now: () => T0 + episodes++ },
     logger: { warn: () => undefined, error: () => undefined, debug: () => undefined, info: () => undefined },
     findFunction: () => ({ fn: { metadata: { name: 'seq', bindings: {} } }, triggerName: 'context' }),
     invoker: {
@@ -30,8 +36,10 @@ function harness() {
       invoke: async (_fn: unknown, input: { inputData: { data: { string: string } }[] }) => {
         const { history } = JSON.parse(input.inputData[0]!.data.string) as { history: HistoryEvent[] };
         const done = history.filter((e) => e.EventType === 5).length;
-        const actions = [Array.from({ length: done + 1 }, () => ({ actionType: ActionType.CallActivity, functionName: 'a', input: null }))];
-        return { ok: true, response: { returnValue: { json: JSON.stringify({ isDone: false, actions }) } } };
+        const calls = Math.min(done + 1, steps);
+        const actions = [Array.from({ length: calls }, () => ({ actionType: ActionType.CallActivity, functionName: 'a', input: null }))];
+        const state = done === steps ? { isDone: true, actions, output: done } : { isDone: false, actions };
+        return { ok: true, response: { returnValue: { json: JSON.stringify(state) } } };
       },
     },
     store: {
@@ -57,7 +65,7 @@ function harness() {
       defaultHttpAsyncRequestSleepTimeMillseconds: 0,
     },
   } as unknown as EngineServices;
-  return { runner: new OrchestrationRunner(services), log, writes };
+  return { runner: new OrchestrationRunner(services, rowRefreshMs), log, writes };
 }
 
 const message = (messageId: string, event: HistoryEvent): TaskMessage => ({ messageId, instanceId: 'i1', executionId: 'e1', event });
@@ -99,4 +107,53 @@ test("one instance's rows go out in order, and a failed write does not hold back
   writes[1]!.done.resolve('row-etag-2');
   await second.rowWritten;
   expect(log.at(-1)).toBe('row Running');
+});
+
+const done = (id: number) => message(`m-done-${id}`, events.taskCompleted(at, id, '1'));
+
+afterEach(() => void vi.useRealTimers());
+
+test("a sequence's steps that only move LastUpdatedTime share one row write; the completed row goes out at once", async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  const { runner, writes } = harness({ steps: 3, rowRefreshMs: 100 });
+  const first = await runner.process('i1', [start]);
+  // Pending → Running is a change a reader acts on: written at once.
+  expect(writes.map((w) => w.record.runtimeStatus)).toEqual(['Running']);
+  writes[0]!.done.resolve('row-etag-1');
+  await first.rowWritten;
+
+  const second = await runner.process('i1', [done(0)]);
+  const third = await runner.process('i1', [done(1)]);
+  await vi.advanceTimersByTimeAsync(99);
+  expect(writes).toHaveLength(1);
+  let covered = 0;
+  void Promise.all([second.rowWritten, third.rowWritten]).then(() => (covered = 2));
+  await vi.advanceTimersByTimeAsync(1);
+  // One write for both steps, carrying the newer one's LastUpdatedTime; both episodes' messages wait for it.
+  expect(writes).toHaveLength(2);
+  expect(writes[1]!.record.lastUpdatedTime).toBe(runner.cachedInstance('i1')!.lastUpdatedTime);
+  expect(covered).toBe(0);
+  writes[1]!.done.resolve('row-etag-2');
+  await vi.advanceTimersByTimeAsync(0);
+  expect(covered).toBe(2);
+
+  const last = await runner.process('i1', [done(2)]);
+  expect(writes.map((w) => w.record.runtimeStatus)).toEqual(['Running', 'Running', 'Completed']);
+  expect(writes[2]!.record.output).toBe('3');
+  writes[2]!.done.resolve('row-etag-3');
+  await last.rowWritten;
+});
+
+test('a refresh still waiting is dropped when the client takes the row over (a purge or a new start)', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  const { runner, writes } = harness({ rowRefreshMs: 100 });
+  const first = await runner.process('i1', [start]);
+  writes[0]!.done.resolve('row-etag-1');
+  await first.rowWritten;
+  const second = await runner.process('i1', [done(0)]);
+  runner.forget('i1');
+  await vi.advanceTimersByTimeAsync(1000);
+  // Written now, it would bring back a purged row or overwrite the client's Pending one.
+  expect(writes).toHaveLength(1);
+  await second.rowWritten;
 });
