@@ -1,12 +1,22 @@
 // Durable engine throughput on devhost, next to the published Durable Functions (Azure Storage provider)
 // per-instance figures and raw Azurite rates measured in this same run. Prints figures; exits 0.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Options: --only sequential (the warm-up and the sequential phase with its baseline, nothing else)
+//          --cpu-prof <dir>: CPU-profile devhost and Azurite during the sequential phase only (the repo's
+//          bench/lib/profile-window.mjs) and print where each one's CPU went.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { startHost } from '../dist/testing.js';
 import { azuritePids, cpuMeter } from './lib/proc.mjs';
+import { summarizeProfile } from '../../../bench/lib/cpuprofile.mjs';
+import { profileByComponent } from '../../../bench/lib/cpuprofile-owners.mjs';
+
+const { values: opts } = parseArgs({ options: { only: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+if (opts.only !== undefined && opts.only !== 'sequential') throw new Error('--only takes "sequential"');
+const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
 
 const APP = new URL('./apps/durable', import.meta.url).pathname;
 const PUBLISHED = { sequential: 5, fanOut: 100, fanIn: 150, events: 50 };
@@ -17,16 +27,35 @@ const N = { sequential: 300, fanOut: 1000, events: 500, orchestrations: 100 };
 // devhost counts its storage requests (the repo's bench/lib/count-requests.mjs) while this flag file exists.
 const countFlag = join(mkdtempSync(join(tmpdir(), 'durable-bench-')), 'counting');
 const countPreload = new URL('../../../bench/lib/count-requests.mjs', import.meta.url).pathname;
+const profilePreload = new URL('../../../bench/lib/profile-window.mjs', import.meta.url).pathname;
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const host = await startHost({
   app: APP,
   startTimeoutMs: 60_000,
   env: {
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${countPreload}`.trim(),
+    // devhost starts Azurite with its own environment, so both load the preloads.
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${countPreload}${PROFILE_DIR ? ` --import=${profilePreload}` : ''}`.trim(),
     BENCH_COUNT_REQUESTS_FLAG: countFlag,
+    ...(PROFILE_DIR ? { BENCH_CPU_PROF_DIR: PROFILE_DIR } : {}),
   },
 });
 const pids = { devhost: host.process.pid, azurite: azuritePids(host.storage)[0] };
+/** The first call starts both profilers, the second stops them (each writes <dir>/<pid>.cpuprofile). */
+const toggleProfilers = () => {
+  if (PROFILE_DIR) for (const pid of Object.values(pids)) process.kill(pid, 'SIGUSR2');
+};
+/** devhost's own code, by module group, and the libraries it spends its CPU in. */
+const DEVHOST_PARTS = [
+  [
+    'Azure Storage SDK (Tables, Queues, Blobs)',
+    /\/node_modules\/(@azure\/(data-tables|storage-[a-z]+|core-[a-z-]+|abort-controller|logger)|@typespec\/ts-http-runtime|fast-xml-parser|strnum)\//,
+  ],
+  ['durable-functions SDK (the orchestrator replay)', /\/node_modules\/durable-functions\//],
+  ['@azure/functions (the programming model)', /\/node_modules\/@azure\/functions\//],
+  ['devhost Durable engine', /\/devhost\/dist\/durable\//],
+  ['devhost host (invoker, HTTP, storage)', /\/devhost\/dist\//],
+];
 
 /**
  * Runs one phase, returning what it cost beside its wall time: CPU ms of devhost and Azurite, the share of
@@ -130,8 +159,11 @@ try {
   // Taken beside the phase, so that both see the machine as it was.
   const rawBefore = await rawRoundTrips();
   const seqRun = await measured(async () => {
+    toggleProfilers();
     await start('sequence', 'seq', N.sequential);
-    return waitDone('seq');
+    const done = await waitDone('seq');
+    toggleProfilers();
+    return done;
   });
   const seqHistory = seqRun.result.historyEvents;
   const seqMs = at(seqHistory, 'ExecutionCompleted') - at(seqHistory, 'ExecutionStarted');
@@ -145,85 +177,88 @@ try {
   const sequential = ['sequential activities/s (one orchestration)', rate(N.sequential, seqMs), PUBLISHED.sequential, undefined];
   results.push(sequential);
 
-  // 2 + 3. Fan-out then fan-in, read off the history's timestamps.
-  const fanRun = await measured(async () => {
-    await start('fanOut', 'fan', N.fanOut);
-    return waitDone('fan');
-  });
-  const fan = fanRun.result;
-  const fanMs = at(fan.historyEvents, 'ExecutionCompleted') - at(fan.historyEvents, 'ExecutionStarted');
-  cost('fan-out/fan-in, per activity', N.fanOut, fanRun);
-  await settled();
-  const done = fan.historyEvents.filter((e) => e.EventType === 'TaskCompleted');
-  const scheduledAt = Math.min(...done.map((e) => Date.parse(e.ScheduledTime)));
-  const lastActivity = Math.max(...done.map((e) => Date.parse(e.Timestamp)));
-  const firstActivity = Math.min(...done.map((e) => Date.parse(e.Timestamp)));
-  const completedAt = Date.parse(fan.historyEvents.find((e) => e.EventType === 'ExecutionCompleted').Timestamp);
-  results.push([
-    'fan-out activities/s (scheduled → last activity done)',
-    rate(N.fanOut, lastActivity - scheduledAt),
-    PUBLISHED.fanOut,
-    TARGETS.fanOut,
-  ]);
-  results.push([
-    'fan-in completions/s (first result → orchestration done)',
-    rate(N.fanOut, completedAt - firstActivity),
-    PUBLISHED.fanIn,
-    undefined,
-  ]);
-  results.push([`fan-out/fan-in of ${N.fanOut}, end to end (activities/s)`, rate(N.fanOut, fanMs), undefined, undefined]);
+  if (!opts.only) await otherPhases();
+  async function otherPhases() {
+    // 2 + 3. Fan-out then fan-in, read off the history's timestamps.
+    const fanRun = await measured(async () => {
+      await start('fanOut', 'fan', N.fanOut);
+      return waitDone('fan');
+    });
+    const fan = fanRun.result;
+    const fanMs = at(fan.historyEvents, 'ExecutionCompleted') - at(fan.historyEvents, 'ExecutionStarted');
+    cost('fan-out/fan-in, per activity', N.fanOut, fanRun);
+    await settled();
+    const done = fan.historyEvents.filter((e) => e.EventType === 'TaskCompleted');
+    const scheduledAt = Math.min(...done.map((e) => Date.parse(e.ScheduledTime)));
+    const lastActivity = Math.max(...done.map((e) => Date.parse(e.Timestamp)));
+    const firstActivity = Math.min(...done.map((e) => Date.parse(e.Timestamp)));
+    const completedAt = Date.parse(fan.historyEvents.find((e) => e.EventType === 'ExecutionCompleted').Timestamp);
+    results.push([
+      'fan-out activities/s (scheduled → last activity done)',
+      rate(N.fanOut, lastActivity - scheduledAt),
+      PUBLISHED.fanOut,
+      TARGETS.fanOut,
+    ]);
+    results.push([
+      'fan-in completions/s (first result → orchestration done)',
+      rate(N.fanOut, completedAt - firstActivity),
+      PUBLISHED.fanIn,
+      undefined,
+    ]);
+    results.push([`fan-out/fan-in of ${N.fanOut}, end to end (activities/s)`, rate(N.fanOut, fanMs), undefined, undefined]);
 
-  // 4. External events to one instance.
-  await start('events', 'ev', N.events);
-  for (;;) {
-    const s = await (await api('/instances/ev')).json();
-    if (s.runtimeStatus === 'Running') break;
-    await sleep(10);
-  }
-  await settled();
-  const raisedFrom = Date.now();
-  let next = 0;
-  const evRun = await measured(async () => {
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < N.events) {
-          next++;
-          const res = await api('/instances/ev/raiseEvent/tick', {
-            method: 'POST',
-            body: '1',
-            headers: { 'content-type': 'application/json' },
-          });
-          if (res.status !== 202) throw new Error(`raiseEvent: ${res.status}`);
-          // Read, as a client does: an unread body keeps its connection from being used again.
-          await res.arrayBuffer();
-        }
-      }),
+    // 4. External events to one instance.
+    await start('events', 'ev', N.events);
+    for (;;) {
+      const s = await (await api('/instances/ev')).json();
+      if (s.runtimeStatus === 'Running') break;
+      await sleep(10);
+    }
+    await settled();
+    const raisedFrom = Date.now();
+    let next = 0;
+    const evRun = await measured(async () => {
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < N.events) {
+            next++;
+            const res = await api('/instances/ev/raiseEvent/tick', {
+              method: 'POST',
+              body: '1',
+              headers: { 'content-type': 'application/json' },
+            });
+            if (res.status !== 202) throw new Error(`raiseEvent: ${res.status}`);
+            // Read, as a client does: an unread body keeps its connection from being used again.
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      return waitDone('ev');
+    });
+    cost('external events, per event', N.events, evRun);
+    const evMs = at(evRun.result.historyEvents, 'ExecutionCompleted') - raisedFrom;
+    results.push(['external events/s (one instance)', rate(N.events, evMs), PUBLISHED.events, TARGETS.events]);
+    // Where the time went: taking the raises in (each timestamped as devhost accepted it) or applying them.
+    const raised = evRun.result.historyEvents.filter((e) => e.EventType === 'EventRaised').map((e) => Date.parse(e.Timestamp));
+    const lastRaise = Math.max(...raised);
+    costs.push(
+      `  external events: the ${N.events} raises were accepted in ${lastRaise - raisedFrom} ms; the orchestration ended ${at(evRun.result.historyEvents, 'ExecutionCompleted') - lastRaise} ms after the last`,
     );
-    return waitDone('ev');
-  });
-  cost('external events, per event', N.events, evRun);
-  const evMs = at(evRun.result.historyEvents, 'ExecutionCompleted') - raisedFrom;
-  results.push(['external events/s (one instance)', rate(N.events, evMs), PUBLISHED.events, TARGETS.events]);
-  // Where the time went: taking the raises in (each timestamped as devhost accepted it) or applying them.
-  const raised = evRun.result.historyEvents.filter((e) => e.EventType === 'EventRaised').map((e) => Date.parse(e.Timestamp));
-  const lastRaise = Math.max(...raised);
-  costs.push(
-    `  external events: the ${N.events} raises were accepted in ${lastRaise - raisedFrom} ms; the orchestration ended ${at(evRun.result.historyEvents, 'ExecutionCompleted') - lastRaise} ms after the last`,
-  );
-  await settled();
+    await settled();
 
-  // 5. Many 5-step orchestrations, started to completed.
-  const h5From = Date.now();
-  await Promise.all(Array.from({ length: N.orchestrations }, (_, i) => start('hello5', `h5-${i}`, null)));
-  let h5Until = 0;
-  for (let i = 0; i < N.orchestrations; i++)
-    h5Until = Math.max(h5Until, at((await waitDone(`h5-${i}`)).historyEvents, 'ExecutionCompleted'));
-  results.push([
-    `HelloSequence5 orchestrations/s (${N.orchestrations} started at once)`,
-    rate(N.orchestrations, h5Until - h5From),
-    undefined,
-    undefined,
-  ]);
+    // 5. Many 5-step orchestrations, started to completed.
+    const h5From = Date.now();
+    await Promise.all(Array.from({ length: N.orchestrations }, (_, i) => start('hello5', `h5-${i}`, null)));
+    let h5Until = 0;
+    for (let i = 0; i < N.orchestrations; i++)
+      h5Until = Math.max(h5Until, at((await waitDone(`h5-${i}`)).historyEvents, 'ExecutionCompleted'));
+    results.push([
+      `HelloSequence5 orchestrations/s (${N.orchestrations} started at once)`,
+      rate(N.orchestrations, h5Until - h5From),
+      undefined,
+      undefined,
+    ]);
+  }
 
   // Baselines on the same Azurite.
   const rawAtEnd = (await rawRoundTrips()).toFixed(1);
@@ -266,6 +301,23 @@ try {
     `\nOne sequential activity step costs ~${(seqMs / N.sequential).toFixed(1)} ms ≈ ${(((seqMs / N.sequential) * Number(rawQueue)) / 1000).toFixed(1)} raw queue round trips;` +
       ` ${stepMs(0, 50)} ms a step over the first 50, ${stepMs(doneAt.length - 50, doneAt.length)} ms over the last 50 (history replayed each step).`,
   );
+  if (PROFILE_DIR) await printProfiles();
 } finally {
   await host.stop();
+}
+
+/** Where devhost's and Azurite's CPU went during the sequential phase. */
+async function printProfiles() {
+  for (let i = 0; i < 50 && readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile')).length < 2; i++) await sleep(100);
+  const root = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
+  for (const [name, pid] of Object.entries(pids)) {
+    const file = join(PROFILE_DIR, `${pid}.cpuprofile`);
+    if (!existsSync(file)) {
+      console.log(`\n${name}: no profile was written (${file})`);
+      continue;
+    }
+    console.log(`\nCPU profile of ${name} during the sequential phase (${file}):`);
+    if (name === 'devhost') console.log(profileByComponent(file, DEVHOST_PARTS).join('\n'));
+    console.log(summarizeProfile(file, { root, top: 25 }));
+  }
 }
