@@ -3,7 +3,7 @@ import { stableGuid } from './ids.js';
 import { ActionType, replay, ReplayError, type Action } from './replay.js';
 import type { EngineServices } from './services.js';
 import { InstanceRowWriter } from './instanceRows.js';
-import { invokeOrchestrator, orchestratorPayload, type OrchestratorState } from './orchestratorInvocation.js';
+import { eventsJson, invokeOrchestrator, orchestratorPayloadText, type OrchestratorState } from './orchestratorInvocation.js';
 import { pendingInstance, type InstanceRecord, type StoredHistory, type TaskMessage } from './taskHubStore.js';
 
 const COMPLETIONS = new Map<number, 'TaskScheduledId' | 'TimerId'>([
@@ -229,6 +229,8 @@ export class OrchestrationRunner {
     if (started) appended.push({ event: started, messageId: '' });
     appended.push(...incoming);
     let full = [...history, ...appended.map((a) => a.event)];
+    // `history` is the committed one (or a new execution's nothing): its JSON is kept between episodes.
+    const played = { count: history.length, json: (history === stored.events ? stored.json : undefined) ?? eventsJson(history) };
     let customStatus: string | null | undefined;
     const outbound: (() => Promise<void>)[] = [];
     const afterCommit: (() => void)[] = [];
@@ -241,7 +243,7 @@ export class OrchestrationRunner {
       full = [...full, end];
       this.#notifyParent(full, executionId, false, `Orchestration terminated: ${reason ?? ''}`, outbound);
     } else if (status !== 'Suspended') {
-      const result = await this.#runOrchestrator(instance.instanceId, executionId, full, now);
+      const result = await this.#runOrchestrator(instance.instanceId, executionId, full, now, played);
       customStatus = result.customStatus;
       if (result.continueAs) {
         // DTFx starts the next execution in the same work item; the finished one's history is not kept.
@@ -296,7 +298,9 @@ export class OrchestrationRunner {
     for (const a of appended) if (a.messageId) messageIds.add(a.messageId);
     // The appended events are ours alone (fresh objects), so they are marked played in place, not copied.
     for (const a of appended) a.event.IsPlayed = true;
-    this.#cache.set(instance.instanceId, { events: full, messageIds, executionId, etag });
+    const added = eventsJson(full.slice(played.count));
+    const json = played.json && added ? `${played.json},${added}` : played.json || added;
+    this.#cache.set(instance.instanceId, { events: full, json, messageIds, executionId, etag });
     const rowWritten = this.#syncInstance(instance, full, customStatus, executionId);
     for (const run of afterCommit) run();
     // Wrapped: an async function's returned promise would be awaited along with the episode.
@@ -372,7 +376,13 @@ export class OrchestrationRunner {
     );
   }
 
-  async #runOrchestrator(instanceId: string, executionId: string, history: HistoryEvent[], now: number) {
+  async #runOrchestrator(
+    instanceId: string,
+    executionId: string,
+    history: HistoryEvent[],
+    now: number,
+    played: { count: number; json: string },
+  ) {
     const at = isoTime(now);
     const start = history.find((e) => e.EventType === EventType.ExecutionStarted)!;
     const name = start.Name ?? '';
@@ -398,7 +408,8 @@ export class OrchestrationRunner {
     };
     const target = this.s.findFunction('orchestrationTrigger', name);
     if (!target) return fail(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`, []);
-    const answer = await invokeOrchestrator(this.s.invoker, target, orchestratorPayload(history, start, instanceId, this.s.settings));
+    const payload = orchestratorPayloadText(history, start, instanceId, this.s.settings, played);
+    const answer = await invokeOrchestrator(this.s.invoker, target, payload);
     const customStatus = (s: OrchestratorState) => (s.customStatus === undefined ? null : JSON.stringify(s.customStatus));
     if (!answer.ok) {
       if (answer.state) out.customStatus = customStatus(answer.state);

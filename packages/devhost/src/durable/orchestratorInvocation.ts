@@ -37,6 +37,27 @@ export const orchestratorPayload = (
   ...settings,
 });
 
+/** History events as the elements of a JSON array (no brackets). */
+export const eventsJson = (events: HistoryEvent[]) => events.map((e) => JSON.stringify(e)).join(',');
+
+/**
+ * `orchestratorPayload` as JSON text, the first events of `history` given already serialized (`played`: the
+ * committed history, which is the same every episode).
+ */
+export function orchestratorPayloadText(
+  history: HistoryEvent[],
+  start: HistoryEvent,
+  instanceId: string,
+  settings: EngineServices['settings'],
+  played?: { count: number; json: string },
+): string {
+  const { history: _history, ...rest } = orchestratorPayload([], start, instanceId, settings);
+  const fresh = eventsJson(history.slice(played?.count ?? 0));
+  const elements = played?.json && fresh ? `${played.json},${fresh}` : played?.json || fresh;
+  // `rest` always has members, so its text after the opening brace continues the object.
+  return `{"history":[${elements}],${JSON.stringify(rest).slice(1)}`;
+}
+
 /**
  * Runs one episode of an orchestrator through the SDK's shim: its state, or the failure it threw — with the
  * state the shim carries in the error when the orchestrator itself failed (its actions so far, custom status).
@@ -44,9 +65,11 @@ export const orchestratorPayload = (
 export async function invokeOrchestrator(
   invoker: Invoker,
   target: { fn: RegisteredFunction; triggerName: string },
-  payload: object,
+  payload: object | string,
 ): Promise<{ ok: true; state: OrchestratorState } | { ok: false; message: string; state?: OrchestratorState }> {
-  const result = await invoker.invoke(target.fn, { inputData: [{ name: target.triggerName, data: { string: JSON.stringify(payload) } }] });
+  const result = await invoker.invoke(target.fn, {
+    inputData: [{ name: target.triggerName, data: { string: typeof payload === 'string' ? payload : JSON.stringify(payload) } }],
+  });
   if (result.ok) {
     const state = returnedValue(result.response.returnValue) as OrchestratorState | string;
     return { ok: true, state: typeof state === 'string' ? (JSON.parse(state) as OrchestratorState) : state };

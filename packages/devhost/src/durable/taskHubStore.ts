@@ -85,6 +85,11 @@ export function pendingInstance(
 
 export interface StoredHistory {
   events: HistoryEvent[];
+  /**
+   * `events` as JSON array elements, kept from the episode that committed them: played events do not change,
+   * and a long history is sent to the SDK every episode.
+   */
+  json?: string;
   /** Message ids already applied, so a redelivered message is recognised. */
   messageIds: Set<string>;
   executionId: string | undefined;
