@@ -321,7 +321,7 @@ export class OrchestrationRunner {
   ): Promise<void> {
     const status = statusFromHistory(history);
     const start = history.find((e) => e.EventType === EventType.ExecutionStarted);
-    const end = [...history].reverse().find((e) => e.EventType === EventType.ExecutionCompleted);
+    const end = history.findLast((e) => e.EventType === EventType.ExecutionCompleted);
     const now = isoTime(this.s.clock.now());
     const next: InstanceRecord = {
       ...instance,
