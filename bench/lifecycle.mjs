@@ -19,9 +19,10 @@
 //          --lifecycles <n> (200)  --clients <n> (20)  --small <n> (100; 0: no second lifecycle phase)
 //          --seed table|api (table)
 //          --only <phases> (all: raw,list,get,lifecycle; seeding always runs)
-//          --cpu-prof <dir>: CPU-profile devhost and Azurite (V8's sampling profiler, as `node --cpu-prof`,
-//          started by lib/profile-preload.mjs), write <dir>/{devhost,azurite}/<pid>.cpuprofile and print
-//          each one's hottest packages and functions over the whole run; combine with --only for one phase.
+//          --cpu-prof <dir>: CPU-profile devhost and Azurite over the timed part of one phase only
+//          (lib/profile-window.mjs: seeding and warm-up would drown it), write
+//          <dir>/{devhost,azurite}/<pid>.cpuprofile and print each one's hottest packages and functions
+//          --cpu-prof-phase list|get|lifecycle|small (lifecycle: the 10,000-row lifecycles)
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -49,6 +50,7 @@ const { values: opts } = parseArgs({
     seed: { type: 'string', default: 'table' },
     only: { type: 'string', default: 'raw,list,get,lifecycle' },
     'cpu-prof': { type: 'string' },
+    'cpu-prof-phase': { type: 'string', default: 'lifecycle' },
   },
 });
 const N = {
@@ -99,6 +101,8 @@ function watchNeighbours() {
 if (!['table', 'api'].includes(opts.seed)) throw new Error('--seed must be table or api');
 const PHASES = new Set(opts.only.split(',').map((s) => s.trim()));
 const PROFILE_DIR = opts['cpu-prof'] ? resolve(opts['cpu-prof']) : undefined;
+const PROFILED = opts['cpu-prof-phase'];
+if (!['list', 'get', 'lifecycle', 'small'].includes(PROFILED)) throw new Error('--cpu-prof-phase must be list, get, lifecycle or small');
 const TARGETS = { listP99: 50, getP99: 50, lifecyclesPerSecond: 20 };
 const AUDIENCE = 'api://herald';
 const TENANT_A = '11111111-1111-4111-8111-111111111111';
@@ -209,8 +213,9 @@ async function main() {
   );
 
   // Azurite is the bench's own (so its pid is known and it serves the raw baseline), handed to devhost.
-  // `--cpu-prof` is refused in NODE_OPTIONS, so a preload starts the same V8 profiler through node:inspector.
-  const preload = join(here, 'lib/profile-preload.mjs');
+  // `--cpu-prof` is refused in NODE_OPTIONS, and would profile the seeding too: a preload runs the same V8
+  // profiler through node:inspector between two signals (profileWindow).
+  const preload = join(here, 'lib/profile-window.mjs');
   const profileEnv = (name) =>
     PROFILE_DIR
       ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), BENCH_CPU_PROF_DIR: join(PROFILE_DIR, name) }
@@ -247,6 +252,10 @@ async function main() {
   startedPids.push(host.process.pid);
   stopAtCleanup(host);
   const pids = { devhost: host.process.pid, azurite: azuritePid, bench: process.pid };
+  /** Starts, then stops, the window profilers of devhost and Azurite around the timed part of `phase`. */
+  const profileWindow = (phase) => {
+    if (PROFILE_DIR && phase === PROFILED) for (const pid of [pids.devhost, pids.azurite]) process.kill(pid, 'SIGUSR2');
+  };
 
   const client = async (tenant, user, roles) => {
     const token = await host.token({ tenant, user, roles, audience: AUDIENCE, expiresIn: '2h' });
@@ -397,8 +406,9 @@ async function main() {
   const results = {};
 
   /** warm-up, then `n` sequential calls of `op`, timed one by one, with each process's CPU over the timed part. */
-  async function sequential(name, op) {
+  async function sequential(name, op, phase) {
     for (let i = 0; i < N.warmup; i++) await op();
+    profileWindow(phase);
     const meter = cpuMeter(pids);
     const ms = [];
     for (let i = 0; i < N.requests; i++) {
@@ -407,6 +417,7 @@ async function main() {
       ms.push(performance.now() - t0);
     }
     const cpu = cpuFigures(meter.since(), N.requests);
+    profileWindow(phase);
     const mean = ms.reduce((s, x) => s + x, 0) / ms.length;
     results[name] = { ...stats(ms), mean, cpu, bound: bound(cpu, { sequential: true, latencyMs: mean, cores }) };
     console.log(`${name}: p50 ${fmt(results[name].p50, 2)} ms, p99 ${fmt(results[name].p99, 2)} ms`);
@@ -432,17 +443,17 @@ async function main() {
       const res = await ann('/api/messages');
       if (res.status !== 200 || res.json.items.length !== 25)
         throw new Error(`list: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
-    });
+    }, 'list');
   if (PHASES.has('get'))
     await sequential('GET /api/messages/{id} (random)', async () => {
       const id = randomA();
       const res = await ann(`/api/messages/${id}`);
       if (res.status !== 200 || res.json.id !== id) throw new Error(`get ${id}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
-    });
+    }, 'get');
 
   // ---- 3. lifecycles ---------------------------------------------------------------------------------------
   /** --lifecycles create → submit → approve lifecycles by `writer` and `approver`, --clients at a time. */
-  async function lifecycles(writer, approver) {
+  async function lifecycles(writer, approver, phase) {
     const steps = { create: [], submit: [], approve: [] };
     const ended = [];
     const lifecycle = async (i, record = true) => {
@@ -467,12 +478,14 @@ async function main() {
     await pool(N.clients, N.clients, (i) => lifecycle(`warm-${i}`, false));
     writeFileSync(countFlag, '');
     await sleep(200); // the preload looks for the flag every 50 ms
+    profileWindow(phase);
     const meter = cpuMeter(pids);
     const neighbours = watchNeighbours();
     const t = performance.now();
     await pool(N.lifecycles, N.clients, (i) => lifecycle(i));
     const ms = performance.now() - t;
     const cpu = cpuFigures(meter.since(), N.lifecycles);
+    profileWindow(phase);
     const machine = neighbours();
     rmSync(countFlag, { force: true });
     const countFile = `${countFlag}.${host.process.pid}.json`;
@@ -498,7 +511,7 @@ async function main() {
   }
 
   if (PHASES.has('lifecycle')) {
-    results.lifecycle = await lifecycles(ann, abe);
+    results.lifecycle = await lifecycles(ann, abe, 'lifecycle');
     check(`every lifecycle ended Scheduled (approve answered it and a later GET reads it)`, results.lifecycle.scheduled === N.lifecycles);
     console.log(`lifecycles: ${fmt(results.lifecycle.rate)}/s`);
     if (N.small > 0) {
@@ -507,7 +520,7 @@ async function main() {
       await writeRows(seedRows(TENANT_C, N.small, 0));
       const cat = await client(TENANT_C, 'cat@northwind.test', ['Messages.Write']);
       const cal = await client(TENANT_C, 'cal@northwind.test', ['Messages.Approve']);
-      results[SMALL] = await lifecycles(cat, cal);
+      results[SMALL] = await lifecycles(cat, cal, 'small');
       check(`every lifecycle of the ${N.small}-row tenant ended Scheduled`, results[SMALL].scheduled === N.lifecycles);
       console.log(`lifecycles, ${N.small} rows in the partition: ${fmt(results[SMALL].rate)}/s`);
     }

@@ -48,12 +48,23 @@ export interface LifecycleInput {
   /** How the message reaches people: pulled by devices (inbox) or pushed (teams, email). Older inputs: inbox. */
   channel?: Channel;
   submittedBy: Actor;
+  /**
+   * The revision of the orchestration that started this instance, so a later one replays its history as it
+   * was written. 2: the submit (or send) transition tells the approvers itself. Absent (started before
+   * revision 2): a `notifyApprovers` activity after the transition does.
+   */
+  revision?: number;
 }
+/** The revision new lifecycle instances start with (`LifecycleInput.revision`). */
+export const LIFECYCLE_REVISION = 2;
 export interface MessageRef {
   tenantId: string;
   messageId: string;
 }
-export type TransitionInput = MessageRef & TransitionRequest;
+export interface TransitionInput extends MessageRef, TransitionRequest {
+  /** Tells the tenant's approvers when the change leaves the message waiting for them (best effort). */
+  tellApprovers?: boolean;
+}
 /** An approver's decision as the API authorized and recorded it (adapters/stores/decisionStore.ts). */
 export interface Decision {
   id: string;
@@ -108,7 +119,10 @@ export const MESSAGE_LIFECYCLE = orchestration<LifecycleInput, MessageStatus | u
 export const APPLY_TRANSITION = activity<TransitionInput, AppliedTransition>('applyTransition');
 /** Starts delivery of occurrence 0 on a push channel; pulled (inbox) messages need nothing. */
 export const DELIVER_MESSAGE = activity<MessageRef, { started: boolean }>('deliverMessage');
-/** Tells the tenant's approvers that the message waits for them (best effort: never fails the lifecycle). */
+/**
+ * Tells the tenant's approvers that the message waits for them (best effort: never fails the lifecycle).
+ * Called only by instances started before revision 2 (`LifecycleInput.revision`), whose history has it.
+ */
 export const NOTIFY_APPROVERS = activity<MessageRef, { notified: number; reason?: string }>('notifyApprovers');
 /** Applies the decision a `decision` event names, only if the API recorded it for this submission. */
 export const APPLY_DECISION = activity<DecisionInput, AppliedDecision>('applyDecision');

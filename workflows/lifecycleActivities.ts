@@ -24,14 +24,27 @@ export interface LifecyclePorts {
 type Log = (line: string) => void;
 
 export function createLifecycleActivities(ports: LifecyclePorts) {
+  // The approval never waits on this: a failure is logged and answered, not thrown into the lifecycle.
+  async function tellApprovers(tenantId: string, message: MessageRecord, log: Log): Promise<{ notified: number; reason?: string }> {
+    const result = await ports.notifyApprovers(tenantId, message).catch((error: unknown) => ({
+      notified: 0,
+      reason: `the approvers could not be notified: ${(error as Error).message}`,
+    }));
+    log(`message ${message.id} (tenant ${tenantId}): ${result.notified} approver(s) notified${result.reason ? `; ${result.reason}` : ''}`);
+    return result;
+  }
+
   async function applyTransition(input: InputOf<typeof APPLY_TRANSITION>, log: Log): Promise<OutputOf<typeof APPLY_TRANSITION>> {
-    const { tenantId, messageId, ...change } = input;
+    const { tenantId, messageId, tellApprovers: tell, ...change } = input;
     const result = await ports.transition(tenantId, messageId, change);
     if (result.ok) ports.announce(tenantId, result.message);
     log(
       `message ${messageId} (tenant ${tenantId}): ${change.transition} by ${change.by.upn}` +
         (result.ok ? ` → ${result.message.status}` : `; not applied: ${result.reason}`),
     );
+    // Told from the row just written, after the announcement, so the request waiting for the change does
+    // not wait for the notice as well; a separate activity would cost another episode and a read of the row.
+    if (tell && result.ok && result.message.status === 'PendingApproval') await tellApprovers(tenantId, result.message, log);
     return result;
   }
 
@@ -55,18 +68,11 @@ export function createLifecycleActivities(ports: LifecyclePorts) {
       return { applied: await applyTransition({ tenantId, messageId, ...change }, log) };
     },
 
+    // Instances started before revision 2 only: run a while after the transition, so the row is read again.
     async notifyApprovers(input: InputOf<typeof NOTIFY_APPROVERS>, log: Log): Promise<OutputOf<typeof NOTIFY_APPROVERS>> {
       const message = await ports.getMessage(input.tenantId, input.messageId);
       if (!message || message.status !== 'PendingApproval') return { notified: 0, reason: 'the message no longer waits for approval' };
-      // The approval never waits on this: a failure is logged and answered, not thrown into the lifecycle.
-      const result = await ports.notifyApprovers(input.tenantId, message).catch((error: unknown) => ({
-        notified: 0,
-        reason: `the approvers could not be notified: ${(error as Error).message}`,
-      }));
-      log(
-        `message ${input.messageId} (tenant ${input.tenantId}): ${result.notified} approver(s) notified${result.reason ? `; ${result.reason}` : ''}`,
-      );
-      return result;
+      return tellApprovers(input.tenantId, message, log);
     },
 
     // Push channels: starts occurrence 0 (audience resolution, then batches on the delivery queues). Pulled

@@ -8,6 +8,7 @@ import { CHANNEL_OF } from '../core/delivery.js';
 import {
   CANCEL,
   DECISION,
+  LIFECYCLE_REVISION,
   MESSAGE_LIFECYCLE,
   OCCURRENCE_DELIVERED,
   type DecisionEvent,
@@ -34,6 +35,7 @@ export async function startLifecycle(client: DurableClient, tenantId: string, me
     frequency: draft.schedule?.frequency ?? 'once',
     channel: CHANNEL_OF[draft.location!],
     submittedBy,
+    revision: LIFECYCLE_REVISION,
   };
   const instanceId = lifecycleInstanceId(tenantId, message.id, message.version);
   try {

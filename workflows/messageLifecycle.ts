@@ -42,7 +42,9 @@ const CANCEL_GRACE_MS = 60_000;
 
 export const messageLifecycle: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   const input = ctx.df.getInput() as LifecycleInput;
-  const change = (transition: Transition, by: Actor, comment?: string) =>
+  // Instances started before revision 2 replay as they were written: a notifyApprovers activity of their own.
+  const transitionTells = (input.revision ?? 1) >= 2;
+  const change = (transition: Transition, by: Actor, comment?: string, tellApprovers = false) =>
     callActivity(ctx, APPLY_TRANSITION, {
       tenantId: input.tenantId,
       messageId: input.messageId,
@@ -50,6 +52,7 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
       by,
       ...(comment ? { comment } : {}),
       lifecycle: ctx.df.instanceId,
+      ...(tellApprovers ? { tellApprovers } : {}),
     });
   const cancelledBy = (cancel: df.Task) => (cancel.result as CancelRequest).by;
   // Waits for `until` or a cancel, whichever comes first; true when cancelled.
@@ -98,10 +101,10 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
 
   if (input.urgent) {
     // Sent at once, once; custom words are reviewed first (and sent the moment they are approved).
-    const sent = (yield change('send', input.submittedBy)) as AppliedTransition;
+    const sent = (yield change('send', input.submittedBy, undefined, transitionTells)) as AppliedTransition;
     if (!sent.ok) return sent.message?.status;
     if (sent.message.status === 'PendingApproval') {
-      yield notifyApprovers();
+      if (!transitionTells) yield notifyApprovers();
       const reviewBy = new Date(ctx.df.currentUtcDateTime.getTime() + URGENT_REVIEW_MS);
       const ended = yield* approved(reviewBy, 'nobody reviewed the urgent message within a day');
       if (ended) return ended;
@@ -111,10 +114,10 @@ export const messageLifecycle: OrchestrationHandler = function* (ctx: Orchestrat
     return 'Delivered' satisfies MessageStatus;
   }
   const end = new Date(input.end!);
-  const submitted = (yield change('submit', input.submittedBy)) as AppliedTransition;
+  const submitted = (yield change('submit', input.submittedBy, undefined, transitionTells)) as AppliedTransition;
   if (!submitted.ok) return submitted.message?.status;
   if (!input.premade) {
-    yield notifyApprovers();
+    if (!transitionTells) yield notifyApprovers();
     const ended = yield* approved(end, 'nobody reviewed the message before its end date');
     if (ended) return ended;
   }

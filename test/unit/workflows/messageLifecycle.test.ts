@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { startOrchestration, type OrchestrationRun } from '@herald/devhost/orchestration';
 import { PAST_TENSE, transition, transitionContext } from '../../../core/lifecycle.js';
-import type { Decision, LifecycleInput } from '../../../core/hops.js';
+import { LIFECYCLE_REVISION, type Decision, type LifecycleInput } from '../../../core/hops.js';
 import type { Actor, AppliedTransition, AuditEntry, MessageRecord, TransitionRequest } from '../../../core/records.js';
 import type { DraftInput } from '../../../core/message.js';
 import { createLifecycleActivities } from '../../../workflows/lifecycleActivities.js';
@@ -40,6 +40,7 @@ function memoryStore(draft: DraftInput) {
   /** The decisions the API recorded, by lifecycle instance (the decision store's rows). */
   const decisions = new Map<string, Decision>();
   const logs: string[] = [];
+  let noticeFailure: string | undefined;
   let clock = T0;
   const transitionTo = async (_tenant: string, _id: string, change: TransitionRequest): Promise<AppliedTransition> => {
     const action = PAST_TENSE[change.transition];
@@ -67,6 +68,7 @@ function memoryStore(draft: DraftInput) {
       return pushed;
     },
     notifyApprovers: async (_tenant, message) => {
+      if (noticeFailure) throw new Error(noticeFailure);
       notices.push(message.status);
       return { notified: 2 };
     },
@@ -85,6 +87,8 @@ function memoryStore(draft: DraftInput) {
     decisions,
     /** What the activities logged. */
     logs,
+    /** Makes telling the approvers fail with `reason`. */
+    failNotices: (reason: string) => void (noticeFailure = reason),
     /** Answers the orchestration's activities with the real ones, at the orchestration's own time. */
     answer: (run: () => OrchestrationRun) => async (name: string, input: unknown) => {
       clock = run().now.getTime();
@@ -107,7 +111,7 @@ const custom: DraftInput = {
   schedule: { start: at(DAY), end: at(8 * DAY), frequency: 'once' },
 };
 
-const inputOf = (draft: DraftInput): LifecycleInput => ({
+const inputOf = (draft: DraftInput, revision: number | undefined): LifecycleInput => ({
   tenantId: TENANT,
   messageId: 'm1',
   ...transitionContext(draft),
@@ -116,14 +120,16 @@ const inputOf = (draft: DraftInput): LifecycleInput => ({
   frequency: draft.schedule?.frequency ?? 'once',
   channel: draft.location === 'teams' ? 'teams' : draft.location === 'email' ? 'email' : 'inbox',
   submittedBy: ann,
+  ...(revision === undefined ? {} : { revision }),
 });
 
-async function lifecycle(draft: DraftInput, version = 1) {
+/** `unrevised`: the instance was started before inputs named their revision (revision 1). */
+async function lifecycle(draft: DraftInput, { unrevised = false } = {}) {
   const store = memoryStore(draft);
   const run = await startOrchestration({
     name: 'messageLifecycle',
-    input: inputOf(draft),
-    instanceId: `msg-${TENANT}-m1-v${version}`,
+    input: inputOf(draft, unrevised ? undefined : LIFECYCLE_REVISION),
+    instanceId: `msg-${TENANT}-m1-v1`,
     now: T0,
   });
   const answer = store.answer(() => run);
@@ -160,6 +166,30 @@ describe('custom messages wait for an approver', () => {
     expect(store.deliveries).toEqual([]);
     // The approvers heard of it once, the moment it waited for them.
     expect(store.notices).toEqual(['PendingApproval']);
+  });
+
+  test('an instance started before revision 2 replays as written: the approvers are told by an activity of its own, once', async () => {
+    const { run, store, drive, decide } = await lifecycle(custom, { unrevised: true });
+    await drive();
+    expect(store.status).toBe('PendingApproval');
+    expect(store.notices).toEqual(['PendingApproval']);
+    expect(run.activityCalls.map((c) => c.name)).toEqual(['applyTransition', 'notifyApprovers']);
+    await decide({ approve: true, by: abe });
+    await drive();
+    expect(store.status).toBe('Scheduled');
+    expect(store.notices).toEqual(['PendingApproval']);
+    expect(store.actions()).toEqual(['created', 'submitted', 'approved']);
+  });
+
+  test('a notice that fails is logged and the approval goes on', async () => {
+    const { store, drive, decide } = await lifecycle(custom);
+    store.failNotices('Graph is down');
+    await drive();
+    expect(store.status).toBe('PendingApproval');
+    expect(store.logs).toContainEqual(expect.stringMatching(/0 approver\(s\) notified; the approvers could not be notified: Graph is down/));
+    await decide({ approve: true, by: abe });
+    await drive();
+    expect(store.status).toBe('Scheduled');
   });
 
   test('reject, with the comment recorded; nothing else happens', async () => {
