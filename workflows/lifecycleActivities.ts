@@ -3,7 +3,16 @@
  * so a unit test can run them on fakes and the app runs them on the real stores. Registered beside the
  * orchestration in `messageLifecycle.ts`.
  */
-import type { APPLY_DECISION, APPLY_TRANSITION, Decision, DELIVER_MESSAGE, InputOf, NOTIFY_APPROVERS, OutputOf } from '../core/hops.js';
+import type {
+  APPLY_DECISION,
+  APPLY_TRANSITION,
+  Decision,
+  DELIVER_MESSAGE,
+  InputOf,
+  NOTIFY_APPROVERS,
+  OutputOf,
+  ResolutionRef,
+} from '../core/hops.js';
 import type { AppliedTransition, MessageRecord, TransitionRequest } from '../core/records.js';
 
 export interface LifecyclePorts {
@@ -14,14 +23,25 @@ export interface LifecyclePorts {
   getDecision(tenantId: string, messageId: string, lifecycle: string): Promise<Decision | undefined>;
   /** Tells waiting HTTP requests in this process that the message changed. */
   announce(tenantId: string, message: MessageRecord): void;
-  /** Queues the occurrence's delivery (push channels); false when the message is pulled by devices. */
-  startOccurrence(message: MessageRecord, tenantId: string, occurrence: number, at: number): Promise<boolean>;
+  /**
+   * Queues the occurrence's delivery (push channels) through `handOn`, the activity's output binding; false
+   * when the message is pulled by devices.
+   */
+  startOccurrence(
+    message: MessageRecord,
+    tenantId: string,
+    occurrence: number,
+    at: number,
+    handOn: HandOn<ResolutionRef>,
+  ): Promise<boolean>;
   /** Tells the tenant's approvers the message waits for them; answers how many were told (or why none). */
   notifyApprovers(tenantId: string, message: MessageRecord): Promise<{ notified: number; reason?: string }>;
   now(): number;
 }
 
 type Log = (line: string) => void;
+/** Queues one message through the activity's output binding (written when it returns). */
+export type HandOn<T> = (message: T) => void;
 
 export function createLifecycleActivities(ports: LifecyclePorts) {
   // The approval never waits on this: a failure is logged and answered, not thrown into the lifecycle.
@@ -77,10 +97,14 @@ export function createLifecycleActivities(ports: LifecyclePorts) {
 
     // Push channels: starts occurrence 0 (audience resolution, then batches on the delivery queues). Pulled
     // (inbox) messages need nothing: devices ask for them while they are Active.
-    async deliverMessage(input: InputOf<typeof DELIVER_MESSAGE>, log: Log): Promise<OutputOf<typeof DELIVER_MESSAGE>> {
+    async deliverMessage(
+      input: InputOf<typeof DELIVER_MESSAGE>,
+      log: Log,
+      handOn: HandOn<ResolutionRef>,
+    ): Promise<OutputOf<typeof DELIVER_MESSAGE>> {
       const message = await ports.getMessage(input.tenantId, input.messageId);
       if (!message || message.status !== 'Active') return { started: false };
-      const started = await ports.startOccurrence(message, input.tenantId, 0, ports.now());
+      const started = await ports.startOccurrence(message, input.tenantId, 0, ports.now(), handOn);
       if (started) log(`message ${input.messageId} (tenant ${input.tenantId}): delivery of occurrence 0 queued`);
       return { started };
     },

@@ -17,6 +17,7 @@ import {
   MESSAGE_LIFECYCLE,
   NOTIFY_APPROVERS,
   OCCURRENCE_DELIVERED,
+  RESOLVE_AUDIENCE,
   type AppliedDecision,
   type CancelRequest,
   type DecisionEvent,
@@ -30,7 +31,7 @@ import { getDecision } from '../adapters/stores/decisionStore.js';
 import { messageStore } from '../adapters/stores/messageStore.js';
 import { startPushOccurrence } from '../jobs/delivery/occurrences.js';
 import { notifyApprovers } from '../jobs/approverNoticeWiring.js';
-import { callActivity, registerActivity, registerOrchestration, waitForEvent } from './durableHops.js';
+import { callActivity, registerActivity, registerActivityHandingOn, registerOrchestration, waitForEvent } from './durableHops.js';
 import { createLifecycleActivities } from './lifecycleActivities.js';
 
 const DELIVER_RETRY = new df.RetryOptions(2_000, 5);
@@ -177,5 +178,7 @@ const activities = createLifecycleActivities({
 });
 registerActivity(APPLY_DECISION, (input, context) => activities.applyDecision(input, (line) => context.log(line)));
 registerActivity(APPLY_TRANSITION, (input, context) => activities.applyTransition(input, (line) => context.log(line)));
-registerActivity(DELIVER_MESSAGE, (input, context) => activities.deliverMessage(input, (line) => context.log(line)));
+registerActivityHandingOn(DELIVER_MESSAGE, RESOLVE_AUDIENCE, (input, context, handOn) =>
+  activities.deliverMessage(input, (line) => context.log(line), handOn),
+);
 registerActivity(NOTIFY_APPROVERS, (input, context) => activities.notifyApprovers(input, (line) => context.log(line)));

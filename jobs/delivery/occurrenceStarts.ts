@@ -5,7 +5,7 @@
  * starts nothing twice.
  */
 import { CHANNEL_OF, isPushChannel } from '../../core/delivery.js';
-import { RESOLVE_AUDIENCE } from '../../core/hops.js';
+import { RESOLVE_AUDIENCE, type ResolutionRef } from '../../core/hops.js';
 import type { MessageRecord } from '../../core/records.js';
 import { nextOccurrence, occurrenceAt, type ScheduleInput } from '../../core/schedule.js';
 import type { DeliveryPorts } from './deliveryPorts.js';
@@ -13,11 +13,23 @@ import type { DeliveryPorts } from './deliveryPorts.js';
 export type OccurrenceStartPorts = Pick<DeliveryPorts, 'messages' | 'enqueue' | 'tenantSettings'>;
 
 export function createOccurrenceStarts({ messages, enqueue, tenantSettings }: OccurrenceStartPorts) {
-  /** Queues the occurrence's resolution and records when the next one is due. False for pulled (inbox) messages. */
-  async function startPushOccurrence(message: MessageRecord, tenantId: string, occurrence: number, at: number): Promise<boolean> {
+  /**
+   * Queues the occurrence's resolution and records when the next one is due. False for pulled (inbox)
+   * messages. `handOn`: the caller's queue output binding for resolve-audience, which the host writes when
+   * the caller returns and announces to its own listener (docs/decisions/hand-offs.md); else the SDK queues it.
+   */
+  async function startPushOccurrence(
+    message: MessageRecord,
+    tenantId: string,
+    occurrence: number,
+    at: number,
+    handOn?: (ref: ResolutionRef) => void,
+  ): Promise<boolean> {
     const location = message.draft.location;
     if (!location || !isPushChannel(CHANNEL_OF[location])) return false;
-    await enqueue(RESOLVE_AUDIENCE, { tenantId, messageId: message.id, occurrence });
+    const ref = { tenantId, messageId: message.id, occurrence };
+    if (handOn) handOn(ref);
+    else await enqueue(RESOLVE_AUDIENCE, ref);
     const schedule = message.draft.schedule;
     let nextAt: string | undefined;
     if (!message.draft.urgent && schedule?.start && schedule.end && (schedule.frequency ?? 'once') !== 'once') {

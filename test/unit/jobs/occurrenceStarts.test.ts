@@ -22,6 +22,19 @@ describe('occurrences', () => {
     expect(world.messages.occurrenceOf(TENANT, inbox.id)).toEqual({ occurrence: undefined, nextAt: undefined });
   });
 
+  test("started from the lifecycle's activity, the resolution is handed on through its output binding, not queued", async () => {
+    const world = deliveryWorld();
+    const teams = message({ location: 'teams', schedule: daily });
+    world.messages.put(TENANT, teams);
+    const handedOn: unknown[] = [];
+
+    expect(await world.jobs.startPushOccurrence(teams, TENANT, 0, world.clock.now(), (ref) => handedOn.push(ref))).toBe(true);
+
+    expect(handedOn).toEqual([{ tenantId: TENANT, messageId: teams.id, occurrence: 0 }]);
+    expect(world.queue.sent).toEqual([]);
+    expect(world.messages.occurrenceOf(TENANT, teams.id)).toEqual({ occurrence: 0, nextAt: '2026-03-03T09:00:00.000Z' });
+  });
+
   test('the resend timer starts the occurrence in force once, and stops at the end', async () => {
     const world = deliveryWorld();
     const m = message({ location: 'teams', schedule: daily });

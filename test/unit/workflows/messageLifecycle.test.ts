@@ -35,6 +35,7 @@ function memoryStore(draft: DraftInput) {
     etag: '1',
   };
   const audit: AuditEntry[] = [{ at: at(0), action: 'created', by: ann, status: 'Draft' }];
+  /** The occurrences whose resolution the deliverMessage activity handed on. */
   const deliveries: number[] = [];
   const notices: string[] = [];
   /** The decisions the API recorded, by lifecycle instance (the decision store's rows). */
@@ -62,9 +63,9 @@ function memoryStore(draft: DraftInput) {
     getMessage: async () => record,
     getDecision: async (_tenant, _id, lifecycle) => decisions.get(lifecycle),
     announce: () => undefined,
-    startOccurrence: async (message, _tenant, occurrence) => {
+    startOccurrence: async (message, tenantId, occurrence, _at, handOn) => {
       const pushed = message.draft.location === 'teams' || message.draft.location === 'email';
-      if (pushed) deliveries.push(occurrence);
+      if (pushed) handOn({ tenantId, messageId: message.id, occurrence });
       return pushed;
     },
     notifyApprovers: async (_tenant, message) => {
@@ -95,7 +96,7 @@ function memoryStore(draft: DraftInput) {
       const log = (line: string) => void logs.push(line);
       if (name === 'applyTransition') return activities.applyTransition(input as never, log);
       if (name === 'applyDecision') return activities.applyDecision(input as never, log);
-      if (name === 'deliverMessage') return activities.deliverMessage(input as never, log);
+      if (name === 'deliverMessage') return activities.deliverMessage(input as never, log, (ref) => void deliveries.push(ref.occurrence));
       if (name === 'notifyApprovers') return activities.notifyApprovers(input as never, log);
       throw new Error(`unexpected activity ${name}`);
     },
@@ -186,7 +187,9 @@ describe('custom messages wait for an approver', () => {
     store.failNotices('Graph is down');
     await drive();
     expect(store.status).toBe('PendingApproval');
-    expect(store.logs).toContainEqual(expect.stringMatching(/0 approver\(s\) notified; the approvers could not be notified: Graph is down/));
+    expect(store.logs).toContainEqual(
+      expect.stringMatching(/0 approver\(s\) notified; the approvers could not be notified: Graph is down/),
+    );
     await decide({ approve: true, by: abe });
     await drive();
     expect(store.status).toBe('Scheduled');
