@@ -406,7 +406,7 @@ async function main() {
   const results = {};
 
   /** warm-up, then `n` sequential calls of `op`, timed one by one, with each process's CPU over the timed part. */
-  async function sequential(name, op, phase) {
+  async function sequential(phase, name, op) {
     for (let i = 0; i < N.warmup; i++) await op();
     profileWindow(phase);
     const meter = cpuMeter(pids);
@@ -425,10 +425,10 @@ async function main() {
 
   // ---- 4. raw baseline (same Azurite, same rows) ---------------------------------------------------------
   if (PHASES.has('raw')) {
-    await sequential('raw getEntity', async () => {
+    await sequential('raw', 'raw getEntity', async () => {
       await messagesTable.getEntity(TENANT_A, randomA());
     });
-    await sequential('raw partition query, 25 rows', async () => {
+    await sequential('raw', 'raw partition query, 25 rows', async () => {
       const pages = messagesTable
         .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${TENANT_A}` } })
         .byPage({ maxPageSize: 25 });
@@ -439,17 +439,17 @@ async function main() {
 
   // ---- 2. list and get latency ---------------------------------------------------------------------------
   if (PHASES.has('list'))
-    await sequential('GET /api/messages (page of 25)', async () => {
+    await sequential('list', 'GET /api/messages (page of 25)', async () => {
       const res = await ann('/api/messages');
       if (res.status !== 200 || res.json.items.length !== 25)
         throw new Error(`list: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
-    }, 'list');
+    });
   if (PHASES.has('get'))
-    await sequential('GET /api/messages/{id} (random)', async () => {
+    await sequential('get', 'GET /api/messages/{id} (random)', async () => {
       const id = randomA();
       const res = await ann(`/api/messages/${id}`);
       if (res.status !== 200 || res.json.id !== id) throw new Error(`get ${id}: ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
-    }, 'get');
+    });
 
   // ---- 3. lifecycles ---------------------------------------------------------------------------------------
   /** --lifecycles create → submit → approve lifecycles by `writer` and `approver`, --clients at a time. */
