@@ -568,12 +568,20 @@ async function ingestion(pids, countFlag) {
       );
     }
     check(`every event${label} was answered 201 and every replay 200 duplicate (${failed} not)`, failed === 0);
-    return { rate, all, cpu };
+    const storagePerEvent = requests ? Object.values(requests).reduce((a, b) => a + b, 0) / run.samples.length : undefined;
+    return { rate, all, cpu, eventCpu, storagePerEvent };
   }
   if (timed.length > 1)
     console.log(
       `scale-out: ${int(timed[1].rate)} events/s on ${INSTANCES} instances ÷ ${int(timed[0].rate)} on one = ` +
         `${fmt(timed[1].rate / timed[0].rate, 2)}× (the same Azurite and the same 2 cores)`,
+    );
+  // The rate cannot grow on cores the instances share; what an event costs on two against one says whether it would.
+  if (timed.length > 1 && timed[0].storagePerEvent !== undefined)
+    console.log(
+      `  per event on ${INSTANCES} instances ÷ on one: storage requests ${fmt(timed[1].storagePerEvent, 2)} ÷ ` +
+        `${fmt(timed[0].storagePerEvent, 2)} = ${fmt(timed[1].storagePerEvent / timed[0].storagePerEvent, 2)}×, CPU in all ` +
+        `${fmt(timed[1].eventCpu, 2)} ÷ ${fmt(timed[0].eventCpu, 2)} ms = ${fmt(timed[1].eventCpu / timed[0].eventCpu, 2)}×`,
     );
 
   // The counts must be exactly what was sent: read through the API, as a report reader would.
