@@ -18,3 +18,9 @@ test('token expiry follows the host clock: a one-hour token stops working when t
   expect(res.status).toBe(401);
   expect(((await res.json()) as { detail: string }).detail).toBe('the token has expired');
 });
+
+test('a token minted after the test clock moved on is issued at the host’s time, so it works there', async () => {
+  await host.clock.advance(3 * 60 * 60_000);
+  const bea = await as(host, TENANT_A, 'bea@contoso.test', ['Messages.Write']);
+  expect((await bea('/api/messages')).status).toBe(200);
+});

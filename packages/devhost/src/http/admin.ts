@@ -5,6 +5,7 @@ import { TestClock } from '../clock.js';
 import type { RegisteredFunction } from '../coreTypes.js';
 import type { HostView } from '../hostView.js';
 import { parseExpiry } from '../identity/expiry.js';
+import { GRAPH_AUDIENCES } from '../standins/graph/index.js';
 import { authorized, presentedKey } from './keys.js';
 
 function send(res: ServerResponse, status: number, body?: unknown): void {
@@ -197,7 +198,13 @@ export class AdminApi {
       send(
         res,
         200,
-        await host.identity.mint(host.url, { ...rest, expiresIn: expiresIn === undefined ? undefined : expiresInSeconds(expiresIn) }),
+        await host.identity.mint(
+          host.url,
+          { ...rest, expiresIn: expiresIn === undefined ? undefined : expiresInSeconds(expiresIn) },
+          // Issued at the time of whoever judges it: the app judges at the host's clock (a test clock too),
+          // the Graph stand-in, an outside service, at real time.
+          GRAPH_AUDIENCES.includes(rest.audience) ? Date.now() : host.clock.now(),
+        ),
       );
     } else if (what === 'clock' && method === 'GET') {
       send(res, 200, clockView());

@@ -21,7 +21,7 @@ import { Throttle } from './throttle.js';
 
 const GRAPH_PATH = '/devhost/graph';
 /** Graph's audience, as an App ID URI or as its application id. */
-const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000'];
+export const GRAPH_AUDIENCES = ['https://graph.microsoft.com', 'https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000'];
 const VERSIONS = new Set(['v1.0', 'beta']);
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -183,7 +183,9 @@ describe('Graph stand-in', () => {
     const expiredRes = await graphClient(host, expired).call('/v1.0/users');
     expect(expiredRes.status).toBe(401);
     expect(((await expiredRes.json()) as GraphErrorBody).error.message).toMatch(/expired/);
-    const other = await host.token({ tenant, user: 'person00@org.test', audience: 'api://someone-else' });
+    // Not Graph's audience, so issued at the host's clock, which this file sets months back: a long life keeps it
+    // unexpired at real time, so what Graph refuses is the audience.
+    const other = await host.token({ tenant, user: 'person00@org.test', audience: 'api://someone-else', expiresIn: '400d' });
     const otherRes = await graphClient(host, other).call('/v1.0/users');
     expect(otherRes.status).toBe(401);
     expect(((await otherRes.json()) as GraphErrorBody).error.message).toMatch(/audience/);
