@@ -61,6 +61,16 @@ export class InstanceRowWriter {
     return row?.next?.promise ?? row?.current;
   }
 
+  /** Sends every write still waiting out now: someone waits for the host to be idle (a test walking its clock). */
+  flushWaiting(): void {
+    for (const [id, row] of this.#rows) {
+      if (!row.timer) continue;
+      clearTimeout(row.timer);
+      row.timer = undefined;
+      this.#flush(id, row);
+    }
+  }
+
   /**
    * Drops the write still waiting (one under way cannot be recalled): the row is no longer ours to write — the
    * client replaced or purged it, or storage failed and the history will be read back and the row repaired by

@@ -132,6 +132,11 @@ export class OrchestrationRunner {
     return this.#instances.get(instanceId);
   }
 
+  /** Row writes waiting to be joined go out now (DurableEngine.poke: someone waits for idle). */
+  flushRows(): void {
+    this.#rows.flushWaiting();
+  }
+
   forget(instanceId: string): void {
     this.#cache.delete(instanceId);
     this.#instances.delete(instanceId);

@@ -157,3 +157,17 @@ test('a refresh still waiting is dropped when the client takes the row over (a p
   expect(writes).toHaveLength(1);
   await second.rowWritten;
 });
+
+test('a refresh still waiting goes out at once when the runner is asked to flush (the host waiting for idle)', async () => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  const { runner, writes } = harness({ rowRefreshMs: 100 });
+  const first = await runner.process('i1', [start]);
+  writes[0]!.done.resolve('row-etag-1');
+  await first.rowWritten;
+  const second = await runner.process('i1', [done(0)]);
+  expect(writes).toHaveLength(1);
+  runner.flushRows();
+  expect(writes).toHaveLength(2);
+  writes[1]!.done.resolve('row-etag-2');
+  await second.rowWritten;
+});
