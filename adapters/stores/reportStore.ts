@@ -69,6 +69,13 @@ const copies = new Map<string, StoredCopy>();
 const rollups = new Map<string, StoredRollup>();
 const messageCounts = new Map<string, StoredCount>();
 const histories = new Map<string, ShardHistory>();
+/**
+ * Messages whose copy this process has brought level with every shard (from the counters). A process that
+ * died may have committed its shard and not yet written the copy (the write waits COPY_DELAY_MS); its shard
+ * never commits again, so no later commit of another shard carries that tail into the copy. A process's
+ * first write of a message therefore takes the counters whole: one read per message and process.
+ */
+const levelled = new Map<string, true>();
 const MAX_CACHED = 2000;
 /** Versions of one shard kept per column: beyond them (copy writes failing for long) the counters are read. */
 const MAX_HISTORY = 64;
@@ -322,11 +329,18 @@ function changeOf(committed: CommittedCounts, stored: StoredCopy | undefined): C
  * its place (they include whatever a copy read before them holds, so their change is always known).
  */
 async function changeOrRebuild(batch: CommittedCounts[], i: number, stored: StoredCopy | undefined): Promise<Change> {
-  const change = changeOf(batch[i]!, stored);
-  if (change) return change;
   const { tenantId, messageId } = batch[i]!;
+  const key = `${tenantId}:${messageId}`;
+  const first = !levelled.has(key);
+  const change = changeOf(batch[i]!, stored);
+  if (change && !first) return change;
   const counters = await committedCounts(tenantId, messageId);
-  if (!counters) throw new Error(`reports: the copy of ${messageId} holds counts its counters do not`);
+  cache(levelled, key, true);
+  if (!counters) {
+    // No counter rows to level with (purged since): the commit is all there is.
+    if (change) return change;
+    throw new Error(`reports: the copy of ${messageId} holds counts its counters do not`);
+  }
   batch[i] = counters;
   return changeOf(counters, stored)!;
 }

@@ -174,3 +174,27 @@ test('a report copy set back behind what this instance remembers is rebuilt from
   await settled(tenant);
   expect((await messageTotals(tenant, [id])).get(id)).toMatchObject({ channels: { inbox: { seen: 4 } }, people: { viewers: 4 } });
 });
+
+test('an instance that died after counting and before writing the copy: the next instance’s first write brings the copy level', async () => {
+  const tenant = randomUUID();
+  const id = messageId(Date.now() + 40);
+  const dead = await anotherInstance();
+  await dead.count(tenant, id, seen('d1', '2026-11-03'));
+  await dead.reports.settled(tenant);
+  const early = await Promise.all([reportsTable().getEntity(tenant, id), reportsTable().getEntity(tenant, '~m|2026-11')]);
+  await dead.count(tenant, id, seen('d2', '2026-11-03'));
+  await dead.reports.settled(tenant);
+  // Its last copy write lost at the kill (it waits half a second after the counter commit; the copy and the
+  // month's rollup go in one transaction): its shard is counted, the copy does not have it, and that shard
+  // never commits again.
+  for (const row of early) await reportsTable().updateEntity(row, 'Replace');
+  const next = await anotherInstance();
+  await next.count(tenant, id, seen('n1', '2026-11-03'));
+  await next.reports.settled(tenant);
+  expect((await next.reports.messageTotals(tenant, [id])).get(id)).toMatchObject({
+    channels: { inbox: { seen: 3 } },
+    people: { viewers: 3 },
+  });
+  const report = await next.reports.tenantActivity(tenant, ['2026-11']);
+  expect(report.days.get('2026-11-03')).toMatchObject({ channels: { inbox: { seen: 3 } } });
+});
