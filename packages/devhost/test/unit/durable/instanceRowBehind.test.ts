@@ -144,13 +144,19 @@ test("a sequence's steps that only move LastUpdatedTime share one row write; the
   await last.rowWritten;
 });
 
-test('a refresh still waiting is dropped when the client takes the row over (a purge or a new start)', async () => {
+/** Instance i1 after its first episode's row is written and a second episode's refresh waits to be joined. */
+async function refreshWaiting() {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
   const { runner, writes } = harness({ rowRefreshMs: 100 });
   const first = await runner.process('i1', [start]);
   writes[0]!.done.resolve('row-etag-1');
   await first.rowWritten;
   const second = await runner.process('i1', [done(0)]);
+  return { runner, writes, second };
+}
+
+test('a refresh still waiting is dropped when the client takes the row over (a purge or a new start)', async () => {
+  const { runner, writes, second } = await refreshWaiting();
   runner.forget('i1');
   await vi.advanceTimersByTimeAsync(1000);
   // Written now, it would bring back a purged row or overwrite the client's Pending one.
@@ -159,12 +165,7 @@ test('a refresh still waiting is dropped when the client takes the row over (a p
 });
 
 test('a refresh still waiting goes out at once when the runner is asked to flush (the host waiting for idle)', async () => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  const { runner, writes } = harness({ rowRefreshMs: 100 });
-  const first = await runner.process('i1', [start]);
-  writes[0]!.done.resolve('row-etag-1');
-  await first.rowWritten;
-  const second = await runner.process('i1', [done(0)]);
+  const { runner, writes, second } = await refreshWaiting();
   expect(writes).toHaveLength(1);
   runner.flushRows();
   expect(writes).toHaveLength(2);
