@@ -331,18 +331,17 @@ function changeOf(committed: CommittedCounts, stored: StoredCopy | undefined): C
 async function changeOrRebuild(batch: CommittedCounts[], i: number, stored: StoredCopy | undefined): Promise<Change> {
   const { tenantId, messageId } = batch[i]!;
   const key = `${tenantId}:${messageId}`;
-  const first = !levelled.has(key);
-  const change = changeOf(batch[i]!, stored);
-  if (change && !first) return change;
+  if (levelled.has(key)) {
+    const change = changeOf(batch[i]!, stored);
+    if (change) return change;
+  }
   const counters = await committedCounts(tenantId, messageId);
   cache(levelled, key, true);
-  if (!counters) {
-    // No counter rows to level with (purged since): the commit is all there is.
-    if (change) return change;
-    throw new Error(`reports: the copy of ${messageId} holds counts its counters do not`);
-  }
-  batch[i] = counters;
-  return changeOf(counters, stored)!;
+  // No counter rows to level with (purged since): the commit is all there is.
+  const change = changeOf(counters ?? batch[i]!, stored);
+  if (!change) throw new Error(`reports: the copy of ${messageId} holds counts its counters do not`);
+  if (counters) batch[i] = counters;
+  return change;
 }
 
 function afterWrite(c: Change, etag: string | undefined): StoredCopy | undefined {
